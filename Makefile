@@ -1,0 +1,83 @@
+# SparkMonitor (Go) — build, run and test. `make help` lists the targets.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+JUPYTER := $(VENV)/bin/jupyter
+BUILD   := build
+PKG     := jupyter_config/sparkmonitor_go
+CACHE   ?= $(HOME)/.cache/sparkmonitor-go
+export SPARKMONITOR_CACHE := $(CACHE)
+# Where `make install` puts the product: any Python environment that runs Jupyter Server.
+PYTHON  ?= python3
+# Port of the demo JupyterLab.
+PORT    ?= 8888
+
+GO_SOURCES  := $(shell find cmd spark proxy -name '*.go' -not -name '*_test.go' 2>/dev/null) $(shell find spark -path '*/static/*' 2>/dev/null) go.mod go.sum
+JAVA_SOURCES := $(shell find listener/src/main -type f 2>/dev/null) listener/build.sh
+EXT_SOURCES := $(shell find extension-js/src extension-js/style extension-js/schema -type f 2>/dev/null) extension-js/package.json extension-js/tsconfig.json
+
+.PHONY: help
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+.PHONY: bootstrap
+bootstrap: ## Install what the project needs (JDK if missing, chromium, .venv); idempotent, cached in $(CACHE)
+	bash scripts/bootstrap.sh --browser
+
+$(PY): requirements.txt scripts/bootstrap.sh
+	bash scripts/bootstrap.sh
+	@touch $(PY)
+
+$(BUILD)/sparkmonitor: $(GO_SOURCES)
+	@mkdir -p $(BUILD)
+	CGO_ENABLED=0 go build -trimpath -o $@ ./cmd/sparkmonitor
+
+$(BUILD)/sparkmonitor-listener.jar: $(JAVA_SOURCES) | $(PY)
+	bash listener/build.sh "$$($(PY) -c 'import pyspark, os; print(os.path.join(os.path.dirname(pyspark.__file__), "jars"))')" $@
+
+extension-js/node_modules/.package-lock.json: extension-js/package-lock.json
+	cd extension-js && npm ci --no-audit --no-fund --cache "$(CACHE)/npm"
+
+$(PKG)/labextension/package.json: $(EXT_SOURCES) extension-js/node_modules/.package-lock.json | $(PY)
+	cd extension-js && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npm run build
+
+.PHONY: build
+build: $(BUILD)/sparkmonitor $(BUILD)/sparkmonitor-listener.jar $(PKG)/labextension/package.json ## Build the Go binary, the listener jar and the labextension
+	@mkdir -p $(PKG)/bin $(PKG)/jars
+	cp $(BUILD)/sparkmonitor $(PKG)/bin/sparkmonitor
+	cp $(BUILD)/sparkmonitor-listener.jar $(PKG)/jars/sparkmonitor-listener.jar
+
+$(VENV)/.installed: build
+	$(PY) -m pip install -q --no-deps --no-build-isolation --force-reinstall ./jupyter_config
+	@touch $@
+
+.PHONY: install-dev
+install-dev: $(PY) $(VENV)/.installed ## Build and install the product into the project's .venv
+
+.PHONY: install
+install: build ## Install into an existing Jupyter environment: make install PYTHON=/path/to/env/bin/python
+	$(PYTHON) -m pip install --force-reinstall ./jupyter_config
+	@echo "Installed. Restart Jupyter Server; 'Spark Monitor' appears in the launcher."
+
+.PHONY: demo
+demo: install-dev ## Run JupyterLab with the extension, a local Spark and the example notebook
+	@mkdir -p $(BUILD)/demo
+	@[ -f $(BUILD)/demo/example.ipynb ] || cp examples/example.ipynb $(BUILD)/demo/example.ipynb
+	$(JUPYTER) lab --no-browser --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=$(BUILD)/demo \
+		--LabApp.default_url=/lab/tree/example.ipynb
+
+.PHONY: test
+test: bootstrap install-dev ## Run every test: Go, listener (real JVM), Python, extension, end-to-end (JupyterLab + Spark + Chromium)
+	go vet ./...
+	go test -race -count=1 ./...
+	go test -run '^$$' -fuzz FuzzDecode -fuzztime 20s ./spark/event
+	bash listener/test.sh
+	cd extension-js && npm test
+	$(PY) -m pytest -q jupyter_config/tests integration
+
+.PHONY: clean
+clean: ## Remove build outputs (keeps .venv and the download cache)
+	rm -rf $(BUILD) $(PKG)/bin $(PKG)/jars $(PKG)/labextension extension-js/lib $(VENV)/.installed
