@@ -44,13 +44,18 @@ extension-js/node_modules/.package-lock.json: extension-js/package-lock.json
 $(PKG)/labextension/package.json: $(EXT_SOURCES) extension-js/node_modules/.package-lock.json | $(PY)
 	cd extension-js && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npm run build
 
-.PHONY: build
-build: $(BUILD)/sparkmonitor $(BUILD)/sparkmonitor-listener.jar $(PKG)/labextension/package.json ## Build the Go binary, the listener jar and the labextension
-	@mkdir -p $(PKG)/bin $(PKG)/jars
-	cp $(BUILD)/sparkmonitor $(PKG)/bin/sparkmonitor
-	cp $(BUILD)/sparkmonitor-listener.jar $(PKG)/jars/sparkmonitor-listener.jar
+$(PKG)/bin/sparkmonitor: $(BUILD)/sparkmonitor
+	@mkdir -p $(@D) && cp $< $@
 
-$(VENV)/.installed: build
+$(PKG)/jars/sparkmonitor-listener.jar: $(BUILD)/sparkmonitor-listener.jar
+	@mkdir -p $(@D) && cp $< $@
+
+ARTIFACTS := $(PKG)/bin/sparkmonitor $(PKG)/jars/sparkmonitor-listener.jar $(PKG)/labextension/package.json
+
+.PHONY: build
+build: $(ARTIFACTS) ## Build the Go binary, the listener jar and the labextension
+
+$(VENV)/.installed: $(ARTIFACTS) $(shell find jupyter_config -name '*.py' -o -name '*.toml' -o -name '*.svg' | grep -v tests/) | $(PY)
 	$(PY) -m pip install -q --no-deps --no-build-isolation --force-reinstall ./jupyter_config
 	@touch $@
 
@@ -66,7 +71,7 @@ install: build ## Install into an existing Jupyter environment: make install PYT
 demo: install-dev ## Run JupyterLab with the extension, a local Spark and the example notebook
 	@mkdir -p $(BUILD)/demo
 	@[ -f $(BUILD)/demo/example.ipynb ] || cp examples/example.ipynb $(BUILD)/demo/example.ipynb
-	$(JUPYTER) lab --no-browser --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=$(BUILD)/demo \
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(JUPYTER) lab --no-browser --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=$(BUILD)/demo \
 		--LabApp.default_url=/lab/tree/example.ipynb
 
 .PHONY: test

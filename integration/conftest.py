@@ -1,0 +1,192 @@
+"""Fixtures for the end-to-end tests: a real JupyterLab (with jupyter-server-proxy and our installed package), a real
+PySpark driver started by the notebook's kernel, and a real headless Chromium driven by Playwright.
+
+Everything runs on loopback with a token-protected Jupyter server, so the browser goes through Jupyter's real auth.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM = os.environ.get("SPARKMONITOR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.2):
+    """Polls `predicate` until it returns a truthy value or `timeout` seconds pass (then fails with `what`)."""
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as e:  # the condition may not be observable yet
+            last_error = e
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last error: {last_error!r})")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class JupyterServer:
+    """A running JupyterLab on loopback, with a token."""
+
+    def __init__(self, root: Path, port: int, token: str, base_url: str, proc: subprocess.Popen, log: Path):
+        self.root, self.port, self.token, self.base_url, self.proc, self.log = root, port, token, base_url, proc, log
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.base_url}"
+
+    def get_json(self, path: str, authenticated: bool = True):
+        req = urllib.request.Request(self.url + path)
+        if authenticated:
+            req.add_header("Authorization", f"token {self.token}")
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.loads(resp.read().decode())
+
+    def status(self, path: str, authenticated: bool) -> int:
+        req = urllib.request.Request(self.url + path)
+        if authenticated:
+            req.add_header("Authorization", f"token {self.token}")
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            with opener.open(req, timeout=10) as resp:
+                return resp.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def start_jupyter(tmp: Path, base_url: str = "/") -> JupyterServer:
+    root = tmp / "root"
+    root.mkdir()
+    port = free_port()
+    token = secrets.token_hex(16)
+    env = dict(os.environ)
+    for key in ("SPARK_CONF_DIR", "PYTHONSTARTUP", "SPARK_DIST_CLASSPATH", "SPARKMONITOR_INGEST", "SPARKMONITOR_SECRET"):
+        env.pop(key, None)
+    venv_bin = str(Path(sys.executable).parent)
+    env.update(
+        PATH=venv_bin + os.pathsep + env.get("PATH", ""),
+        JUPYTER_CONFIG_DIR=str(tmp / "jupyter-config"),
+        JUPYTER_RUNTIME_DIR=str(tmp / "jupyter-runtime"),
+        IPYTHONDIR=str(tmp / "ipython"),
+        JUPYTER_PLATFORM_DIRS="1",
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / f"jupyter-{port}.log"
+    proc = subprocess.Popen(
+        [
+            str(Path(venv_bin) / "jupyter"),
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--ServerApp.token={token}",
+            f"--ServerApp.base_url={base_url}",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.expose_app_in_browser=True",
+            "--ServerApp.log_level=INFO",
+        ],
+        cwd=root,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    server = JupyterServer(root, port, token, base_url, proc, log)
+
+    def up():
+        if proc.poll() is not None:
+            raise AssertionError(f"jupyter lab exited with {proc.returncode}; see {log}")
+        return server.get_json("api/status")
+
+    wait_until(up, 90, "JupyterLab to answer api/status")
+    return server
+
+
+def stop_jupyter(server: JupyterServer):
+    server.proc.terminate()
+    try:
+        server.proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.proc.kill()
+        server.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def jupyter(tmp_path_factory):
+    server = start_jupyter(tmp_path_factory.mktemp("jupyter"))
+    yield server
+    stop_jupyter(server)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: run `make bootstrap` (installs Debian's chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def write_notebook(path: Path, cells: list[dict]):
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": c["id"],
+                "metadata": {"tags": c.get("tags", [])},
+                "outputs": [],
+                "source": c["source"],
+            }
+            for c in cells
+        ],
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path.write_text(json.dumps(nb, indent=1))
+
+
+def save_screenshot(page, name: str):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+

@@ -1,0 +1,187 @@
+"""End to end: a user opens a notebook, runs all cells, and sees each cell's Spark jobs live under that cell; the
+launcher's "Spark Monitor" tile lists the application.
+
+The oracle is Spark itself: every cell puts its jobs in a job group named after the cell (the monitor does not look at
+job groups; it attributes jobs by the cell id that the kernel extension attaches), and at the end the test reads the
+driver's own REST API (`/api/v1/applications/<app>/jobs`) and compares each cell's jobs and task counts with what the
+page shows under that cell.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+from conftest import save_screenshot, wait_until, write_notebook
+
+CELLS = [
+    {
+        "id": "c1-create-session",
+        "source": (
+            "from pyspark.sql import SparkSession\n"
+            "spark = SparkSession.builder.getOrCreate()\n"
+            "spark.sparkContext.setJobGroup('oracle-c1-create-session', 'oracle')\n"
+            "spark.range(0, 1_000_000, numPartitions=8).selectExpr('sum(id)').collect()"
+        ),
+    },
+    {
+        "id": "c2-sum-range",
+        "source": (
+            "spark.sparkContext.setJobGroup('oracle-c2-sum-range', 'oracle')\n"
+            "spark.range(0, 50_000_000, numPartitions=200).selectExpr('sum(id)').collect()"
+        ),
+    },
+    {
+        "id": "c3-raises",
+        "tags": ["raises-exception"],
+        "source": (
+            "spark.sparkContext.setJobGroup('oracle-c3-raises', 'oracle')\n"
+            "spark.range(0, 100, numPartitions=4).rdd.map(lambda x: 1 // 0).count()"
+        ),
+    },
+    {
+        "id": "c4-slow",
+        "source": (
+            "import time\n"
+            "spark.sparkContext.setJobGroup('oracle-c4-slow', 'oracle')\n"
+            "spark.range(0, 400, numPartitions=100).rdd.map(lambda x: time.sleep(0.02) or x).count()"
+        ),
+    },
+    {
+        "id": "c5-group-by",
+        "source": (
+            "from pyspark.sql import functions as F\n"
+            "spark.sparkContext.setJobGroup('oracle-c5-group-by', 'oracle')\n"
+            "spark.range(0, 100_000, numPartitions=10).groupBy((F.col('id') % 7).alias('k')).count().collect()"
+        ),
+    },
+]
+
+NOTEBOOK_READY = """async () => {
+  const app = window.jupyterapp;
+  const w = app && app.shell.currentWidget;
+  if (!w || !w.sessionContext) return null;
+  await w.context.ready;
+  await w.sessionContext.ready;
+  const k = w.sessionContext.session && w.sessionContext.session.kernel;
+  return k && k.status === 'idle' ? k.id : null;
+}"""
+
+ALL_CELLS_DONE = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const code = w.content.widgets.filter(c => c.model.type === 'code');
+  const k = w.sessionContext.session.kernel;
+  return code.every(c => c.model.executionCount !== null) && k.status === 'idle';
+}"""
+
+# What the page shows under each cell: {cellId: {jobId: {status, completed, total, failed, stages}}}
+MONITORS = """() => {
+  const out = {};
+  for (const m of document.querySelectorAll('.sm-cell-monitor')) {
+    const jobs = {};
+    for (const row of m.querySelectorAll('.sm-job')) {
+      const bar = row.querySelector('[data-total]');
+      jobs[row.dataset.jobId] = {
+        status: row.dataset.status,
+        completed: Number(bar.dataset.completed), total: Number(bar.dataset.total),
+        failed: Number(bar.dataset.failed), running: Number(bar.dataset.running),
+        stages: row.querySelector('.sm-job-stages').textContent.trim(),
+      };
+    }
+    out[m.dataset.cellId] = jobs;
+  }
+  return out;
+}"""
+
+
+def spark_jobs(ui_url: str, app_id: str) -> list[dict]:
+    with urllib.request.urlopen(f"{ui_url}/api/v1/applications/{app_id}/jobs", timeout=10) as resp:
+        return json.loads(resp.read().decode())
+
+
+def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
+    write_notebook(jupyter.root / "test.ipynb", CELLS)
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    console_errors = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{jupyter.url}lab/tree/test.ipynb?token={jupyter.token}")
+    kernel_id = page.wait_for_function(NOTEBOOK_READY, timeout=120_000, polling=250).json_value()
+
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+    # Live: while the slow cell runs, its monitor shows the job RUNNING with part of its tasks done.
+    running = page.locator(
+        '.sm-cell-monitor[data-cell-id="c4-slow"] .sm-job[data-status="RUNNING"] [data-total]'
+    ).first
+    running.wait_for(timeout=180_000)
+    live = running.evaluate("e => ({c: Number(e.dataset.completed), t: Number(e.dataset.total)})")
+    assert live["t"] == 100, f"the running job should have 100 tasks in total, page shows {live}"
+    save_screenshot(page, "cell-monitor-live.png")
+
+    page.wait_for_function(ALL_CELLS_DONE, timeout=300_000, polling=250)
+
+    apps = jupyter.get_json("sparkmonitor/api/apps")["data"]
+    assert len(apps) == 1, f"one Spark application expected, monitor lists {apps}"
+    app = apps[0]
+    assert app["kernelId"] == kernel_id
+    assert app["notebookPath"].endswith("test.ipynb")
+    truth = spark_jobs(app["uiUrl"], app["appId"])
+
+    expected = {}
+    for cell in CELLS:
+        group = f"oracle-{cell['id']}"
+        expected[cell["id"]] = {
+            str(j["jobId"]): {
+                "status": j["status"],
+                "completed": j["numCompletedTasks"],
+                "total": j["numTasks"] - j["numSkippedTasks"],
+                "failed": j["numFailedTasks"],
+                "running": 0,
+                "stages": f"{j['numCompletedStages']}/{len(j['stageIds']) - j['numSkippedStages']}",
+            }
+            for j in truth
+            if j.get("jobGroup") == group
+        }
+        assert expected[cell["id"]], f"Spark ran no job for {cell['id']}: {truth}"
+    assert sum(len(v) for v in expected.values()) == len(truth), "every Spark job belongs to one cell"
+    assert any(j["status"] == "FAILED" for j in expected["c3-raises"].values())
+
+    # Final: the page converges to exactly Spark's own numbers, cell by cell.
+    def shown_equals_truth():
+        return page.evaluate(MONITORS) == expected
+
+    try:
+        wait_until(shown_equals_truth, 30, "the monitors under each cell to show Spark's final job numbers")
+    finally:
+        save_screenshot(page, "cell-monitor-final.png")
+    shown = page.evaluate(MONITORS)
+    assert shown == expected, f"page: {shown}\nspark: {expected}\nconsole errors: {console_errors}"
+
+    # The header of a cell's monitor counts that cell's jobs.
+    header = page.locator('.sm-cell-monitor[data-cell-id="c2-sum-range"]').inner_text()
+    assert f"Spark jobs: {len(expected['c2-sum-range'])}" in header
+
+    # Step 3: the launcher's "Spark Monitor" tile opens the dashboard listing this application.
+    page.evaluate("() => window.jupyterapp.commands.execute('launcher:create')")
+    page.locator('.jp-LauncherCard[title="Spark Monitor"], .jp-LauncherCard:has-text("Spark Monitor")').first.click()
+    frame = page.frame_locator("iframe").first
+    row = frame.locator(f'#apps .app[data-app-id="{app["appId"]}"]')
+    row.wait_for(timeout=60_000)
+    assert row.get_attribute("data-state") == "RUNNING"
+    assert row.locator(".app-notebook").inner_text().strip().endswith("test.ipynb")
+    assert row.locator(".app-kernel").inner_text().strip() == kernel_id
+    jobs_cell = row.locator(".app-jobs")
+    wait_until(
+        lambda: jobs_cell.get_attribute("data-total") == str(len(truth)),
+        20,
+        "the dashboard to count every job of the application",
+    )
+    assert jobs_cell.get_attribute("data-failed") == str(sum(j["status"] == "FAILED" for j in truth))
+    save_screenshot(page, "dashboard.png")
+    page.close()
+
+
+def test_monitor_requires_jupyter_auth(jupyter):
+    # Through jupyter-server-proxy without credentials: refused by Jupyter before reaching the monitor.
+    assert jupyter.status("sparkmonitor/api/apps", authenticated=False) in (302, 403)
+    assert jupyter.status("sparkmonitor/api/apps", authenticated=True) == 200

@@ -1,0 +1,152 @@
+// Package api serves the browser-facing REST and WebSocket API (API.md) and the dashboard page over the state store.
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"embed"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
+)
+
+// SecretHeader is the header jupyter-server-proxy adds (request_headers_override) after Jupyter authenticated the user.
+const SecretHeader = "X-Sparkmonitor-Proxy-Secret"
+
+//go:embed static
+var static embed.FS
+
+// Source is what the API reads; *state.Store implements it. Safe for concurrent use.
+type Source interface {
+	Snapshot(ctx context.Context) ([]state.App, error)
+	Subscribe(ctx context.Context) (<-chan state.Update, error)
+	QueueLen() (int, int)
+}
+
+// Options configure the API.
+type Options struct {
+	// Prefix is the path the API is served under, e.g. "/user/alice/sparkmonitor/" (with both slashes).
+	Prefix string
+	// ProxySecret must arrive in SecretHeader on every request.
+	ProxySecret string
+	Source      Source
+	Version     string
+	IngestAddr  string
+	Logger      *slog.Logger
+}
+
+// Handler returns the monitor's HTTP handler: everything under Prefix, and a 401 for anything else.
+func Handler(opts Options) (http.Handler, error) {
+	if opts.ProxySecret == "" {
+		return nil, errors.New("api: empty proxy secret")
+	}
+	if !strings.HasPrefix(opts.Prefix, "/") || !strings.HasSuffix(opts.Prefix, "/") {
+		return nil, errors.New("api: prefix must start and end with /")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	h := &handler{opts: opts}
+	r := mux.NewRouter()
+	r.Use(h.requireSecret)
+	p := r.PathPrefix(opts.Prefix).Subrouter()
+	p.HandleFunc("/", h.dashboard).Methods(http.MethodGet)
+	p.HandleFunc("/dashboard.js", h.asset("static/dashboard.js", "text/javascript; charset=utf-8")).Methods(http.MethodGet)
+	p.HandleFunc("/api/health", h.health).Methods(http.MethodGet)
+	p.HandleFunc("/api/apps", h.apps).Methods(http.MethodGet)
+	p.HandleFunc("/api/apps/{appId}", h.app).Methods(http.MethodGet)
+	p.HandleFunc("/api/ws", h.websocket).Methods(http.MethodGet)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		respondError(w, http.StatusNotFound, "not_found", "no such monitor endpoint")
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		respondError(w, http.StatusMethodNotAllowed, "bad_request", "method not allowed")
+	})
+	return r, nil
+}
+
+type handler struct{ opts Options }
+
+// requireSecret refuses every request that did not come through jupyter-server-proxy (and so through Jupyter's auth).
+func (h *handler) requireSecret(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := r.Header.Get(SecretHeader)
+		if subtle.ConstantTimeCompare([]byte(got), []byte(h.opts.ProxySecret)) != 1 {
+			respondError(w, http.StatusUnauthorized, "unauthorized",
+				"open the monitor through Jupyter ({base_url}sparkmonitor/); direct access is not allowed")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) {
+	h.asset("static/index.html", "text/html; charset=utf-8")(w, r)
+}
+
+func (h *handler) asset(name, contentType string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		b, err := static.ReadFile(name)
+		if err != nil {
+			respondError(w, http.StatusInternalServerError, "internal", err.Error())
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		_, _ = w.Write(b)
+	}
+}
+
+func (h *handler) health(w http.ResponseWriter, _ *http.Request) {
+	n, c := h.opts.Source.QueueLen()
+	respond(w, map[string]any{"ok": true, "version": h.opts.Version, "ingest": h.opts.IngestAddr, "queue": n, "queueCap": c})
+}
+
+func (h *handler) apps(w http.ResponseWriter, r *http.Request) {
+	apps, err := h.opts.Source.Snapshot(r.Context())
+	if err != nil {
+		respondError(w, http.StatusServiceUnavailable, "internal", err.Error())
+		return
+	}
+	for i := range apps {
+		apps[i].Jobs = nil
+	}
+	respond(w, apps)
+}
+
+func (h *handler) app(w http.ResponseWriter, r *http.Request) {
+	id := mux.Vars(r)["appId"]
+	apps, err := h.opts.Source.Snapshot(r.Context())
+	if err != nil {
+		respondError(w, http.StatusServiceUnavailable, "internal", err.Error())
+		return
+	}
+	for _, a := range apps {
+		if a.AppID == id {
+			if a.Jobs == nil {
+				a.Jobs = []state.Job{}
+			}
+			respond(w, a)
+			return
+		}
+	}
+	respondError(w, http.StatusNotFound, "not_found", "unknown application "+id)
+}
+
+func respond(w http.ResponseWriter, data any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": data})
+}
+
+func respondError(w http.ResponseWriter, code int, errorType, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": "error", "errorType": errorType, "error": msg})
+}

@@ -1,0 +1,63 @@
+// Dashboard of the Spark applications of this Jupyter server. Served under {base_url}sparkmonitor/; every URL is
+// relative to the page. Text is set with textContent only.
+(function () {
+  'use strict';
+  const apps = new Map();
+  const body = document.querySelector('#apps tbody');
+  const status = document.getElementById('status');
+  const empty = document.getElementById('empty');
+  let retry = 500;
+
+  function cell(row, cls, text) {
+    const td = document.createElement('td');
+    td.className = cls;
+    td.textContent = text;
+    row.appendChild(td);
+    return td;
+  }
+
+  function render() {
+    body.textContent = '';
+    empty.hidden = apps.size > 0;
+    for (const a of apps.values()) {
+      const tr = document.createElement('tr');
+      tr.className = 'app';
+      tr.dataset.appId = a.appId;
+      tr.dataset.state = a.state;
+      cell(tr, 'app-name', a.appName || '');
+      cell(tr, 'app-id', a.appId);
+      cell(tr, 'app-notebook', a.notebookPath || '');
+      cell(tr, 'app-kernel', a.kernelId || '');
+      cell(tr, 'app-state', a.state).dataset.state = a.state;
+      const jobs = cell(tr, 'app-jobs',
+        `${a.numJobs} jobs: ${a.numActiveJobs} running, ${a.numCompletedJobs} succeeded, ${a.numFailedJobs} failed`);
+      jobs.dataset.total = a.numJobs;
+      jobs.dataset.running = a.numActiveJobs;
+      jobs.dataset.succeeded = a.numCompletedJobs;
+      jobs.dataset.failed = a.numFailedJobs;
+      cell(tr, 'app-executors', `${a.numExecutors} executors, ${a.totalCores} cores`);
+      cell(tr, 'app-start', a.startTime ? new Date(a.startTime).toLocaleString() : '');
+      body.appendChild(tr);
+    }
+  }
+
+  function connect() {
+    const url = new URL('api/ws', window.location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(url);
+    ws.onopen = () => { retry = 500; status.textContent = 'Live'; };
+    ws.onmessage = (m) => {
+      const u = JSON.parse(m.data);
+      if (u.type === 'snapshot') apps.clear();
+      for (const a of u.apps || []) apps.set(a.appId, a);
+      render();
+    };
+    ws.onclose = () => {
+      status.textContent = 'Disconnected from the monitor; reconnecting…';
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 10000);
+    };
+  }
+  render();
+  connect();
+})();

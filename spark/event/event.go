@@ -1,0 +1,195 @@
+// Package event is the listener wire schema (PROTOCOL.md): the frame types the Spark listener sends, and Decode.
+package event
+
+// ProtocolVersion is the version this monitor speaks; the listener's hello must carry it.
+const ProtocolVersion = 1
+
+// MaxFrameBytes bounds one NDJSON frame; a longer line is a protocol error.
+const MaxFrameBytes = 1 << 20
+
+// Event is one decoded frame. Its concrete type is one of the pointer types below.
+type Event interface{ header() *Header }
+
+// Header holds the fields every event frame carries.
+type Header struct {
+	Type string `json:"type"`
+	Seq  int64  `json:"seq"`
+	Time int64  `json:"time"`
+}
+
+func (h *Header) header() *Header { return h }
+
+// Hello is the first frame of every listener connection.
+type Hello struct {
+	Header
+	Protocol     int     `json:"protocol"`
+	Secret       string  `json:"secret"`
+	AppID        string  `json:"appId"`
+	AttemptID    *string `json:"attemptId"`
+	AppName      string  `json:"appName"`
+	SparkVersion string  `json:"sparkVersion"`
+	ScalaVersion string  `json:"scalaVersion"`
+	SparkUser    string  `json:"sparkUser"`
+	Master       string  `json:"master"`
+	UIURL        *string `json:"uiUrl"`
+	KernelID     string  `json:"kernelId"`
+	NotebookPath string  `json:"notebookPath"`
+	PID          int64   `json:"pid"`
+	StartTime    int64   `json:"startTime"`
+	Connection   int     `json:"connection"`
+}
+
+// AppStart is Spark's SparkListenerApplicationStart.
+type AppStart struct {
+	Header
+	AppID     string  `json:"appId"`
+	AttemptID *string `json:"attemptId"`
+	AppName   string  `json:"appName"`
+	SparkUser string  `json:"sparkUser"`
+}
+
+// AppEnd is Spark's SparkListenerApplicationEnd.
+type AppEnd struct{ Header }
+
+// StageInfo describes one stage of a job at job start.
+type StageInfo struct {
+	StageID        int    `json:"stageId"`
+	AttemptID      int    `json:"attemptId"`
+	Name           string `json:"name"`
+	NumTasks       int    `json:"numTasks"`
+	ParentIDs      []int  `json:"parentIds"`
+	CompletionTime *int64 `json:"completionTime"`
+}
+
+// JobStart is Spark's SparkListenerJobStart with the job properties we use.
+type JobStart struct {
+	Header
+	JobID          int         `json:"jobId"`
+	Name           string      `json:"name"`
+	Description    *string     `json:"description"`
+	JobGroup       *string     `json:"jobGroup"`
+	JobTags        []string    `json:"jobTags"`
+	CellID         *string     `json:"cellId"`
+	SQLExecutionID *int64      `json:"sqlExecutionId"`
+	Stages         []StageInfo `json:"stages"`
+}
+
+// JobEnd is Spark's SparkListenerJobEnd.
+type JobEnd struct {
+	Header
+	JobID  int     `json:"jobId"`
+	Result string  `json:"result"` // SUCCEEDED or FAILED
+	Error  *string `json:"error"`
+}
+
+// StageSubmitted is Spark's SparkListenerStageSubmitted.
+type StageSubmitted struct {
+	Header
+	StageID   int    `json:"stageId"`
+	AttemptID int    `json:"attemptId"`
+	Name      string `json:"name"`
+	NumTasks  int    `json:"numTasks"`
+	ParentIDs []int  `json:"parentIds"`
+}
+
+// StageCompleted is Spark's SparkListenerStageCompleted.
+type StageCompleted struct {
+	Header
+	StageID       int     `json:"stageId"`
+	AttemptID     int     `json:"attemptId"`
+	Status        string  `json:"status"` // COMPLETE or FAILED
+	FailureReason *string `json:"failureReason"`
+	NumTasks      int     `json:"numTasks"`
+}
+
+// TaskStart is Spark's SparkListenerTaskStart.
+type TaskStart struct {
+	Header
+	StageID        int    `json:"stageId"`
+	StageAttemptID int    `json:"stageAttemptId"`
+	TaskID         int64  `json:"taskId"`
+	Index          int    `json:"index"`
+	Attempt        int    `json:"attempt"`
+	ExecutorID     string `json:"executorId"`
+	Host           string `json:"host"`
+	Speculative    bool   `json:"speculative"`
+}
+
+// TaskMetrics are the task metrics the listener forwards.
+type TaskMetrics struct {
+	ExecutorRunTime     int64 `json:"executorRunTime"`
+	ExecutorCPUTime     int64 `json:"executorCpuTime"`
+	InputBytes          int64 `json:"inputBytes"`
+	InputRecords        int64 `json:"inputRecords"`
+	OutputBytes         int64 `json:"outputBytes"`
+	OutputRecords       int64 `json:"outputRecords"`
+	ShuffleReadBytes    int64 `json:"shuffleReadBytes"`
+	ShuffleReadRecords  int64 `json:"shuffleReadRecords"`
+	ShuffleWriteBytes   int64 `json:"shuffleWriteBytes"`
+	ShuffleWriteRecords int64 `json:"shuffleWriteRecords"`
+	MemoryBytesSpilled  int64 `json:"memoryBytesSpilled"`
+	DiskBytesSpilled    int64 `json:"diskBytesSpilled"`
+	JVMGCTime           int64 `json:"jvmGcTime"`
+	ResultSize          int64 `json:"resultSize"`
+}
+
+// TaskEnd is Spark's SparkListenerTaskEnd.
+type TaskEnd struct {
+	Header
+	StageID        int          `json:"stageId"`
+	StageAttemptID int          `json:"stageAttemptId"`
+	TaskID         int64        `json:"taskId"`
+	Index          int          `json:"index"`
+	Attempt        int          `json:"attempt"`
+	ExecutorID     string       `json:"executorId"`
+	Host           string       `json:"host"`
+	LaunchTime     int64        `json:"launchTime"`
+	Status         string       `json:"status"` // SUCCESS, FAILED or KILLED
+	Reason         *string      `json:"reason"`
+	Metrics        *TaskMetrics `json:"metrics"`
+}
+
+// ExecutorAdded is Spark's SparkListenerExecutorAdded.
+type ExecutorAdded struct {
+	Header
+	ExecutorID string `json:"executorId"`
+	Host       string `json:"host"`
+	Cores      int    `json:"cores"`
+}
+
+// ExecutorRemoved is Spark's SparkListenerExecutorRemoved.
+type ExecutorRemoved struct {
+	Header
+	ExecutorID string `json:"executorId"`
+	Reason     string `json:"reason"`
+}
+
+// Stats reports the listener's own queue.
+type Stats struct {
+	Header
+	Queued  int64 `json:"queued"`
+	Dropped int64 `json:"dropped"`
+}
+
+// ResyncStage is the live state of an active stage sent after a reconnect.
+type ResyncStage struct {
+	StageID           int    `json:"stageId"`
+	AttemptID         int    `json:"attemptId"`
+	Name              string `json:"name"`
+	NumTasks          int    `json:"numTasks"`
+	NumCompletedTasks int    `json:"numCompletedTasks"`
+	NumFailedTasks    int    `json:"numFailedTasks"`
+	NumActiveTasks    int    `json:"numActiveTasks"`
+	Status            string `json:"status"`
+}
+
+// Resync describes what the listener still considers live, sent after a reconnect.
+type Resync struct {
+	Header
+	Jobs      []JobStart      `json:"jobs"`
+	Stages    []ResyncStage   `json:"stages"`
+	Executors []ExecutorAdded `json:"executors"`
+}
+
+// Unknown is a frame of a type this monitor does not know (a newer listener); it is skipped, not an error.
+type Unknown struct{ Header }

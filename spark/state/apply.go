@@ -1,0 +1,376 @@
+package state
+
+import (
+	"slices"
+
+	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
+)
+
+// Disconnected is submitted by ingest when an application's listener connection ends.
+type Disconnected struct{ event.Header }
+
+type stageKey struct{ id, attempt int }
+
+type liveApp struct {
+	info      App
+	jobs      map[int]*liveJob
+	order     []int // job ids in submission order
+	stages    map[stageKey]*liveStage
+	latest    map[int]int // stage id -> latest attempt
+	executors map[string]int
+	dirty     bool
+	dirtyJobs map[int]bool
+}
+
+type liveJob struct {
+	info            Job
+	stageIDs        []int
+	sparkNumTasks   int // Spark's job numTasks: tasks of the stages not already completed at job start
+	completedStages map[int]bool
+	skippedStages   map[int]bool
+}
+
+type liveStage struct {
+	info   Stage
+	jobIDs []int
+}
+
+func newLiveApp(appID string) *liveApp {
+	return &liveApp{
+		info:      App{AppID: appID, State: AppRunning},
+		jobs:      map[int]*liveJob{},
+		stages:    map[stageKey]*liveStage{},
+		latest:    map[int]int{},
+		executors: map[string]int{},
+		dirtyJobs: map[int]bool{},
+	}
+}
+
+// apply changes the application by one event, following Spark's AppStatusListener counting rules.
+func (a *liveApp) apply(ev event.Event) {
+	switch e := ev.(type) {
+	case *event.Hello:
+		a.hello(e)
+	case *event.AppStart:
+		if e.AppName != "" {
+			a.info.AppName = e.AppName
+		}
+		if e.SparkUser != "" {
+			a.info.SparkUser = e.SparkUser
+		}
+		if e.Time > 0 {
+			a.info.StartTime = e.Time
+		}
+		a.dirty = true
+	case *event.AppEnd:
+		a.info.State = AppFinished
+		t := e.Time
+		a.info.EndTime = &t
+		a.dirty = true
+	case *Disconnected:
+		if a.info.State == AppRunning {
+			a.info.State = AppDisconnected
+			a.dirty = true
+		}
+	case *event.JobStart:
+		a.jobStart(e)
+	case *event.JobEnd:
+		a.jobEnd(e)
+	case *event.StageSubmitted:
+		a.stageSubmitted(e)
+	case *event.StageCompleted:
+		a.stageCompleted(e)
+	case *event.TaskStart:
+		a.taskStart(e)
+	case *event.TaskEnd:
+		a.taskEnd(e)
+	case *event.ExecutorAdded:
+		a.executors[e.ExecutorID] = e.Cores
+		a.dirty = true
+	case *event.ExecutorRemoved:
+		delete(a.executors, e.ExecutorID)
+		a.dirty = true
+	case *event.Stats:
+		a.info.DroppedEvents = e.Dropped
+		a.dirty = true
+	case *event.Resync:
+		a.resync(e)
+	}
+}
+
+func (a *liveApp) hello(h *event.Hello) {
+	i := &a.info
+	i.AttemptID, i.AppName, i.SparkVersion, i.SparkUser = h.AttemptID, h.AppName, h.SparkVersion, h.SparkUser
+	i.Master, i.UIURL, i.KernelID, i.NotebookPath = h.Master, h.UIURL, h.KernelID, h.NotebookPath
+	if i.StartTime == 0 {
+		i.StartTime = h.StartTime
+	}
+	if i.State != AppFinished {
+		i.State = AppRunning
+	}
+	a.dirty = true
+}
+
+func (a *liveApp) jobStart(e *event.JobStart) {
+	j := &liveJob{
+		info: Job{
+			AppID: a.info.AppID, JobID: e.JobID, Name: e.Name, Description: e.Description, JobGroup: e.JobGroup,
+			CellID: e.CellID, SQLExecutionID: e.SQLExecutionID, Status: JobRunning, SubmissionTime: e.Time,
+			NumStages: len(e.Stages),
+		},
+		completedStages: map[int]bool{},
+		skippedStages:   map[int]bool{},
+	}
+	for _, s := range e.Stages {
+		j.stageIDs = append(j.stageIDs, s.StageID)
+		if s.CompletionTime == nil {
+			j.sparkNumTasks += s.NumTasks
+		}
+		st := a.stageFor(s.StageID, s.AttemptID, s.Name, s.NumTasks)
+		if !slices.Contains(st.jobIDs, e.JobID) {
+			st.jobIDs = append(st.jobIDs, e.JobID)
+		}
+	}
+	slices.Sort(j.stageIDs)
+	if _, seen := a.jobs[e.JobID]; !seen {
+		a.order = append(a.order, e.JobID)
+	}
+	a.jobs[e.JobID] = j
+	a.touchJob(e.JobID)
+	a.dirty = true
+}
+
+// stageFor returns the live stage attempt, creating it PENDING unless it is already pending or running for another job.
+func (a *liveApp) stageFor(id, attempt int, name string, numTasks int) *liveStage {
+	k := stageKey{id, attempt}
+	if st, ok := a.stages[k]; ok && (st.info.Status == StagePending || st.info.Status == StageActive) {
+		return st
+	}
+	st := &liveStage{info: Stage{StageID: id, AttemptID: attempt, Name: name, Status: StagePending, NumTasks: numTasks}}
+	if old, ok := a.stages[k]; ok {
+		st.jobIDs = old.jobIDs
+	}
+	a.stages[k] = st
+	if cur, ok := a.latest[id]; !ok || attempt >= cur {
+		a.latest[id] = attempt
+	}
+	return st
+}
+
+func (a *liveApp) jobEnd(e *event.JobEnd) {
+	j, ok := a.jobs[e.JobID]
+	if !ok {
+		return
+	}
+	j.info.Status = JobSucceeded
+	if e.Result != JobSucceeded {
+		j.info.Status = JobFailed
+	}
+	t := e.Time
+	j.info.CompletionTime, j.info.Error = &t, e.Error
+	for _, id := range j.stageIDs {
+		st := a.stages[stageKey{id, a.latest[id]}]
+		if st != nil && st.info.Status == StagePending {
+			st.info.Status = StageSkipped
+			j.skippedStages[id] = true
+			j.info.NumSkippedTasks += st.info.NumTasks
+		}
+	}
+	a.touchJob(e.JobID)
+	a.dirty = true
+}
+
+func (a *liveApp) stageSubmitted(e *event.StageSubmitted) {
+	var jobIDs []int
+	if prev, ok := a.stages[stageKey{e.StageID, a.latest[e.StageID]}]; ok {
+		jobIDs = prev.jobIDs
+	}
+	st := a.stageFor(e.StageID, e.AttemptID, e.Name, e.NumTasks)
+	if len(st.jobIDs) == 0 {
+		st.jobIDs = jobIDs
+	}
+	t := e.Time
+	st.info.Status, st.info.SubmissionTime, st.info.NumTasks, st.info.Name = StageActive, &t, e.NumTasks, e.Name
+	a.latest[e.StageID] = e.AttemptID
+	for _, jid := range st.jobIDs {
+		if j := a.jobs[jid]; j != nil {
+			delete(j.completedStages, e.StageID)
+			a.touchJob(jid)
+		}
+	}
+}
+
+func (a *liveApp) stageCompleted(e *event.StageCompleted) {
+	st, ok := a.stages[stageKey{e.StageID, e.AttemptID}]
+	if !ok {
+		return
+	}
+	t := e.Time
+	st.info.CompletionTime, st.info.FailureReason = &t, e.FailureReason
+	st.info.Status = StageComplete
+	if e.Status != StageComplete {
+		st.info.Status = StageFailed
+	}
+	for _, jid := range st.jobIDs {
+		j := a.jobs[jid]
+		if j == nil {
+			continue
+		}
+		if st.info.Status == StageComplete {
+			j.completedStages[e.StageID] = true
+		} else {
+			j.info.NumFailedStages++
+		}
+		a.touchJob(jid)
+	}
+}
+
+func (a *liveApp) taskStart(e *event.TaskStart) {
+	st, ok := a.stages[stageKey{e.StageID, e.StageAttemptID}]
+	if !ok {
+		return
+	}
+	st.info.NumActiveTasks++
+	for _, jid := range st.jobIDs {
+		if j := a.jobs[jid]; j != nil {
+			j.info.NumActiveTasks++
+			a.touchJob(jid)
+		}
+	}
+}
+
+func (a *liveApp) taskEnd(e *event.TaskEnd) {
+	st, ok := a.stages[stageKey{e.StageID, e.StageAttemptID}]
+	if !ok {
+		return
+	}
+	count := func(active, completed, failed, killed *int) {
+		if *active > 0 {
+			*active--
+		}
+		switch e.Status {
+		case "SUCCESS":
+			*completed++
+		case "KILLED":
+			*killed++
+		default:
+			*failed++
+		}
+	}
+	s := &st.info
+	count(&s.NumActiveTasks, &s.NumCompletedTasks, &s.NumFailedTasks, &s.NumKilledTasks)
+	for _, jid := range st.jobIDs {
+		if j := a.jobs[jid]; j != nil {
+			ji := &j.info
+			count(&ji.NumActiveTasks, &ji.NumCompletedTasks, &ji.NumFailedTasks, &ji.NumKilledTasks)
+			a.touchJob(jid)
+		}
+	}
+}
+
+// resync rebuilds live jobs and stages after the listener reconnected (the monitor may have restarted).
+func (a *liveApp) resync(e *event.Resync) {
+	for i := range e.Jobs {
+		js := e.Jobs[i]
+		if _, known := a.jobs[js.JobID]; !known {
+			a.jobStart(&js)
+		}
+	}
+	for _, rs := range e.Stages {
+		st := a.stageFor(rs.StageID, rs.AttemptID, rs.Name, rs.NumTasks)
+		a.latest[rs.StageID] = rs.AttemptID
+		if rs.Status != "" {
+			st.info.Status = rs.Status
+		}
+		dc := rs.NumCompletedTasks - st.info.NumCompletedTasks
+		df := rs.NumFailedTasks - st.info.NumFailedTasks
+		st.info.NumCompletedTasks, st.info.NumFailedTasks, st.info.NumActiveTasks = rs.NumCompletedTasks, rs.NumFailedTasks, rs.NumActiveTasks
+		for _, jid := range st.jobIDs {
+			if j := a.jobs[jid]; j != nil {
+				j.info.NumCompletedTasks += max(dc, 0)
+				j.info.NumFailedTasks += max(df, 0)
+				a.touchJob(jid)
+			}
+		}
+	}
+	for _, ex := range e.Executors {
+		a.executors[ex.ExecutorID] = ex.Cores
+	}
+	a.dirty = true
+}
+
+func (a *liveApp) touchJob(id int) { a.dirtyJobs[id] = true }
+
+// job returns a copy of the job as the API shows it.
+func (a *liveApp) job(j *liveJob) Job {
+	out := j.info
+	out.NumCompletedStages = len(j.completedStages)
+	out.NumSkippedStages = len(j.skippedStages)
+	out.NumTasks = j.sparkNumTasks - j.info.NumSkippedTasks
+	out.NumActiveStages = 0
+	out.Stages = make([]Stage, 0, len(j.stageIDs))
+	for _, id := range j.stageIDs {
+		if st := a.stages[stageKey{id, a.latest[id]}]; st != nil {
+			out.Stages = append(out.Stages, st.info)
+			if st.info.Status == StageActive {
+				out.NumActiveStages++
+			}
+		}
+	}
+	return out
+}
+
+// header returns a copy of the application without jobs, with derived counters.
+func (a *liveApp) header() App {
+	out := a.info
+	out.Jobs = nil
+	out.NumJobs, out.NumActiveJobs, out.NumCompletedJobs, out.NumFailedJobs = len(a.jobs), 0, 0, 0
+	for _, j := range a.jobs {
+		switch j.info.Status {
+		case JobRunning:
+			out.NumActiveJobs++
+		case JobSucceeded:
+			out.NumCompletedJobs++
+		case JobFailed:
+			out.NumFailedJobs++
+		}
+	}
+	out.NumExecutors, out.TotalCores = 0, 0
+	for id, cores := range a.executors {
+		if id != "driver" {
+			out.NumExecutors++
+			out.TotalCores += cores
+		}
+	}
+	if out.NumExecutors == 0 { // local mode: the driver runs the tasks
+		if cores, ok := a.executors["driver"]; ok {
+			out.NumExecutors, out.TotalCores = 1, cores
+		}
+	}
+	return out
+}
+
+// evict drops the oldest finished jobs beyond maxJobs, at least 10% of maxJobs at a time, and stages no job refers to.
+func (a *liveApp) evict(maxJobs int) {
+	if maxJobs <= 0 || len(a.jobs) <= maxJobs {
+		return
+	}
+	toRemove := max(len(a.jobs)-maxJobs, maxJobs/10, 1)
+	kept := a.order[:0]
+	for _, id := range a.order {
+		if toRemove > 0 && a.jobs[id].info.Status != JobRunning {
+			delete(a.jobs, id)
+			delete(a.dirtyJobs, id)
+			toRemove--
+			continue
+		}
+		kept = append(kept, id)
+	}
+	a.order = kept
+	for k, st := range a.stages {
+		if !slices.ContainsFunc(st.jobIDs, func(id int) bool { return a.jobs[id] != nil }) {
+			delete(a.stages, k)
+		}
+	}
+	a.dirty = true
+}

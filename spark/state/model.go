@@ -1,0 +1,101 @@
+package state
+
+// The JSON shapes of spark/api/API.md. Values of these types handed out by the Store are copies owned by the caller.
+
+// App states.
+const (
+	AppRunning      = "RUNNING"
+	AppFinished     = "FINISHED"
+	AppDisconnected = "DISCONNECTED"
+)
+
+// App is one Spark application (one driver JVM).
+type App struct {
+	AppID            string  `json:"appId"`
+	AttemptID        *string `json:"attemptId"`
+	AppName          string  `json:"appName"`
+	SparkVersion     string  `json:"sparkVersion"`
+	SparkUser        string  `json:"sparkUser"`
+	Master           string  `json:"master"`
+	UIURL            *string `json:"uiUrl"`
+	KernelID         string  `json:"kernelId"`
+	NotebookPath     string  `json:"notebookPath"`
+	State            string  `json:"state"`
+	StartTime        int64   `json:"startTime"`
+	EndTime          *int64  `json:"endTime"`
+	NumExecutors     int     `json:"numExecutors"`
+	TotalCores       int     `json:"totalCores"`
+	NumJobs          int     `json:"numJobs"`
+	NumActiveJobs    int     `json:"numActiveJobs"`
+	NumCompletedJobs int     `json:"numCompletedJobs"`
+	NumFailedJobs    int     `json:"numFailedJobs"`
+	DroppedEvents    int64   `json:"droppedEvents"`
+	Jobs             []Job   `json:"jobs,omitempty"`
+}
+
+// Job states.
+const (
+	JobRunning   = "RUNNING"
+	JobSucceeded = "SUCCEEDED"
+	JobFailed    = "FAILED"
+)
+
+// Job is one Spark job with its stages.
+type Job struct {
+	AppID              string  `json:"appId"`
+	JobID              int     `json:"jobId"`
+	Name               string  `json:"name"`
+	Description        *string `json:"description"`
+	JobGroup           *string `json:"jobGroup"`
+	CellID             *string `json:"cellId"`
+	SQLExecutionID     *int64  `json:"sqlExecutionId"`
+	Status             string  `json:"status"`
+	SubmissionTime     int64   `json:"submissionTime"`
+	CompletionTime     *int64  `json:"completionTime"`
+	Error              *string `json:"error"`
+	NumStages          int     `json:"numStages"`
+	NumCompletedStages int     `json:"numCompletedStages"`
+	NumSkippedStages   int     `json:"numSkippedStages"`
+	NumFailedStages    int     `json:"numFailedStages"`
+	NumActiveStages    int     `json:"numActiveStages"`
+	NumTasks           int     `json:"numTasks"`
+	NumCompletedTasks  int     `json:"numCompletedTasks"`
+	NumActiveTasks     int     `json:"numActiveTasks"`
+	NumFailedTasks     int     `json:"numFailedTasks"`
+	NumKilledTasks     int     `json:"numKilledTasks"`
+	NumSkippedTasks    int     `json:"numSkippedTasks"`
+	Stages             []Stage `json:"stages"`
+}
+
+// Stage states.
+const (
+	StagePending  = "PENDING"
+	StageActive   = "ACTIVE"
+	StageComplete = "COMPLETE"
+	StageFailed   = "FAILED"
+	StageSkipped  = "SKIPPED"
+)
+
+// Stage is the latest attempt of one stage.
+type Stage struct {
+	StageID           int     `json:"stageId"`
+	AttemptID         int     `json:"attemptId"`
+	Name              string  `json:"name"`
+	Status            string  `json:"status"`
+	NumTasks          int     `json:"numTasks"`
+	NumCompletedTasks int     `json:"numCompletedTasks"`
+	NumActiveTasks    int     `json:"numActiveTasks"`
+	NumFailedTasks    int     `json:"numFailedTasks"`
+	NumKilledTasks    int     `json:"numKilledTasks"`
+	SubmissionTime    *int64  `json:"submissionTime"`
+	CompletionTime    *int64  `json:"completionTime"`
+	FailureReason     *string `json:"failureReason"`
+}
+
+// Update is one message to subscribers: first a snapshot (apps with jobs), then deltas (changed apps without jobs,
+// changed jobs whole).
+type Update struct {
+	Type string `json:"type"` // "snapshot" or "delta"
+	Apps []App  `json:"apps"`
+	Jobs []Job  `json:"jobs,omitempty"`
+}

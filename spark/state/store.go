@@ -1,0 +1,239 @@
+// Package state is the live model of the Spark applications reporting to this monitor. One goroutine (Run) owns it;
+// writers enqueue into a bounded channel, readers get copies, subscribers get a snapshot then coalesced deltas.
+package state
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
+)
+
+// Defaults of Options.
+const (
+	DefaultQueueSize     = 4096
+	DefaultMaxJobsPerApp = 1000
+	DefaultFlushInterval = 100 * time.Millisecond
+	// subscriberBuffer is how many updates a subscriber may lag before it is dropped.
+	subscriberBuffer = 64
+)
+
+// ErrStopped is returned by calls made after Run returned.
+var ErrStopped = errors.New("state store stopped")
+
+// Options configure a Store; zero values take the defaults.
+type Options struct {
+	QueueSize     int
+	MaxJobsPerApp int
+	FlushInterval time.Duration
+	// Tick, when set, replaces the flush ticker (tests drive flushes themselves).
+	Tick   <-chan time.Time
+	Logger *slog.Logger
+}
+
+type input struct {
+	appID string
+	ev    event.Event
+}
+
+type subscription struct {
+	ch chan Update
+}
+
+// Store owns the live state. All methods are safe for concurrent use; they only talk to the Run goroutine.
+type Store struct {
+	opts     Options
+	in       chan input
+	snaps    chan chan []App
+	subs     chan *subscription
+	unsubs   chan *subscription
+	done     chan struct{}
+	dropped  atomic.Int64 // subscribers dropped for being slow
+	apps     map[string]*liveApp
+	appOrder []string
+	active   map[*subscription]bool
+}
+
+// New returns a Store; call Run to start it.
+func New(opts Options) *Store {
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = DefaultQueueSize
+	}
+	if opts.MaxJobsPerApp <= 0 {
+		opts.MaxJobsPerApp = DefaultMaxJobsPerApp
+	}
+	if opts.FlushInterval <= 0 {
+		opts.FlushInterval = DefaultFlushInterval
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Store{
+		opts:   opts,
+		in:     make(chan input, opts.QueueSize),
+		snaps:  make(chan chan []App),
+		subs:   make(chan *subscription),
+		unsubs: make(chan *subscription),
+		done:   make(chan struct{}),
+		apps:   map[string]*liveApp{},
+		active: map[*subscription]bool{},
+	}
+}
+
+// Run owns the state until ctx ends; then every subscription channel is closed.
+func (s *Store) Run(ctx context.Context) error {
+	defer close(s.done)
+	tick := s.opts.Tick
+	if tick == nil {
+		t := time.NewTicker(s.opts.FlushInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			for sub := range s.active {
+				close(sub.ch)
+			}
+			return nil
+		case in := <-s.in:
+			s.apply(in)
+		case <-tick:
+			s.flush()
+		case reply := <-s.snaps:
+			reply <- s.snapshot()
+		case sub := <-s.subs:
+			sub.ch <- Update{Type: "snapshot", Apps: s.snapshot()}
+			s.active[sub] = true
+		case sub := <-s.unsubs:
+			if s.active[sub] {
+				delete(s.active, sub)
+				close(sub.ch)
+			}
+		}
+	}
+}
+
+// Submit enqueues an event of the application appID. It waits while the queue is full (back-pressure on the
+// listener's socket; the listener's own bounded queue absorbs it) until ctx ends.
+func (s *Store) Submit(ctx context.Context, appID string, ev event.Event) error {
+	select {
+	case s.in <- input{appID, ev}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.done:
+		return ErrStopped
+	}
+}
+
+// QueueLen reports how many events wait to be applied, and the queue's capacity.
+func (s *Store) QueueLen() (int, int) { return len(s.in), cap(s.in) }
+
+// DroppedSubscribers counts subscribers disconnected for not keeping up.
+func (s *Store) DroppedSubscribers() int64 { return s.dropped.Load() }
+
+// Snapshot returns a copy of every application with its jobs, in order of first appearance.
+func (s *Store) Snapshot(ctx context.Context) ([]App, error) {
+	reply := make(chan []App, 1)
+	select {
+	case s.snaps <- reply:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-s.done:
+		return nil, ErrStopped
+	}
+	return <-reply, nil
+}
+
+// Subscribe returns a channel that first carries a snapshot, then deltas. The channel is closed when ctx ends, when
+// the store stops, or when the subscriber falls behind (then it should subscribe again for a fresh snapshot).
+func (s *Store) Subscribe(ctx context.Context) (<-chan Update, error) {
+	sub := &subscription{ch: make(chan Update, subscriberBuffer)}
+	select {
+	case s.subs <- sub:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-s.done:
+		return nil, ErrStopped
+	}
+	go func() {
+		<-ctx.Done()
+		select {
+		case s.unsubs <- sub:
+		case <-s.done:
+		}
+	}()
+	return sub.ch, nil
+}
+
+func (s *Store) apply(in input) {
+	a, ok := s.apps[in.appID]
+	if !ok {
+		if _, isDisconnect := in.ev.(*Disconnected); isDisconnect {
+			return
+		}
+		a = newLiveApp(in.appID)
+		s.apps[in.appID] = a
+		s.appOrder = append(s.appOrder, in.appID)
+	}
+	a.apply(in.ev)
+	if _, ended := in.ev.(*event.JobEnd); ended {
+		a.evict(s.opts.MaxJobsPerApp)
+	}
+}
+
+func (s *Store) snapshot() []App {
+	out := make([]App, 0, len(s.appOrder))
+	for _, id := range s.appOrder {
+		a := s.apps[id]
+		app := a.header()
+		app.Jobs = make([]Job, 0, len(a.order))
+		for _, jid := range a.order {
+			app.Jobs = append(app.Jobs, a.job(a.jobs[jid]))
+		}
+		out = append(out, app)
+	}
+	return out
+}
+
+// flush sends what changed since the last flush to every subscriber, dropping those whose buffer is full.
+func (s *Store) flush() {
+	var u Update
+	for _, id := range s.appOrder {
+		a := s.apps[id]
+		if !a.dirty && len(a.dirtyJobs) == 0 {
+			continue
+		}
+		u.Apps = append(u.Apps, a.header())
+		jobIDs := make([]int, 0, len(a.dirtyJobs))
+		for jid := range a.dirtyJobs {
+			jobIDs = append(jobIDs, jid)
+		}
+		slices.Sort(jobIDs)
+		for _, jid := range jobIDs {
+			if j := a.jobs[jid]; j != nil {
+				u.Jobs = append(u.Jobs, a.job(j))
+			}
+		}
+		a.dirty, a.dirtyJobs = false, map[int]bool{}
+	}
+	if len(u.Apps) == 0 {
+		return
+	}
+	u.Type = "delta"
+	for sub := range s.active {
+		select {
+		case sub.ch <- u:
+		default:
+			delete(s.active, sub)
+			close(sub.ch)
+			s.dropped.Add(1)
+			s.opts.Logger.Warn("dropped a slow subscriber; it will get a fresh snapshot when it reconnects")
+		}
+	}
+}
