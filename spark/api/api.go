@@ -54,7 +54,6 @@ func Handler(opts Options) (http.Handler, error) {
 	}
 	h := &handler{opts: opts}
 	r := mux.NewRouter()
-	r.Use(h.requireSecret)
 	p := r.PathPrefix(opts.Prefix).Subrouter()
 	p.HandleFunc("/", h.dashboard).Methods(http.MethodGet)
 	p.HandleFunc("/dashboard.js", h.asset("static/dashboard.js", "text/javascript; charset=utf-8")).Methods(http.MethodGet)
@@ -68,7 +67,7 @@ func Handler(opts Options) (http.Handler, error) {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		respondError(w, http.StatusMethodNotAllowed, "bad_request", "method not allowed")
 	})
-	return r, nil
+	return h.requireSecret(r), nil
 }
 
 type handler struct{ opts Options }

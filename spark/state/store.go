@@ -103,10 +103,13 @@ func (s *Store) Run(ctx context.Context) error {
 		case in := <-s.in:
 			s.apply(in)
 		case <-tick:
+			s.drain()
 			s.flush()
 		case reply := <-s.snaps:
+			s.drain()
 			reply <- s.snapshot()
 		case sub := <-s.subs:
+			s.drain()
 			sub.ch <- Update{Type: "snapshot", Apps: s.snapshot()}
 			s.active[sub] = true
 		case sub := <-s.unsubs:
@@ -137,7 +140,8 @@ func (s *Store) QueueLen() (int, int) { return len(s.in), cap(s.in) }
 // DroppedSubscribers counts subscribers disconnected for not keeping up.
 func (s *Store) DroppedSubscribers() int64 { return s.dropped.Load() }
 
-// Snapshot returns a copy of every application with its jobs, in order of first appearance.
+// Snapshot returns a copy of every application with its jobs, in order of first appearance. It reflects every
+// Submit that returned before the call.
 func (s *Store) Snapshot(ctx context.Context) ([]App, error) {
 	reply := make(chan []App, 1)
 	select {
@@ -169,6 +173,14 @@ func (s *Store) Subscribe(ctx context.Context) (<-chan Update, error) {
 		}
 	}()
 	return sub.ch, nil
+}
+
+// drain applies the events queued so far, so that a snapshot or flush reflects every Submit that returned before it
+// was asked for. It takes only what is queued now, so a busy queue cannot starve readers.
+func (s *Store) drain() {
+	for n := len(s.in); n > 0; n-- {
+		s.apply(<-s.in)
+	}
 }
 
 func (s *Store) apply(in input) {

@@ -1,0 +1,185 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
+)
+
+const (
+	prefix = "/user/alice/sparkmonitor/"
+	secret = "proxy-secret"
+)
+
+func setup(t *testing.T) (*httptest.Server, *state.Store, chan time.Time) {
+	t.Helper()
+	tick := make(chan time.Time)
+	store := state.New(state.Options{Tick: tick})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- store.Run(ctx) }()
+	h, err := Handler(Options{Prefix: prefix, ProxySecret: secret, Source: store, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() {
+		srv.Close()
+		cancel()
+		<-done
+	})
+	return srv, store, tick
+}
+
+func get(t *testing.T, url string, withSecret bool) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if withSecret {
+		req.Header.Set(SecretHeader, secret)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	_ = json.Unmarshal(body, &m)
+	return resp.StatusCode, m
+}
+
+func submit(t *testing.T, s *state.Store, evs ...event.Event) {
+	t.Helper()
+	for _, ev := range evs {
+		if err := s.Submit(context.Background(), "app-1", ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestEveryRouteNeedsTheProxySecret(t *testing.T) {
+	srv, _, _ := setup(t)
+	for _, path := range []string{"/", prefix, prefix + "api/apps", prefix + "api/health", prefix + "api/ws", prefix + "api/apps/x"} {
+		code, body := get(t, srv.URL+path, false)
+		if code != http.StatusUnauthorized || body["errorType"] != "unauthorized" {
+			t.Errorf("GET %s without the secret: %d %v", path, code, body)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+prefix+"api/apps", nil)
+	req.Header.Set(SecretHeader, "wrong")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("wrong secret: %v %v", resp.StatusCode, err)
+	}
+}
+
+func TestAppsAndAppEndpoints(t *testing.T) {
+	srv, store, _ := setup(t)
+	ui := "http://127.0.0.1:4040"
+	cell := "c-1"
+	submit(t, store, &event.Hello{AppID: "app-1", AppName: "demo", UIURL: &ui, KernelID: "k-1", NotebookPath: "nb.ipynb"},
+		&event.JobStart{JobID: 0, CellID: &cell, Stages: []event.StageInfo{{StageID: 0, NumTasks: 8}}})
+	code, body := get(t, srv.URL+prefix+"api/apps", true)
+	apps, _ := body["data"].([]any)
+	if code != 200 || body["status"] != "success" || len(apps) != 1 {
+		t.Fatalf("api/apps: %d %v", code, body)
+	}
+	app := apps[0].(map[string]any)
+	if app["appId"] != "app-1" || app["uiUrl"] != ui || app["kernelId"] != "k-1" || app["numJobs"] != 1.0 || app["state"] != "RUNNING" {
+		t.Errorf("app = %v", app)
+	}
+	if _, hasJobs := app["jobs"]; hasJobs {
+		t.Error("api/apps must not carry jobs")
+	}
+	code, body = get(t, srv.URL+prefix+"api/apps/app-1", true)
+	jobs := body["data"].(map[string]any)["jobs"].([]any)
+	if code != 200 || len(jobs) != 1 || jobs[0].(map[string]any)["cellId"] != cell || jobs[0].(map[string]any)["numTasks"] != 8.0 {
+		t.Errorf("api/apps/app-1: %d %v", code, body)
+	}
+	if code, body := get(t, srv.URL+prefix+"api/apps/nope", true); code != 404 || body["errorType"] != "not_found" {
+		t.Errorf("unknown app: %d %v", code, body)
+	}
+}
+
+func TestDashboardIsServedUnderThePrefix(t *testing.T) {
+	srv, _, _ := setup(t)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+prefix, nil)
+	req.Header.Set(SecretHeader, secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `id="apps"`) || !strings.Contains(string(body), `src="dashboard.js"`) {
+		t.Fatalf("dashboard: %d %s", resp.StatusCode, body)
+	}
+}
+
+func dialWS(t *testing.T, srv *httptest.Server, origin string) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	h := http.Header{}
+	h.Set(SecretHeader, secret)
+	if origin != "" {
+		h.Set("Origin", origin)
+	}
+	return websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+prefix+"api/ws", h)
+}
+
+func TestWebSocketSendsSnapshotThenDeltas(t *testing.T) {
+	srv, store, tick := setup(t)
+	submit(t, store, &event.Hello{AppID: "app-1"}, &event.JobStart{JobID: 0, Stages: []event.StageInfo{{StageID: 0, NumTasks: 2}}})
+	conn, _, err := dialWS(t, srv, srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var u state.Update
+	if err := conn.ReadJSON(&u); err != nil {
+		t.Fatal(err)
+	}
+	if u.Type != "snapshot" || len(u.Apps) != 1 || len(u.Apps[0].Jobs) != 1 {
+		t.Fatalf("first frame = %+v", u)
+	}
+	submit(t, store, &event.StageSubmitted{StageID: 0, NumTasks: 2}, &event.TaskStart{StageID: 0, TaskID: 1},
+		&event.TaskEnd{StageID: 0, TaskID: 1, Status: "SUCCESS"})
+	tick <- time.Now()
+	if err := conn.ReadJSON(&u); err != nil {
+		t.Fatal(err)
+	}
+	if u.Type != "delta" || len(u.Jobs) != 1 || u.Jobs[0].NumCompletedTasks != 1 {
+		t.Fatalf("delta = %+v", u)
+	}
+}
+
+func TestWebSocketRefusesCrossOrigin(t *testing.T) {
+	srv, _, _ := setup(t)
+	_, resp, err := dialWS(t, srv, "http://evil.example")
+	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-origin upgrade: err=%v resp=%v", err, resp)
+	}
+}
+
+func TestMergeCoalescesDeltas(t *testing.T) {
+	a := state.Update{Type: "delta", Apps: []state.App{{AppID: "x", NumJobs: 1}}, Jobs: []state.Job{{AppID: "x", JobID: 0, NumCompletedTasks: 1}}}
+	b := state.Update{Type: "delta", Apps: []state.App{{AppID: "x", NumJobs: 2}}, Jobs: []state.Job{{AppID: "x", JobID: 0, NumCompletedTasks: 2}, {AppID: "x", JobID: 1}}}
+	m := merge(a, b)
+	if len(m.Apps) != 1 || m.Apps[0].NumJobs != 2 || len(m.Jobs) != 2 || m.Jobs[0].NumCompletedTasks != 2 {
+		t.Fatalf("merged = %+v", m)
+	}
+	snap := state.Update{Type: "snapshot", Apps: []state.App{{AppID: "x", Jobs: []state.Job{{AppID: "x", JobID: 0}}}}}
+	m = merge(snap, b)
+	if m.Type != "snapshot" || len(m.Apps[0].Jobs) != 2 || m.Apps[0].Jobs[0].NumCompletedTasks != 2 || m.Apps[0].NumJobs != 2 {
+		t.Fatalf("snapshot merged = %+v", m)
+	}
+}

@@ -1,0 +1,231 @@
+package state
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
+)
+
+// startStore runs a Store whose flushes the test triggers through the returned tick channel.
+func startStore(t *testing.T, opts Options) (*Store, chan time.Time) {
+	t.Helper()
+	tick := make(chan time.Time)
+	opts.Tick = tick
+	s := New(opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return s, tick
+}
+
+func submitAll(t *testing.T, s *Store, app string, evs ...event.Event) {
+	t.Helper()
+	for _, ev := range evs {
+		if err := s.Submit(context.Background(), app, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func snapshotApp(t *testing.T, s *Store, id string) App {
+	t.Helper()
+	apps, err := s.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range apps {
+		if a.AppID == id {
+			return a
+		}
+	}
+	t.Fatalf("app %s not in snapshot %+v", id, apps)
+	return App{}
+}
+
+func receive(t *testing.T, ch <-chan Update) Update {
+	t.Helper()
+	select {
+	case u, ok := <-ch:
+		if !ok {
+			t.Fatal("subscription closed")
+		}
+		return u
+	case <-time.After(5 * time.Second):
+		t.Fatal("no update within 5s")
+	}
+	return Update{}
+}
+
+func hello(app string, conn int) *event.Hello {
+	return &event.Hello{Header: event.Header{Type: "hello"}, Protocol: 1, AppID: app, AppName: "demo", Connection: conn}
+}
+
+func stage(id, tasks int, completed *int64) event.StageInfo {
+	return event.StageInfo{StageID: id, NumTasks: tasks, Name: "stage", CompletionTime: completed}
+}
+
+func TestSkippedStageLeavesTheJobTotalLikeSpark(t *testing.T) {
+	s, _ := startStore(t, Options{})
+	done := int64(1)
+	cell := "cell-1"
+	submitAll(t, s, "a",
+		hello("a", 1),
+		// job 0 computes a shuffle (stage 0, 4 tasks) and a result stage (1 task)
+		&event.JobStart{JobID: 0, CellID: &cell, Stages: []event.StageInfo{stage(0, 4, nil), stage(1, 1, nil)}},
+		&event.StageSubmitted{StageID: 0, NumTasks: 4},
+		&event.TaskStart{StageID: 0, TaskID: 1},
+		&event.TaskEnd{StageID: 0, TaskID: 1, Status: "SUCCESS"},
+		&event.TaskStart{StageID: 0, TaskID: 2},
+		&event.TaskEnd{StageID: 0, TaskID: 2, Status: "FAILED"},
+		&event.TaskStart{StageID: 0, TaskID: 3},
+		&event.TaskEnd{StageID: 0, TaskID: 3, Status: "SUCCESS"},
+		&event.TaskStart{StageID: 0, TaskID: 4},
+		&event.TaskEnd{StageID: 0, TaskID: 4, Status: "SUCCESS"},
+		&event.TaskStart{StageID: 0, TaskID: 5},
+		&event.TaskEnd{StageID: 0, TaskID: 5, Status: "SUCCESS"},
+		&event.StageCompleted{StageID: 0, Status: "COMPLETE"},
+		&event.StageSubmitted{StageID: 1, NumTasks: 1},
+		&event.TaskStart{StageID: 1, TaskID: 6},
+		&event.TaskEnd{StageID: 1, TaskID: 6, Status: "SUCCESS"},
+		&event.StageCompleted{StageID: 1, Status: "COMPLETE"},
+		&event.JobEnd{JobID: 0, Result: "SUCCEEDED"},
+		// job 1 reuses the shuffle: stage 0 was completed before the job started, so Spark never submits it again
+		&event.JobStart{JobID: 1, Stages: []event.StageInfo{stage(0, 4, &done), stage(2, 1, nil)}},
+		&event.StageSubmitted{StageID: 2, NumTasks: 1},
+		&event.TaskStart{StageID: 2, TaskID: 7},
+		&event.TaskEnd{StageID: 2, TaskID: 7, Status: "SUCCESS"},
+		&event.StageCompleted{StageID: 2, Status: "COMPLETE"},
+		&event.JobEnd{JobID: 1, Result: "SUCCEEDED"},
+	)
+	a := snapshotApp(t, s, "a")
+	if len(a.Jobs) != 2 || a.NumJobs != 2 || a.NumCompletedJobs != 2 {
+		t.Fatalf("jobs: %+v", a)
+	}
+	j0, j1 := a.Jobs[0], a.Jobs[1]
+	if j0.NumTasks != 5 || j0.NumCompletedTasks != 5 || j0.NumFailedTasks != 1 || j0.NumActiveTasks != 0 ||
+		j0.NumCompletedStages != 2 || *j0.CellID != "cell-1" || j0.Status != JobSucceeded {
+		t.Errorf("job 0 = %+v", j0)
+	}
+	// Spark: numTasks counts only stages not completed at job start (1), skipped tasks (4) are subtracted for display.
+	if j1.NumSkippedStages != 1 || j1.NumSkippedTasks != 4 || j1.NumTasks != 1-4 || j1.NumCompletedStages != 1 {
+		t.Errorf("job 1 = %+v", j1)
+	}
+	if j1.Stages[0].Status != StageSkipped || j1.Stages[1].Status != StageComplete {
+		t.Errorf("job 1 stages = %+v", j1.Stages)
+	}
+}
+
+func TestFailedJobKeepsItsErrorAndFailedStage(t *testing.T) {
+	s, _ := startStore(t, Options{})
+	msg := "Job aborted due to stage failure"
+	submitAll(t, s, "a", hello("a", 1),
+		&event.JobStart{JobID: 3, Stages: []event.StageInfo{stage(5, 2, nil)}},
+		&event.StageSubmitted{StageID: 5, NumTasks: 2},
+		&event.TaskStart{StageID: 5, TaskID: 1}, &event.TaskStart{StageID: 5, TaskID: 2},
+		&event.TaskEnd{StageID: 5, TaskID: 1, Status: "FAILED"},
+		&event.StageCompleted{StageID: 5, Status: "FAILED", FailureReason: &msg},
+		&event.JobEnd{JobID: 3, Result: "FAILED", Error: &msg},
+		&event.TaskEnd{StageID: 5, TaskID: 2, Status: "KILLED"}, // arrives after the job ended
+	)
+	j := snapshotApp(t, s, "a").Jobs[0]
+	if j.Status != JobFailed || *j.Error != msg || j.NumFailedStages != 1 || j.NumFailedTasks != 1 ||
+		j.NumKilledTasks != 1 || j.NumActiveTasks != 0 || j.Stages[0].Status != StageFailed {
+		t.Errorf("job = %+v", j)
+	}
+}
+
+func TestSubscribersGetASnapshotThenCoalescedDeltas(t *testing.T) {
+	s, tick := startStore(t, Options{})
+	submitAll(t, s, "a", hello("a", 1), &event.JobStart{JobID: 0, Stages: []event.StageInfo{stage(0, 2, nil)}})
+	ch, err := s.Subscribe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := receive(t, ch)
+	if snap.Type != "snapshot" || len(snap.Apps) != 1 || len(snap.Apps[0].Jobs) != 1 {
+		t.Fatalf("snapshot = %+v", snap)
+	}
+	submitAll(t, s, "a", &event.StageSubmitted{StageID: 0, NumTasks: 2},
+		&event.TaskStart{StageID: 0, TaskID: 1}, &event.TaskEnd{StageID: 0, TaskID: 1, Status: "SUCCESS"},
+		&event.JobStart{JobID: 1, Stages: []event.StageInfo{stage(1, 3, nil)}})
+	tick <- time.Now()
+	d := receive(t, ch)
+	if d.Type != "delta" || len(d.Apps) != 1 || d.Apps[0].Jobs != nil || len(d.Jobs) != 2 {
+		t.Fatalf("delta = %+v", d)
+	}
+	if d.Jobs[0].JobID != 0 || d.Jobs[0].NumCompletedTasks != 1 || d.Jobs[1].JobID != 1 || d.Apps[0].NumJobs != 2 {
+		t.Errorf("delta jobs = %+v", d.Jobs)
+	}
+	tick <- time.Now() // nothing changed: no frame; the next change arrives alone
+	submitAll(t, s, "a", &event.TaskStart{StageID: 0, TaskID: 2})
+	tick <- time.Now()
+	if d := receive(t, ch); len(d.Jobs) != 1 || d.Jobs[0].NumActiveTasks != 1 {
+		t.Errorf("second delta = %+v", d)
+	}
+}
+
+func TestSlowSubscriberIsDroppedNotWaitedOn(t *testing.T) {
+	s, tick := startStore(t, Options{})
+	slow, err := s.Subscribe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	submitAll(t, s, "a", hello("a", 1))
+	for i := 0; i <= subscriberBuffer; i++ { // never read: the buffer fills
+		submitAll(t, s, "a", &event.JobStart{JobID: i})
+		tick <- time.Now()
+	}
+	n := 0
+	for range slow {
+		n++
+	}
+	if n > subscriberBuffer || s.DroppedSubscribers() != 1 {
+		t.Errorf("read %d updates before close, dropped = %d", n, s.DroppedSubscribers())
+	}
+	// The store still serves others.
+	if a := snapshotApp(t, s, "a"); a.NumJobs != subscriberBuffer+1 {
+		t.Errorf("numJobs = %d", a.NumJobs)
+	}
+}
+
+func TestRetentionEvictsOldestFinishedJobsInBatches(t *testing.T) {
+	s, _ := startStore(t, Options{MaxJobsPerApp: 20})
+	submitAll(t, s, "a", hello("a", 1), &event.JobStart{JobID: 0}) // stays running
+	for i := 1; i <= 30; i++ {
+		submitAll(t, s, "a", &event.JobStart{JobID: i, Stages: []event.StageInfo{stage(i, 1, nil)}},
+			&event.JobEnd{JobID: i, Result: "SUCCEEDED"})
+	}
+	a := snapshotApp(t, s, "a")
+	if len(a.Jobs) > 20 || len(a.Jobs) < 18 {
+		t.Fatalf("kept %d jobs, want at most 20 and evictions in batches of 10%%", len(a.Jobs))
+	}
+	if a.Jobs[0].JobID != 0 || a.Jobs[len(a.Jobs)-1].JobID != 30 {
+		t.Errorf("kept jobs %d..%d: the running job and the newest must stay", a.Jobs[0].JobID, a.Jobs[len(a.Jobs)-1].JobID)
+	}
+}
+
+func TestDisconnectThenReconnectRevivesTheApp(t *testing.T) {
+	s, _ := startStore(t, Options{})
+	submitAll(t, s, "a", hello("a", 1), &event.JobStart{JobID: 0, Stages: []event.StageInfo{stage(0, 3, nil)}},
+		&Disconnected{})
+	if st := snapshotApp(t, s, "a").State; st != AppDisconnected {
+		t.Fatalf("state after disconnect = %s", st)
+	}
+	submitAll(t, s, "a", hello("a", 2), &event.Resync{
+		Jobs:   []event.JobStart{{JobID: 0, Stages: []event.StageInfo{stage(0, 3, nil)}}, {JobID: 1, Stages: []event.StageInfo{stage(1, 2, nil)}}},
+		Stages: []event.ResyncStage{{StageID: 0, NumTasks: 3, NumCompletedTasks: 2, NumActiveTasks: 1, Status: StageActive}},
+	})
+	a := snapshotApp(t, s, "a")
+	if a.State != AppRunning || a.NumJobs != 2 {
+		t.Fatalf("after reconnect: %+v", a)
+	}
+	if j := a.Jobs[0]; j.NumCompletedTasks != 2 || j.Stages[0].NumActiveTasks != 1 {
+		t.Errorf("job 0 after resync = %+v", j)
+	}
+}
