@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds the listener jar with plain javac against the Spark jars of a pyspark install (no Spark download: the jar is
+# compiled against exactly the Spark the demo runs). Usage: listener/build.sh [PYSPARK_JARS_DIR] [OUT_JAR]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+jars="${1:-$root/.venv/lib/python3.11/site-packages/pyspark/jars}"
+out="${2:-$root/build/sparkmonitor-listener.jar}"
+src="$root/listener/src/main/java"
+[ -d "$jars" ] || { echo "listener/build.sh: no Spark jars at $jars (run make bootstrap)" >&2; exit 1; }
+if [ -f "$out" ] && [ -z "$(find "$src" -newer "$out" -type f)" ]; then
+  exit 0
+fi
+classes="$(mktemp -d)"
+trap 'rm -rf "$classes"' EXIT
+javac --release 17 -Xlint:all,-serial,-processing,-path -Werror -d "$classes" -cp "$jars/*" $(find "$src" -name '*.java')
+mkdir -p "$(dirname "$out")"
+jar --create --file "$out" -C "$classes" .
+echo "built $out"

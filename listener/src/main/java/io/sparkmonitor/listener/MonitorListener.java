@@ -1,0 +1,304 @@
+package io.sparkmonitor.listener;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.TaskFailedReason;
+import org.apache.spark.executor.TaskMetrics;
+import org.apache.spark.scheduler.JobFailed;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerApplicationEnd;
+import org.apache.spark.scheduler.SparkListenerApplicationStart;
+import org.apache.spark.scheduler.SparkListenerExecutorAdded;
+import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
+import org.apache.spark.scheduler.SparkListenerJobEnd;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerStageCompleted;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
+import org.apache.spark.scheduler.StageInfo;
+import org.apache.spark.scheduler.TaskInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns Spark listener events into protocol frames (spark/event/PROTOCOL.md). Every callback only copies fields into
+ * a string and offers it to the {@link Sender}'s bounded queue: it never blocks the listener bus and never throws.
+ *
+ * <p>Scala collections are never named in a method signature used here (they differ between Scala 2.12 and 2.13);
+ * they are reached by reflection and walked as {@code scala.collection.Iterable}, so one jar serves Spark 3.5 and 4.x.
+ */
+public final class MonitorListener extends SparkListener {
+  private static final Logger LOG = LoggerFactory.getLogger(MonitorListener.class);
+  static final String CELL_ID_PROPERTY = "sparkmonitor.cellId";
+  /** How long the end of the application may wait for queued events to reach the monitor. */
+  static final long FLUSH_AT_END_MS = 2000;
+
+  private final AtomicLong seq = new AtomicLong();
+  private Sender sender;
+  private volatile boolean failedOnce;
+  // Live state for the resync frame after a reconnect (written on the bus thread, read by the sender thread).
+  private final Map<Integer, String> liveJobs = new ConcurrentHashMap<>();
+  private final Map<String, int[]> activeStages = new ConcurrentHashMap<>(); // "id.attempt" -> numTasks, done, failed, active
+  private final Map<String, String> stageNames = new ConcurrentHashMap<>();
+  private final Map<String, String> executors = new ConcurrentHashMap<>();
+
+  void attach(Sender sender) { this.sender = sender; }
+
+  private Json frame(String type, long time) {
+    return new Json().put("type", type).put("seq", seq.incrementAndGet()).put("time", time);
+  }
+
+  private void emit(String type, Json json) { emit(type, json.end()); }
+
+  private void emit(String type, String json) {
+    Sender s = sender;
+    if (s != null) s.offer(seq.get(), type, json);
+  }
+
+  /** A frame header followed by already-serialised fields ({@code body} is a JSON object). */
+  private String frameWith(String type, long time, String body) {
+    String head = frame(type, time).end();
+    return head.substring(0, head.length() - 1) + "," + body.substring(1);
+  }
+
+  private void guard(String what, Throwable t) {
+    if (!failedOnce) {
+      failedOnce = true;
+      LOG.warn("SparkMonitor: ignoring an error while handling {} (reported once): {}", what, t.toString());
+    }
+  }
+
+  @Override
+  public void onApplicationStart(SparkListenerApplicationStart e) {
+    try {
+      emit("appStart", frame("appStart", e.time()).put("appId", opt(e.appId())).put("attemptId", opt(e.appAttemptId()))
+          .put("appName", e.appName()).put("sparkUser", e.sparkUser()));
+    } catch (Throwable t) {
+      guard("applicationStart", t);
+    }
+  }
+
+  @Override
+  public void onApplicationEnd(SparkListenerApplicationEnd e) {
+    try {
+      emit("appEnd", frame("appEnd", e.time()));
+      Sender s = sender;
+      if (s != null) s.flushAndStop(FLUSH_AT_END_MS);
+    } catch (Throwable t) {
+      guard("applicationEnd", t);
+    }
+  }
+
+  @Override
+  public void onJobStart(SparkListenerJobStart e) {
+    try {
+      Properties p = e.properties();
+      List<String> stages = new ArrayList<>();
+      for (Object o : iterate(call(e, "stageInfos"))) stages.add(stageInfo((StageInfo) o, true));
+      String sqlId = prop(p, "spark.sql.execution.id");
+      String tags = prop(p, "spark.job.tags");
+      List<String> tagList = new ArrayList<>();
+      if (tags != null) for (String tag : tags.split(",")) if (!tag.isEmpty()) tagList.add(tag);
+      Json body = new Json().put("jobId", e.jobId()).put("name", jobName(e, p)).put("description", prop(p, "spark.job.description"))
+          .put("jobGroup", prop(p, "spark.jobGroup.id")).putRaw("jobTags", Json.strings(tagList))
+          .put("cellId", prop(p, CELL_ID_PROPERTY));
+      if (sqlId != null && sqlId.matches("-?\\d+")) body.putRaw("sqlExecutionId", sqlId); else body.putNull("sqlExecutionId");
+      body.putRaw("stages", Json.array(stages));
+      String json = body.end();
+      liveJobs.put(e.jobId(), json);
+      emit("jobStart", frameWith("jobStart", e.time(), json));
+    } catch (Throwable t) {
+      guard("jobStart", t);
+    }
+  }
+
+  private static String jobName(SparkListenerJobStart e, Properties p) {
+    try {
+      Object last = null;
+      int best = -1;
+      for (Object o : iterate(call(e, "stageInfos"))) {
+        StageInfo s = (StageInfo) o;
+        if (s.stageId() > best) {
+          best = s.stageId();
+          last = s;
+        }
+      }
+      return last == null ? "job " + e.jobId() : ((StageInfo) last).name();
+    } catch (Throwable t) {
+      return "job " + e.jobId();
+    }
+  }
+
+  @Override
+  public void onJobEnd(SparkListenerJobEnd e) {
+    try {
+      liveJobs.remove(e.jobId());
+      Json f = frame("jobEnd", e.time()).put("jobId", e.jobId());
+      if (e.jobResult() instanceof JobFailed) {
+        Exception ex = ((JobFailed) e.jobResult()).exception();
+        f.put("result", "FAILED").put("error", ex == null ? "failed" : String.valueOf(ex.getMessage()));
+      } else {
+        f.put("result", "SUCCEEDED").putNull("error");
+      }
+      emit("jobEnd", f);
+    } catch (Throwable t) {
+      guard("jobEnd", t);
+    }
+  }
+
+  @Override
+  public void onStageSubmitted(SparkListenerStageSubmitted e) {
+    try {
+      StageInfo s = e.stageInfo();
+      String key = s.stageId() + "." + s.attemptNumber();
+      activeStages.put(key, new int[] {s.numTasks(), 0, 0, 0});
+      stageNames.put(key, s.name());
+      long time = s.submissionTime().isDefined() ? (Long) s.submissionTime().get() : System.currentTimeMillis();
+      emit("stageSubmitted", frameWith("stageSubmitted", time, stageInfo(s, false)));
+    } catch (Throwable t) {
+      guard("stageSubmitted", t);
+    }
+  }
+
+  @Override
+  public void onStageCompleted(SparkListenerStageCompleted e) {
+    try {
+      StageInfo s = e.stageInfo();
+      String key = s.stageId() + "." + s.attemptNumber();
+      activeStages.remove(key);
+      stageNames.remove(key);
+      long time = s.completionTime().isDefined() ? (Long) s.completionTime().get() : System.currentTimeMillis();
+      boolean failed = s.failureReason().isDefined();
+      emit("stageCompleted", frame("stageCompleted", time).put("stageId", s.stageId()).put("attemptId", s.attemptNumber())
+          .put("status", failed ? "FAILED" : "COMPLETE").put("failureReason", failed ? s.failureReason().get() : null)
+          .put("numTasks", s.numTasks()));
+    } catch (Throwable t) {
+      guard("stageCompleted", t);
+    }
+  }
+
+  @Override
+  public void onTaskStart(SparkListenerTaskStart e) {
+    try {
+      TaskInfo ti = e.taskInfo();
+      int[] c = activeStages.get(e.stageId() + "." + e.stageAttemptId());
+      if (c != null) c[3]++;
+      emit("taskStart", task(frame("taskStart", ti.launchTime()), e.stageId(), e.stageAttemptId(), ti));
+    } catch (Throwable t) {
+      guard("taskStart", t);
+    }
+  }
+
+  @Override
+  public void onTaskEnd(SparkListenerTaskEnd e) {
+    try {
+      TaskInfo ti = e.taskInfo();
+      String status = ti.successful() ? "SUCCESS" : ti.killed() ? "KILLED" : "FAILED";
+      int[] c = activeStages.get(e.stageId() + "." + e.stageAttemptId());
+      if (c != null) {
+        c[3] = Math.max(0, c[3] - 1);
+        if (status.equals("SUCCESS")) c[1]++; else if (status.equals("FAILED")) c[2]++;
+      }
+      String reason = null;
+      if (!ti.successful() && e.reason() instanceof TaskFailedReason) reason = ((TaskFailedReason) e.reason()).toErrorString();
+      Json f = task(frame("taskEnd", ti.finishTime() > 0 ? ti.finishTime() : System.currentTimeMillis()), e.stageId(),
+          e.stageAttemptId(), ti).put("launchTime", ti.launchTime()).put("status", status).put("reason", reason);
+      TaskMetrics m = e.taskMetrics();
+      if (m == null) {
+        f.putNull("metrics");
+      } else {
+        f.putRaw("metrics", new Json().put("executorRunTime", m.executorRunTime()).put("executorCpuTime", m.executorCpuTime())
+            .put("inputBytes", m.inputMetrics().bytesRead()).put("inputRecords", m.inputMetrics().recordsRead())
+            .put("outputBytes", m.outputMetrics().bytesWritten()).put("outputRecords", m.outputMetrics().recordsWritten())
+            .put("shuffleReadBytes", m.shuffleReadMetrics().totalBytesRead())
+            .put("shuffleReadRecords", m.shuffleReadMetrics().recordsRead())
+            .put("shuffleWriteBytes", m.shuffleWriteMetrics().bytesWritten())
+            .put("shuffleWriteRecords", m.shuffleWriteMetrics().recordsWritten())
+            .put("memoryBytesSpilled", m.memoryBytesSpilled()).put("diskBytesSpilled", m.diskBytesSpilled())
+            .put("jvmGcTime", m.jvmGCTime()).put("resultSize", m.resultSize()).end());
+      }
+      emit("taskEnd", f);
+    } catch (Throwable t) {
+      guard("taskEnd", t);
+    }
+  }
+
+  @Override
+  public void onExecutorAdded(SparkListenerExecutorAdded e) {
+    try {
+      String body = new Json().put("executorId", e.executorId()).put("host", e.executorInfo().executorHost())
+          .put("cores", e.executorInfo().totalCores()).end();
+      executors.put(e.executorId(), body);
+      emit("executorAdded", frame("executorAdded", e.time()).put("executorId", e.executorId())
+          .put("host", e.executorInfo().executorHost()).put("cores", e.executorInfo().totalCores()));
+    } catch (Throwable t) {
+      guard("executorAdded", t);
+    }
+  }
+
+  @Override
+  public void onExecutorRemoved(SparkListenerExecutorRemoved e) {
+    try {
+      executors.remove(e.executorId());
+      emit("executorRemoved", frame("executorRemoved", e.time()).put("executorId", e.executorId()).put("reason", e.reason()));
+    } catch (Throwable t) {
+      guard("executorRemoved", t);
+    }
+  }
+
+  /** The resync frame: live jobs, active stages and executors as the listener knows them now. */
+  String resync(long upToSeq) {
+    List<String> stages = new ArrayList<>();
+    for (Map.Entry<String, int[]> en : activeStages.entrySet()) {
+      String[] k = en.getKey().split("\\.");
+      int[] c = en.getValue();
+      stages.add(new Json().put("stageId", Integer.parseInt(k[0])).put("attemptId", Integer.parseInt(k[1]))
+          .put("name", stageNames.getOrDefault(en.getKey(), "")).put("numTasks", c[0]).put("numCompletedTasks", c[1])
+          .put("numFailedTasks", c[2]).put("numActiveTasks", c[3]).put("status", "ACTIVE").end());
+    }
+    return new Json().put("type", "resync").put("seq", upToSeq).put("time", System.currentTimeMillis())
+        .putRaw("jobs", Json.array(new ArrayList<>(liveJobs.values()))).putRaw("stages", Json.array(stages))
+        .putRaw("executors", Json.array(new ArrayList<>(executors.values()))).end();
+  }
+
+  private static Json task(Json f, int stageId, int stageAttempt, TaskInfo ti) {
+    return f.put("stageId", stageId).put("stageAttemptId", stageAttempt).put("taskId", ti.taskId()).put("index", ti.index())
+        .put("attempt", ti.attemptNumber()).put("executorId", ti.executorId()).put("host", ti.host())
+        .put("speculative", ti.speculative());
+  }
+
+  private static String stageInfo(StageInfo s, boolean withCompletion) throws Exception {
+    List<String> parents = new ArrayList<>();
+    for (Object p : iterate(call(s, "parentIds"))) parents.add(String.valueOf(p));
+    Json j = new Json().put("stageId", s.stageId()).put("attemptId", s.attemptNumber()).put("name", s.name())
+        .put("numTasks", s.numTasks()).putRaw("parentIds", Json.array(parents));
+    if (withCompletion) {
+      if (s.completionTime().isDefined()) j.put("completionTime", (Long) s.completionTime().get());
+      else j.putNull("completionTime");
+    }
+    return j.end();
+  }
+
+  private static String prop(Properties p, String key) { return p == null ? null : p.getProperty(key); }
+
+  private static String opt(scala.Option<?> o) { return o != null && o.isDefined() ? String.valueOf(o.get()) : null; }
+
+  static Object call(Object target, String method) throws Exception {
+    return target.getClass().getMethod(method).invoke(target);
+  }
+
+  /** Walks a Scala collection of either Scala version. */
+  static Iterable<Object> iterate(Object scalaIterable) {
+    scala.collection.Iterator<?> it = ((scala.collection.Iterable<?>) scalaIterable).iterator();
+    return () -> new java.util.Iterator<Object>() {
+      public boolean hasNext() { return it.hasNext(); }
+
+      public Object next() { return it.next(); }
+    };
+  }
+}

@@ -1,0 +1,196 @@
+package io.sparkmonitor.listener;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drains the bounded event queue to the monitor on a daemon thread. Callers only {@link #offer}; a full queue drops
+ * the event and counts it. Connects lazily, reconnects with backoff (250 ms doubling to 10 s), and never throws.
+ */
+final class Sender implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(Sender.class);
+  static final long MIN_BACKOFF_MS = 250, MAX_BACKOFF_MS = 10_000;
+
+  private static final class Frame {
+    final long seq;
+    final String type;
+    final String json;
+
+    Frame(long seq, String type, String json) {
+      this.seq = seq;
+      this.type = type;
+      this.json = json;
+    }
+  }
+
+  private final Settings settings;
+  private final ArrayBlockingQueue<Frame> queue;
+  private final AtomicLong dropped = new AtomicLong();
+  // The hello frame without the connection counter (appended here), or null while the application id is unknown.
+  private final Supplier<String> hello;
+  private final LongFunction<String> resync; // resync frame for the events up to the given seq
+  private final Thread thread;
+  private volatile boolean stopping;
+  private volatile long lastSeq;
+  private int connections;
+  private long reportedDropped;
+  private long lastStats;
+  private SocketChannel channel;
+  private OutputStream out;
+
+  Sender(Settings settings, Supplier<String> hello, LongFunction<String> resync) {
+    this.settings = settings;
+    this.queue = new ArrayBlockingQueue<>(Math.max(16, settings.queueSize));
+    this.hello = hello;
+    this.resync = resync;
+    this.thread = new Thread(this, "sparkmonitor-sender");
+    this.thread.setDaemon(true);
+  }
+
+  void start() { thread.start(); }
+
+  /** Enqueues a frame; never blocks. Returns false (and counts a drop) when the queue is full. */
+  boolean offer(long seq, String type, String json) {
+    lastSeq = seq;
+    if (queue.offer(new Frame(seq, type, json))) return true;
+    dropped.incrementAndGet();
+    return false;
+  }
+
+  long dropped() { return dropped.get(); }
+
+  /** Sends what is queued for at most {@code timeoutMs}, then closes. Called once, at application end. */
+  void flushAndStop(long timeoutMs) {
+    stopping = true;
+    try {
+      thread.join(timeoutMs);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    thread.interrupt();
+    closeQuietly();
+  }
+
+  @Override
+  public void run() {
+    long backoff = MIN_BACKOFF_MS;
+    boolean warned = false;
+    Frame pending = null;
+    while (true) {
+      try {
+        if (channel == null) {
+          if (stopping && queue.isEmpty() && pending == null) return;
+          connect();
+          backoff = MIN_BACKOFF_MS;
+          warned = false;
+        }
+        if (pending == null) {
+          pending = queue.poll(200, TimeUnit.MILLISECONDS);
+        }
+        if (pending == null) {
+          if (stopping) return;
+          maybeStats();
+          continue;
+        }
+        write(pending.json);
+        pending = null;
+        maybeStats();
+      } catch (InterruptedException e) {
+        return;
+      } catch (Throwable t) {
+        closeQuietly();
+        if (stopping) return;
+        if (!warned) {
+          LOG.warn("SparkMonitor: cannot report to the monitor at {} ({}); Spark is not affected, retrying in the background",
+              settings.ingest, t.toString());
+          warned = true;
+        }
+        try {
+          Thread.sleep(backoff); // reconnect backoff of a background thread, not synchronisation
+        } catch (InterruptedException e) {
+          return;
+        }
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  private void maybeStats() throws IOException {
+    long now = System.currentTimeMillis();
+    long d = dropped.get();
+    if (now - lastStats >= 1000 && (d != reportedDropped)) {
+      lastStats = now;
+      reportedDropped = d;
+      write(new Json().put("type", "stats").put("seq", 0).put("time", now).put("queued", queue.size())
+          .put("dropped", d).end());
+    }
+  }
+
+  private void connect() throws IOException, InterruptedException {
+    String h = hello.get();
+    while (h == null) { // the application id is not known yet (SparkContext still starting)
+      if (stopping) throw new IOException("stopped before the application started");
+      Thread.sleep(50);
+      h = hello.get();
+    }
+    String addr = settings.ingest;
+    SocketChannel ch;
+    if (addr.startsWith("unix:")) {
+      ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+      ch.connect(UnixDomainSocketAddress.of(addr.substring("unix:".length())));
+    } else {
+      int colon = addr.lastIndexOf(':');
+      if (colon < 0) throw new IOException("SPARKMONITOR_INGEST must be unix:/path or host:port, got " + addr);
+      ch = SocketChannel.open(new InetSocketAddress(addr.substring(0, colon), Integer.parseInt(addr.substring(colon + 1))));
+    }
+    channel = ch;
+    out = Channels.newOutputStream(ch);
+    connections++;
+    write(h.substring(0, h.length() - 1) + ",\"connection\":" + connections + "}");
+    BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
+    String reply = in.readLine();
+    if (reply == null) throw new IOException("monitor closed the connection during the handshake");
+    if (!reply.contains("\"welcome\"")) {
+      connections--;
+      throw new IOException("monitor refused the connection: " + reply);
+    }
+    LOG.info("SparkMonitor: reporting to the monitor at {} (connection {})", addr, connections);
+    if (connections > 1) {
+      long upTo = lastSeq;
+      write(resync.apply(upTo));
+      // Non-terminal events already covered by the resync are not sent twice.
+      queue.removeIf(f -> f.seq <= upTo && (f.type.equals("taskStart") || f.type.equals("taskEnd")
+          || f.type.equals("stageSubmitted") || f.type.equals("jobStart")));
+    }
+  }
+
+  private void write(String json) throws IOException {
+    out.write((json + "\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
+  private void closeQuietly() {
+    try {
+      if (channel != null) channel.close();
+    } catch (IOException ignored) {
+      // closing a broken connection
+    }
+    channel = null;
+    out = null;
+  }
+}

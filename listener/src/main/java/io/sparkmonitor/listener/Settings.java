@@ -1,0 +1,25 @@
+package io.sparkmonitor.listener;
+
+import java.util.Map;
+
+/** Where and how to report, read once from the environment (set by the Jupyter server) and the Spark conf. */
+final class Settings {
+  final String ingest;
+  final String secret;
+  final String kernelId;
+  final String notebookPath;
+  final int queueSize;
+
+  Settings(String ingest, String secret, String kernelId, String notebookPath, int queueSize) {
+    this.ingest = ingest;
+    this.secret = secret;
+    this.kernelId = kernelId;
+    this.notebookPath = notebookPath;
+    this.queueSize = queueSize;
+  }
+
+  static Settings fromEnv(Map<String, String> env, int queueSize) {
+    return new Settings(env.get("SPARKMONITOR_INGEST"), env.getOrDefault("SPARKMONITOR_SECRET", ""),
+        env.getOrDefault("SPARKMONITOR_KERNEL_ID", ""), env.getOrDefault("JPY_SESSION_NAME", ""), queueSize);
+  }
+}
