@@ -1,0 +1,107 @@
+"""Records the golden listener streams in this folder from real PySpark runs.
+
+Re-record (after changing the listener or the protocol) from the repository root:
+    make build && .venv/bin/python spark/event/testdata/record.py
+Each scenario runs in its own Spark application (a fresh JVM) with our listener jar, reporting to a fake monitor that
+does the handshake and writes every frame it receives, one per line; the hello's secret is replaced by "REDACTED".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]
+JAR = ROOT / "build" / "sparkmonitor-listener.jar"
+SECRET = "recording-secret"
+
+SCENARIOS = {
+    "range_sum": """
+sc.setLocalProperty("sparkmonitor.cellId", "cell-a")
+spark.range(0, 5_000_000, numPartitions=200).selectExpr("sum(id)").collect()
+sc.setLocalProperty("sparkmonitor.cellId", "cell-b")
+spark.range(0, 5_000_000, numPartitions=200).selectExpr("sum(id)").collect()
+""",
+    "shuffle_skip": """
+sc.setLocalProperty("sparkmonitor.cellId", "cell-a")
+pairs = sc.parallelize(range(10_000), 8).map(lambda x: (x % 10, 1)).reduceByKey(lambda a, b: a + b, 4)
+pairs.count()
+sc.setLocalProperty("sparkmonitor.cellId", "cell-b")
+pairs.collect()
+""",
+    "failing_task": """
+sc.setLocalProperty("sparkmonitor.cellId", "cell-fail")
+def boom(x):
+    raise ValueError("boom in a task")
+try:
+    sc.parallelize(range(4), 2).map(boom).count()
+except Exception:
+    pass
+sc.setLocalProperty("sparkmonitor.cellId", "cell-ok")
+sc.parallelize(range(100), 4).count()
+""",
+}
+
+DRIVER = """
+import sys
+from pyspark.sql import SparkSession
+master, jar = sys.argv[1], sys.argv[2]
+spark = (SparkSession.builder.master(master).appName("recording")
+         .config("spark.plugins", "io.sparkmonitor.listener.MonitorPlugin")
+         .config("spark.driver.extraClassPath", jar)
+         .config("spark.ui.showConsoleProgress", "false").getOrCreate())
+sc = spark.sparkContext
+exec(sys.stdin.read())
+spark.stop()
+"""
+
+
+def record(name: str, code: str, master: str) -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="smrec-"))
+    sock_path = workdir / "ingest.sock"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(sock_path))
+    server.listen(4)
+    frames: list[str] = []
+    ended = threading.Event()
+
+    def serve():
+        while not ended.is_set():
+            conn, _ = server.accept()
+            with conn, conn.makefile("rwb") as f:
+                hello = json.loads(f.readline())
+                hello["secret"] = "REDACTED" if hello.get("secret") == SECRET else "WRONG"
+                frames.append(json.dumps(hello, separators=(",", ":")))
+                f.write(b'{"type":"welcome","protocol":1}\n')
+                f.flush()
+                for line in f:
+                    frames.append(line.decode().rstrip("\n"))
+                    if json.loads(line).get("type") == "appEnd":
+                        ended.set()
+                        return
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    env = dict(os.environ, SPARKMONITOR_INGEST=f"unix:{sock_path}", SPARKMONITOR_SECRET=SECRET,
+               SPARKMONITOR_KERNEL_ID="recording-kernel", JPY_SESSION_NAME="recording.ipynb")
+    subprocess.run([sys.executable, "-c", DRIVER, master, str(JAR)], input=code.encode(), env=env, check=True)
+    if not ended.wait(30):
+        raise SystemExit(f"{name}: no appEnd frame received")
+    (HERE / f"{name}.jsonl").write_text("\n".join(frames) + "\n")
+    return len(frames)
+
+
+if __name__ == "__main__":
+    if not JAR.exists():
+        raise SystemExit(f"{JAR} is missing: run `make build` first")
+    masters = {"failing_task": "local[2,2]"}
+    for name, code in SCENARIOS.items():
+        n = record(name, code, masters.get(name, "local[2]"))
+        print(f"{name}.jsonl: {n} frames")
