@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { App, Job, Update } from '../api';
+import { MonitorModel } from '../model';
+
+function job(jobId: number, cellId: string | null, over: Partial<Job> = {}): Job {
+  return {
+    appId: 'app-1', jobId, name: `collect at cell:${jobId}`, description: null, jobGroup: null, cellId,
+    sqlExecutionId: null, status: 'RUNNING', submissionTime: 1000 + jobId, completionTime: null, error: null,
+    numStages: 1, numCompletedStages: 0, numSkippedStages: 0, numFailedStages: 0, numActiveStages: 1, numTasks: 10,
+    numCompletedTasks: 0, numActiveTasks: 0, numFailedTasks: 0, numKilledTasks: 0, numSkippedTasks: 0, stages: [],
+    ...over
+  };
+}
+
+function app(jobs?: Job[]): App {
+  return {
+    appId: 'app-1', attemptId: null, appName: 'demo', sparkVersion: '4.1.1', sparkUser: 'u', master: 'local[*]',
+    uiUrl: null, kernelId: 'k', notebookPath: 'nb.ipynb', state: 'RUNNING', startTime: 1, endTime: null,
+    numExecutors: 1, totalCores: 2, numJobs: jobs?.length ?? 0, numActiveJobs: 0, numCompletedJobs: 0,
+    numFailedJobs: 0, droppedEvents: 0, jobs
+  };
+}
+
+test('a snapshot groups jobs under the cell that started them', () => {
+  const m = new MonitorModel();
+  m.apply({ type: 'snapshot', apps: [app([job(0, 'c1'), job(1, 'c2'), job(2, 'c1'), job(3, null)])] });
+  assert.deepEqual(m.jobsForCell('c1').map(j => j.jobId), [0, 2]);
+  assert.deepEqual(m.jobsForCell('c2').map(j => j.jobId), [1]);
+  assert.deepEqual(m.cellIds().sort(), ['c1', 'c2']);
+  assert.equal(m.app('app-1')?.appName, 'demo');
+  assert.equal((m.app('app-1') as App).jobs, undefined, 'apps are kept without their jobs');
+});
+
+test('a delta replaces changed jobs whole and notifies only their cells', () => {
+  const m = new MonitorModel();
+  m.apply({ type: 'snapshot', apps: [app([job(0, 'c1'), job(1, 'c2')])] });
+  const notified: string[] = [];
+  m.onCellChanged(id => notified.push(id));
+  const delta: Update = {
+    type: 'delta',
+    apps: [app()],
+    jobs: [job(0, 'c1', { status: 'SUCCEEDED', numCompletedTasks: 10 }), job(4, 'c3')]
+  };
+  m.apply(delta);
+  assert.equal(m.jobsForCell('c1')[0].status, 'SUCCEEDED');
+  assert.equal(m.jobsForCell('c1')[0].numCompletedTasks, 10);
+  assert.deepEqual(m.jobsForCell('c3').map(j => j.jobId), [4]);
+  assert.deepEqual(notified.sort(), ['c1', 'c3']);
+});
+
+test('a new snapshot (after a reconnect) replaces the state and clears cells that lost their jobs', () => {
+  const m = new MonitorModel();
+  m.apply({ type: 'snapshot', apps: [app([job(0, 'c1'), job(1, 'c2')])] });
+  const notified: string[] = [];
+  m.onCellChanged(id => notified.push(id));
+  m.apply({ type: 'snapshot', apps: [app([job(1, 'c2')])] });
+  assert.deepEqual(m.jobsForCell('c1'), []);
+  assert.deepEqual(notified.sort(), ['c1', 'c2']);
+  m.clear();
+  assert.deepEqual(m.cellIds(), []);
+});
+
+test('jobs per cell are bounded, dropping the oldest finished jobs and keeping running ones', () => {
+  const m = new MonitorModel(3);
+  const jobs = [
+    job(0, 'c1'), // running, oldest
+    job(1, 'c1', { status: 'SUCCEEDED' }),
+    job(2, 'c1', { status: 'FAILED' }),
+    job(3, 'c1', { status: 'SUCCEEDED' }),
+    job(4, 'c1', { status: 'SUCCEEDED' })
+  ];
+  m.apply({ type: 'snapshot', apps: [app(jobs)] });
+  assert.deepEqual(m.jobsForCell('c1').map(j => j.jobId), [0, 3, 4]);
+});
+
+test('unsubscribing stops notifications; dispose drops everything', () => {
+  const m = new MonitorModel();
+  let calls = 0;
+  const off = m.onCellChanged(() => calls++);
+  m.apply({ type: 'delta', apps: [app()], jobs: [job(0, 'c1')] });
+  off();
+  m.apply({ type: 'delta', apps: [app()], jobs: [job(1, 'c1')] });
+  assert.equal(calls, 1);
+  m.dispose();
+  assert.deepEqual(m.jobsForCell('c1'), []);
+});

@@ -1,0 +1,70 @@
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { Cell, CodeCell } from '@jupyterlab/cells';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { PanelLayout } from '@lumino/widgets';
+
+import { MonitorConnection } from './connection';
+import { MonitorModel } from './model';
+import { CellMonitorWidget } from './widget';
+
+/**
+ * Shows, under every notebook cell, the Spark jobs that cell started (matched by the cell id the kernel attaches to
+ * each job). Works in JupyterLab 4 and Notebook 7: only INotebookTracker is required.
+ */
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: 'sparkmonitor-go-labextension:cell-monitor',
+  description: 'Live Spark job monitor under each notebook cell.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  activate: (_app: JupyterFrontEnd, tracker: INotebookTracker) => {
+    const model = new MonitorModel();
+    const connection = new MonitorConnection(model);
+    const monitors = new WeakMap<Cell, CellMonitorWidget>();
+
+    const attach = async (cell: Cell, cellId: string) => {
+      if (monitors.has(cell) || !(cell instanceof CodeCell)) {
+        return;
+      }
+      const widget = new CellMonitorWidget(model, cellId);
+      monitors.set(cell, widget);
+      await cell.ready;
+      if (cell.isDisposed) {
+        widget.dispose();
+        return;
+      }
+      const layout = cell.layout as PanelLayout;
+      layout.insertWidget(layout.widgets.length - 1, widget); // below the outputs, above the footer
+    };
+
+    const cellsWithId = (panel: NotebookPanel, cellId: string) =>
+      panel.content.widgets.filter(c => c.model.id === cellId);
+
+    // A cell's jobs changed: make sure each cell with that id (in any open notebook) shows its monitor.
+    model.onCellChanged(cellId => {
+      if (model.jobsForCell(cellId).length === 0) {
+        return;
+      }
+      tracker.forEach(panel => cellsWithId(panel, cellId).forEach(cell => void attach(cell, cellId)));
+    });
+
+    // A notebook opened (or cells added) after its jobs arrived, e.g. on page reload: attach what is known.
+    const scan = (panel: NotebookPanel) => {
+      const known = new Set(model.cellIds());
+      for (const cell of panel.content.widgets) {
+        if (known.has(cell.model.id)) {
+          void attach(cell, cell.model.id);
+        }
+      }
+    };
+    tracker.widgetAdded.connect((_, panel) => {
+      void panel.context.ready.then(() => {
+        scan(panel);
+        panel.content.model?.cells.changed.connect(() => scan(panel));
+      });
+    });
+
+    connection.start();
+  }
+};
+
+export default plugin;
