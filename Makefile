@@ -72,7 +72,7 @@ demo: install-dev ## Run JupyterLab with the extension, a local Spark and the ex
 	@mkdir -p $(BUILD)/demo
 	@[ -f $(BUILD)/demo/example.ipynb ] || cp examples/example.ipynb $(BUILD)/demo/example.ipynb
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(JUPYTER) lab --no-browser --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=$(BUILD)/demo \
-		--LabApp.default_url=/lab/tree/example.ipynb
+		--LabApp.default_url=/lab/tree/example.ipynb $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 .PHONY: test
 test: bootstrap install-dev ## Run every test: Go, listener (real JVM), Python, extension, end-to-end (JupyterLab + Spark + Chromium)

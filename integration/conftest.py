@@ -33,6 +33,10 @@ CHROMIUM_ARGS = [
 ]
 
 
+class Fatal(Exception):
+    """Raised by a wait_until predicate when the condition can never hold (e.g. the process died)."""
+
+
 def wait_until(predicate, timeout: float, what: str, interval: float = 0.2):
     """Polls `predicate` until it returns a truthy value or `timeout` seconds pass (then fails with `what`)."""
     deadline = time.monotonic() + timeout
@@ -42,6 +46,8 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.2):
             value = predicate()
             if value:
                 return value
+        except Fatal:
+            raise
         except Exception as e:  # the condition may not be observable yet
             last_error = e
         time.sleep(interval)
@@ -113,12 +119,13 @@ def start_jupyter(tmp: Path, base_url: str = "/") -> JupyterServer:
             "--no-browser",
             "--ip=127.0.0.1",
             f"--port={port}",
-            f"--ServerApp.token={token}",
+            f"--IdentityProvider.token={token}",
             f"--ServerApp.base_url={base_url}",
             f"--ServerApp.root_dir={root}",
             "--LabApp.expose_app_in_browser=True",
             "--ServerApp.log_level=INFO",
-        ],
+        ]
+        + (["--allow-root"] if os.geteuid() == 0 else []),
         cwd=root,
         env=env,
         stdout=log.open("wb"),
@@ -128,7 +135,7 @@ def start_jupyter(tmp: Path, base_url: str = "/") -> JupyterServer:
 
     def up():
         if proc.poll() is not None:
-            raise AssertionError(f"jupyter lab exited with {proc.returncode}; see {log}")
+            raise Fatal(f"jupyter lab exited with {proc.returncode}; see {log}")
         return server.get_json("api/status")
 
     wait_until(up, 90, "JupyterLab to answer api/status")

@@ -57,12 +57,11 @@ CELLS = [
     },
 ]
 
-NOTEBOOK_READY = """async () => {
+NOTEBOOK_READY = """() => {
   const app = window.jupyterapp;
-  const w = app && app.shell.currentWidget;
-  if (!w || !w.sessionContext) return null;
-  await w.context.ready;
-  await w.sessionContext.ready;
+  if (!app || !app.commands.hasCommand('notebook:run-all-cells')) return null;
+  const w = app.shell.currentWidget;
+  if (!w || !w.sessionContext || !w.context.isReady) return null;
   const k = w.sessionContext.session && w.sessionContext.session.kernel;
   return k && k.status === 'idle' ? k.id : null;
 }"""
