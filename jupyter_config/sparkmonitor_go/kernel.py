@@ -1,0 +1,231 @@
+"""IPython extension: tags the Spark jobs of each notebook cell with that cell's id.
+
+JupyterLab and Notebook 7 put the cell id in the `execute_request` metadata (`cellId`); ipykernel passes it to IPython,
+and a `pre_run_cell` callback sees it as `info.cell_id`. Before each cell we store it in the SparkContext's local
+property `sparkmonitor.cellId`; Spark copies local properties into every job the thread starts, and the listener jar
+reports them with `jobStart`.
+
+- Local properties are per thread (PySpark's pinned thread mode maps each Python thread to its own JVM thread). The
+  callback and the cell's code both run on the kernel's main thread.
+- A cell that creates the SparkContext has no context yet when the callback runs, so `SparkContext.__init__` is wrapped
+  (as soon as its module is imported, by a one-shot `sys.meta_path` hook) to set the property right after init. The
+  module is `pyspark.core.context` since PySpark 4.0 (aliased as `pyspark.context`), `pyspark.context` before.
+- pyspark is never imported from here, and nothing here can break a cell: every error is logged once and swallowed.
+
+Also exports SPARKMONITOR_KERNEL_ID (from the kernel's connection file `kernel-<id>.json`), which the driver JVM inherits.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.abc
+import logging
+import os
+import re
+import sys
+from typing import Optional
+
+CELL_PROPERTY = "sparkmonitor.cellId"
+KERNEL_ID = "SPARKMONITOR_KERNEL_ID"
+_CONTEXT_MODULES = ("pyspark.core.context", "pyspark.context")
+_WRAPPED_MARK = "_sparkmonitor_wrapped"
+
+log = logging.getLogger("sparkmonitor_go.kernel")
+
+
+class CellTagger:
+    """Remembers the running cell's id and puts it on the active SparkContext. Every public method swallows errors."""
+
+    def __init__(self):
+        self.cell_id: Optional[str] = None
+        self.enabled = True
+        self._reported: set = set()
+
+    def pre_run_cell(self, info) -> None:
+        try:
+            self.cell_id = getattr(info, "cell_id", None) or None
+            if not self.enabled:
+                return
+            sc = active_context()
+            if sc is not None:
+                tag(sc, self.cell_id)
+        except Exception as e:
+            self._report("tagging the cell's Spark jobs", e)
+
+    def context_created(self, sc) -> None:
+        try:
+            if self.enabled and self.cell_id:
+                tag(sc, self.cell_id)
+        except Exception as e:
+            self._report("tagging the new SparkContext", e)
+
+    def _report(self, what: str, error: Exception) -> None:
+        kind = (what, type(error).__name__)
+        if kind in self._reported:
+            return
+        self._reported.add(kind)
+        log.warning(
+            "sparkmonitor: %s failed (%s: %s); this cell's jobs may not appear under it in the monitor. Your code is "
+            "not affected.",
+            what,
+            type(error).__name__,
+            error,
+        )
+
+
+def active_context():
+    """The active SparkContext, if pyspark has been imported and one is running; never imports pyspark."""
+    module = _loaded_context_module()
+    if module is None:
+        return None
+    return getattr(getattr(module, "SparkContext", None), "_active_spark_context", None)
+
+
+def _loaded_context_module():
+    for name in _CONTEXT_MODULES:
+        module = sys.modules.get(name)
+        if module is not None and hasattr(module, "SparkContext"):
+            return module
+    return None
+
+
+def tag(sc, cell_id: Optional[str]) -> None:
+    # A None value removes the property (SparkContext.setLocalProperty), so cells without an id are not mislabelled.
+    sc.setLocalProperty(CELL_PROPERTY, cell_id)
+
+
+def wrap_context_init(module, tagger: CellTagger) -> None:
+    """Wraps `module.SparkContext.__init__` (once) so that `tagger.context_created` runs after a successful init."""
+    cls = getattr(module, "SparkContext", None)
+    if cls is None or getattr(cls.__init__, _WRAPPED_MARK, False):
+        return
+    original = cls.__init__
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        _current_tagger().context_created(self)
+
+    setattr(__init__, _WRAPPED_MARK, True)
+    cls.__init__ = __init__
+
+
+class _WrappingLoader(importlib.abc.Loader):
+    """Delegates to the real loader and calls `after(module)` once the module has executed."""
+
+    def __init__(self, loader, after):
+        self._loader = loader
+        self._after = after
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        # Leave no trace of the wrapper on the module (inspect, linecache and pickling look at __loader__/__spec__).
+        module.__loader__ = self._loader
+        if getattr(module, "__spec__", None) is not None:
+            module.__spec__.loader = self._loader
+        self._after(module)
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
+
+
+class ContextImportHook(importlib.abc.MetaPathFinder):
+    """One-shot post-import hook for the SparkContext module: lets the real finders find it, then wraps its loader."""
+
+    def __init__(self, on_import):
+        self._on_import = on_import
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname not in _CONTEXT_MODULES:
+            return None
+        try:
+            spec = None
+            for finder in sys.meta_path:
+                if finder is self or not hasattr(finder, "find_spec"):
+                    continue
+                spec = finder.find_spec(fullname, path, target)
+                if spec is not None:
+                    break
+            if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+                return spec
+            spec.loader = _WrappingLoader(spec.loader, self._imported)
+            return spec
+        except Exception as e:
+            _current_tagger()._report("watching for the pyspark import", e)
+            return None
+
+    def _imported(self, module):
+        try:
+            uninstall_hook(self)
+            self._on_import(module)
+        except Exception as e:
+            _current_tagger()._report("patching pyspark.SparkContext", e)
+
+
+def uninstall_hook(hook) -> None:
+    try:
+        sys.meta_path.remove(hook)
+    except ValueError:
+        pass
+
+
+def kernel_id() -> Optional[str]:
+    """The Jupyter kernel id, from the connection file name that jupyter_client gives kernels (`kernel-<id>.json`)."""
+    app_module = sys.modules.get("ipykernel.kernelapp")
+    if app_module is None:
+        return None
+    app_class = app_module.IPKernelApp
+    if not app_class.initialized():
+        return None
+    name = os.path.basename(app_class.instance().connection_file or "")
+    match = re.fullmatch(r"kernel-(.+)\.json", name)
+    return match.group(1) if match else None
+
+
+_state: dict = {}
+
+
+def _current_tagger() -> CellTagger:
+    tagger = _state.get("tagger")
+    if tagger is None:
+        tagger = _state["tagger"] = CellTagger()
+    return tagger
+
+
+def load_ipython_extension(ipython) -> None:
+    tagger = _current_tagger()
+    try:
+        kid = kernel_id()
+        if kid:
+            os.environ[KERNEL_ID] = kid
+        else:
+            os.environ.pop(KERNEL_ID, None)  # not a Jupyter kernel: do not inherit another kernel's id
+    except Exception as e:
+        tagger._report("finding the kernel id", e)
+    if _state.get("shell") is ipython:
+        tagger.enabled = True
+        return
+    tagger.enabled = True
+    ipython.events.register("pre_run_cell", tagger.pre_run_cell)
+    _state["shell"] = ipython
+    module = _loaded_context_module()
+    if module is not None:
+        wrap_context_init(module, tagger)
+    elif not any(isinstance(f, ContextImportHook) for f in sys.meta_path):
+        sys.meta_path.insert(0, ContextImportHook(lambda m: wrap_context_init(m, _current_tagger())))
+
+
+def unload_ipython_extension(ipython) -> None:
+    tagger = _current_tagger()
+    tagger.enabled = False  # a wrapped SparkContext.__init__ stays, but does nothing
+    try:
+        ipython.events.unregister("pre_run_cell", tagger.pre_run_cell)
+    except ValueError:
+        pass
+    for hook in [f for f in sys.meta_path if isinstance(f, ContextImportHook)]:
+        uninstall_hook(hook)
+    if _state.get("shell") is ipython:
+        del _state["shell"]

@@ -1,0 +1,162 @@
+"""The kernel side, in real IPython kernels started like Jupyter Server starts them, with the environment that
+proxy.server() exports: PYTHONSTARTUP loads the cell-tagging extension, the user's own startup file still runs, and
+the tagging hook follows the cells. PySpark is replaced here by a small recording stand-in (the same hook against real
+Spark is in test_spark.py), so these tests run without a JVM."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from .support import PACKAGE_ROOT
+from .kernels import Kernel
+
+from sparkmonitor_go import proxy
+
+FAKE_CONTEXT = '''
+"""Records what the monitor's kernel extension does to SparkContexts."""
+class SparkContext:
+    _active_spark_context = None
+
+    def __init__(self, fail=False):
+        if fail:
+            raise RuntimeError("the user's own SparkContext error")
+        self.calls = []
+        SparkContext._active_spark_context = self
+
+    def setLocalProperty(self, key, value):
+        self.calls.append((key, value))
+
+    def stop(self):
+        SparkContext._active_spark_context = None
+'''
+
+
+def write_fake_pyspark(root: Path, layout: str):
+    """PySpark 4 defines SparkContext in pyspark.core.context (aliased as pyspark.context); PySpark 3 in pyspark.context."""
+    fake = root / "pyspark"
+    fake.mkdir(parents=True)
+    if layout == "pyspark-4":
+        (fake / "core").mkdir()
+        (fake / "core" / "__init__.py").write_text("")
+        (fake / "core" / "context.py").write_text(FAKE_CONTEXT)
+        (fake / "__init__.py").write_text(
+            "import sys\nfrom pyspark.core.context import SparkContext\nfrom pyspark.core import context\n"
+            "sys.modules['pyspark.context'] = context\n"
+        )
+    else:
+        (fake / "context.py").write_text(FAKE_CONTEXT)
+        (fake / "__init__.py").write_text("from pyspark.context import SparkContext\n")
+
+
+def kernel_env(tmp_path: Path, user_startup: str | None, layout: str = "pyspark-4") -> dict:
+    fake = tmp_path / "fake-pyspark" / "pyspark"
+    write_fake_pyspark(fake.parent, layout)
+    if user_startup is not None:
+        (tmp_path / "team_startup.py").write_text(user_startup)
+        os.environ["PYTHONSTARTUP"] = str(tmp_path / "team_startup.py")
+    proxy.server()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT), str(fake.parent)])
+    env["IPYTHONDIR"] = str(tmp_path / "ipython")
+    return env
+
+
+@pytest.fixture
+def kernel(fake_artifacts, tmp_path, request):
+    layout = getattr(request, "param", "pyspark-4")
+    env = kernel_env(tmp_path, "TEAM_STARTUP = 'ran'\nimport sys as _team_sys\n", layout)
+    k = Kernel(env, tmp_path / "runtime", tmp_path / "kernel.log")
+    yield k
+    k.shutdown()
+
+
+def run_ok(kernel: Kernel, code: str, cell_id: str | None = None) -> str:
+    result = kernel.execute(code, cell_id=cell_id)
+    assert result.status == "ok", result
+    return result.value
+
+
+def test_startup_loads_the_extension_runs_the_users_file_and_leaves_no_names(kernel):
+    value = run_ok(
+        kernel,
+        "import os, sys\n"
+        "(TEAM_STARTUP, os.environ['SPARKMONITOR_KERNEL_ID'], 'sparkmonitor_go.kernel' in "
+        "get_ipython().extension_manager.loaded, sorted(n for n in globals() if 'sparkmonitor' in n), "
+        "'pyspark' in sys.modules)",
+        cell_id="c0",
+    )
+    assert value == repr(("ran", kernel.id, True, [], False))
+
+
+@pytest.mark.parametrize("kernel", ["pyspark-4", "pyspark-3"], indirect=True)
+def test_each_cell_tags_the_spark_context_with_its_id(kernel):
+    # The cell that creates the context is tagged right after SparkContext.__init__ (the import happens in the cell).
+    assert run_ok(kernel, "import pyspark, sys\nsc = pyspark.SparkContext()\nsc.calls", "c1") == repr(
+        [("sparkmonitor.cellId", "c1")]
+    )
+    assert run_ok(kernel, "sc.calls[-1]", "c2") == repr(("sparkmonitor.cellId", "c2"))
+    # The one-shot import hook is gone and left the module's loader as it was.
+    assert run_ok(
+        kernel,
+        "[type(f).__name__ for f in sys.meta_path if 'sparkmonitor' in type(f).__module__], "
+        "type(sys.modules[pyspark.SparkContext.__module__].__loader__).__name__",
+    ) == repr(([], "SourceFileLoader"))
+    # A cell without an id clears the property instead of leaving the previous cell's.
+    assert run_ok(kernel, "sc.calls[-1]") == repr(("sparkmonitor.cellId", None))
+    # A stopped context is left alone; a new one created in a later cell gets that cell's id.
+    assert run_ok(kernel, "sc.stop()\nn = len(sc.calls)\nsc2 = pyspark.SparkContext()\n(len(sc.calls) - n, sc2.calls)", "c3") == repr(
+        (0, [("sparkmonitor.cellId", "c3")])
+    )
+
+
+def test_errors_in_the_hook_never_break_a_cell_and_are_reported_once(kernel):
+    run_ok(kernel, "import pyspark\nsc = pyspark.SparkContext()", "c1")
+    run_ok(kernel, "def boom(*a):\n    raise ConnectionError('py4j gateway gone')\nsc.setLocalProperty = boom", "c2")
+
+    first = kernel.execute("1 + 1", cell_id="c3")
+    second = kernel.execute("2 + 2", cell_id="c4")
+
+    assert (first.status, first.value, second.status, second.value) == ("ok", "2", "ok", "4")
+    assert "sparkmonitor: tagging the cell's Spark jobs failed (ConnectionError: py4j gateway gone)" in first.stderr
+    assert "sparkmonitor" not in second.stderr
+
+
+def test_the_users_spark_context_errors_are_untouched(kernel):
+    result = kernel.execute("import pyspark\npyspark.SparkContext(fail=True)", cell_id="c1")
+    assert result.status == "error"
+    assert result.error == "RuntimeError: the user's own SparkContext error"
+
+
+def test_a_broken_user_startup_file_is_reported_and_the_kernel_still_works(fake_artifacts, tmp_path):
+    env = kernel_env(tmp_path, "TEAM_STARTUP = 'partly'\nraise ValueError('team startup is broken')\n")
+    k = Kernel(env, tmp_path / "runtime", tmp_path / "kernel.log")
+    try:
+        value = run_ok(k, "(TEAM_STARTUP, 'sparkmonitor_go.kernel' in get_ipython().extension_manager.loaded)", "c1")
+    finally:
+        k.shutdown()
+    assert value == repr(("partly", True))
+    log = k.log_path.read_text()
+    assert f"Unknown error in handling PYTHONSTARTUP file {tmp_path / 'team_startup.py'}" in log
+
+
+def run_python_repl(env: dict, stdin: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-i", "-q"], input=stdin, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_plain_python_repl_runs_the_users_startup_and_reports_its_errors(fake_artifacts, tmp_path):
+    env = kernel_env(tmp_path, "TEAM_STARTUP = 'ran'\n")
+    ok = run_python_repl(env, "print(TEAM_STARTUP, [n for n in globals() if 'sparkmonitor' in n])\n")
+    assert ok.stdout.strip() == "ran []" and ok.returncode == 0, ok
+
+    (tmp_path / "team_startup.py").write_text("raise ValueError('team startup is broken')\n")
+    broken = run_python_repl(env, "print('repl still works')\n")
+    assert "ValueError: team startup is broken" in broken.stderr
+    assert 'team_startup.py", line 1' in broken.stderr
+    assert broken.stdout.strip() == "repl still works"
