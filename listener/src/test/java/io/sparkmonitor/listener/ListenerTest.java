@@ -21,6 +21,7 @@ public final class ListenerTest {
     dir = Files.createTempDirectory("smtest");
     jsc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("listener-test")
         .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false"));
+    jsc.setLogLevel("WARN");
     List<String> failures = new ArrayList<>();
     run("streams a job's events with exact task counts", ListenerTest::streamsJobEvents, failures);
     run("a wrong secret is refused and Spark keeps working", ListenerTest::wrongSecret, failures);
