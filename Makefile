@@ -64,7 +64,8 @@ install-dev: $(PY) $(VENV)/.installed ## Build and install the product into the 
 
 .PHONY: install
 install: build ## Install into an existing Jupyter environment: make install PYTHON=/path/to/env/bin/python
-	$(PYTHON) -m pip install --force-reinstall ./jupyter_config
+	$(PYTHON) -m pip install ./jupyter_config
+	$(PYTHON) -m pip install --no-deps --force-reinstall ./jupyter_config
 	@echo "Installed. Restart Jupyter Server; 'Spark Monitor' appears in the launcher."
 
 .PHONY: demo
