@@ -93,9 +93,30 @@ MONITORS = """() => {
 }"""
 
 
-def spark_jobs(ui_url: str, app_id: str) -> list[dict]:
-    with urllib.request.urlopen(f"{ui_url}/api/v1/applications/{app_id}/jobs", timeout=10) as resp:
+def spark_api(ui_url: str, app_id: str, what: str) -> list[dict]:
+    with urllib.request.urlopen(f"{ui_url}/api/v1/applications/{app_id}/{what}", timeout=10) as resp:
         return json.loads(resp.read().decode())
+
+
+def spark_jobs(ui_url: str, app_id: str) -> list[dict]:
+    return spark_api(ui_url, app_id, "jobs")
+
+
+# The stage rows shown under each expanded job of a cell: {jobId: [{stageId, attempt, status, completed, shuffleWrite}]}
+STAGE_ROWS = """cellId => {
+  const out = {};
+  let current = null;
+  const m = document.querySelector(`.sm-cell-monitor[data-cell-id="${cellId}"]`);
+  for (const row of m.querySelectorAll('tr.sm-job, tr.sm-stage')) {
+    if (row.classList.contains('sm-job')) { current = row.dataset.jobId; out[current] = []; continue; }
+    out[current].push({
+      stageId: Number(row.dataset.stageId), attempt: Number(row.dataset.attempt), status: row.dataset.status,
+      completed: Number(row.querySelector('[data-total]').dataset.completed),
+      shuffleWrite: Number(row.querySelector('.sm-stage-io').dataset.shuffleWriteBytes),
+    });
+  }
+  return out;
+}"""
 
 
 def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
@@ -156,13 +177,67 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     shown = page.evaluate(MONITORS)
     assert shown == expected, f"page: {shown}\nspark: {expected}\nconsole errors: {console_errors}"
 
+    # Expanding a job shows its stages with Spark's own status, task count and shuffle bytes per stage.
+    stages = {}
+    for st in spark_api(app["uiUrl"], app["appId"], "stages"):
+        if st["stageId"] not in stages or st["attemptId"] > stages[st["stageId"]]["attemptId"]:
+            stages[st["stageId"]] = st
+    group_by_jobs = {j["jobId"]: j for j in truth if j.get("jobGroup") == "oracle-c5-group-by"}
+    for job_id in group_by_jobs:
+        page.locator(f'.sm-cell-monitor[data-cell-id="c5-group-by"] tr.sm-job[data-job-id="{job_id}"]').click()
+    expected_stages = {
+        str(job_id): [
+            {
+                "stageId": sid,
+                "attempt": stages[sid]["attemptId"],
+                "status": {"COMPLETE": "COMPLETE", "SKIPPED": "SKIPPED", "FAILED": "FAILED"}[stages[sid]["status"]],
+                "completed": stages[sid]["numCompleteTasks"],
+                "shuffleWrite": stages[sid]["shuffleWriteBytes"],
+            }
+            for sid in sorted(j["stageIds"])
+        ]
+        for job_id, j in group_by_jobs.items()
+    }
+    wait_until(
+        lambda: page.evaluate(STAGE_ROWS, "c5-group-by") == expected_stages,
+        20,
+        f"the expanded stages to match Spark's: {expected_stages}",
+    )
+    assert any(s["shuffleWrite"] > 0 for rows in expected_stages.values() for s in rows), "a shuffle was written"
+    save_screenshot(page, "cell-monitor-stages.png")
+
+    # Reloading the page brings every cell's monitor back from the server's state.
+    page.reload()
+    page.wait_for_function(NOTEBOOK_READY, timeout=120_000, polling=250)
+    wait_until(shown_equals_truth, 60, "the monitors to come back after a page reload")
+
+    # Collapse hides a monitor's table, close hides the monitor, and one command hides every monitor.
+    c2 = page.locator('.sm-cell-monitor[data-cell-id="c2-sum-range"]')
+    c2.locator(".sm-collapse").click()
+    c2.locator("table").wait_for(state="detached", timeout=10_000)
+    c2.locator(".sm-collapse").click()
+    c2.locator("table").wait_for(state="visible", timeout=10_000)
+    c4 = page.locator('.sm-cell-monitor[data-cell-id="c4-slow"]')
+    c4.locator(".sm-close").click()
+    c4.wait_for(state="hidden", timeout=10_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('sparkmonitor-go:toggle-all')")
+    c2.wait_for(state="hidden", timeout=10_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('sparkmonitor-go:toggle-all')")
+    c2.wait_for(state="visible", timeout=10_000)
+
     # The header of a cell's monitor counts that cell's jobs.
     header = page.locator('.sm-cell-monitor[data-cell-id="c2-sum-range"]').inner_text()
     assert f"Spark jobs: {len(expected['c2-sum-range'])}" in header
 
     # Step 3: the launcher's "Spark Monitor" tile opens the dashboard listing this application.
-    page.evaluate("() => window.jupyterapp.commands.execute('launcher:create')")
-    page.locator('.jp-LauncherCard[title="Spark Monitor"], .jp-LauncherCard:has-text("Spark Monitor")').first.click()
+    page.evaluate(
+        "async () => { const app = window.jupyterapp; const w = await app.commands.execute('launcher:create');"
+        " app.shell.activateById(w.id); }"
+    )
+    try:
+        page.locator('.jp-LauncherCard[title="Spark Monitor"]').locator("visible=true").first.click()
+    finally:
+        save_screenshot(page, "launcher.png")
     frame = page.frame_locator("iframe").first
     row = frame.locator(f'#apps .app[data-app-id="{app["appId"]}"]')
     row.wait_for(timeout=60_000)

@@ -66,6 +66,17 @@ export interface Stage {
   submissionTime: number | null;
   completionTime: number | null;
   failureReason: string | null;
+  executorRunTime: number;
+  inputBytes: number;
+  inputRecords: number;
+  outputBytes: number;
+  outputRecords: number;
+  shuffleReadBytes: number;
+  shuffleReadRecords: number;
+  shuffleWriteBytes: number;
+  shuffleWriteRecords: number;
+  memoryBytesSpilled: number;
+  diskBytesSpilled: number;
 }
 
 /** A WebSocket message: a snapshot (apps with jobs) first, then deltas (changed apps, changed jobs whole). */

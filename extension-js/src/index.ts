@@ -1,4 +1,5 @@
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
 import { Cell, CodeCell } from '@jupyterlab/cells';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { PanelLayout } from '@lumino/widgets';
@@ -6,6 +7,8 @@ import { PanelLayout } from '@lumino/widgets';
 import { MonitorConnection } from './connection';
 import { MonitorModel } from './model';
 import { CellMonitorWidget } from './widget';
+
+const TOGGLE_ALL = 'sparkmonitor-go:toggle-all';
 
 /**
  * Shows, under every notebook cell, the Spark jobs that cell started (matched by the cell id the kernel attaches to
@@ -16,7 +19,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Live Spark job monitor under each notebook cell.',
   autoStart: true,
   requires: [INotebookTracker],
-  activate: (_app: JupyterFrontEnd, tracker: INotebookTracker) => {
+  optional: [ICommandPalette],
+  activate: (app: JupyterFrontEnd, tracker: INotebookTracker, palette: ICommandPalette | null) => {
     const model = new MonitorModel();
     const connection = new MonitorConnection(model);
     const monitors = new WeakMap<Cell, CellMonitorWidget>();
@@ -62,6 +66,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
         panel.content.model?.cells.changed.connect(() => scan(panel));
       });
     });
+
+    // One switch for every monitor of every notebook.
+    let hidden = false;
+    app.commands.addCommand(TOGGLE_ALL, {
+      label: 'Hide Spark Monitors',
+      caption: 'Hide (or show again) the Spark job monitors under notebook cells',
+      isToggled: () => hidden,
+      execute: () => {
+        hidden = !hidden;
+        document.body.classList.toggle('sm-hide-all', hidden);
+        app.commands.notifyCommandChanged(TOGGLE_ALL);
+      }
+    });
+    palette?.addItem({ command: TOGGLE_ALL, category: 'Spark Monitor' });
 
     connection.start();
   }

@@ -259,6 +259,9 @@ func (a *liveApp) taskEnd(e *event.TaskEnd) {
 	}
 	s := &st.info
 	count(&s.NumActiveTasks, &s.NumCompletedTasks, &s.NumFailedTasks, &s.NumKilledTasks)
+	if e.Metrics != nil {
+		s.add(e.Metrics)
+	}
 	for _, jid := range st.jobIDs {
 		if j := a.jobs[jid]; j != nil {
 			ji := &j.info

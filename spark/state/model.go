@@ -1,5 +1,7 @@
 package state
 
+import "github.com/sparkmonitor/sparkmonitor-go/spark/event"
+
 // The JSON shapes of spark/api/API.md. Values of these types handed out by the Store are copies owned by the caller.
 
 // App states.
@@ -90,6 +92,36 @@ type Stage struct {
 	SubmissionTime    *int64  `json:"submissionTime"`
 	CompletionTime    *int64  `json:"completionTime"`
 	FailureReason     *string `json:"failureReason"`
+	StageMetrics
+}
+
+// StageMetrics are sums over the stage attempt's finished tasks (as Spark's stage page shows them).
+type StageMetrics struct {
+	ExecutorRunTime     int64 `json:"executorRunTime"`
+	InputBytes          int64 `json:"inputBytes"`
+	InputRecords        int64 `json:"inputRecords"`
+	OutputBytes         int64 `json:"outputBytes"`
+	OutputRecords       int64 `json:"outputRecords"`
+	ShuffleReadBytes    int64 `json:"shuffleReadBytes"`
+	ShuffleReadRecords  int64 `json:"shuffleReadRecords"`
+	ShuffleWriteBytes   int64 `json:"shuffleWriteBytes"`
+	ShuffleWriteRecords int64 `json:"shuffleWriteRecords"`
+	MemoryBytesSpilled  int64 `json:"memoryBytesSpilled"`
+	DiskBytesSpilled    int64 `json:"diskBytesSpilled"`
+}
+
+func (m *StageMetrics) add(t *event.TaskMetrics) {
+	m.ExecutorRunTime += t.ExecutorRunTime
+	m.InputBytes += t.InputBytes
+	m.InputRecords += t.InputRecords
+	m.OutputBytes += t.OutputBytes
+	m.OutputRecords += t.OutputRecords
+	m.ShuffleReadBytes += t.ShuffleReadBytes
+	m.ShuffleReadRecords += t.ShuffleReadRecords
+	m.ShuffleWriteBytes += t.ShuffleWriteBytes
+	m.ShuffleWriteRecords += t.ShuffleWriteRecords
+	m.MemoryBytesSpilled += t.MemoryBytesSpilled
+	m.DiskBytesSpilled += t.DiskBytesSpilled
 }
 
 // Update is one message to subscribers: first a snapshot (apps with jobs), then deltas (changed apps without jobs,

@@ -237,3 +237,40 @@ func BenchmarkReplay(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(all)*b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+func TestReplayStageMetricsAreTheSumOfTheirTasks(t *testing.T) {
+	for _, name := range []string{"range_sum.jsonl", "shuffle_skip.jsonl", "failing_task.jsonl"} {
+		t.Run(name, func(t *testing.T) {
+			app, evs := readRecording(t, name)
+			want := map[stageKey]StageMetrics{}
+			for _, ev := range evs {
+				if e, ok := ev.(*event.TaskEnd); ok && e.Metrics != nil {
+					m := want[stageKey{e.StageID, e.StageAttemptID}]
+					m.add(e.Metrics)
+					want[stageKey{e.StageID, e.StageAttemptID}] = m
+				}
+			}
+			s, _ := startStore(t, Options{})
+			for _, ev := range evs {
+				if err := s.Submit(context.Background(), app, ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			seen := 0
+			for _, j := range snapshotApp(t, s, app).Jobs {
+				for _, st := range j.Stages {
+					if st.Status == StageSkipped {
+						continue
+					}
+					seen++
+					if got := st.StageMetrics; got != want[stageKey{st.StageID, st.AttemptID}] {
+						t.Errorf("stage %d.%d metrics %+v, tasks sum to %+v", st.StageID, st.AttemptID, got, want[stageKey{st.StageID, st.AttemptID}])
+					}
+				}
+			}
+			if seen == 0 {
+				t.Fatal("no stage ran")
+			}
+		})
+	}
+}
