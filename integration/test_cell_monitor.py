@@ -177,6 +177,15 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     shown = page.evaluate(MONITORS)
     assert shown == expected, f"page: {shown}\nspark: {expected}\nconsole errors: {console_errors}"
 
+    # A failed job shows why its tasks failed: the Python exception, counted, with the first stack trace.
+    failed_job = next(j for j in truth if j.get("jobGroup") == "oracle-c3-raises" and j["status"] == "FAILED")
+    failure = page.locator('.sm-cell-monitor[data-cell-id="c3-raises"] tr.sm-failure').first
+    failure.wait_for(timeout=10_000)
+    assert failure.get_attribute("data-count") == str(failed_job["numFailedTasks"])
+    assert "ZeroDivisionError" in failure.locator(".sm-failure-reason").inner_text()
+    failure.locator("summary").click()
+    assert "Traceback" in failure.locator(".sm-failure-detail").inner_text()
+
     # Expanding a job shows its stages with Spark's own status, task count and shuffle bytes per stage.
     stages = {}
     for st in spark_api(app["uiUrl"], app["appId"], "stages"):

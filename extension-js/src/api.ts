@@ -51,6 +51,14 @@ export interface Job {
   numKilledTasks: number;
   numSkippedTasks: number;
   stages: Stage[];
+  failures: FailureReason[];
+}
+
+/** Failed tasks of a job grouped by reason. */
+export interface FailureReason {
+  reason: string;
+  count: number;
+  detail: string;
 }
 
 export interface Stage {

@@ -1,7 +1,7 @@
 // The monitor shown under a notebook cell: a header with the cell's job counts and one row per Spark job.
 import { Widget } from '@lumino/widgets';
 
-import { Job, Stage } from './api';
+import { FailureReason, Job, Stage } from './api';
 import { formatBytes, formatDuration } from './format';
 import { MonitorModel } from './model';
 
@@ -110,6 +110,11 @@ export class CellMonitorWidget extends Widget {
           body.appendChild(stageRow(stage, now));
         }
       }
+      if (this._expanded.has(job.jobId) || job.status === 'FAILED') {
+        for (const failure of job.failures ?? []) {
+          body.appendChild(failureRow(failure));
+        }
+      }
     }
     this.node.appendChild(table);
     this.tickWhile(running > 0);
@@ -163,6 +168,22 @@ export class CellMonitorWidget extends Widget {
   private _closedAt = -1;
   private readonly _expanded = new Set<number>();
   private readonly _unsubscribe: () => void;
+}
+
+function failureRow(failure: FailureReason): HTMLTableRowElement {
+  const tr = el('tr', 'sm-failure');
+  tr.dataset.count = String(failure.count);
+  const td = el('td', '');
+  td.colSpan = 7;
+  const details = el('details', '');
+  const summary = el('summary', 'sm-failure-reason', `${failure.count} failed task${failure.count === 1 ? '' : 's'}: ${failure.reason}`);
+  details.appendChild(summary);
+  if (failure.detail) {
+    details.appendChild(el('pre', 'sm-failure-detail', failure.detail));
+  }
+  td.appendChild(details);
+  tr.appendChild(td);
+  return tr;
 }
 
 function stageRow(stage: Stage, now: number): HTMLTableRowElement {

@@ -266,6 +266,9 @@ func (a *liveApp) taskEnd(e *event.TaskEnd) {
 		if j := a.jobs[jid]; j != nil {
 			ji := &j.info
 			count(&ji.NumActiveTasks, &ji.NumCompletedTasks, &ji.NumFailedTasks, &ji.NumKilledTasks)
+			if e.Status == "FAILED" && e.Reason != nil {
+				ji.Failures = addFailure(ji.Failures, *e.Reason)
+			}
 			a.touchJob(jid)
 		}
 	}
@@ -307,6 +310,10 @@ func (a *liveApp) touchJob(id int) { a.dirtyJobs[id] = true }
 // job returns a copy of the job as the API shows it.
 func (a *liveApp) job(j *liveJob) Job {
 	out := j.info
+	out.Failures = slices.Clone(j.info.Failures)
+	if out.Failures == nil {
+		out.Failures = []FailureReason{}
+	}
 	out.NumCompletedStages = len(j.completedStages)
 	out.NumSkippedStages = len(j.skippedStages)
 	out.NumTasks = j.sparkNumTasks - j.info.NumSkippedTasks

@@ -67,6 +67,8 @@ type Job struct {
 	NumKilledTasks     int     `json:"numKilledTasks"`
 	NumSkippedTasks    int     `json:"numSkippedTasks"`
 	Stages             []Stage `json:"stages"`
+	// Failures groups the job's failed tasks by reason (bounded).
+	Failures []FailureReason `json:"failures"`
 }
 
 // Stage states.

@@ -274,3 +274,31 @@ func TestReplayStageMetricsAreTheSumOfTheirTasks(t *testing.T) {
 		})
 	}
 }
+
+func TestFailedTasksAreGroupedByTheirPythonException(t *testing.T) {
+	a, _ := replay(t, "failing_task.jsonl")
+	for _, j := range a.Jobs {
+		if j.Status != JobFailed {
+			if len(j.Failures) != 0 {
+				t.Errorf("job %d has failures %+v", j.JobID, j.Failures)
+			}
+			continue
+		}
+		if len(j.Failures) != 1 || j.Failures[0].Reason != "ValueError: boom in a task" || j.Failures[0].Count != j.NumFailedTasks {
+			t.Fatalf("failures of job %d: %+v (failed tasks %d)", j.JobID, j.Failures, j.NumFailedTasks)
+		}
+		if !strings.Contains(j.Failures[0].Detail, "Traceback") {
+			t.Errorf("detail should keep the first stack trace: %q", j.Failures[0].Detail)
+		}
+	}
+}
+
+func TestFailureKindsAreBounded(t *testing.T) {
+	var list []FailureReason
+	for i := 0; i < maxFailureKinds+5; i++ {
+		list = addFailure(list, "java.lang.IllegalStateException: case "+string(rune('a'+i)))
+	}
+	if len(list) != maxFailureKinds+1 || list[maxFailureKinds].Reason != "other reasons" || list[maxFailureKinds].Count != 5 {
+		t.Fatalf("got %d kinds, last %+v", len(list), list[len(list)-1])
+	}
+}

@@ -9,7 +9,7 @@ function job(jobId: number, cellId: string | null, over: Partial<Job> = {}): Job
     appId: 'app-1', jobId, name: `collect at cell:${jobId}`, description: null, jobGroup: null, cellId,
     sqlExecutionId: null, status: 'RUNNING', submissionTime: 1000 + jobId, completionTime: null, error: null,
     numStages: 1, numCompletedStages: 0, numSkippedStages: 0, numFailedStages: 0, numActiveStages: 1, numTasks: 10,
-    numCompletedTasks: 0, numActiveTasks: 0, numFailedTasks: 0, numKilledTasks: 0, numSkippedTasks: 0, stages: [],
+    numCompletedTasks: 0, numActiveTasks: 0, numFailedTasks: 0, numKilledTasks: 0, numSkippedTasks: 0, stages: [], failures: [],
     ...over
   };
 }
