@@ -57,11 +57,11 @@ CELLS = [
     },
 ]
 
-NOTEBOOK_READY = """() => {
+NOTEBOOK_READY = """path => {
   const app = window.jupyterapp;
   if (!app || !app.commands.hasCommand('notebook:run-all-cells')) return null;
   const w = app.shell.currentWidget;
-  if (!w || !w.sessionContext || !w.context.isReady) return null;
+  if (!w || !w.sessionContext || !w.context.isReady || w.context.path !== path) return null;
   const k = w.sessionContext.session && w.sessionContext.session.kernel;
   return k && k.status === 'idle' ? k.id : null;
 }"""
@@ -125,7 +125,7 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     console_errors = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     page.goto(f"{jupyter.url}lab/tree/test.ipynb?token={jupyter.token}")
-    kernel_id = page.wait_for_function(NOTEBOOK_READY, timeout=120_000, polling=250).json_value()
+    kernel_id = page.wait_for_function(NOTEBOOK_READY, arg="test.ipynb", timeout=120_000, polling=250).json_value()
 
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
@@ -217,7 +217,7 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
 
     # Reloading the page brings every cell's monitor back from the server's state.
     page.reload()
-    page.wait_for_function(NOTEBOOK_READY, timeout=120_000, polling=250)
+    page.wait_for_function(NOTEBOOK_READY, arg="test.ipynb", timeout=120_000, polling=250)
     wait_until(shown_equals_truth, 60, "the monitors to come back after a page reload")
 
     # Collapse hides a monitor's table, close hides the monitor, and one command hides every monitor.
@@ -268,3 +268,60 @@ def test_monitor_requires_jupyter_auth(jupyter):
     # Through jupyter-server-proxy without credentials: refused by Jupyter before reaching the monitor.
     assert jupyter.status("sparkmonitor/api/apps", authenticated=False) in (302, 403)
     assert jupyter.status("sparkmonitor/api/apps", authenticated=True) == 200
+
+
+def put_setting(jupyter, plugin: str, raw: dict):
+    req = urllib.request.Request(
+        f"{jupyter.url}lab/api/settings/{plugin}",
+        data=json.dumps({"raw": json.dumps(raw)}).encode(),
+        method="PUT",
+        headers={"Authorization": f"token {jupyter.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status in (200, 204)
+
+
+def test_settings_auto_collapse_and_dark_theme(jupyter, browser):
+    put_setting(jupyter, "sparkmonitor-go-labextension:cell-monitor", {"autoCollapse": True})
+    write_notebook(
+        jupyter.root / "settings.ipynb",
+        [
+            {
+                "id": "s1",
+                "source": (
+                    "from pyspark.sql import SparkSession\n"
+                    "spark = SparkSession.builder.getOrCreate()\n"
+                    "spark.range(0, 1000, numPartitions=4).count()"
+                ),
+            }
+        ],
+    )
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{jupyter.url}lab/tree/settings.ipynb?reset&token={jupyter.token}")
+    page.wait_for_function(NOTEBOOK_READY, arg="settings.ipynb", timeout=120_000, polling=250)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    monitor = page.locator('.sm-cell-monitor[data-cell-id="s1"]')
+    # With autoCollapse, the monitor keeps only its header once the cell's jobs are done.
+    try:
+        page.locator('.sm-cell-monitor[data-cell-id="s1"][data-collapsed="true"]').wait_for(timeout=120_000)
+    finally:
+        save_screenshot(page, "cell-monitor-collapsed.png")
+    assert "failed 0)" in monitor.locator(".sm-title").inner_text()
+    assert monitor.locator("table").count() == 0
+    monitor.locator(".sm-collapse").click()
+    monitor.locator("tr.sm-job").first.wait_for(timeout=10_000)
+
+    # Dark theme: the monitor takes its colours from the theme's variables.
+    def background(sel: str) -> str:
+        return page.evaluate(f"() => getComputedStyle(document.querySelector('{sel}')).backgroundColor")
+
+    light = background('.sm-cell-monitor[data-cell-id="s1"]')
+    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+    wait_until(lambda: background('.sm-cell-monitor[data-cell-id="s1"]') != light, 10, "the monitor to follow the theme")
+    dark = [int(x) for x in background('.sm-cell-monitor[data-cell-id="s1"]').split("(")[1].split(")")[0].split(",")[:3]]
+    assert sum(dark) / 3 < 100, f"dark theme background should be dark, got {dark}"
+    page.locator("#jupyterlab-splash").wait_for(state="detached", timeout=30_000)
+    save_screenshot(page, "cell-monitor-dark.png")
+    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
+    page.close()

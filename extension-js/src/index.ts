@@ -2,10 +2,12 @@ import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application'
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { Cell, CodeCell } from '@jupyterlab/cells';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { PanelLayout } from '@lumino/widgets';
 
 import { MonitorConnection } from './connection';
 import { MonitorModel } from './model';
+import { DEFAULT_SETTINGS, MonitorSettings, readSettings } from './settings';
 import { CellMonitorWidget } from './widget';
 
 const TOGGLE_ALL = 'sparkmonitor-go:toggle-all';
@@ -19,9 +21,31 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Live Spark job monitor under each notebook cell.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ICommandPalette],
-  activate: (app: JupyterFrontEnd, tracker: INotebookTracker, palette: ICommandPalette | null) => {
+  optional: [ICommandPalette, ISettingRegistry],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    palette: ICommandPalette | null,
+    registry: ISettingRegistry | null
+  ) => {
     const model = new MonitorModel();
+    let settings: MonitorSettings = DEFAULT_SETTINGS;
+    const widgets = new Set<CellMonitorWidget>();
+    const applySettings = (next: MonitorSettings) => {
+      settings = next;
+      model.maxJobsPerCell = next.maxJobsPerCell;
+      document.body.classList.toggle('sm-disabled', !next.enabled);
+      widgets.forEach(w => w.scheduleRender());
+    };
+    if (registry) {
+      registry
+        .load(plugin.id)
+        .then(s => {
+          applySettings(readSettings(s.composite as Record<string, unknown>));
+          s.changed.connect(() => applySettings(readSettings(s.composite as Record<string, unknown>)));
+        })
+        .catch(err => console.warn('SparkMonitor: settings not loaded, using defaults', err));
+    }
     const connection = new MonitorConnection(model);
     const monitors = new WeakMap<Cell, CellMonitorWidget>();
 
@@ -29,8 +53,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       if (monitors.has(cell) || !(cell instanceof CodeCell)) {
         return;
       }
-      const widget = new CellMonitorWidget(model, cellId);
+      const widget = new CellMonitorWidget(model, cellId, () => settings);
       monitors.set(cell, widget);
+      widgets.add(widget);
+      widget.disposed.connect(() => widgets.delete(widget));
       await cell.ready;
       if (cell.isDisposed) {
         widget.dispose();

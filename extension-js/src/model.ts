@@ -12,7 +12,7 @@ function jobKey(job: Job): string {
 }
 
 export class MonitorModel {
-  constructor(readonly maxJobsPerCell = DEFAULT_MAX_JOBS_PER_CELL) {}
+  constructor(public maxJobsPerCell = DEFAULT_MAX_JOBS_PER_CELL) {}
 
   /** Applies a snapshot (replaces everything) or a delta (replaces the changed apps and jobs). */
   apply(update: Update): void {

@@ -4,6 +4,7 @@ import { Widget } from '@lumino/widgets';
 import { FailureReason, Job, Stage } from './api';
 import { formatBytes, formatDuration } from './format';
 import { MonitorModel } from './model';
+import { DEFAULT_SETTINGS, MonitorSettings } from './settings';
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -17,7 +18,8 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: s
 export class CellMonitorWidget extends Widget {
   constructor(
     private readonly model: MonitorModel,
-    readonly cellId: string
+    readonly cellId: string,
+    private readonly settings: () => MonitorSettings = () => DEFAULT_SETTINGS
   ) {
     super();
     this.addClass('sm-cell-monitor');
@@ -30,13 +32,26 @@ export class CellMonitorWidget extends Widget {
     this.scheduleRender();
   }
 
-  /** Renders at most once per animation frame, however many updates arrive. */
+  /** Renders at most once per animation frame (and per refresh interval), however many updates arrive. */
   scheduleRender(): void {
-    if (this._frame === 0 && !this.isDisposed) {
+    if (this._frame !== 0 || this._delay !== 0 || this.isDisposed) {
+      return;
+    }
+    const wait = this._lastRender + this.settings().refreshRateMs - Date.now();
+    const frame = () => {
       this._frame = requestAnimationFrame(() => {
         this._frame = 0;
+        this._lastRender = Date.now();
         this.render();
       });
+    };
+    if (wait > 0) {
+      this._delay = window.setTimeout(() => {
+        this._delay = 0;
+        frame();
+      }, wait);
+    } else {
+      frame();
     }
   }
 
@@ -45,6 +60,7 @@ export class CellMonitorWidget extends Widget {
       return;
     }
     cancelAnimationFrame(this._frame);
+    window.clearTimeout(this._delay);
     window.clearInterval(this._ticker);
     this._unsubscribe();
     super.dispose();
@@ -55,6 +71,12 @@ export class CellMonitorWidget extends Widget {
     const running = jobs.filter(j => j.status === 'RUNNING').length;
     const succeeded = jobs.filter(j => j.status === 'SUCCEEDED').length;
     const failed = jobs.filter(j => j.status === 'FAILED').length;
+    if (this.settings().autoCollapse && running === 0 && jobs.length > 0 && this._autoCollapsedAt !== jobs.length) {
+      // The cell's jobs are done: keep only the header, once per batch of jobs (the user may expand it again).
+      this._collapsed = true;
+      this._autoCollapsedAt = jobs.length;
+    }
+    this.node.dataset.collapsed = String(this._collapsed);
     if (this._closedAt >= 0 && jobs.length > this._closedAt) {
       this._closedAt = -1; // a new job in this cell brings a closed monitor back
       this.show();
@@ -163,6 +185,9 @@ export class CellMonitorWidget extends Widget {
   }
 
   private _frame = 0;
+  private _delay = 0;
+  private _lastRender = 0;
+  private _autoCollapsedAt = -1;
   private _ticker = 0;
   private _collapsed = false;
   private _closedAt = -1;

@@ -1,0 +1,13 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { DEFAULT_SETTINGS, readSettings } from '../settings';
+
+test('settings fall back to defaults for missing or mistyped values', () => {
+  assert.deepEqual(readSettings({}), DEFAULT_SETTINGS);
+  assert.deepEqual(readSettings({ autoCollapse: 'yes', maxJobsPerCell: 50, refreshRateMs: -5 }), {
+    ...DEFAULT_SETTINGS,
+    maxJobsPerCell: 50,
+    refreshRateMs: 0
+  });
+});

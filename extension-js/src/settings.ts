@@ -1,0 +1,31 @@
+// User settings of the cell monitor (schema/cell-monitor.json).
+
+export interface MonitorSettings {
+  /** Show monitors under cells at all. */
+  enabled: boolean;
+  /** Collapse a monitor to its header once all of its cell's jobs have finished. */
+  autoCollapse: boolean;
+  /** Shortest interval between two redraws of one monitor (0: once per animation frame). */
+  refreshRateMs: number;
+  /** Jobs kept per cell; the oldest finished ones go first. */
+  maxJobsPerCell: number;
+}
+
+export const DEFAULT_SETTINGS: MonitorSettings = {
+  enabled: true,
+  autoCollapse: false,
+  refreshRateMs: 0,
+  maxJobsPerCell: 1000
+};
+
+/** Reads settings from the registry's composite value, falling back to the defaults for missing or mistyped keys. */
+export function readSettings(composite: Record<string, unknown>): MonitorSettings {
+  const pick = <K extends keyof MonitorSettings>(key: K): MonitorSettings[K] =>
+    typeof composite[key] === typeof DEFAULT_SETTINGS[key] ? (composite[key] as MonitorSettings[K]) : DEFAULT_SETTINGS[key];
+  return {
+    enabled: pick('enabled'),
+    autoCollapse: pick('autoCollapse'),
+    refreshRateMs: Math.max(0, pick('refreshRateMs')),
+    maxJobsPerCell: Math.max(1, pick('maxJobsPerCell'))
+  };
+}
