@@ -123,6 +123,7 @@ def start_jupyter(tmp: Path, base_url: str = "/") -> JupyterServer:
             f"--ServerApp.base_url={base_url}",
             f"--ServerApp.root_dir={root}",
             "--LabApp.expose_app_in_browser=True",
+            "--JupyterNotebookApp.expose_app_in_browser=True",
             "--ServerApp.log_level=INFO",
         ]
         + (["--allow-root"] if os.geteuid() == 0 else []),

@@ -325,3 +325,37 @@ def test_settings_auto_collapse_and_dark_theme(jupyter, browser):
     save_screenshot(page, "cell-monitor-dark.png")
     page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
     page.close()
+
+
+def test_notebook7_shows_the_cell_monitor(jupyter, browser):
+    write_notebook(
+        jupyter.root / "nb7.ipynb",
+        [
+            {
+                "id": "n1",
+                "source": (
+                    "from pyspark.sql import SparkSession\n"
+                    "spark = SparkSession.builder.getOrCreate()\n"
+                    "spark.range(0, 10_000, numPartitions=6).selectExpr('sum(id)').collect()"
+                ),
+            }
+        ],
+    )
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{jupyter.url}notebooks/nb7.ipynb?token={jupyter.token}")
+    page.wait_for_function(NOTEBOOK_READY, arg="nb7.ipynb", timeout=120_000, polling=250)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    done = page.locator('.sm-cell-monitor[data-cell-id="n1"] .sm-job[data-status="SUCCEEDED"]')
+    try:
+        done.first.wait_for(timeout=120_000)
+    finally:
+        save_screenshot(page, "notebook7.png")
+    apps = [a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["notebookPath"].endswith("nb7.ipynb")]
+    assert len(apps) == 1, apps
+    wait_until(
+        lambda: page.locator('.sm-cell-monitor[data-cell-id="n1"] .sm-job').count() == apps[0]["numJobs"]
+        and done.count() == apps[0]["numCompletedJobs"],
+        20,
+        "Notebook 7 to show every job of the cell",
+    )
+    page.close()
