@@ -325,6 +325,7 @@ def test_settings_auto_collapse_and_dark_theme(jupyter, browser):
     save_screenshot(page, "cell-monitor-dark.png")
     page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
     page.close()
+    put_setting(jupyter, "sparkmonitor-go-labextension:cell-monitor", {})
 
 
 def test_notebook7_shows_the_cell_monitor(jupyter, browser):
