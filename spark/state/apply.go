@@ -192,12 +192,7 @@ func (a *liveApp) stageSubmitted(e *event.StageSubmitted) {
 	t := e.Time
 	st.info.Status, st.info.SubmissionTime, st.info.NumTasks, st.info.Name = StageActive, &t, e.NumTasks, e.Name
 	a.latest[e.StageID] = e.AttemptID
-	for _, jid := range st.jobIDs {
-		if j := a.jobs[jid]; j != nil {
-			delete(j.completedStages, e.StageID)
-			a.touchJob(jid)
-		}
-	}
+	a.eachJob(st, func(j *liveJob) { delete(j.completedStages, e.StageID) })
 }
 
 func (a *liveApp) stageCompleted(e *event.StageCompleted) {
@@ -211,18 +206,13 @@ func (a *liveApp) stageCompleted(e *event.StageCompleted) {
 	if e.Status != StageComplete {
 		st.info.Status = StageFailed
 	}
-	for _, jid := range st.jobIDs {
-		j := a.jobs[jid]
-		if j == nil {
-			continue
-		}
+	a.eachJob(st, func(j *liveJob) {
 		if st.info.Status == StageComplete {
 			j.completedStages[e.StageID] = true
 		} else {
 			j.info.NumFailedStages++
 		}
-		a.touchJob(jid)
-	}
+	})
 }
 
 func (a *liveApp) taskStart(e *event.TaskStart) {
@@ -231,12 +221,7 @@ func (a *liveApp) taskStart(e *event.TaskStart) {
 		return
 	}
 	st.info.NumActiveTasks++
-	for _, jid := range st.jobIDs {
-		if j := a.jobs[jid]; j != nil {
-			j.info.NumActiveTasks++
-			a.touchJob(jid)
-		}
-	}
+	a.eachJob(st, func(j *liveJob) { j.info.NumActiveTasks++ })
 }
 
 func (a *liveApp) taskEnd(e *event.TaskEnd) {
@@ -262,16 +247,13 @@ func (a *liveApp) taskEnd(e *event.TaskEnd) {
 	if e.Metrics != nil {
 		s.add(e.Metrics)
 	}
-	for _, jid := range st.jobIDs {
-		if j := a.jobs[jid]; j != nil {
-			ji := &j.info
-			count(&ji.NumActiveTasks, &ji.NumCompletedTasks, &ji.NumFailedTasks, &ji.NumKilledTasks)
-			if e.Status == "FAILED" && e.Reason != nil {
-				ji.Failures = addFailure(ji.Failures, *e.Reason)
-			}
-			a.touchJob(jid)
+	a.eachJob(st, func(j *liveJob) {
+		ji := &j.info
+		count(&ji.NumActiveTasks, &ji.NumCompletedTasks, &ji.NumFailedTasks, &ji.NumKilledTasks)
+		if e.Status == "FAILED" && e.Reason != nil {
+			ji.Failures = addFailure(ji.Failures, *e.Reason)
 		}
-	}
+	})
 }
 
 // resync rebuilds live jobs and stages after the listener reconnected (the monitor may have restarted).
@@ -291,13 +273,10 @@ func (a *liveApp) resync(e *event.Resync) {
 		dc := rs.NumCompletedTasks - st.info.NumCompletedTasks
 		df := rs.NumFailedTasks - st.info.NumFailedTasks
 		st.info.NumCompletedTasks, st.info.NumFailedTasks, st.info.NumActiveTasks = rs.NumCompletedTasks, rs.NumFailedTasks, rs.NumActiveTasks
-		for _, jid := range st.jobIDs {
-			if j := a.jobs[jid]; j != nil {
-				j.info.NumCompletedTasks += max(dc, 0)
-				j.info.NumFailedTasks += max(df, 0)
-				a.touchJob(jid)
-			}
-		}
+		a.eachJob(st, func(j *liveJob) {
+			j.info.NumCompletedTasks += max(dc, 0)
+			j.info.NumFailedTasks += max(df, 0)
+		})
 	}
 	for _, ex := range e.Executors {
 		a.executors[ex.ExecutorID] = ex.Cores
@@ -306,6 +285,16 @@ func (a *liveApp) resync(e *event.Resync) {
 }
 
 func (a *liveApp) touchJob(id int) { a.dirtyJobs[id] = true }
+
+// eachJob applies f to every retained job the stage belongs to, and marks those jobs changed.
+func (a *liveApp) eachJob(st *liveStage, f func(*liveJob)) {
+	for _, jid := range st.jobIDs {
+		if j := a.jobs[jid]; j != nil {
+			f(j)
+			a.touchJob(jid)
+		}
+	}
+}
 
 // job returns a copy of the job as the API shows it.
 func (a *liveApp) job(j *liveJob) Job {
