@@ -93,6 +93,15 @@ MONITORS = """() => {
 }"""
 
 
+def open_and_run_all(browser, url: str, path: str, height: int = 900):
+    """Opens a notebook page at `url`, waits until its kernel is idle, runs all cells; returns (page, kernel id)."""
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    page.goto(url)
+    kernel_id = page.wait_for_function(NOTEBOOK_READY, arg=path, timeout=120_000, polling=250).json_value()
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    return page, kernel_id
+
+
 def spark_api(ui_url: str, app_id: str, what: str) -> list[dict]:
     with urllib.request.urlopen(f"{ui_url}/api/v1/applications/{app_id}/{what}", timeout=10) as resp:
         return json.loads(resp.read().decode())
@@ -121,13 +130,9 @@ STAGE_ROWS = """cellId => {
 
 def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     write_notebook(jupyter.root / "test.ipynb", CELLS)
-    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page, kernel_id = open_and_run_all(browser, f"{jupyter.url}lab/tree/test.ipynb?token={jupyter.token}", "test.ipynb", 1600)
     console_errors = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{jupyter.url}lab/tree/test.ipynb?token={jupyter.token}")
-    kernel_id = page.wait_for_function(NOTEBOOK_READY, arg="test.ipynb", timeout=120_000, polling=250).json_value()
-
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
     # Live: while the slow cell runs, its monitor shows the job RUNNING with part of its tasks done.
     running = page.locator(
@@ -296,10 +301,7 @@ def test_settings_auto_collapse_and_dark_theme(jupyter, browser):
             }
         ],
     )
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    page.goto(f"{jupyter.url}lab/tree/settings.ipynb?reset&token={jupyter.token}")
-    page.wait_for_function(NOTEBOOK_READY, arg="settings.ipynb", timeout=120_000, polling=250)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page, _ = open_and_run_all(browser, f"{jupyter.url}lab/tree/settings.ipynb?reset&token={jupyter.token}", "settings.ipynb")
     monitor = page.locator('.sm-cell-monitor[data-cell-id="s1"]')
     # With autoCollapse, the monitor keeps only its header once the cell's jobs are done.
     try:
@@ -342,10 +344,7 @@ def test_notebook7_shows_the_cell_monitor(jupyter, browser):
             }
         ],
     )
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    page.goto(f"{jupyter.url}notebooks/nb7.ipynb?token={jupyter.token}")
-    page.wait_for_function(NOTEBOOK_READY, arg="nb7.ipynb", timeout=120_000, polling=250)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page, _ = open_and_run_all(browser, f"{jupyter.url}notebooks/nb7.ipynb?token={jupyter.token}", "nb7.ipynb")
     done = page.locator('.sm-cell-monitor[data-cell-id="n1"] .sm-job[data-status="SUCCEEDED"]')
     try:
         done.first.wait_for(timeout=120_000)
