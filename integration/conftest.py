@@ -198,3 +198,51 @@ def save_screenshot(page, name: str):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
+
+# Returns the id of the current notebook's kernel once the notebook at `path` is open and its kernel idle.
+NOTEBOOK_READY = """path => {
+  const app = window.jupyterapp;
+  if (!app || !app.commands.hasCommand('notebook:run-all-cells')) return null;
+  const w = app.shell.currentWidget;
+  if (!w || !w.sessionContext || !w.context.isReady || w.context.path !== path) return null;
+  const k = w.sessionContext.session && w.sessionContext.session.kernel;
+  return k && k.status === 'idle' ? k.id : null;
+}"""
+
+
+# True once every code cell of the current notebook has run and its kernel is idle.
+ALL_CELLS_DONE = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const code = w.content.widgets.filter(c => c.model.type === 'code');
+  const k = w.sessionContext.session.kernel;
+  return code.every(c => c.model.executionCount !== null) && k.status === 'idle';
+}"""
+
+
+def open_and_run_all(browser, url: str, path: str, height: int = 900):
+    """Opens a notebook page at `url`, waits until its kernel is idle, runs all cells; returns (page, kernel id)."""
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    page.goto(url)
+    kernel_id = page.wait_for_function(NOTEBOOK_READY, arg=path, timeout=120_000, polling=250).json_value()
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    return page, kernel_id
+
+
+def spark_api(ui_url: str, app_id: str, what: str) -> list[dict]:
+    with urllib.request.urlopen(f"{ui_url}/api/v1/applications/{app_id}/{what}", timeout=10) as resp:
+        return json.loads(resp.read().decode())
+
+
+def spark_jobs(ui_url: str, app_id: str) -> list[dict]:
+    return spark_api(ui_url, app_id, "jobs")
+
+
+def put_setting(jupyter, plugin: str, raw: dict):
+    req = urllib.request.Request(
+        f"{jupyter.url}lab/api/settings/{plugin}",
+        data=json.dumps({"raw": json.dumps(raw)}).encode(),
+        method="PUT",
+        headers={"Authorization": f"token {jupyter.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status in (200, 204)
