@@ -46,14 +46,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
         })
         .catch(err => console.warn('SparkMonitor: settings not loaded, using defaults', err));
     }
-    const connection = new MonitorConnection(model);
+    const serverSettings = app.serviceManager.serverSettings;
+    const connection = new MonitorConnection(model, serverSettings);
     const monitors = new WeakMap<Cell, CellMonitorWidget>();
 
     const attach = async (cell: Cell, cellId: string) => {
       if (monitors.has(cell) || !(cell instanceof CodeCell)) {
         return;
       }
-      const widget = new CellMonitorWidget(model, cellId, () => settings);
+      const widget = new CellMonitorWidget({ model, cellId, settings: () => settings, serverSettings });
       monitors.set(cell, widget);
       widgets.add(widget);
       widget.disposed.connect(() => widgets.delete(widget));
