@@ -8,6 +8,7 @@ import { PanelLayout } from '@lumino/widgets';
 import { MonitorConnection } from './connection';
 import { MonitorModel } from './model';
 import { DEFAULT_SETTINGS, MonitorSettings, readSettings } from './settings';
+import { SummaryWriter } from './summary-writer';
 import { CellMonitorWidget } from './widget';
 
 const TOGGLE_ALL = 'sparkmonitor-go:toggle-all';
@@ -107,6 +108,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
     palette?.addItem({ command: TOGGLE_ALL, category: 'Spark Monitor' });
+
+    // The static summary (setting writeSummary): written into the cell once its execution and jobs are done.
+    new SummaryWriter(model, () => settings);
 
     connection.start();
   }
