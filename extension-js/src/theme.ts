@@ -36,7 +36,11 @@ export function readColors(node: Element): ChartColors {
 /** Calls `onChange` when JupyterLab switches theme (the body's data-jp-theme-* attributes). Disconnect on dispose. */
 export class ThemeWatcher {
   constructor(onChange: () => void) {
-    this._observer = new MutationObserver(() => onChange());
+    // Redrawn on the next frame, once the new theme's CSS variables are in effect.
+    this._observer = new MutationObserver(() => {
+      cancelAnimationFrame(this._frame);
+      this._frame = requestAnimationFrame(() => onChange());
+    });
     this._observer.observe(document.body, {
       attributes: true,
       attributeFilter: ['data-jp-theme-light', 'data-jp-theme-name']
@@ -45,9 +49,11 @@ export class ThemeWatcher {
 
   dispose(): void {
     this._observer.disconnect();
+    cancelAnimationFrame(this._frame);
   }
 
   private readonly _observer: MutationObserver;
+  private _frame = 0;
 }
 
 /** Sizes a canvas to its CSS size times devicePixelRatio and returns a context drawing in CSS pixels. */

@@ -210,9 +210,12 @@ export function layoutTimeline(apps: TimelineApp[], opts: LayoutOptions): Timeli
       tasksDrawn += tasks.length;
     }
   }
+  // Many lanes (up to 1000 executors) get thinner slots and gaps, so the canvas stays a few thousand pixels at most.
   const totalSlots = executorLanes.reduce((n, l) => n + Math.max(1, l.count), 0);
   const target = opts.targetLaneHeight ?? 240;
-  const slotHeight = Math.max(2, Math.min(8, Math.floor((target - executorLanes.length * GAP) / Math.max(1, totalSlots))));
+  const laneGap = executorLanes.length > 60 ? 1 : GAP;
+  const minSlot = executorLanes.length > 60 ? 1 : 2;
+  const slotHeight = Math.max(minSlot, Math.min(8, Math.floor((target - executorLanes.length * laneGap) / Math.max(1, totalSlots))));
   for (const lane of executorLanes) {
     const h = Math.max(1, lane.count) * slotHeight;
     lanes.push({ kind: 'executor', label: lane.label, y, h, removedTime: lane.removedTime });
@@ -224,7 +227,7 @@ export function layoutTimeline(apps: TimelineApp[], opts: LayoutOptions): Timeli
         task
       });
     });
-    y += h + GAP;
+    y += h + laneGap;
   }
 
   const step = niceStep(t1 - t0, plotWidth / 90);

@@ -17,11 +17,11 @@ export class TimelineView {
     this._canvas.addEventListener('mousemove', this._onMove);
     this._canvas.addEventListener('mouseleave', this._onLeave);
     this._resize = new ResizeObserver(() => {
-      if (this.node.clientWidth !== this._drawnWidth) {
+      if (this._scroll.clientWidth !== this._drawnWidth) {
         this.redraw();
       }
     });
-    this._resize.observe(this.node);
+    this._resize.observe(this._scroll);
   }
 
   /** Shows a new state of the cell's timeline. */
@@ -34,7 +34,7 @@ export class TimelineView {
   redraw(): void {
     const state = this._state;
     this.node.dataset.state = state.state;
-    const width = this.node.clientWidth;
+    const width = this._scroll.clientWidth; // without the vertical scrollbar (its gutter is always reserved)
     if (state.state !== 'ready') {
       this._note.textContent =
         state.state === 'unavailable' ? state.reason : state.state === 'loading' ? 'Loading the timeline…' : '';
