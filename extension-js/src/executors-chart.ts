@@ -11,7 +11,7 @@ export class ExecutorsChart {
   readonly node = el('div', 'sm-executors');
 
   constructor() {
-    const legend = el('div', 'sm-executors-legend');
+    const legend = this._legend;
     legend.append(
       el('span', 'sm-legend-active', 'active tasks'),
       el('span', 'sm-legend-cores', 'cores'),
@@ -35,6 +35,8 @@ export class ExecutorsChart {
   redraw(): void {
     const state = this._state;
     this.node.dataset.state = state.state;
+    const drawn = state.state === 'ready' && state.timeline.apps.length > 0;
+    this._canvas.hidden = this._legend.hidden = this._markers.hidden = !drawn;
     if (state.state !== 'ready') {
       this._note.textContent =
         state.state === 'unavailable' ? state.reason : state.state === 'loading' ? 'Loading executor activity…' : '';
@@ -128,6 +130,7 @@ export class ExecutorsChart {
   }
 
   private readonly _note = el('div', 'sm-executors-note');
+  private readonly _legend = el('div', 'sm-executors-legend');
   private readonly _canvas = el('canvas', 'sm-executors-canvas');
   private readonly _markers = el('div', 'sm-executor-markers');
   private readonly _resize: ResizeObserver;

@@ -5,7 +5,7 @@ import { COLUMNS, el, renderRow } from './job-rows';
 import { jobKey, JobGroup } from './model';
 import { flattenRows, MAX_VISIBLE_ROWS, Row, ROW_HEIGHT, RowWindow, visibleWindow } from './rows';
 
-const COLUMN_WIDTHS = ['88px', '', '96px', '72px', '260px', '96px', '88px'];
+const COLUMN_WIDTHS = ['88px', '', '112px', '72px', '260px', '96px', '88px'];
 
 export class JobsTable {
   readonly node = el('div', 'sm-jobs-view');
