@@ -8,6 +8,7 @@ import { PanelLayout } from '@lumino/widgets';
 import { MonitorConnection } from './connection';
 import { MonitorModel } from './model';
 import { DEFAULT_SETTINGS, MonitorSettings, readSettings } from './settings';
+import { SummaryWriter } from './summary-writer';
 import { CellMonitorWidget } from './widget';
 
 const TOGGLE_ALL = 'sparkmonitor-go:toggle-all';
@@ -46,14 +47,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
         })
         .catch(err => console.warn('SparkMonitor: settings not loaded, using defaults', err));
     }
-    const connection = new MonitorConnection(model);
+    const serverSettings = app.serviceManager.serverSettings;
+    const connection = new MonitorConnection(model, serverSettings);
     const monitors = new WeakMap<Cell, CellMonitorWidget>();
 
     const attach = async (cell: Cell, cellId: string) => {
       if (monitors.has(cell) || !(cell instanceof CodeCell)) {
         return;
       }
-      const widget = new CellMonitorWidget(model, cellId, () => settings);
+      const widget = new CellMonitorWidget({ model, cellId, settings: () => settings, serverSettings });
       monitors.set(cell, widget);
       widgets.add(widget);
       widget.disposed.connect(() => widgets.delete(widget));
@@ -106,6 +108,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
     palette?.addItem({ command: TOGGLE_ALL, category: 'Spark Monitor' });
+
+    // The static summary (setting writeSummary): written into the cell once its execution and jobs are done.
+    new SummaryWriter(model, () => settings);
 
     connection.start();
   }

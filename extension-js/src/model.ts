@@ -1,14 +1,35 @@
-// The client-side model of the monitor: applications and jobs, grouped by the notebook cell that started them.
-// No DOM and no JupyterLab imports, so it is unit-tested in Node.
-import { App, Job, Update } from './api';
+// The client-side model of the monitor: applications, jobs and SQL executions, grouped by the notebook cell that
+// started them. No DOM and no JupyterLab imports, so it is unit-tested in Node.
+import { App, Job, SQLExecution, Update } from './api';
 
 /** Jobs kept per cell; beyond it the oldest finished jobs are dropped. */
 export const DEFAULT_MAX_JOBS_PER_CELL = 1000;
 
+/**
+ * SQL executions kept beyond those a retained job belongs to (e.g. queries whose jobs have not arrived yet); beyond
+ * it the oldest unreferenced ones are dropped.
+ */
+export const MAX_UNREFERENCED_SQL = 1000;
+
 export type CellListener = (cellId: string) => void;
 
-function jobKey(job: Job): string {
+/** A cell's jobs of one SQL query (in submission order), or a run of consecutive jobs outside any query. */
+export interface JobGroup {
+  appId: string;
+  /** The query's execution id (its root execution when known); null for jobs outside any SQL query. */
+  executionId: number | null;
+  /** The query itself, when the model has it. */
+  sql: SQLExecution | null;
+  jobs: Job[];
+}
+
+/** Unique key of a job across apps. */
+export function jobKey(job: Job): string {
   return `${job.appId}\u0000${job.jobId}`;
+}
+
+function sqlKey(appId: string, executionId: number): string {
+  return `${appId}\u0000${executionId}`;
 }
 
 export class MonitorModel {
@@ -24,23 +45,31 @@ export class MonitorModel {
       this._apps.clear();
       this._jobs.clear();
       this._byCell.clear();
+      this._sql.clear();
       for (const app of update.apps) {
+        for (const sql of app.sqlExecutions ?? []) {
+          this._sql.set(sqlKey(sql.appId, sql.executionId), sql);
+        }
         for (const job of app.jobs ?? []) {
           this._putJob(job, touched);
         }
       }
     } else {
+      for (const sql of update.sqlExecutions ?? []) {
+        this._putSQL(sql, touched);
+      }
       for (const job of update.jobs ?? []) {
         this._putJob(job, touched);
       }
     }
     for (const app of update.apps) {
-      const { jobs: _jobs, ...header } = app;
+      const { jobs: _jobs, sqlExecutions: _sql, ...header } = app;
       this._apps.set(app.appId, header);
     }
     for (const cellId of touched) {
       this._trim(cellId);
     }
+    this._trimSQL();
     for (const cellId of touched) {
       for (const listener of this._listeners) {
         listener(cellId);
@@ -69,6 +98,47 @@ export class MonitorModel {
     return jobs.sort((a, b) => a.submissionTime - b.submissionTime || a.jobId - b.jobId);
   }
 
+  /**
+   * The jobs a cell started grouped by SQL query, in the order of each group's first job. Jobs outside any query form
+   * a group per run of consecutive such jobs. A query's sub-executions are grouped under their root query.
+   */
+  groupsForCell(cellId: string): JobGroup[] {
+    const groups: JobGroup[] = [];
+    const byQuery = new Map<string, JobGroup>();
+    let plain: JobGroup | null = null;
+    for (const job of this.jobsForCell(cellId)) {
+      if (job.sqlExecutionId === null || job.sqlExecutionId === undefined) {
+        if (plain === null || plain.appId !== job.appId) {
+          plain = { appId: job.appId, executionId: null, sql: null, jobs: [] };
+          groups.push(plain);
+        }
+        plain.jobs.push(job);
+        continue;
+      }
+      plain = null;
+      const sql = this.sqlExecution(job.appId, job.sqlExecutionId);
+      const root = sql?.rootExecutionId ?? job.sqlExecutionId;
+      const key = sqlKey(job.appId, root);
+      let group = byQuery.get(key);
+      if (!group) {
+        group = { appId: job.appId, executionId: root, sql: this.sqlExecution(job.appId, root) ?? null, jobs: [] };
+        byQuery.set(key, group);
+        groups.push(group);
+      }
+      group.jobs.push(job);
+    }
+    return groups;
+  }
+
+  sqlExecution(appId: string, executionId: number): SQLExecution | undefined {
+    return this._sql.get(sqlKey(appId, executionId));
+  }
+
+  /** Number of SQL executions held (bounded: those of retained jobs plus MAX_UNREFERENCED_SQL). */
+  get sqlCount(): number {
+    return this._sql.size;
+  }
+
   /** Ids of every cell with at least one job. */
   cellIds(): string[] {
     return [...this._byCell.keys()];
@@ -89,6 +159,20 @@ export class MonitorModel {
     this._apps.clear();
     this._jobs.clear();
     this._byCell.clear();
+    this._sql.clear();
+  }
+
+  private _putSQL(sql: SQLExecution, touched: Set<string>): void {
+    this._sql.set(sqlKey(sql.appId, sql.executionId), sql);
+    // The cells whose jobs belong to this query (or to one of its sub-queries) show its new status.
+    for (const job of this._jobs.values()) {
+      if (job.cellId && job.appId === sql.appId && job.sqlExecutionId !== null) {
+        const own = this._sql.get(sqlKey(job.appId, job.sqlExecutionId));
+        if (job.sqlExecutionId === sql.executionId || own?.rootExecutionId === sql.executionId) {
+          touched.add(job.cellId);
+        }
+      }
+    }
   }
 
   private _putJob(job: Job, touched: Set<string>): void {
@@ -98,10 +182,11 @@ export class MonitorModel {
       this._byCell.get(previous.cellId)?.delete(key);
       touched.add(previous.cellId);
     }
-    this._jobs.set(key, job);
     if (!job.cellId) {
-      return; // a job started outside any cell: shown on the dashboard only
+      this._jobs.delete(key); // a job started outside any cell: shown on the dashboard only, not kept here
+      return;
     }
+    this._jobs.set(key, job);
     let keys = this._byCell.get(job.cellId);
     if (!keys) {
       keys = new Set();
@@ -129,7 +214,36 @@ export class MonitorModel {
     }
   }
 
+  /** Drops SQL executions no retained job belongs to once there are more than MAX_UNREFERENCED_SQL, oldest first. */
+  private _trimSQL(): void {
+    if (this._sql.size <= this._jobs.size + MAX_UNREFERENCED_SQL) {
+      return;
+    }
+    const referenced = new Set<string>();
+    for (const job of this._jobs.values()) {
+      if (job.sqlExecutionId !== null) {
+        const key = sqlKey(job.appId, job.sqlExecutionId);
+        referenced.add(key);
+        const root = this._sql.get(key)?.rootExecutionId;
+        if (root !== null && root !== undefined) {
+          referenced.add(sqlKey(job.appId, root));
+        }
+      }
+    }
+    const unreferenced = [...this._sql.entries()]
+      .filter(([key]) => !referenced.has(key))
+      .sort(([, a], [, b]) => a.startTime - b.startTime);
+    let excess = unreferenced.length - MAX_UNREFERENCED_SQL;
+    for (const [key] of unreferenced) {
+      if (excess-- <= 0) {
+        break;
+      }
+      this._sql.delete(key);
+    }
+  }
+
   private _apps = new Map<string, App>();
+  private _sql = new Map<string, SQLExecution>();
   private _jobs = new Map<string, Job>();
   private _byCell = new Map<string, Set<string>>();
   private _listeners = new Set<CellListener>();

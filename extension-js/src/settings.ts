@@ -9,13 +9,16 @@ export interface MonitorSettings {
   refreshRateMs: number;
   /** Jobs kept per cell; the oldest finished ones go first. */
   maxJobsPerCell: number;
+  /** Append a static summary output to a cell once its execution and all of its jobs are done. */
+  writeSummary: boolean;
 }
 
 export const DEFAULT_SETTINGS: MonitorSettings = {
   enabled: true,
   autoCollapse: false,
   refreshRateMs: 0,
-  maxJobsPerCell: 1000
+  maxJobsPerCell: 1000,
+  writeSummary: false
 };
 
 /** Reads settings from the registry's composite value, falling back to the defaults for missing or mistyped keys. */
@@ -26,6 +29,7 @@ export function readSettings(composite: Record<string, unknown>): MonitorSetting
     enabled: pick('enabled'),
     autoCollapse: pick('autoCollapse'),
     refreshRateMs: Math.max(0, pick('refreshRateMs')),
-    maxJobsPerCell: Math.max(1, pick('maxJobsPerCell'))
+    maxJobsPerCell: Math.max(1, pick('maxJobsPerCell')),
+    writeSummary: pick('writeSummary')
   };
 }

@@ -1,31 +1,61 @@
-// The monitor shown under a notebook cell: a header with the cell's job counts and one row per Spark job.
+// The monitor shown under a notebook cell: a header with the cell's job counts, and three tabs: Jobs (a virtualised
+// table), Timeline (tasks per executor on a canvas) and Executors (activity against cores).
+import { ServerConnection } from '@jupyterlab/services';
+import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
-import { FailureReason, Job, Stage } from './api';
-import { formatBytes, formatDuration } from './format';
+import { Job } from './api';
+import { ExecutorsChart } from './executors-chart';
+import { formatDuration } from './format';
+import { el } from './job-rows';
+import { JobsTable } from './jobs-table';
 import { MonitorModel } from './model';
 import { DEFAULT_SETTINGS, MonitorSettings } from './settings';
+import { ThemeWatcher } from './theme';
+import { TimelineView } from './timeline';
+import { TimelineSource } from './timeline-source';
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  e.className = cls;
-  if (text !== undefined) {
-    e.textContent = text;
-  }
-  return e;
+export type MonitorTab = 'jobs' | 'timeline' | 'executors';
+const TABS: [MonitorTab, string][] = [
+  ['jobs', 'Jobs'],
+  ['timeline', 'Timeline'],
+  ['executors', 'Executors']
+];
+
+export interface CellMonitorOptions {
+  model: MonitorModel;
+  cellId: string;
+  /** The current settings (they may change while the widget lives). */
+  settings?: () => MonitorSettings;
+  /** How to reach the Jupyter server (for the timeline endpoint). */
+  serverSettings?: ServerConnection.ISettings;
 }
 
 export class CellMonitorWidget extends Widget {
-  constructor(
-    private readonly model: MonitorModel,
-    readonly cellId: string,
-    private readonly settings: () => MonitorSettings = () => DEFAULT_SETTINGS
-  ) {
+  readonly cellId: string;
+
+  constructor(options: CellMonitorOptions) {
     super();
+    this.model = options.model;
+    this.cellId = options.cellId;
+    this.settings = options.settings ?? (() => DEFAULT_SETTINGS);
     this.addClass('sm-cell-monitor');
-    this.node.dataset.cellId = cellId;
-    this._unsubscribe = model.onCellChanged(id => {
-      if (id === cellId) {
+    this.node.dataset.cellId = this.cellId;
+    this._jobs = new JobsTable(() => this.scheduleRender());
+    this._timeline = new TimelineView();
+    this._executors = new ExecutorsChart();
+    this._source = new TimelineSource(options.serverSettings ?? ServerConnection.makeSettings(), this.cellId, state => {
+      this._timeline.show(state);
+      this._executors.show(state);
+    });
+    this._theme = new ThemeWatcher(() => {
+      this._timeline.redraw();
+      this._executors.redraw();
+    });
+    this._buildBody();
+    this.node.append(this._header, this._body);
+    this._unsubscribe = this.model.onCellChanged(id => {
+      if (id === this.cellId) {
         this.scheduleRender();
       }
     });
@@ -63,11 +93,65 @@ export class CellMonitorWidget extends Widget {
     window.clearTimeout(this._delay);
     window.clearInterval(this._ticker);
     this._unsubscribe();
+    this._jobs.dispose();
+    this._timeline.dispose();
+    this._executors.dispose();
+    this._source.dispose();
+    this._theme.dispose();
     super.dispose();
   }
 
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.scheduleRender();
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this.scheduleRender();
+  }
+
+  private _buildBody(): void {
+    const tabs = el('div', 'sm-tabs');
+    tabs.setAttribute('role', 'tablist');
+    for (const [tab, label] of TABS) {
+      const button = el('button', 'sm-tab', label);
+      button.dataset.tab = tab;
+      button.setAttribute('role', 'tab');
+      button.onclick = () => this._select(tab);
+      tabs.appendChild(button);
+      const pane = el('div', `sm-pane sm-pane-${tab}`);
+      pane.dataset.tab = tab;
+      pane.setAttribute('role', 'tabpanel');
+      pane.appendChild(
+        tab === 'jobs' ? this._jobs.node : tab === 'timeline' ? this._timeline.node : this._executors.node
+      );
+      this._panes.set(tab, pane);
+      this._tabButtons.set(tab, button);
+      this._body.appendChild(pane);
+    }
+    this._body.prepend(tabs);
+    this._select('jobs');
+  }
+
+  private _select(tab: MonitorTab): void {
+    this._tab = tab;
+    this.node.dataset.tab = tab;
+    for (const [t, pane] of this._panes) {
+      pane.hidden = t !== tab;
+      this._tabButtons.get(t)!.setAttribute('aria-selected', String(t === tab));
+    }
+    if (tab === 'timeline') {
+      this._timeline.redraw();
+    } else if (tab === 'executors') {
+      this._executors.redraw();
+    }
+    this.scheduleRender();
+  }
+
   private render(): void {
-    const jobs = this.model.jobsForCell(this.cellId);
+    const groups = this.model.groupsForCell(this.cellId);
+    const jobs = groups.flatMap(g => g.jobs);
     const running = jobs.filter(j => j.status === 'RUNNING').length;
     const succeeded = jobs.filter(j => j.status === 'SUCCEEDED').length;
     const failed = jobs.filter(j => j.status === 'FAILED').length;
@@ -81,9 +165,27 @@ export class CellMonitorWidget extends Widget {
       this._closedAt = -1; // a new job in this cell brings a closed monitor back
       this.show();
     }
-    this.node.textContent = '';
     this.toggleClass('sm-collapsed', this._collapsed);
-    const header = el('div', 'sm-header');
+    this._body.hidden = this._collapsed;
+    const now = Date.now();
+    this._renderHeader(jobs, running, succeeded, failed, now);
+    const lastDone = Math.max(0, ...jobs.map(j => j.completionTime ?? 0));
+    if (!this._collapsed && this._tab === 'jobs') {
+      this._jobs.update(groups, now);
+    }
+    const visible = this.isAttached && !this.isHidden && !this._collapsed;
+    this._source.update(
+      visible && this._tab !== 'jobs',
+      running > 0,
+      `${jobs.length}:${running}:${succeeded}:${failed}:${lastDone}`
+    );
+    this.tickWhile(running > 0);
+  }
+
+  private _renderHeader(jobs: Job[], running: number, succeeded: number, failed: number, now: number): void {
+    const total = jobs.length;
+    const header = this._header;
+    header.replaceChildren();
     const collapse = el('button', 'sm-collapse', this._collapsed ? '▸' : '▾');
     collapse.title = this._collapsed ? 'Expand' : 'Collapse';
     collapse.onclick = () => {
@@ -92,8 +194,14 @@ export class CellMonitorWidget extends Widget {
     };
     header.appendChild(collapse);
     header.appendChild(
-      el('span', 'sm-title', `Spark jobs: ${jobs.length} (running ${running}, succeeded ${succeeded}, failed ${failed})`)
+      el('span', 'sm-title', `Spark jobs: ${total} (running ${running}, succeeded ${succeeded}, failed ${failed})`)
     );
+    const hints = jobs.reduce((n, j) => n + (j.hints?.length ?? 0), 0);
+    const hintCount = el('span', 'sm-hint-count', `${hints} hint${hints === 1 ? '' : 's'}`);
+    hintCount.dataset.count = String(hints);
+    hintCount.hidden = hints === 0;
+    hintCount.title = 'What the task data shows about some stages (see the rows marked in the Jobs tab)';
+    header.appendChild(hintCount);
     const app = jobs.length ? this.model.app(jobs[jobs.length - 1].appId) : undefined;
     if (app) {
       header.appendChild(
@@ -102,44 +210,16 @@ export class CellMonitorWidget extends Widget {
     }
     if (jobs.length) {
       const first = Math.min(...jobs.map(j => j.submissionTime));
-      const last = running ? Date.now() : Math.max(...jobs.map(j => j.completionTime ?? j.submissionTime));
+      const last = running ? now : Math.max(...jobs.map(j => j.completionTime ?? j.submissionTime));
       header.appendChild(el('span', 'sm-elapsed', `elapsed ${formatDuration(last - first)}`));
     }
     const close = el('button', 'sm-close', '×');
     close.title = 'Close (comes back when this cell starts another job)';
     close.onclick = () => {
-      this._closedAt = jobs.length;
+      this._closedAt = total;
       this.hide();
     };
     header.appendChild(close);
-    this.node.appendChild(header);
-    if (this._collapsed) {
-      this.tickWhile(running > 0);
-      return;
-    }
-
-    const table = el('table', 'sm-jobs');
-    const head = table.createTHead().insertRow();
-    for (const title of ['Job', 'Name', 'Status', 'Stages', 'Tasks', 'Submitted', 'Duration']) {
-      head.appendChild(el('th', '', title));
-    }
-    const body = table.createTBody();
-    const now = Date.now();
-    for (const job of jobs) {
-      body.appendChild(this.row(job, now));
-      if (this._expanded.has(job.jobId)) {
-        for (const stage of job.stages) {
-          body.appendChild(stageRow(stage, now));
-        }
-      }
-      if (this._expanded.has(job.jobId) || job.status === 'FAILED') {
-        for (const failure of job.failures ?? []) {
-          body.appendChild(failureRow(failure));
-        }
-      }
-    }
-    this.node.appendChild(table);
-    this.tickWhile(running > 0);
   }
 
   /** Durations of running jobs tick once a second while any job runs. */
@@ -152,38 +232,18 @@ export class CellMonitorWidget extends Widget {
     }
   }
 
-  private row(job: Job, now: number): HTMLTableRowElement {
-    const tr = el('tr', `sm-job sm-status-${job.status.toLowerCase()}`);
-    tr.dataset.jobId = String(job.jobId);
-    tr.dataset.status = job.status;
-    const expanded = this._expanded.has(job.jobId);
-    tr.dataset.expanded = String(expanded);
-    tr.title = expanded ? 'Hide stages' : 'Show stages';
-    tr.onclick = () => {
-      if (!this._expanded.delete(job.jobId)) {
-        this._expanded.add(job.jobId);
-      }
-      this.scheduleRender();
-    };
-    tr.appendChild(el('td', 'sm-job-id', `${expanded ? '▾' : '▸'} ${job.jobId}`));
-    const name = el('td', 'sm-job-name', job.name);
-    name.title = job.description ?? job.name;
-    tr.appendChild(name);
-    const status = el('td', 'sm-job-status', job.status);
-    if (job.error) {
-      status.title = job.error;
-    }
-    tr.appendChild(status);
-    tr.appendChild(el('td', 'sm-job-stages', `${job.numCompletedStages}/${job.numStages - job.numSkippedStages}`));
-    const tasks = el('td', 'sm-job-tasks');
-    tasks.appendChild(progress(job.numCompletedTasks, job.numTasks, job.numActiveTasks, job.numFailedTasks, job.numSkippedTasks));
-    tr.appendChild(tasks);
-    tr.appendChild(el('td', 'sm-job-submitted', new Date(job.submissionTime).toLocaleTimeString()));
-    const end = job.completionTime ?? now;
-    tr.appendChild(el('td', 'sm-job-duration', formatDuration(end - job.submissionTime)));
-    return tr;
-  }
-
+  private readonly model: MonitorModel;
+  private readonly settings: () => MonitorSettings;
+  private readonly _header = el('div', 'sm-header');
+  private readonly _body = el('div', 'sm-body');
+  private readonly _panes = new Map<MonitorTab, HTMLDivElement>();
+  private readonly _tabButtons = new Map<MonitorTab, HTMLButtonElement>();
+  private readonly _jobs: JobsTable;
+  private readonly _timeline: TimelineView;
+  private readonly _executors: ExecutorsChart;
+  private readonly _source: TimelineSource;
+  private readonly _theme: ThemeWatcher;
+  private _tab: MonitorTab = 'jobs';
   private _frame = 0;
   private _delay = 0;
   private _lastRender = 0;
@@ -191,94 +251,5 @@ export class CellMonitorWidget extends Widget {
   private _ticker = 0;
   private _collapsed = false;
   private _closedAt = -1;
-  private readonly _expanded = new Set<number>();
   private readonly _unsubscribe: () => void;
-}
-
-function failureRow(failure: FailureReason): HTMLTableRowElement {
-  const tr = el('tr', 'sm-failure');
-  tr.dataset.count = String(failure.count);
-  const td = el('td', '');
-  td.colSpan = 7;
-  const details = el('details', '');
-  const summary = el('summary', 'sm-failure-reason', `${failure.count} failed task${failure.count === 1 ? '' : 's'}: ${failure.reason}`);
-  details.appendChild(summary);
-  if (failure.detail) {
-    details.appendChild(el('pre', 'sm-failure-detail', failure.detail));
-  }
-  td.appendChild(details);
-  tr.appendChild(td);
-  return tr;
-}
-
-function stageRow(stage: Stage, now: number): HTMLTableRowElement {
-  const tr = el('tr', `sm-stage sm-status-${stage.status.toLowerCase()}`);
-  tr.dataset.stageId = String(stage.stageId);
-  tr.dataset.attempt = String(stage.attemptId);
-  tr.dataset.status = stage.status;
-  tr.appendChild(el('td', 'sm-stage-id', `stage ${stage.stageId}.${stage.attemptId}`));
-  const name = el('td', 'sm-stage-name', stage.name);
-  name.title = stage.failureReason ?? stage.name;
-  tr.appendChild(name);
-  tr.appendChild(el('td', 'sm-stage-status', stage.status));
-  const io = [
-    stage.inputBytes ? `in ${formatBytes(stage.inputBytes)} / ${stage.inputRecords} rec` : '',
-    stage.outputBytes ? `out ${formatBytes(stage.outputBytes)} / ${stage.outputRecords} rec` : '',
-    stage.shuffleReadBytes ? `shuffle read ${formatBytes(stage.shuffleReadBytes)} / ${stage.shuffleReadRecords} rec` : '',
-    stage.shuffleWriteBytes ? `shuffle write ${formatBytes(stage.shuffleWriteBytes)} / ${stage.shuffleWriteRecords} rec` : '',
-    stage.memoryBytesSpilled || stage.diskBytesSpilled
-      ? `spill ${formatBytes(stage.memoryBytesSpilled)} mem, ${formatBytes(stage.diskBytesSpilled)} disk`
-      : ''
-  ].filter(Boolean);
-  const ioCell = el('td', 'sm-stage-io', io.join(' · '));
-  ioCell.dataset.shuffleWriteBytes = String(stage.shuffleWriteBytes);
-  ioCell.dataset.inputRecords = String(stage.inputRecords);
-  tr.appendChild(ioCell);
-  const tasks = el('td', 'sm-stage-tasks');
-  tasks.appendChild(
-    progress(stage.numCompletedTasks, stage.numTasks, stage.numActiveTasks, stage.numFailedTasks, 0)
-  );
-  tr.appendChild(tasks);
-  tr.appendChild(
-    el('td', 'sm-stage-submitted', stage.submissionTime ? new Date(stage.submissionTime).toLocaleTimeString() : '')
-  );
-  const duration = stage.submissionTime ? (stage.completionTime ?? now) - stage.submissionTime : null;
-  tr.appendChild(el('td', 'sm-stage-duration', duration === null ? '' : formatDuration(duration)));
-  return tr;
-}
-
-function progress(completed: number, total: number, running: number, failed: number, skipped: number): HTMLElement {
-  const bar = el('div', 'sm-progress');
-  bar.dataset.completed = String(completed);
-  bar.dataset.total = String(total);
-  bar.dataset.running = String(running);
-  bar.dataset.failed = String(failed);
-  const pct = (n: number) => `${total > 0 ? Math.min(100, (100 * n) / total) : 0}%`;
-  const segments = el('div', 'sm-progress-track');
-  for (const [cls, n] of [
-    ['sm-progress-completed', completed],
-    ['sm-progress-running', running],
-    ['sm-progress-failed', failed]
-  ] as const) {
-    const seg = el('div', cls);
-    seg.style.width = pct(n);
-    segments.appendChild(seg);
-  }
-  bar.appendChild(segments);
-  let text = `${completed}/${total}`;
-  const extra = [];
-  if (running) {
-    extra.push(`${running} running`);
-  }
-  if (failed) {
-    extra.push(`${failed} failed`);
-  }
-  if (skipped) {
-    extra.push(`${skipped} skipped`);
-  }
-  if (extra.length) {
-    text += ` (${extra.join(', ')})`;
-  }
-  bar.appendChild(el('span', 'sm-progress-text', text));
-  return bar;
 }

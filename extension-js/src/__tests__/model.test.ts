@@ -1,25 +1,32 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { App, Job, Update } from '../api';
-import { MonitorModel } from '../model';
+import { App, Job, SQLExecution, Update } from '../api';
+import { MAX_UNREFERENCED_SQL, MonitorModel } from '../model';
 
 function job(jobId: number, cellId: string | null, over: Partial<Job> = {}): Job {
   return {
     appId: 'app-1', jobId, name: `collect at cell:${jobId}`, description: null, jobGroup: null, cellId,
     sqlExecutionId: null, status: 'RUNNING', submissionTime: 1000 + jobId, completionTime: null, error: null,
     numStages: 1, numCompletedStages: 0, numSkippedStages: 0, numFailedStages: 0, numActiveStages: 1, numTasks: 10,
-    numCompletedTasks: 0, numActiveTasks: 0, numFailedTasks: 0, numKilledTasks: 0, numSkippedTasks: 0, stages: [], failures: [],
+    numCompletedTasks: 0, numActiveTasks: 0, numFailedTasks: 0, numKilledTasks: 0, numSkippedTasks: 0, stages: [], failures: [], hints: [],
     ...over
   };
 }
 
-function app(jobs?: Job[]): App {
+function sql(executionId: number, over: Partial<SQLExecution> = {}): SQLExecution {
+  return {
+    appId: 'app-1', executionId, rootExecutionId: null, description: `query ${executionId}`, status: 'RUNNING',
+    startTime: 1000 + executionId, endTime: null, error: null, ...over
+  };
+}
+
+function app(jobs?: Job[], sqlExecutions?: SQLExecution[]): App {
   return {
     appId: 'app-1', attemptId: null, appName: 'demo', sparkVersion: '4.1.1', sparkUser: 'u', master: 'local[*]',
     uiUrl: null, kernelId: 'k', notebookPath: 'nb.ipynb', state: 'RUNNING', startTime: 1, endTime: null,
     numExecutors: 1, totalCores: 2, numJobs: jobs?.length ?? 0, numActiveJobs: 0, numCompletedJobs: 0,
-    numFailedJobs: 0, droppedEvents: 0, jobs
+    numFailedJobs: 0, droppedEvents: 0, jobs, sqlExecutions
   };
 }
 
@@ -85,4 +92,52 @@ test('unsubscribing stops notifications; dispose drops everything', () => {
   assert.equal(calls, 1);
   m.dispose();
   assert.deepEqual(m.jobsForCell('c1'), []);
+});
+
+test("a cell's jobs are grouped by SQL query in order; jobs outside queries form runs of their own", () => {
+  const m = new MonitorModel();
+  const jobs = [
+    job(0, 'c1'),
+    job(1, 'c1', { sqlExecutionId: 5 }),
+    job(2, 'c1', { sqlExecutionId: 6 }), // a sub-query of 5: shown under 5
+    job(3, 'c1'),
+    job(4, 'c1', { sqlExecutionId: 7 }), // its query is not known (yet)
+    job(5, 'c1', { sqlExecutionId: 5 }),
+    job(6, 'c2', { sqlExecutionId: 5 })
+  ];
+  m.apply({ type: 'snapshot', apps: [app(jobs, [sql(5), sql(6, { rootExecutionId: 5 })])] });
+  const groups = m.groupsForCell('c1');
+  assert.deepEqual(
+    groups.map(g => [g.executionId, g.sql?.description ?? null, g.jobs.map(j => j.jobId)]),
+    [
+      [null, null, [0]],
+      [5, 'query 5', [1, 2, 5]],
+      [null, null, [3]],
+      [7, null, [4]]
+    ]
+  );
+  assert.deepEqual(m.groupsForCell('c2').map(g => g.jobs.map(j => j.jobId)), [[6]]);
+  assert.deepEqual(m.groupsForCell('nope'), []);
+});
+
+test('a delta updates SQL executions and notifies the cells whose jobs belong to them', () => {
+  const m = new MonitorModel();
+  m.apply({ type: 'snapshot', apps: [app([job(1, 'c1', { sqlExecutionId: 5 }), job(2, 'c2')], [sql(5)])] });
+  const notified: string[] = [];
+  m.onCellChanged(id => notified.push(id));
+  m.apply({ type: 'delta', apps: [], sqlExecutions: [sql(5, { status: 'COMPLETED', endTime: 2000 })] });
+  assert.equal(m.groupsForCell('c1')[0].sql?.status, 'COMPLETED');
+  assert.deepEqual(notified, ['c1']);
+});
+
+test('jobs outside any cell are not kept; SQL executions no job belongs to are bounded', () => {
+  const m = new MonitorModel();
+  m.apply({ type: 'delta', apps: [], jobs: [job(1, null)] });
+  assert.deepEqual(m.cellIds(), []);
+  const many = Array.from({ length: MAX_UNREFERENCED_SQL + 50 }, (_, i) => sql(i));
+  m.apply({ type: 'delta', apps: [], sqlExecutions: many, jobs: [job(9, 'c1', { sqlExecutionId: 0 })] });
+  assert.equal(m.sqlCount, MAX_UNREFERENCED_SQL + 1);
+  assert.equal(m.sqlExecution('app-1', 0)?.executionId, 0, 'the query of a retained job stays');
+  assert.equal(m.sqlExecution('app-1', 1), undefined, 'the oldest unreferenced ones go first');
+  assert.equal(m.sqlExecution('app-1', MAX_UNREFERENCED_SQL + 49)?.executionId, MAX_UNREFERENCED_SQL + 49);
 });

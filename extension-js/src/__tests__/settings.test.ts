@@ -11,3 +11,8 @@ test('settings fall back to defaults for missing or mistyped values', () => {
     refreshRateMs: 0
   });
 });
+
+test('writing summaries into notebooks is off unless asked for', () => {
+  assert.equal(DEFAULT_SETTINGS.writeSummary, false);
+  assert.equal(readSettings({ writeSummary: true }).writeSummary, true);
+});

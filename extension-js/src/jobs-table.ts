@@ -1,0 +1,152 @@
+// The Jobs tab: a virtualised table. All rows have one fixed height; only the rows in view (plus an overscan) are in
+// the DOM, between two spacer rows standing for the others, so a cell with thousands of jobs scrolls smoothly.
+// A failure's stack trace opens in a panel below the table (not inside the virtual list).
+import { COLUMNS, el, renderRow } from './job-rows';
+import { jobKey, JobGroup } from './model';
+import { flattenRows, MAX_VISIBLE_ROWS, Row, ROW_HEIGHT, RowWindow, visibleWindow } from './rows';
+
+const COLUMN_WIDTHS = ['88px', '', '112px', '72px', '260px', '96px', '88px'];
+
+export class JobsTable {
+  readonly node = el('div', 'sm-jobs-view');
+
+  constructor(private readonly requestRender: () => void) {
+    this._scroll.style.maxHeight = `${(MAX_VISIBLE_ROWS + 1) * ROW_HEIGHT}px`;
+    const table = el('table', 'sm-jobs');
+    const colgroup = el('colgroup', '');
+    for (const width of COLUMN_WIDTHS) {
+      const col = el('col', '');
+      if (width) {
+        col.style.width = width;
+      }
+      colgroup.appendChild(col);
+    }
+    table.appendChild(colgroup);
+    const head = table.createTHead().insertRow();
+    for (const title of COLUMNS) {
+      head.appendChild(el('th', '', title));
+    }
+    table.appendChild(this._body);
+    this._scroll.appendChild(table);
+    this.node.appendChild(this._scroll);
+    this.node.appendChild(this._panel);
+    this._scroll.addEventListener('scroll', this._onScroll, { passive: true });
+    this._body.addEventListener('click', this._onClick);
+  }
+
+  /** Rebuilds the rows from the cell's job groups and renders the visible ones. */
+  update(groups: JobGroup[], now: number): void {
+    this._now = now;
+    this._rows = flattenRows(groups, this._expanded);
+    this._scroll.dataset.rows = String(this._rows.length);
+    this._painted = null;
+    this._paint();
+    this._renderPanel();
+  }
+
+  dispose(): void {
+    cancelAnimationFrame(this._frame);
+    this._scroll.removeEventListener('scroll', this._onScroll);
+    this._body.removeEventListener('click', this._onClick);
+    this._rows = [];
+  }
+
+  /** Renders the rows in view, unless the same rows are already there. */
+  private _paint(): void {
+    const viewport = this._scroll.clientHeight || (MAX_VISIBLE_ROWS + 1) * ROW_HEIGHT;
+    const win = visibleWindow(this._rows.length, this._scroll.scrollTop, viewport, { headerHeight: ROW_HEIGHT });
+    if (this._painted && this._painted.start === win.start && this._painted.end === win.end) {
+      return;
+    }
+    this._painted = win;
+    const fragment = document.createDocumentFragment();
+    fragment.appendChild(spacer(win.top));
+    for (let i = win.start; i < win.end; i++) {
+      fragment.appendChild(renderRow(this._rows[i], i, this._now));
+    }
+    fragment.appendChild(spacer(win.bottom));
+    this._body.replaceChildren(fragment);
+    this._scroll.dataset.rendered = String(win.end - win.start);
+    this._scroll.dataset.start = String(win.start);
+  }
+
+  private _onScroll = (): void => {
+    if (this._frame === 0) {
+      this._frame = requestAnimationFrame(() => {
+        this._frame = 0;
+        this._paint();
+      });
+    }
+  };
+
+  private _onClick = (ev: MouseEvent): void => {
+    const tr = (ev.target as HTMLElement).closest('tr');
+    const row = tr?.dataset.row === undefined ? undefined : this._rows[Number(tr.dataset.row)];
+    if (!row) {
+      return;
+    }
+    if (row.kind === 'job') {
+      if (!this._expanded.delete(row.key)) {
+        this._expanded.add(row.key);
+      }
+      this.requestRender();
+    } else if (row.kind === 'failure' && row.failure.detail) {
+      const same = this._open?.jobKey === jobKey(row.job) && this._open.index === row.index;
+      this._open = same ? null : { jobKey: jobKey(row.job), index: row.index };
+      this._renderPanel();
+    }
+  };
+
+  /** The stack trace panel below the table, for the failure the user opened (if its job is still shown). */
+  private _renderPanel(): void {
+    const open = this._open;
+    const row = open
+      ? (this._rows.find(r => r.kind === 'failure' && jobKey(r.job) === open.jobKey && r.index === open.index) as
+          | Extract<Row, { kind: 'failure' }>
+          | undefined)
+      : undefined;
+    this._panel.hidden = !row;
+    if (!row) {
+      this._panel.replaceChildren();
+      return;
+    }
+    const { job, failure } = row;
+    if (this._panel.dataset.key === `${open!.jobKey}:${open!.index}:${failure.count}`) {
+      return; // unchanged: keep the user's scroll position in the trace
+    }
+    this._panel.dataset.key = `${open!.jobKey}:${open!.index}:${failure.count}`;
+    this._panel.dataset.jobId = String(job.jobId);
+    this._panel.dataset.count = String(failure.count);
+    const header = el('div', 'sm-failure-panel-header');
+    header.appendChild(
+      el('span', 'sm-failure-panel-reason', `Job ${job.jobId}: ${failure.count} failed task${failure.count === 1 ? '' : 's'}: ${failure.reason}`)
+    );
+    const close = el('button', 'sm-failure-close', '×');
+    close.title = 'Close the stack trace';
+    close.onclick = () => {
+      this._open = null;
+      this._renderPanel();
+    };
+    header.appendChild(close);
+    this._panel.replaceChildren(header, el('pre', 'sm-failure-detail', failure.detail));
+  }
+
+  private readonly _scroll = el('div', 'sm-jobs-scroll');
+  private readonly _body = document.createElement('tbody');
+  private readonly _panel = el('div', 'sm-failure-panel');
+  private readonly _expanded = new Set<string>();
+  private _open: { jobKey: string; index: number } | null = null;
+  private _rows: Row[] = [];
+  private _painted: RowWindow | null = null;
+  private _now = 0;
+  private _frame = 0;
+}
+
+function spacer(height: number): HTMLTableRowElement {
+  const tr = el('tr', 'sm-spacer');
+  tr.style.height = `${height}px`;
+  if (height === 0) {
+    tr.hidden = true;
+  }
+  return tr;
+}

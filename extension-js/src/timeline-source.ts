@@ -1,0 +1,126 @@
+// Fetches a cell's timeline (GET sparkmonitor/api/timeline?cellId=…) for the Timeline and Executors tabs: only
+// while one of them is visible, at most once a second while a job of the cell runs, and once more when all are done.
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import { ErrorEnvelope, SuccessEnvelope, Timeline } from './api';
+
+const PREFIX = 'sparkmonitor/';
+/** Shortest interval between two fetches while a job runs. */
+export const TIMELINE_REFRESH_MS = 1000;
+
+export type TimelineState =
+  | { state: 'empty' }
+  | { state: 'loading' }
+  | { state: 'ready'; timeline: Timeline; fetchedAt: number }
+  | { state: 'unavailable'; reason: string };
+
+/** Asks the monitor for a cell's timeline; throws an Error with the server's reason. */
+export async function requestTimeline(settings: ServerConnection.ISettings, cellId: string): Promise<Timeline> {
+  const url = `${URLExt.join(settings.baseUrl, PREFIX, 'api/timeline')}?cellId=${encodeURIComponent(cellId)}`;
+  let resp: Response;
+  try {
+    resp = await ServerConnection.makeRequest(url, {}, settings);
+  } catch (err) {
+    throw new Error(`SparkMonitor server not reachable: ${(err as Error).message}`);
+  }
+  let body: SuccessEnvelope<Timeline> | ErrorEnvelope | null = null;
+  try {
+    body = (await resp.json()) as SuccessEnvelope<Timeline> | ErrorEnvelope;
+  } catch {
+    // not JSON: reported below with the status
+  }
+  if (!resp.ok || !body || body.status !== 'success') {
+    const why = body && body.status === 'error' ? body.error : `${resp.status} ${resp.statusText}`;
+    throw new Error(`timeline not available: ${why}`);
+  }
+  return body.data;
+}
+
+export class TimelineSource {
+  constructor(
+    private readonly settings: ServerConnection.ISettings,
+    private readonly cellId: string,
+    private readonly onChange: (state: TimelineState) => void
+  ) {}
+
+  get state(): TimelineState {
+    return this._state;
+  }
+
+  /**
+   * Tells the source what the cell's jobs look like now: whether one runs, and a signature that changes when the
+   * jobs do. `active` is whether a tab showing the timeline is visible. Fetches when needed.
+   */
+  update(active: boolean, running: boolean, signature: string): void {
+    this._active = active;
+    this._running = running;
+    this._signature = signature;
+    this._maybeFetch();
+  }
+
+  dispose(): void {
+    this._disposed = true;
+    window.clearTimeout(this._timer);
+  }
+
+  private _maybeFetch(): void {
+    if (this._disposed || !this._active || this._inflight || document.hidden) {
+      return;
+    }
+    if (!this._running && this._fetchedSignature === this._signature) {
+      return; // nothing changed since the fetch after the last job ended
+    }
+    const wait = this._lastFetch + TIMELINE_REFRESH_MS - Date.now();
+    if (wait > 0) {
+      if (this._timer === 0) {
+        this._timer = window.setTimeout(() => {
+          this._timer = 0;
+          this._maybeFetch();
+        }, wait);
+      }
+      return;
+    }
+    void this._fetch();
+  }
+
+  private async _fetch(): Promise<void> {
+    const signature = this._signature;
+    this._inflight = true;
+    this._lastFetch = Date.now();
+    if (this._state.state !== 'ready') {
+      this._set({ state: 'loading' });
+    }
+    try {
+      const timeline = await requestTimeline(this.settings, this.cellId);
+      this._fetchedSignature = signature;
+      this._set({ state: 'ready', timeline, fetchedAt: Date.now() });
+    } catch (err) {
+      this._fetchedSignature = signature; // retried when the jobs change, or once a second while one runs
+      this._set({ state: 'unavailable', reason: (err as Error).message });
+    } finally {
+      this._inflight = false;
+    }
+    if (this._running || this._fetchedSignature !== this._signature) {
+      this._maybeFetch();
+    }
+  }
+
+  private _set(state: TimelineState): void {
+    if (this._disposed) {
+      return;
+    }
+    this._state = state;
+    this.onChange(state);
+  }
+
+  private _state: TimelineState = { state: 'empty' };
+  private _active = false;
+  private _running = false;
+  private _signature = '';
+  private _fetchedSignature: string | null = null;
+  private _inflight = false;
+  private _lastFetch = 0;
+  private _timer = 0;
+  private _disposed = false;
+}
