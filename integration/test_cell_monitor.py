@@ -151,8 +151,10 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     failure.wait_for(timeout=10_000)
     assert failure.get_attribute("data-count") == str(failed_job["numFailedTasks"])
     assert "ZeroDivisionError" in failure.locator(".sm-failure-reason").inner_text()
-    failure.locator("summary").click()
-    assert "Traceback" in failure.locator(".sm-failure-detail").inner_text()
+    failure.click()
+    detail = page.locator('.sm-cell-monitor[data-cell-id="c3-raises"] .sm-failure-panel .sm-failure-detail')
+    detail.wait_for(timeout=10_000)
+    assert "Traceback" in detail.inner_text()
 
     # Expanding a job shows its stages with Spark's own status, task count and shuffle bytes per stage.
     stages = {}

@@ -46,9 +46,11 @@ export class ExecutorsChart {
     this._note.classList.remove('sm-error');
     const apps = state.timeline.apps;
     const executors = apps.reduce((n, a) => n + a.executors.length, 0);
+    const maxCores = Math.max(0, ...apps.flatMap(a => a.activity.map(p => p.cores)));
+    this.node.dataset.maxCores = String(maxCores);
+    this.node.dataset.maxActive = String(Math.max(0, ...apps.flatMap(a => a.activity.map(p => p.activeTasks))));
     this._note.textContent = apps.length
-      ? `${executors} executor${executors === 1 ? '' : 's'} · ` +
-        `${Math.max(0, ...apps.flatMap(a => a.activity.map(p => p.cores)))} cores at most`
+      ? `${executors} executor${executors === 1 ? '' : 's'} · ${maxCores} cores at most`
       : 'No Spark jobs of this cell on the monitor.';
     const width = this.node.clientWidth;
     if (width === 0 || !apps.length) {
