@@ -184,8 +184,11 @@ func (a *liveApp) taskEnded(e *event.TaskEnd, st *liveStage) {
 	if e.LaunchTime > 0 || !wasRunning {
 		s.start = e.LaunchTime
 	}
-	if e.Status == "SUCCESS" {
+	if e.Status == "SUCCESS" && s.start > 0 {
 		t.times.add(e.Time - s.start)
+	}
+	if s.start <= 0 { // launch unknown: a point at the end
+		s.start = e.Time
 	}
 	if e.Metrics != nil {
 		t.memSpill += e.Metrics.MemoryBytesSpilled

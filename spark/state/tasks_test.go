@@ -254,3 +254,20 @@ func TestStoreTimelineShowsRunningTasksFirst(t *testing.T) {
 		t.Errorf("unknown cell: %+v", tl)
 	}
 }
+
+func TestTaskWithoutALaunchTimeHasNoDuration(t *testing.T) {
+	a := newLiveApp("a")
+	cell := "c"
+	a.apply(&event.JobStart{Header: event.Header{Time: 1}, JobID: 0, CellID: &cell, Stages: []event.StageInfo{stage(0, 2, nil)}})
+	a.apply(&event.StageSubmitted{Header: event.Header{Time: 1}, StageID: 0, NumTasks: 2})
+	// the monitor missed both starts (it restarted); one end lacks its launch time
+	a.apply(&event.TaskEnd{Header: event.Header{Time: 50}, StageID: 0, TaskID: 1, Status: "SUCCESS"})
+	a.apply(&event.TaskEnd{Header: event.Header{Time: 60}, StageID: 0, TaskID: 2, LaunchTime: 40, Status: "SUCCESS"})
+	if tt := a.job(a.jobs[0]).Stages[0].TaskTime; tt == nil || tt.Count != 1 || tt.Max != 20 {
+		t.Errorf("taskTime = %+v", tt)
+	}
+	tl, _ := a.timeline(cell, 10)
+	if tl.NumTasks != 2 || len(tl.Tasks) != 2 || tl.Tasks[0].Start != 40 || tl.Tasks[1].Start != 50 || *tl.Tasks[1].End != 50 {
+		t.Errorf("timeline = %+v", tl)
+	}
+}
