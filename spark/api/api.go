@@ -26,6 +26,7 @@ var static embed.FS
 type Source interface {
 	Snapshot(ctx context.Context) ([]state.App, error)
 	Subscribe(ctx context.Context) (<-chan state.Update, error)
+	Timeline(ctx context.Context, cellID string, maxTasks int) (state.Timeline, error)
 	QueueLen() (int, int)
 }
 
@@ -61,6 +62,7 @@ func Handler(opts Options) (http.Handler, error) {
 	p.HandleFunc("/api/apps", h.apps).Methods(http.MethodGet)
 	p.HandleFunc("/api/apps/{appId}", h.app).Methods(http.MethodGet)
 	p.HandleFunc("/api/ws", h.websocket).Methods(http.MethodGet)
+	p.HandleFunc("/api/timeline", h.timeline).Methods(http.MethodGet)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		respondError(w, http.StatusNotFound, "not_found", "no such monitor endpoint")
 	})

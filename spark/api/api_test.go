@@ -183,3 +183,56 @@ func TestMergeCoalescesDeltas(t *testing.T) {
 		t.Fatalf("snapshot merged = %+v", m)
 	}
 }
+
+func TestTimelineEndpoint(t *testing.T) {
+	srv, store, _ := setup(t)
+	cell := "c-1"
+	submit(t, store, &event.Hello{AppID: "app-1"},
+		&event.ExecutorAdded{Header: event.Header{Time: 1}, ExecutorID: "driver", Host: "h", Cores: 2},
+		&event.JobStart{Header: event.Header{Time: 2}, JobID: 0, CellID: &cell, Stages: []event.StageInfo{{StageID: 0, NumTasks: 3}}},
+		&event.StageSubmitted{Header: event.Header{Time: 3}, StageID: 0, NumTasks: 3})
+	for i := range 3 {
+		submit(t, store, &event.TaskStart{Header: event.Header{Time: 4}, StageID: 0, TaskID: int64(i), ExecutorID: "driver"},
+			&event.TaskEnd{Header: event.Header{Time: 9}, StageID: 0, TaskID: int64(i), ExecutorID: "driver", LaunchTime: 4, Status: "SUCCESS"})
+	}
+	submit(t, store, &event.JobEnd{Header: event.Header{Time: 10}, JobID: 0, Result: "SUCCEEDED"})
+
+	code, body := get(t, srv.URL+prefix+"api/timeline?cellId=c-1&maxTasks=2", true)
+	if code != 200 || body["status"] != "success" {
+		t.Fatalf("timeline: %d %v", code, body)
+	}
+	data := body["data"].(map[string]any)
+	apps := data["apps"].([]any)
+	if data["cellId"] != cell || len(apps) != 1 {
+		t.Fatalf("timeline data = %v", data)
+	}
+	app := apps[0].(map[string]any)
+	for _, field := range []string{"appId", "start", "end", "jobs", "stages", "tasks", "numTasks", "sampled", "executors", "activity"} {
+		if _, ok := app[field]; !ok {
+			t.Errorf("timeline app lacks %q: %v", field, app)
+		}
+	}
+	if app["numTasks"] != 3.0 || len(app["tasks"].([]any)) != 2 || app["sampled"] != true || app["end"] != 10.0 {
+		t.Errorf("timeline app = %v", app)
+	}
+	span := app["tasks"].([]any)[0].(map[string]any)
+	if span["status"] != "SUCCESS" || span["start"] != 4.0 || span["end"] != 9.0 || span["executorId"] != "driver" {
+		t.Errorf("span = %v", span)
+	}
+	if code, body := get(t, srv.URL+prefix+"api/timeline?cellId=nope", true); code != 200 || len(body["data"].(map[string]any)["apps"].([]any)) != 0 {
+		t.Errorf("unknown cell: %d %v", code, body)
+	}
+	if code, body := get(t, srv.URL+prefix+"api/timeline?cellId=c-1&maxTasks=999999", true); code != 200 ||
+		len(body["data"].(map[string]any)["apps"].([]any)[0].(map[string]any)["tasks"].([]any)) != 3 {
+		t.Errorf("maxTasks above the bound is clamped, not refused: %d %v", code, body)
+	}
+	for _, q := range []string{"", "?maxTasks=5", "?cellId=", "?cellId=c-1&maxTasks=abc", "?cellId=c-1&maxTasks=0", "?cellId=c-1&maxTasks=-3"} {
+		code, body := get(t, srv.URL+prefix+"api/timeline"+q, true)
+		if msg, _ := body["error"].(string); code != 400 || body["errorType"] != "bad_request" || !strings.Contains(msg, "cellId") && !strings.Contains(msg, "maxTasks") {
+			t.Errorf("GET api/timeline%s: %d %v", q, code, body)
+		}
+	}
+	if code, body := get(t, srv.URL+prefix+"api/timeline?cellId=c-1", false); code != 401 || body["errorType"] != "unauthorized" {
+		t.Errorf("without the secret: %d %v", code, body)
+	}
+}

@@ -20,6 +20,9 @@ type liveApp struct {
 	executors map[string]int
 	dirty     bool
 	dirtyJobs map[int]bool
+	tasks     taskData // per-task detail: durations, spans (tasks.go)
+	activity  activity // executor usage over time (activity.go)
+	lanes     []lane   // executors seen, for the timeline (activity.go)
 }
 
 type liveJob struct {
@@ -86,9 +89,11 @@ func (a *liveApp) apply(ev event.Event) {
 		a.taskEnd(e)
 	case *event.ExecutorAdded:
 		a.executors[e.ExecutorID] = e.Cores
+		a.laneAdded(e)
 		a.dirty = true
 	case *event.ExecutorRemoved:
 		delete(a.executors, e.ExecutorID)
+		a.laneRemoved(e)
 		a.dirty = true
 	case *event.Stats:
 		a.info.DroppedEvents = e.Dropped
@@ -221,6 +226,7 @@ func (a *liveApp) taskStart(e *event.TaskStart) {
 		return
 	}
 	st.info.NumActiveTasks++
+	a.taskStarted(e, st)
 	a.eachJob(st, func(j *liveJob) { j.info.NumActiveTasks++ })
 }
 
@@ -247,6 +253,7 @@ func (a *liveApp) taskEnd(e *event.TaskEnd) {
 	if e.Metrics != nil {
 		s.add(e.Metrics)
 	}
+	a.taskEnded(e, st)
 	a.eachJob(st, func(j *liveJob) {
 		ji := &j.info
 		count(&ji.NumActiveTasks, &ji.NumCompletedTasks, &ji.NumFailedTasks, &ji.NumKilledTasks)
@@ -280,6 +287,7 @@ func (a *liveApp) resync(e *event.Resync) {
 	}
 	for _, ex := range e.Executors {
 		a.executors[ex.ExecutorID] = ex.Cores
+		a.laneAdded(&ex)
 	}
 	a.dirty = true
 }
@@ -316,6 +324,7 @@ func (a *liveApp) job(j *liveJob) Job {
 			}
 		}
 	}
+	out.Hints = a.summarizeTasks(out.JobID, out.Stages)
 	return out
 }
 
@@ -368,6 +377,7 @@ func (a *liveApp) evict(maxJobs int) {
 	a.order = kept
 	for k, st := range a.stages {
 		if !slices.ContainsFunc(st.jobIDs, func(id int) bool { return a.jobs[id] != nil }) {
+			a.tasks.forget(k)
 			delete(a.stages, k)
 		}
 	}

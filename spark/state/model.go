@@ -69,6 +69,8 @@ type Job struct {
 	Stages             []Stage `json:"stages"`
 	// Failures groups the job's failed tasks by reason (bounded).
 	Failures []FailureReason `json:"failures"`
+	// Hints say what the data shows about the job's stages (hints.go).
+	Hints []Hint `json:"hints"`
 }
 
 // Stage states.
@@ -95,6 +97,8 @@ type Stage struct {
 	CompletionTime    *int64  `json:"completionTime"`
 	FailureReason     *string `json:"failureReason"`
 	StageMetrics
+	// TaskTime summarises the durations of the attempt's successful tasks; nil before the first (tasks.go).
+	TaskTime *TaskTime `json:"taskTime"`
 }
 
 // StageMetrics are sums over the stage attempt's finished tasks (as Spark's stage page shows them).

@@ -49,6 +49,7 @@ type Store struct {
 	opts     Options
 	in       chan input
 	snaps    chan chan []App
+	calls    chan func() // reads run by the owner goroutine (timeline.go)
 	subs     chan *subscription
 	unsubs   chan *subscription
 	done     chan struct{}
@@ -76,6 +77,7 @@ func New(opts Options) *Store {
 		opts:   opts,
 		in:     make(chan input, opts.QueueSize),
 		snaps:  make(chan chan []App),
+		calls:  make(chan func()),
 		subs:   make(chan *subscription),
 		unsubs: make(chan *subscription),
 		done:   make(chan struct{}),
@@ -108,6 +110,9 @@ func (s *Store) Run(ctx context.Context) error {
 		case reply := <-s.snaps:
 			s.drain()
 			reply <- s.snapshot()
+		case f := <-s.calls:
+			s.drain()
+			f()
 		case sub := <-s.subs:
 			s.drain()
 			sub.ch <- Update{Type: "snapshot", Apps: s.snapshot()}

@@ -1,7 +1,8 @@
 """Records the golden listener streams in this folder from real PySpark runs.
 
 Re-record (after changing the listener or the protocol) from the repository root:
-    make build && .venv/bin/python spark/event/testdata/record.py
+    make build && .venv/bin/python spark/event/testdata/record.py [scenario ...]
+(no names: every scenario).
 Each scenario runs in its own Spark application (a fresh JVM) with our listener jar, reporting to a fake monitor that
 does the handshake and writes every frame it receives, one per line; the hello's secret is replaced by "REDACTED".
 """
@@ -47,13 +48,39 @@ except Exception:
 sc.setLocalProperty("sparkmonitor.cellId", "cell-ok")
 sc.parallelize(range(100), 4).count()
 """,
+    # one partition sleeps 6 s among 40 fast ones: the skew hint
+    "skewed_task": """
+import time
+sc.setLocalProperty("sparkmonitor.cellId", "cell-skew")
+def work(x):
+    if x == 7:
+        time.sleep(6)
+    return x
+sc.parallelize(range(40), 40).map(work).count()
+""",
+    # a sort with a tiny execution memory (CONFS): the sort stage spills to disk
+    "spill_sort": """
+sc.setLocalProperty("sparkmonitor.cellId", "cell-spill")
+(spark.range(0, 2_000_000, numPartitions=4).selectExpr("id", "uuid() AS u").orderBy("u")
+    .write.format("noop").mode("overwrite").save())
+""",
+    # more than 5000 tiny tasks: the tinyTasks hint
+    "tiny_tasks": """
+sc.setLocalProperty("sparkmonitor.cellId", "cell-tiny")
+spark.range(0, 5050, 1, 5050).selectExpr("sum(id)").collect()
+""",
+}
+
+# Extra Spark configuration per scenario (set before the session starts).
+CONFS = {
+    "spill_sort": {"spark.driver.memory": "1g", "spark.memory.fraction": "0.01", "spark.sql.shuffle.partitions": "2"},
 }
 
 DRIVER = """
-import sys
+import json, sys
 from pyspark.sql import SparkSession
 master, jar = sys.argv[1], sys.argv[2]
-spark = (SparkSession.builder.master(master).appName("recording")
+spark = (SparkSession.builder.master(master).appName("recording").config(map=json.loads(sys.argv[3]))
          .config("spark.plugins", "io.sparkmonitor.listener.MonitorPlugin")
          .config("spark.driver.extraClassPath", jar)
          .config("spark.ui.showConsoleProgress", "false").getOrCreate())
@@ -91,7 +118,8 @@ def record(name: str, code: str, master: str) -> int:
     t.start()
     env = dict(os.environ, SPARKMONITOR_INGEST=f"unix:{sock_path}", SPARKMONITOR_SECRET=SECRET,
                SPARKMONITOR_KERNEL_ID="recording-kernel", JPY_SESSION_NAME="recording.ipynb")
-    subprocess.run([sys.executable, "-c", DRIVER, master, str(JAR)], input=code.encode(), env=env, check=True)
+    subprocess.run([sys.executable, "-c", DRIVER, master, str(JAR), json.dumps(CONFS.get(name, {}))],
+                   input=code.encode(), env=env, check=True)
     if not ended.wait(30):
         raise SystemExit(f"{name}: no appEnd frame received")
     (HERE / f"{name}.jsonl").write_text("\n".join(frames) + "\n")
@@ -102,6 +130,11 @@ if __name__ == "__main__":
     if not JAR.exists():
         raise SystemExit(f"{JAR} is missing: run `make build` first")
     masters = {"failing_task": "local[2,2]"}
+    unknown = set(sys.argv[1:]) - SCENARIOS.keys()
+    if unknown:
+        raise SystemExit(f"unknown scenarios {sorted(unknown)}; known: {sorted(SCENARIOS)}")
     for name, code in SCENARIOS.items():
+        if sys.argv[1:] and name not in sys.argv[1:]:
+            continue
         n = record(name, code, masters.get(name, "local[2]"))
         print(f"{name}.jsonl: {n} frames")

@@ -1,0 +1,35 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
+)
+
+// timeline answers GET api/timeline?cellId=…[&maxTasks=N]: the cell's jobs, stages, sampled tasks and executor
+// activity (API.md). maxTasks above state.MaxTimelineTasks is clamped.
+func (h *handler) timeline(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	cellID := q.Get("cellId")
+	if cellID == "" {
+		respondError(w, http.StatusBadRequest, "bad_request", "missing query parameter cellId (the notebook cell's id)")
+		return
+	}
+	maxTasks := state.DefaultTimelineTasks
+	if s := q.Get("maxTasks"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			respondError(w, http.StatusBadRequest, "bad_request",
+				"maxTasks must be a positive integer (at most "+strconv.Itoa(state.MaxTimelineTasks)+" are used), got "+strconv.Quote(s))
+			return
+		}
+		maxTasks = min(n, state.MaxTimelineTasks)
+	}
+	tl, err := h.opts.Source.Timeline(r.Context(), cellID, maxTasks)
+	if err != nil {
+		respondError(w, http.StatusServiceUnavailable, "internal", err.Error())
+		return
+	}
+	respond(w, tl)
+}
