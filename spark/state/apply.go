@@ -20,6 +20,7 @@ type liveApp struct {
 	executors map[string]int
 	dirty     bool
 	dirtyJobs map[int]bool
+	sql       liveSQL
 }
 
 type liveJob struct {
@@ -43,6 +44,7 @@ func newLiveApp(appID string) *liveApp {
 		latest:    map[int]int{},
 		executors: map[string]int{},
 		dirtyJobs: map[int]bool{},
+		sql:       newLiveSQL(),
 	}
 }
 
@@ -84,6 +86,10 @@ func (a *liveApp) apply(ev event.Event) {
 		a.taskStart(e)
 	case *event.TaskEnd:
 		a.taskEnd(e)
+	case *event.SQLStart:
+		a.sqlStart(e)
+	case *event.SQLEnd:
+		a.sqlEnd(e)
 	case *event.ExecutorAdded:
 		a.executors[e.ExecutorID] = e.Cores
 		a.dirty = true
@@ -281,6 +287,7 @@ func (a *liveApp) resync(e *event.Resync) {
 	for _, ex := range e.Executors {
 		a.executors[ex.ExecutorID] = ex.Cores
 	}
+	a.resyncSQL(e.SQLExecutions)
 	a.dirty = true
 }
 
@@ -371,5 +378,6 @@ func (a *liveApp) evict(maxJobs int) {
 			delete(a.stages, k)
 		}
 	}
+	a.dropUnreferencedSQL()
 	a.dirty = true
 }
