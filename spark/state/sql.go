@@ -50,16 +50,17 @@ func (a *liveApp) sqlStart(e *event.SQLStart) {
 	a.sql.dirty[e.ExecutionID] = true
 }
 
-// sqlEnd follows Spark's SQL status listener: an end without a start is ignored, and a non-null error means FAILED.
+// sqlEnd follows Spark's SQL status listener: an end without a start is ignored, and an error means FAILED (Spark
+// itself reports success as the empty error, which the listener sends as null).
 func (a *liveApp) sqlEnd(e *event.SQLEnd) {
 	x, ok := a.sql.execs[e.ExecutionID]
 	if !ok {
 		return
 	}
 	t := e.Time
-	x.EndTime, x.Error, x.Status = &t, e.Error, SQLCompleted
-	if e.Error != nil {
-		x.Status = SQLFailed
+	x.EndTime, x.Error, x.Status = &t, nil, SQLCompleted
+	if e.Error != nil && *e.Error != "" {
+		x.Error, x.Status = e.Error, SQLFailed
 	}
 	a.sql.dirty[e.ExecutionID] = true
 }

@@ -37,9 +37,13 @@ func TestSQLExecutionStatusFollowsItsEnd(t *testing.T) {
 		sqlStart(1, nil, "SELECT 1/0", 30), sqlJob(1, 1), &event.JobEnd{JobID: 1, Result: JobFailed}, sqlEnd(1, &boom, 40),
 		sqlStart(2, nil, "SELECT 2", 50), sqlJob(2, 2),
 		sqlEnd(9, nil, 60), // never started here: ignored, as Spark's SQL listener does
+		sqlStart(3, nil, "SELECT 3", 70), sqlJob(3, 3), sqlEnd(3, new(string), 80), // Spark's own "no error"
 	)
 	got := sqlByID(snapshotApp(t, s, "a").SQLExecutions)
-	if len(got) != 3 {
+	if x := got[3]; x.Status != SQLCompleted || x.Error != nil {
+		t.Errorf("an empty error is success: %+v", x)
+	}
+	if len(got) != 4 {
 		t.Fatalf("snapshot SQL executions = %+v", got)
 	}
 	if x := got[0]; x.Status != SQLCompleted || x.Error != nil || x.StartTime != 10 || *x.EndTime != 20 || x.Description != "SELECT 1" {
