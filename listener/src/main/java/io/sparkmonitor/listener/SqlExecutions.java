@@ -51,7 +51,8 @@ final class SqlExecutions {
     Object root = option(get(e, "rootExecutionId"));
     Json body = new Json().put("executionId", id);
     if (root instanceof Number n) body.put("rootExecutionId", n.longValue()); else body.putNull("rootExecutionId");
-    body.put("description", truncate((String) get(e, "description"), MAX_DESCRIPTION));
+    String sqlText = sqlText(e, id);
+    body.put("description", truncate(sqlText != null ? sqlText : (String) get(e, "description"), MAX_DESCRIPTION));
     String json = body.end();
     if (running.size() < MAX_RUNNING) running.put(id, json.substring(0, json.length() - 1) + ",\"time\":" + time + "}");
     return new Frame("sqlStart", time, json);
@@ -64,6 +65,32 @@ final class SqlExecutions {
     Object error = option(get(e, "errorMessage"));
     String message = error == null || error.toString().isEmpty() ? null : truncate(error.toString(), MAX_ERROR);
     return new Frame("sqlEnd", (Long) get(e, "time"), new Json().put("executionId", id).put("error", message).end());
+  }
+
+  private volatile Optional<Method> getQueryExecution;
+
+  /**
+   * The SQL text of a {@code spark.sql(...)} query: Spark's description is the call site ("collect at …") unless
+   * the user set a job description, but while the query runs {@code SQLExecution.getQueryExecution(id)} has its plan,
+   * whose root carries the parsed text in {@code origin().sqlText()}. Null for DataFrame queries, or when the query
+   * ended before the listener bus got to its start.
+   */
+  private String sqlText(Object start, long id) throws ReflectiveOperationException {
+    Optional<Method> m = getQueryExecution;
+    if (m == null) {
+      try {
+        Class<?> c = Class.forName("org.apache.spark.sql.execution.SQLExecution", false, start.getClass().getClassLoader());
+        m = Optional.of(c.getMethod("getQueryExecution", long.class));
+      } catch (ReflectiveOperationException absent) {
+        m = Optional.empty();
+      }
+      getQueryExecution = m;
+    }
+    Object qe = m.isPresent() ? m.get().invoke(null, id) : null;
+    Object plan = qe == null ? null : get(qe, "logical");
+    Object origin = plan == null ? null : get(plan, "origin");
+    Object text = origin == null ? null : option(get(origin, "sqlText"));
+    return text == null || text.toString().isBlank() ? null : text.toString().strip();
   }
 
   /** The running executions as sqlStart-shaped objects with their start {@code time}, for the resync frame. */

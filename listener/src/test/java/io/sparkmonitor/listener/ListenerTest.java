@@ -100,8 +100,8 @@ public final class ListenerTest {
       check(spark.sql(query).collectAsList().size() == 3, "the query's result");
       JsonNode start = m.next("sqlStart", DEADLINE_MS);
       long id = start.path("executionId").asLong(-1);
-      check(id >= 0 && start.path("description").isTextual() && !start.path("description").asText().isEmpty(),
-          "sqlStart carries the execution id and a description: " + start);
+      check(id >= 0 && start.path("description").asText().equals(query), "sqlStart carries the execution id and the query: " + start);
+      check(start.path("rootExecutionId").asLong(-1) == id, "a query is its own root execution: " + start);
       check(start.path("seq").asLong() > 0 && start.path("time").asLong() > 0, "sqlStart has seq and time: " + start);
       List<JsonNode> during = frames(m, f -> f.path("type").asText().equals("sqlEnd") && f.path("executionId").asLong() == id);
       JsonNode end = during.get(during.size() - 1);
