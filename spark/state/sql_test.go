@@ -36,7 +36,7 @@ func TestSQLExecutionStatusFollowsItsEnd(t *testing.T) {
 		sqlStart(0, nil, "SELECT 1", 10), sqlJob(0, 0), &event.JobEnd{JobID: 0, Result: JobSucceeded}, sqlEnd(0, nil, 20),
 		sqlStart(1, nil, "SELECT 1/0", 30), sqlJob(1, 1), &event.JobEnd{JobID: 1, Result: JobFailed}, sqlEnd(1, &boom, 40),
 		sqlStart(2, nil, "SELECT 2", 50), sqlJob(2, 2),
-		sqlEnd(9, nil, 60), // never started here: ignored, as Spark's SQL listener does
+		sqlEnd(9, nil, 60),                                                         // never started here: ignored, as Spark's SQL listener does
 		sqlStart(3, nil, "SELECT 3", 70), sqlJob(3, 3), sqlEnd(3, new(string), 80), // Spark's own "no error"
 	)
 	got := sqlByID(snapshotApp(t, s, "a").SQLExecutions)

@@ -47,6 +47,18 @@ except Exception:
 sc.setLocalProperty("sparkmonitor.cellId", "cell-ok")
 sc.parallelize(range(100), 4).count()
 """,
+    # One cell runs a SQL query and a DataFrame action; the next runs a SQL query that fails in a task.
+    "sql_query": """
+sc.setLocalProperty("sparkmonitor.cellId", "cell-sql")
+spark.range(0, 1000, 1, 4).createOrReplaceTempView("numbers")
+spark.sql("SELECT id % 10 AS k, count(*) AS n FROM numbers GROUP BY k ORDER BY k").collect()
+spark.range(0, 100_000, 1, 4).selectExpr("id % 7 AS k").groupBy("k").count().collect()
+sc.setLocalProperty("sparkmonitor.cellId", "cell-sql-fail")
+try:
+    spark.sql("SELECT CASE WHEN id = 7 THEN raise_error('sql boom') END AS x FROM numbers").collect()
+except Exception:
+    pass
+""",
 }
 
 DRIVER = """
