@@ -36,6 +36,8 @@ final class SqlExecutions {
 
   // Running executions: id -> the sqlStart fields plus "time" (written on the bus thread, read by the sender thread).
   private final Map<Long, String> running = new ConcurrentHashMap<>();
+  // SQLExecution.getQueryExecution(long), looked up on first use (empty when this Spark has none).
+  private volatile Optional<Method> getQueryExecution;
 
   /** The frame for a SQL execution event, or null for any other event. */
   Frame frame(Object event) throws ReflectiveOperationException {
@@ -67,15 +69,21 @@ final class SqlExecutions {
     return new Frame("sqlEnd", (Long) get(e, "time"), new Json().put("executionId", id).put("error", message).end());
   }
 
-  private volatile Optional<Method> getQueryExecution;
-
   /**
    * The SQL text of a {@code spark.sql(...)} query: Spark's description is the call site ("collect at …") unless
    * the user set a job description, but while the query runs {@code SQLExecution.getQueryExecution(id)} has its plan,
    * whose root carries the parsed text in {@code origin().sqlText()}. Null for DataFrame queries, or when the query
-   * ended before the listener bus got to its start.
+   * ended before the listener bus got to its start. Best effort: a failure here only loses the text, never the frame.
    */
-  private String sqlText(Object start, long id) throws ReflectiveOperationException {
+  private String sqlText(Object start, long id) {
+    try {
+      return queryText(start, id);
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      return null;
+    }
+  }
+
+  private String queryText(Object start, long id) throws ReflectiveOperationException {
     Optional<Method> m = getQueryExecution;
     if (m == null) {
       try {
