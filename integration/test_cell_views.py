@@ -25,6 +25,7 @@ from conftest import (
 
 PLUGIN = "sparkmonitor-go-labextension:cell-monitor"
 TINY_TASKS = 20_000
+QUERY = "SELECT id % 5 AS k, count(*) AS n FROM range(100000) GROUP BY id % 5"
 MANY_JOBS = 1_000
 
 CELLS = [
@@ -34,7 +35,7 @@ CELLS = [
             "from pyspark.sql import SparkSession\n"
             "spark = SparkSession.builder.getOrCreate()\n"
             "spark.sparkContext.setJobGroup('oracle-v1-sql', None)  # no description: Spark uses the call site\n"
-            "spark.sql('SELECT id % 5 AS k, count(*) AS n FROM range(100000) GROUP BY id % 5').collect()\n"
+            f"spark.sql('{QUERY}').collect()\n"
             "spark.range(0, 1000, numPartitions=4).selectExpr('sum(id)').collect()"
         ),
     },
@@ -108,19 +109,19 @@ SQL_GROUPS = """cellId => {
 
 def test_jobs_are_grouped_under_their_sql_query(run):
     jobs = {j["jobId"] for j in run.cell_jobs("v1-sql")}
+    queries = [q for q in sorted(run.sql, key=lambda q: q["id"]) if jobs & set(q["successJobIds"] + q["failedJobIds"])]
+    assert len(queries) == 2, f"the cell ran a spark.sql query and a DataFrame action: {queries}"[:2000]
+    # A spark.sql query is described by its text; a DataFrame action as Spark's SQL tab does (here: its call site).
+    descriptions = [QUERY, queries[1]["description"]]
     expected = [
         {
             "executionId": q["id"],
-            "description": q["description"],
+            "description": description,
             "status": {"COMPLETED": "COMPLETED", "FAILED": "FAILED"}[q["status"]],
             "jobs": sorted(q["successJobIds"] + q["failedJobIds"]),
         }
-        for q in sorted(run.sql, key=lambda q: q["id"])
-        if jobs & set(q["successJobIds"] + q["failedJobIds"])
+        for q, description in zip(queries, descriptions)
     ]
-    assert len(expected) >= 2, f"the cell ran a spark.sql query and a DataFrame action: {run.sql}"[:2000]
-
-    # Spark describes an execution as its SQL tab does: the job description if one was set, else the call site.
     wait_until(
         lambda: run.page.evaluate(SQL_GROUPS, "v1-sql") == expected, 30, f"the SQL groups of v1-sql to be Spark's: {expected}"
     )

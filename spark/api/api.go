@@ -117,7 +117,7 @@ func (h *handler) apps(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i := range apps {
-		apps[i].Jobs = nil
+		apps[i].Jobs, apps[i].SQLExecutions = nil, nil
 	}
 	respond(w, apps)
 }

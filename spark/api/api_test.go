@@ -236,3 +236,20 @@ func TestTimelineEndpoint(t *testing.T) {
 		t.Errorf("without the secret: %d %v", code, body)
 	}
 }
+
+func TestMergeCoalescesSQLExecutions(t *testing.T) {
+	run := func(id int64, status string) state.SQLExecution {
+		return state.SQLExecution{AppID: "x", ExecutionID: id, Status: status}
+	}
+	a := state.Update{Type: "delta", Apps: []state.App{{AppID: "x"}}, SQLExecutions: []state.SQLExecution{run(0, "RUNNING")}}
+	b := state.Update{Type: "delta", Apps: []state.App{{AppID: "x"}}, SQLExecutions: []state.SQLExecution{run(0, "COMPLETED"), run(1, "RUNNING")}}
+	m := merge(a, b)
+	if len(m.SQLExecutions) != 2 || m.SQLExecutions[0].Status != "COMPLETED" || m.SQLExecutions[1].ExecutionID != 1 {
+		t.Fatalf("merged = %+v", m.SQLExecutions)
+	}
+	snap := state.Update{Type: "snapshot", Apps: []state.App{{AppID: "x", SQLExecutions: []state.SQLExecution{run(0, "RUNNING")}}}}
+	m = merge(snap, b)
+	if got := m.Apps[0].SQLExecutions; m.Type != "snapshot" || len(got) != 2 || got[0].Status != "COMPLETED" || len(m.SQLExecutions) != 0 {
+		t.Fatalf("snapshot merged = %+v", m)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -103,7 +104,7 @@ func merge(a, b state.Update) state.Update {
 	for _, x := range b.Apps {
 		if i, ok := apps[x.AppID]; ok {
 			if a.Type == "snapshot" {
-				x.Jobs = a.Apps[i].Jobs
+				x.Jobs, x.SQLExecutions = a.Apps[i].Jobs, a.Apps[i].SQLExecutions
 			}
 			a.Apps[i] = x
 		} else {
@@ -111,6 +112,7 @@ func merge(a, b state.Update) state.Update {
 			a.Apps = append(a.Apps, x)
 		}
 	}
+	mergeSQL(&a, b, apps)
 	type key struct {
 		app string
 		job int
@@ -143,6 +145,28 @@ func merge(a, b state.Update) state.Update {
 		}
 	}
 	return a
+}
+
+// mergeSQL folds b's changed SQL executions into a: into the snapshot's apps (apps indexes them), or a's changes.
+func mergeSQL(a *state.Update, b state.Update, apps map[string]int) {
+	same := func(x, y state.SQLExecution) bool { return x.AppID == y.AppID && x.ExecutionID == y.ExecutionID }
+	for _, x := range b.SQLExecutions {
+		if a.Type == "snapshot" {
+			app := &a.Apps[apps[x.AppID]]
+			app.SQLExecutions = upsert(app.SQLExecutions, x, same)
+		} else {
+			a.SQLExecutions = upsert(a.SQLExecutions, x, same)
+		}
+	}
+}
+
+// upsert replaces the element of list that is the same as v, or appends v.
+func upsert[T any](list []T, v T, same func(T, T) bool) []T {
+	if i := slices.IndexFunc(list, func(x T) bool { return same(x, v) }); i >= 0 {
+		list[i] = v
+		return list
+	}
+	return append(list, v)
 }
 
 func readLoop(conn *websocket.Conn, cancel context.CancelFunc) {

@@ -59,6 +59,10 @@ func newEvent(typ string) (Event, []string) {
 		return &TaskStart{}, []string{"stageId", "taskId"}
 	case "taskEnd":
 		return &TaskEnd{}, []string{"stageId", "taskId", "status"}
+	case "sqlStart":
+		return &SQLStart{}, []string{"executionId"}
+	case "sqlEnd":
+		return &SQLEnd{}, []string{"executionId"}
 	case "executorAdded":
 		return &ExecutorAdded{}, []string{"executorId"}
 	case "executorRemoved":

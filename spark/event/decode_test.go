@@ -22,6 +22,32 @@ func TestDecodeKnownFrames(t *testing.T) {
 	}
 }
 
+func TestDecodeSQLFrames(t *testing.T) {
+	ev, err := Decode([]byte(`{"type":"sqlStart","seq":4,"time":10,"executionId":3,"rootExecutionId":2,"description":"SELECT 1"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ok := ev.(*SQLStart)
+	if !ok || st.ExecutionID != 3 || st.RootExecutionID == nil || *st.RootExecutionID != 2 || st.Description != "SELECT 1" || st.Time != 10 {
+		t.Errorf("decoded %T %+v", ev, ev)
+	}
+	ev, err = Decode([]byte(`{"type":"sqlEnd","seq":5,"time":11,"executionId":3,"error":"[DIVIDE_BY_ZERO] Division by zero"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end, ok := ev.(*SQLEnd); !ok || end.ExecutionID != 3 || end.Error == nil || !strings.Contains(*end.Error, "DIVIDE_BY_ZERO") {
+		t.Errorf("decoded %T %+v", ev, ev)
+	}
+	ev, err = Decode([]byte(`{"type":"resync","sqlExecutions":[{"executionId":7,"rootExecutionId":null,"description":"q","time":9}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs, ok := ev.(*Resync); !ok || len(rs.SQLExecutions) != 1 || rs.SQLExecutions[0].ExecutionID != 7 || rs.SQLExecutions[0].Time != 9 ||
+		rs.SQLExecutions[0].RootExecutionID != nil {
+		t.Errorf("resync decoded %+v", rs)
+	}
+}
+
 func TestDecodeRejectsMalformedFramesWithAReason(t *testing.T) {
 	cases := map[string]string{
 		``:                                    "empty frame",
@@ -32,6 +58,8 @@ func TestDecodeRejectsMalformedFramesWithAReason(t *testing.T) {
 		`{"type":"jobStart","jobId":"seven"}`: "jobStart frame",
 		`{"type":"taskEnd","stageId":1,"taskId":2}`: `missing field "status"`,
 		`{"type":"hello","appId":"a"}`:              `missing field "protocol"`,
+		`{"type":"sqlStart","description":"q"}`:     `missing field "executionId"`,
+		`{"type":"sqlEnd","executionId":null}`:      `missing field "executionId"`,
 	}
 	for in, want := range cases {
 		_, err := Decode([]byte(in))
@@ -75,6 +103,8 @@ func FuzzDecode(f *testing.F) {
 		`{"type":"jobStart","jobId":1,"stages":[{"stageId":0,"numTasks":2}]}`,
 		`{"type":"taskEnd","stageId":0,"taskId":1,"status":"FAILED","reason":"x","metrics":{"executorRunTime":3}}`,
 		`{"type":"resync","jobs":[{"jobId":1}],"stages":[{"stageId":0}],"executors":[{"executorId":"1"}]}`,
+		`{"type":"sqlStart","executionId":1,"rootExecutionId":null,"description":"SELECT 1"}`,
+		`{"type":"sqlEnd","executionId":1,"error":null}`,
 		`{"type":`, `null`, `{"type":"jobEnd","jobId":1e400,"result":"x"}`,
 	} {
 		f.Add([]byte(seed))

@@ -149,6 +149,24 @@ type TaskEnd struct {
 	Metrics        *TaskMetrics `json:"metrics"`
 }
 
+// SQLStart is Spark's SparkListenerSQLExecutionStart: a SQL or DataFrame query began.
+type SQLStart struct {
+	Header
+	ExecutionID     int64  `json:"executionId"`
+	RootExecutionID *int64 `json:"rootExecutionId"`
+	Description     string `json:"description"` // the query text or the call site, at most MaxSQLDescription bytes
+}
+
+// MaxSQLDescription bounds SQLStart.Description (the listener truncates; the monitor enforces it again).
+const MaxSQLDescription = 4 << 10
+
+// SQLEnd is Spark's SparkListenerSQLExecutionEnd.
+type SQLEnd struct {
+	Header
+	ExecutionID int64   `json:"executionId"`
+	Error       *string `json:"error"` // non-null: the query failed
+}
+
 // ExecutorAdded is Spark's SparkListenerExecutorAdded.
 type ExecutorAdded struct {
 	Header
@@ -189,6 +207,8 @@ type Resync struct {
 	Jobs      []JobStart      `json:"jobs"`
 	Stages    []ResyncStage   `json:"stages"`
 	Executors []ExecutorAdded `json:"executors"`
+	// SQLExecutions are the running SQL executions; Header.Time is each one's start time.
+	SQLExecutions []SQLStart `json:"sqlExecutions"`
 }
 
 // Unknown is a frame of a type this monitor does not know (a newer listener); it is skipped, not an error.

@@ -23,6 +23,7 @@ type liveApp struct {
 	tasks     taskData // per-task detail: durations, spans (tasks.go)
 	activity  activity // executor usage over time (activity.go)
 	lanes     []lane   // executors seen, for the timeline (activity.go)
+	sql       liveSQL  // SQL executions (sql.go)
 }
 
 type liveJob struct {
@@ -46,6 +47,7 @@ func newLiveApp(appID string) *liveApp {
 		latest:    map[int]int{},
 		executors: map[string]int{},
 		dirtyJobs: map[int]bool{},
+		sql:       newLiveSQL(),
 	}
 }
 
@@ -87,6 +89,10 @@ func (a *liveApp) apply(ev event.Event) {
 		a.taskStart(e)
 	case *event.TaskEnd:
 		a.taskEnd(e)
+	case *event.SQLStart:
+		a.sqlStart(e)
+	case *event.SQLEnd:
+		a.sqlEnd(e)
 	case *event.ExecutorAdded:
 		a.executors[e.ExecutorID] = e.Cores
 		a.laneAdded(e)
@@ -289,6 +295,7 @@ func (a *liveApp) resync(e *event.Resync) {
 		a.executors[ex.ExecutorID] = ex.Cores
 		a.laneAdded(&ex)
 	}
+	a.resyncSQL(e.SQLExecutions)
 	a.dirty = true
 }
 
@@ -381,5 +388,6 @@ func (a *liveApp) evict(maxJobs int) {
 			delete(a.stages, k)
 		}
 	}
+	a.dropUnreferencedSQL()
 	a.dirty = true
 }

@@ -33,6 +33,8 @@ type App struct {
 	NumFailedJobs    int     `json:"numFailedJobs"`
 	DroppedEvents    int64   `json:"droppedEvents"`
 	Jobs             []Job   `json:"jobs,omitempty"`
+	// SQLExecutions (snapshots only) are the running SQL executions and those the retained jobs belong to.
+	SQLExecutions []SQLExecution `json:"sqlExecutions,omitempty"`
 }
 
 // Job states.
@@ -130,10 +132,11 @@ func (m *StageMetrics) add(t *event.TaskMetrics) {
 	m.DiskBytesSpilled += t.DiskBytesSpilled
 }
 
-// Update is one message to subscribers: first a snapshot (apps with jobs), then deltas (changed apps without jobs,
-// changed jobs whole).
+// Update is one message to subscribers: first a snapshot (apps with jobs and SQL executions), then deltas (changed
+// apps without jobs, changed jobs whole, changed SQL executions).
 type Update struct {
-	Type string `json:"type"` // "snapshot" or "delta"
-	Apps []App  `json:"apps"`
-	Jobs []Job  `json:"jobs,omitempty"`
+	Type          string         `json:"type"` // "snapshot" or "delta"
+	Apps          []App          `json:"apps"`
+	Jobs          []Job          `json:"jobs,omitempty"`
+	SQLExecutions []SQLExecution `json:"sqlExecutions,omitempty"`
 }

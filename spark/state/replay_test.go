@@ -216,7 +216,7 @@ func TestReplayFailingTask(t *testing.T) {
 
 func BenchmarkReplay(b *testing.B) {
 	var all [][]byte
-	for _, name := range []string{"range_sum.jsonl", "shuffle_skip.jsonl", "failing_task.jsonl"} {
+	for _, name := range []string{"range_sum.jsonl", "shuffle_skip.jsonl", "failing_task.jsonl", "sql_query.jsonl"} {
 		data, err := os.ReadFile(filepath.Join(recordings, name))
 		if err != nil {
 			b.Skip("recordings missing:", err)
@@ -239,7 +239,7 @@ func BenchmarkReplay(b *testing.B) {
 }
 
 func TestReplayStageMetricsAreTheSumOfTheirTasks(t *testing.T) {
-	for _, name := range []string{"range_sum.jsonl", "shuffle_skip.jsonl", "failing_task.jsonl"} {
+	for _, name := range []string{"range_sum.jsonl", "shuffle_skip.jsonl", "failing_task.jsonl", "sql_query.jsonl"} {
 		t.Run(name, func(t *testing.T) {
 			app, evs := readRecording(t, name)
 			want := map[stageKey]StageMetrics{}

@@ -199,8 +199,11 @@ func (s *Store) apply(in input) {
 		s.appOrder = append(s.appOrder, in.appID)
 	}
 	a.apply(in.ev)
-	if _, ended := in.ev.(*event.JobEnd); ended {
+	switch in.ev.(type) {
+	case *event.JobEnd:
 		a.evict(s.opts.MaxJobsPerApp)
+	case *event.SQLStart, *event.Resync:
+		a.boundSQL(s.opts.MaxJobsPerApp)
 	}
 }
 
@@ -213,6 +216,7 @@ func (s *Store) snapshot() []App {
 		for _, jid := range a.order {
 			app.Jobs = append(app.Jobs, a.job(a.jobs[jid]))
 		}
+		app.SQLExecutions = a.sqlSnapshot()
 		out = append(out, app)
 	}
 	return out
@@ -223,7 +227,7 @@ func (s *Store) flush() {
 	var u Update
 	for _, id := range s.appOrder {
 		a := s.apps[id]
-		if !a.dirty && len(a.dirtyJobs) == 0 {
+		if !a.dirty && len(a.dirtyJobs) == 0 && len(a.sql.dirty) == 0 {
 			continue
 		}
 		u.Apps = append(u.Apps, a.header())
@@ -237,6 +241,7 @@ func (s *Store) flush() {
 				u.Jobs = append(u.Jobs, a.job(j))
 			}
 		}
+		u.SQLExecutions = append(u.SQLExecutions, a.sqlChanges()...)
 		a.dirty, a.dirtyJobs = false, map[int]bool{}
 	}
 	if len(u.Apps) == 0 {

@@ -69,6 +69,18 @@ sc.setLocalProperty("sparkmonitor.cellId", "cell-spill")
 sc.setLocalProperty("sparkmonitor.cellId", "cell-tiny")
 spark.range(0, 5050, 1, 5050).selectExpr("sum(id)").collect()
 """,
+    # One cell runs a SQL query and a DataFrame action; the next runs a SQL query that fails in a task.
+    "sql_query": """
+sc.setLocalProperty("sparkmonitor.cellId", "cell-sql")
+spark.range(0, 1000, 1, 4).createOrReplaceTempView("numbers")
+spark.sql("SELECT id % 10 AS k, count(*) AS n FROM numbers GROUP BY k ORDER BY k").collect()
+spark.range(0, 100_000, 1, 4).selectExpr("id % 7 AS k").groupBy("k").count().collect()
+sc.setLocalProperty("sparkmonitor.cellId", "cell-sql-fail")
+try:
+    spark.sql("SELECT CASE WHEN id = 7 THEN raise_error('sql boom') END AS x FROM numbers").collect()
+except Exception:
+    pass
+""",
 }
 
 # Extra Spark configuration per scenario (set before the session starts).

@@ -12,6 +12,7 @@ import org.apache.spark.scheduler.JobFailed;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerApplicationEnd;
 import org.apache.spark.scheduler.SparkListenerApplicationStart;
+import org.apache.spark.scheduler.SparkListenerEvent;
 import org.apache.spark.scheduler.SparkListenerExecutorAdded;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
@@ -46,6 +47,7 @@ public final class MonitorListener extends SparkListener {
   private final Map<String, int[]> activeStages = new ConcurrentHashMap<>(); // "id.attempt" -> numTasks, done, failed, active
   private final Map<String, String> stageNames = new ConcurrentHashMap<>();
   private final Map<String, String> executors = new ConcurrentHashMap<>();
+  private final SqlExecutions sql = new SqlExecutions();
 
   void attach(Sender sender) { this.sender = sender; }
 
@@ -251,7 +253,18 @@ public final class MonitorListener extends SparkListener {
     }
   }
 
-  /** The resync frame: live jobs, active stages and executors as the listener knows them now. */
+  /** Spark SQL's query executions (spark-sql events, read by reflection: see {@link SqlExecutions}). */
+  @Override
+  public void onOtherEvent(SparkListenerEvent e) {
+    try {
+      SqlExecutions.Frame f = sql.frame(e);
+      if (f != null) emit(f.type(), frameWith(f.type(), f.time(), f.body()));
+    } catch (Throwable t) {
+      guard("a SQL execution event", t);
+    }
+  }
+
+  /** The resync frame: live jobs, active stages, executors and running SQL executions as the listener knows them now. */
   String resync(long upToSeq) {
     List<String> stages = new ArrayList<>();
     for (Map.Entry<String, int[]> en : activeStages.entrySet()) {
@@ -263,7 +276,8 @@ public final class MonitorListener extends SparkListener {
     }
     return new Json().put("type", "resync").put("seq", upToSeq).put("time", System.currentTimeMillis())
         .putRaw("jobs", Json.array(new ArrayList<>(liveJobs.values()))).putRaw("stages", Json.array(stages))
-        .putRaw("executors", Json.array(new ArrayList<>(executors.values()))).end();
+        .putRaw("executors", Json.array(new ArrayList<>(executors.values())))
+        .putRaw("sqlExecutions", Json.array(sql.running())).end();
   }
 
   private static Json task(Json f, int stageId, int stageAttempt, TaskInfo ti) {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * Real-JVM tests of the listener against a real local SparkContext and a fake monitor on a unix socket. Run by
@@ -24,6 +25,7 @@ public final class ListenerTest {
     jsc.setLogLevel("WARN");
     List<String> failures = new ArrayList<>();
     run("streams a job's events with exact task counts", ListenerTest::streamsJobEvents, failures);
+    run("streams SQL query executions and their jobs", ListenerTest::streamsSqlExecutions, failures);
     run("a wrong secret is refused and Spark keeps working", ListenerTest::wrongSecret, failures);
     run("an absent monitor does not affect Spark", ListenerTest::monitorAbsent, failures);
     run("reconnects after the monitor restarts and resyncs", ListenerTest::reconnects, failures);
@@ -88,6 +90,49 @@ public final class ListenerTest {
     }
   }
 
+  static void streamsSqlExecutions() throws Exception {
+    try (FakeMonitor m = new FakeMonitor(dir.resolve("d.sock"), "good")) {
+      MonitorListener l = attach(m.socket, "good");
+      m.next("hello", DEADLINE_MS);
+      SparkSession spark = SparkSession.builder().getOrCreate();
+      jsc.setLocalProperty("sparkmonitor.cellId", "cell-sql");
+      String query = "SELECT id % 3 AS k, count(*) AS n FROM range(0, 1000, 1, 4) GROUP BY k";
+      check(spark.sql(query).collectAsList().size() == 3, "the query's result");
+      JsonNode start = m.next("sqlStart", DEADLINE_MS);
+      long id = start.path("executionId").asLong(-1);
+      check(id >= 0 && start.path("description").asText().equals(query), "sqlStart carries the execution id and the query: " + start);
+      check(start.path("rootExecutionId").asLong(-1) == id, "a query is its own root execution: " + start);
+      check(start.path("seq").asLong() > 0 && start.path("time").asLong() > 0, "sqlStart has seq and time: " + start);
+      List<JsonNode> during = frames(m, f -> f.path("type").asText().equals("sqlEnd") && f.path("executionId").asLong() == id);
+      JsonNode end = during.get(during.size() - 1);
+      check(end.path("error").isNull(), "a successful query ends without error: " + end);
+      check(during.stream().anyMatch(f -> f.path("type").asText().equals("jobStart") && f.path("sqlExecutionId").asLong(-1) == id),
+          "a job of the query names its execution");
+      try {
+        spark.sql("SELECT CASE WHEN id = 7 THEN raise_error('sql boom') END FROM range(10)").collectAsList();
+        check(false, "the failing query raised");
+      } catch (RuntimeException expected) {
+        // the query's error, as the user sees it
+      }
+      long failed = m.next("sqlStart", DEADLINE_MS).path("executionId").asLong();
+      List<JsonNode> rest = frames(m, f -> f.path("type").asText().equals("sqlEnd") && f.path("executionId").asLong() == failed);
+      check(rest.get(rest.size() - 1).path("error").asText().contains("sql boom"), "a failed query ends with its error: " + rest.get(rest.size() - 1));
+      jsc.sc().removeSparkListener(l);
+    }
+  }
+
+  /** The frames from now up to and including the first one that matches, waiting at most DEADLINE_MS in all. */
+  static List<JsonNode> frames(FakeMonitor m, java.util.function.Predicate<JsonNode> last) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + DEADLINE_MS;
+    List<JsonNode> seen = new ArrayList<>();
+    while (seen.isEmpty() || !last.test(seen.get(seen.size() - 1))) {
+      JsonNode f = m.frames.poll(Math.max(0, deadline - System.currentTimeMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+      if (f == null) throw new AssertionError("no matching frame within " + DEADLINE_MS + " ms; saw " + seen.size() + " others");
+      seen.add(f);
+    }
+    return seen;
+  }
+
   static void wrongSecret() throws Exception {
     try (FakeMonitor m = new FakeMonitor(dir.resolve("b.sock"), "good")) {
       MonitorListener l = attach(m.socket, "bad");
@@ -117,7 +162,8 @@ public final class ListenerTest {
       runJob(2, "after");
       JsonNode hello = m2.next("hello", DEADLINE_MS);
       check(hello.path("connection").asInt() == 2, "the second connection says so: " + hello);
-      check(m2.next("resync", DEADLINE_MS).has("jobs"), "a resync frame follows the hello");
+      JsonNode resync = m2.next("resync", DEADLINE_MS);
+      check(resync.has("jobs") && resync.path("sqlExecutions").isArray(), "a resync frame follows the hello: " + resync);
       runJob(3, "later");
       JsonNode start = m2.next("jobStart", DEADLINE_MS);
       while (!start.path("cellId").asText().equals("later")) start = m2.next("jobStart", DEADLINE_MS);
