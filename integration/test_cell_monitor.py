@@ -193,7 +193,7 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     # Collapse hides a monitor's table, close hides the monitor, and one command hides every monitor.
     c2 = page.locator('.sm-cell-monitor[data-cell-id="c2-sum-range"]')
     c2.locator(".sm-collapse").click()
-    c2.locator("table").wait_for(state="detached", timeout=10_000)
+    c2.locator("table").wait_for(state="hidden", timeout=10_000)
     c2.locator(".sm-collapse").click()
     c2.locator("table").wait_for(state="visible", timeout=10_000)
     c4 = page.locator('.sm-cell-monitor[data-cell-id="c4-slow"]')
@@ -242,46 +242,48 @@ def test_monitor_requires_jupyter_auth(jupyter):
 
 def test_settings_auto_collapse_and_dark_theme(jupyter, browser):
     put_setting(jupyter, "sparkmonitor-go-labextension:cell-monitor", {"autoCollapse": True})
-    write_notebook(
-        jupyter.root / "settings.ipynb",
-        [
-            {
-                "id": "s1",
-                "source": (
-                    "from pyspark.sql import SparkSession\n"
-                    "spark = SparkSession.builder.getOrCreate()\n"
-                    "spark.range(0, 1000, numPartitions=4).count()"
-                ),
-            }
-        ],
-    )
-    page, _ = open_and_run_all(browser, f"{jupyter.url}lab/tree/settings.ipynb?reset&token={jupyter.token}", "settings.ipynb")
-    monitor = page.locator('.sm-cell-monitor[data-cell-id="s1"]')
-    # With autoCollapse, the monitor keeps only its header once the cell's jobs are done.
     try:
-        page.locator('.sm-cell-monitor[data-cell-id="s1"][data-collapsed="true"]').wait_for(timeout=120_000)
+        write_notebook(
+            jupyter.root / "settings.ipynb",
+            [
+                {
+                    "id": "s1",
+                    "source": (
+                        "from pyspark.sql import SparkSession\n"
+                        "spark = SparkSession.builder.getOrCreate()\n"
+                        "spark.range(0, 1000, numPartitions=4).count()"
+                    ),
+                }
+            ],
+        )
+        page, _ = open_and_run_all(browser, f"{jupyter.url}lab/tree/settings.ipynb?reset&token={jupyter.token}", "settings.ipynb")
+        monitor = page.locator('.sm-cell-monitor[data-cell-id="s1"]')
+        # With autoCollapse, the monitor keeps only its header once the cell's jobs are done.
+        try:
+            page.locator('.sm-cell-monitor[data-cell-id="s1"][data-collapsed="true"]').wait_for(timeout=120_000)
+        finally:
+            save_screenshot(page, "cell-monitor-collapsed.png")
+        assert "failed 0)" in monitor.locator(".sm-title").inner_text()
+        assert not monitor.locator("table").is_visible()
+        monitor.locator(".sm-collapse").click()
+        monitor.locator("tr.sm-job").first.wait_for(timeout=10_000)
+
+        # Dark theme: the monitor takes its colours from the theme's variables.
+        def background(sel: str) -> str:
+            return page.evaluate(f"() => getComputedStyle(document.querySelector('{sel}')).backgroundColor")
+
+        light = background('.sm-cell-monitor[data-cell-id="s1"]')
+        page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+        wait_until(lambda: background('.sm-cell-monitor[data-cell-id="s1"]') != light, 10, "the monitor to follow the theme")
+        dark = [int(x) for x in background('.sm-cell-monitor[data-cell-id="s1"]').split("(")[1].split(")")[0].split(",")[:3]]
+        assert sum(dark) / 3 < 100, f"dark theme background should be dark, got {dark}"
+        page.locator("#jupyterlab-splash").wait_for(state="detached", timeout=30_000)
+        save_screenshot(page, "cell-monitor-dark.png")
+        page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
+        page.close()
     finally:
-        save_screenshot(page, "cell-monitor-collapsed.png")
-    assert "failed 0)" in monitor.locator(".sm-title").inner_text()
-    assert monitor.locator("table").count() == 0
-    monitor.locator(".sm-collapse").click()
-    monitor.locator("tr.sm-job").first.wait_for(timeout=10_000)
-
-    # Dark theme: the monitor takes its colours from the theme's variables.
-    def background(sel: str) -> str:
-        return page.evaluate(f"() => getComputedStyle(document.querySelector('{sel}')).backgroundColor")
-
-    light = background('.sm-cell-monitor[data-cell-id="s1"]')
-    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
-    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
-    wait_until(lambda: background('.sm-cell-monitor[data-cell-id="s1"]') != light, 10, "the monitor to follow the theme")
-    dark = [int(x) for x in background('.sm-cell-monitor[data-cell-id="s1"]').split("(")[1].split(")")[0].split(",")[:3]]
-    assert sum(dark) / 3 < 100, f"dark theme background should be dark, got {dark}"
-    page.locator("#jupyterlab-splash").wait_for(state="detached", timeout=30_000)
-    save_screenshot(page, "cell-monitor-dark.png")
-    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
-    page.close()
-    put_setting(jupyter, "sparkmonitor-go-labextension:cell-monitor", {})
+        put_setting(jupyter, "sparkmonitor-go-labextension:cell-monitor", {})
 
 
 def test_notebook7_shows_the_cell_monitor(jupyter, browser):
@@ -312,4 +314,15 @@ def test_notebook7_shows_the_cell_monitor(jupyter, browser):
         20,
         "Notebook 7 to show every job of the cell",
     )
+    # The timeline tab draws every task of the cell (few enough not to be sampled).
+    tasks = sum(j["numTasks"] - j["numSkippedTasks"] for j in spark_jobs(apps[0]["uiUrl"], apps[0]["appId"]))
+    monitor = page.locator('.sm-cell-monitor[data-cell-id="n1"]')
+    monitor.locator('.sm-tab[data-tab="timeline"]').click()
+    timeline = monitor.locator(".sm-timeline")
+    wait_until(
+        lambda: timeline.get_attribute("data-tasks-drawn") == str(tasks) and timeline.get_attribute("data-sampled") == "false",
+        20,
+        f"the Notebook 7 timeline to draw the cell's {tasks} tasks",
+    )
+    save_screenshot(page, "notebook7-timeline.png")
     page.close()
