@@ -216,6 +216,25 @@ def test_dark_theme_redraws_the_timeline(run):
     wait_until(lambda: canvas.evaluate(image) == light, 15, "the timeline to be drawn as before in the light theme")
 
 
+def test_reopening_the_notebook_brings_back_every_monitor(run):
+    shown = """() => Object.fromEntries([...document.querySelectorAll('.sm-cell-monitor')].map(
+        m => [m.dataset.cellId, m.querySelector('.sm-title').textContent]))"""
+    expected = {c["id"]: f"Spark jobs: {len(run.cell_jobs(c['id']))} " for c in CELLS}
+
+    def titles_match():
+        titles = run.page.evaluate(shown)
+        return set(titles) == set(expected) and all(titles[c].startswith(expected[c]) for c in expected)
+
+    wait_until(titles_match, 30, "every cell's monitor before closing the notebook")
+    run.page.evaluate(
+        "async () => { await window.jupyterapp.commands.execute('docmanager:save');"
+        " await window.jupyterapp.commands.execute('application:close-all'); }"
+    )
+    run.page.wait_for_function("() => document.querySelectorAll('.sm-cell-monitor').length === 0", timeout=30_000)
+    run.page.evaluate("() => window.jupyterapp.commands.execute('docmanager:open', {path: 'views.ipynb'})")
+    wait_until(titles_match, 60, f"the monitors to come back when the notebook is opened again: {expected}")
+
+
 def test_static_summary_is_saved_as_a_normal_output(jupyter, browser):
     put_setting(jupyter, PLUGIN, {"writeSummary": True})
     try:
