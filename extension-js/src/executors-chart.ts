@@ -3,14 +3,15 @@
 import { layoutActivity, ActivityLayout, Point } from './activity';
 import { el } from './job-rows';
 import { prepareCanvas, readColors } from './theme';
-import { TimelineState } from './timeline-source';
+import { CanvasPane } from './canvas-pane';
 
 const HEIGHT = 180;
 
-export class ExecutorsChart {
+export class ExecutorsChart extends CanvasPane {
   readonly node = el('div', 'sm-executors');
 
   constructor() {
+    super();
     const legend = this._legend;
     legend.append(
       el('span', 'sm-legend-active', 'active tasks'),
@@ -19,21 +20,11 @@ export class ExecutorsChart {
       el('span', 'sm-legend-removed', 'executor removed')
     );
     this.node.append(this._note, legend, this._canvas, this._markers);
-    this._resize = new ResizeObserver(() => {
-      if (this.node.clientWidth !== this._drawnWidth) {
-        this.redraw();
-      }
-    });
-    this._resize.observe(this.node);
-  }
-
-  show(state: TimelineState): void {
-    this._state = state;
-    this.redraw();
+    this.watchWidth(this.node);
   }
 
   redraw(): void {
-    const state = this._state;
+    const state = this.state;
     this.node.dataset.state = state.state;
     const drawn = state.state === 'ready' && state.timeline.apps.length > 0;
     this._canvas.hidden = this._legend.hidden = this._markers.hidden = !drawn;
@@ -56,7 +47,7 @@ export class ExecutorsChart {
     if (width === 0 || !apps.length) {
       return;
     }
-    this._drawnWidth = width;
+    this.drawnWidth = width;
     const layout = layoutActivity(apps, { width, height: HEIGHT, now: state.fetchedAt });
     const ctx = prepareCanvas(this._canvas, width, HEIGHT);
     if (ctx) {
@@ -73,10 +64,6 @@ export class ExecutorsChart {
         return mark;
       })
     );
-  }
-
-  dispose(): void {
-    this._resize.disconnect();
   }
 
   private _draw(ctx: CanvasRenderingContext2D, layout: ActivityLayout): void {
@@ -135,7 +122,4 @@ export class ExecutorsChart {
   private readonly _legend = el('div', 'sm-executors-legend');
   private readonly _canvas = el('canvas', 'sm-executors-canvas');
   private readonly _markers = el('div', 'sm-executor-markers');
-  private readonly _resize: ResizeObserver;
-  private _state: TimelineState = { state: 'empty' };
-  private _drawnWidth = -1;
 }

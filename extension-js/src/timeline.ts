@@ -3,36 +3,26 @@
 import { el } from './job-rows';
 import { ChartColors, prepareCanvas, readColors } from './theme';
 import { AXIS_HEIGHT, Bar, ColorKey, describeBar, hitTest, layoutTimeline, samplingNote, TimelineLayout } from './timeline-layout';
-import { TimelineState } from './timeline-source';
+import { CanvasPane } from './canvas-pane';
 
 const COLOR_ORDER: ColorKey[] = ['pending', 'success', 'killed', 'failed', 'running'];
 
-export class TimelineView {
+export class TimelineView extends CanvasPane {
   readonly node = el('div', 'sm-timeline');
 
   constructor() {
+    super();
     this._scroll.appendChild(this._canvas);
     this.node.append(this._note, this._scroll, this._tooltip);
     this._tooltip.hidden = true;
     this._canvas.addEventListener('mousemove', this._onMove);
     this._canvas.addEventListener('mouseleave', this._onLeave);
-    this._resize = new ResizeObserver(() => {
-      if (this._scroll.clientWidth !== this._drawnWidth) {
-        this.redraw();
-      }
-    });
-    this._resize.observe(this._scroll);
-  }
-
-  /** Shows a new state of the cell's timeline. */
-  show(state: TimelineState): void {
-    this._state = state;
-    this.redraw();
+    this.watchWidth(this._scroll);
   }
 
   /** Draws again (new data, a resize or a theme change). Does nothing while hidden (zero width). */
   redraw(): void {
-    const state = this._state;
+    const state = this.state;
     this.node.dataset.state = state.state;
     const width = this._scroll.clientWidth; // without the vertical scrollbar (its gutter is always reserved)
     if (state.state !== 'ready') {
@@ -61,7 +51,7 @@ export class TimelineView {
     const layout = layoutTimeline(apps, { width, now: state.fetchedAt });
     this._layout = layout;
     this._now = state.fetchedAt;
-    this._drawnWidth = width;
+    this.drawnWidth = width;
     this._canvas.hidden = false;
     const ctx = prepareCanvas(this._canvas, width, layout.height);
     if (ctx) {
@@ -74,7 +64,7 @@ export class TimelineView {
   }
 
   dispose(): void {
-    this._resize.disconnect();
+    super.dispose();
     this._canvas.removeEventListener('mousemove', this._onMove);
     this._canvas.removeEventListener('mouseleave', this._onLeave);
     this._layout = null;
@@ -103,11 +93,8 @@ export class TimelineView {
   private readonly _scroll = el('div', 'sm-timeline-scroll');
   private readonly _canvas = el('canvas', 'sm-timeline-canvas');
   private readonly _tooltip = el('div', 'sm-tooltip');
-  private readonly _resize: ResizeObserver;
-  private _state: TimelineState = { state: 'empty' };
   private _layout: TimelineLayout | null = null;
   private _now = 0;
-  private _drawnWidth = -1;
 }
 
 function draw(ctx: CanvasRenderingContext2D, layout: TimelineLayout, colors: ChartColors): void {
