@@ -84,6 +84,11 @@ test: bootstrap install-dev ## Run every test: Go, listener (real JVM), Python, 
 	cd extension-js && npm test
 	$(PY) -m pytest -q jupyter_config/tests integration
 
+.PHONY: bench
+bench: ## Benchmarks (not tests): ingest decode/apply events/s on one core, memory with 1M and 2M tasks retained
+	@mkdir -p $(BUILD)/bench
+	go test -run '^$$' -bench . -benchmem -cpu 1 -count 3 ./spark/... | tee $(BUILD)/bench/go.txt
+
 .PHONY: clean
 clean: ## Remove build outputs (keeps .venv and the download cache)
 	rm -rf $(BUILD) $(PKG)/bin $(PKG)/jars $(PKG)/labextension extension-js/lib $(VENV)/.installed
