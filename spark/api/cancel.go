@@ -21,8 +21,16 @@ import (
 // CSRFHeader must be "1" on every cancel request.
 const CSRFHeader = "X-Sparkmonitor-Csrf"
 
-// CancelReason is the reason the listener passes to Spark; Spark's error then reads "Job 3 cancelled via SparkMonitor".
-const CancelReason = "via SparkMonitor"
+// Reasons passed to Spark, which appends them to its error: "Job 3 cancelled via SparkMonitor"; a stage's jobs read
+// "Job 3 cancelled because stage 4 was cancelled via SparkMonitor" (Spark prefixes a stage's reason with "because").
+const (
+	CancelReason     = "via SparkMonitor"
+	cellCancelReason = "via SparkMonitor (the cell was cancelled)"
+)
+
+func stageCancelReason(stageID int) string {
+	return fmt.Sprintf("stage %d was cancelled via SparkMonitor", stageID)
+}
 
 // Targets answers what a cancel request needs to know; *state.Store implements it. Safe for concurrent use.
 type Targets interface {
@@ -137,7 +145,7 @@ func (h *handler) cancelStage(r *http.Request) (int, error) {
 	if err := check(c, appID, "stage", stageID); err != nil {
 		return 0, err
 	}
-	return 1, h.send(appID, event.CancelStage(stageID, CancelReason))
+	return 1, h.send(appID, event.CancelStage(stageID, stageCancelReason(stageID)))
 }
 
 // check maps what the store knows of a job or stage to 404, 409, 503 or 403, in that order.
@@ -166,7 +174,7 @@ func (h *handler) cancelCell(r *http.Request) (int, error) {
 	for _, a := range apps {
 		err := canSend(&a.App)
 		if err == nil {
-			err = h.send(a.App.AppID, event.CancelCell(cellID, CancelReason))
+			err = h.send(a.App.AppID, event.CancelCell(cellID, cellCancelReason))
 		}
 		if err != nil {
 			if first == nil {

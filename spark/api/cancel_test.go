@@ -111,8 +111,8 @@ func TestCancelSendsTheControlFrameAndAnswers202(t *testing.T) {
 	base := srv.URL + prefix + "api/"
 	cases := []struct{ path, frame string }{
 		{"apps/app-1/jobs/0/cancel", `app-1 {"type":"cancelJob","jobId":0,"reason":"via SparkMonitor"}`},
-		{"apps/app-1/stages/0/cancel", `app-1 {"type":"cancelStage","stageId":0,"reason":"via SparkMonitor"}`},
-		{"apps/app-1/stages/1/cancel", `app-1 {"type":"cancelStage","stageId":1,"reason":"via SparkMonitor"}`}, // PENDING
+		{"apps/app-1/stages/0/cancel", `app-1 {"type":"cancelStage","stageId":0,"reason":"stage 0 was cancelled via SparkMonitor"}`},
+		{"apps/app-1/stages/1/cancel", `app-1 {"type":"cancelStage","stageId":1,"reason":"stage 1 was cancelled via SparkMonitor"}`}, // PENDING
 	}
 	for i, c := range cases {
 		code, body := post(t, base+c.path, csrf)
@@ -128,8 +128,8 @@ func TestCancelSendsTheControlFrameAndAnswers202(t *testing.T) {
 		t.Fatalf("cell cancel: %d %v", code, body)
 	}
 	got := ctl.frames()[3:]
-	want := []string{`app-1 {"type":"cancelCell","cellId":"c1","reason":"via SparkMonitor"}`,
-		`app-2 {"type":"cancelCell","cellId":"c1","reason":"via SparkMonitor"}`}
+	want := []string{`app-1 {"type":"cancelCell","cellId":"c1","reason":"via SparkMonitor (the cell was cancelled)"}`,
+		`app-2 {"type":"cancelCell","cellId":"c1","reason":"via SparkMonitor (the cell was cancelled)"}`}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("cell cancel sent %v", got)
 	}
