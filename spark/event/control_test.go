@@ -2,6 +2,7 @@ package event
 
 import (
 	"encoding/json"
+	"os"
 	"testing"
 )
 
@@ -37,5 +38,24 @@ func TestControlFramesCarryOnlyTheirFields(t *testing.T) {
 		if string(b) != want {
 			t.Errorf("marshalled %s, want %s", b, want)
 		}
+	}
+}
+
+func TestRecordedHelloCarriesKillEnabled(t *testing.T) {
+	f, err := os.Open("testdata/cancelled_job.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	line, _, err := NewReader(f).Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := Decode(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, ok := ev.(*Hello); !ok || h.KillEnabled == nil || !*h.KillEnabled {
+		t.Errorf("the listener's hello: %+v", ev)
 	}
 }
