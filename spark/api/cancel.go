@@ -117,35 +117,32 @@ func canSend(app *state.App) error {
 }
 
 func (h *handler) cancelJob(r *http.Request) (int, error) {
-	appID := mux.Vars(r)["appId"]
-	jobID, err := strconv.Atoi(mux.Vars(r)["jobId"])
-	if err != nil {
-		return 0, refuse(http.StatusBadRequest, "bad_request", "job id: %v", err)
-	}
-	c, err := h.opts.Targets.CheckJob(r.Context(), appID, jobID)
-	if err != nil {
-		return 0, err
-	}
-	if err := check(c, appID, "job", jobID); err != nil {
-		return 0, err
-	}
-	return 1, h.send(appID, event.CancelJob(jobID, CancelReason))
+	return h.cancelOne(r, "job", h.opts.Targets.CheckJob, func(id int) event.Control { return event.CancelJob(id, CancelReason) })
 }
 
 func (h *handler) cancelStage(r *http.Request) (int, error) {
+	return h.cancelOne(r, "stage", h.opts.Targets.CheckStage, func(id int) event.Control {
+		return event.CancelStage(id, stageCancelReason(id))
+	})
+}
+
+// cancelOne cancels the job or stage named by the route variable {what}Id of the route's app.
+func (h *handler) cancelOne(r *http.Request, what string, lookup func(context.Context, string, int) (state.CancelCheck, error),
+	frame func(int) event.Control,
+) (int, error) {
 	appID := mux.Vars(r)["appId"]
-	stageID, err := strconv.Atoi(mux.Vars(r)["stageId"])
+	id, err := strconv.Atoi(mux.Vars(r)[what+"Id"])
 	if err != nil {
-		return 0, refuse(http.StatusBadRequest, "bad_request", "stage id: %v", err)
+		return 0, refuse(http.StatusBadRequest, "bad_request", "%s id: %v", what, err)
 	}
-	c, err := h.opts.Targets.CheckStage(r.Context(), appID, stageID)
+	c, err := lookup(r.Context(), appID, id)
 	if err != nil {
 		return 0, err
 	}
-	if err := check(c, appID, "stage", stageID); err != nil {
+	if err := check(c, appID, what, id); err != nil {
 		return 0, err
 	}
-	return 1, h.send(appID, event.CancelStage(stageID, stageCancelReason(stageID)))
+	return 1, h.send(appID, frame(id))
 }
 
 // check maps what the store knows of a job or stage to 404, 409, 503 or 403, in that order.

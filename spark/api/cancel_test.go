@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -41,22 +40,8 @@ func (f *fakeController) frames() []string {
 
 func setupCancel(t *testing.T, readOnly bool) (*httptest.Server, *state.Store, *fakeController) {
 	t.Helper()
-	store := state.New(state.Options{ReadOnly: readOnly})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- store.Run(ctx) }()
 	ctl := &fakeController{}
-	h, err := Handler(Options{Prefix: prefix, ProxySecret: secret, Source: store, Version: "test", ReadOnly: readOnly,
-		Targets: store, Controller: ctl})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		<-done
-	})
+	srv, store := serve(t, state.Options{ReadOnly: readOnly}, Options{ReadOnly: readOnly, Controller: ctl})
 	return srv, store, ctl
 }
 
@@ -88,18 +73,11 @@ func post(t *testing.T, url string, hdr map[string]string) (int, map[string]any)
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	_ = json.Unmarshal(body, &m)
-	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+	code, m, h := roundTrip(t, req)
+	if h.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("POST %s answered with CORS headers", url)
 	}
-	return resp.StatusCode, m
+	return code, m
 }
 
 var csrf = map[string]string{CSRFHeader: "1"}

@@ -50,32 +50,17 @@ type CellJobs struct {
 
 // CheckJob looks up a job for cancelJob. It reflects every Submit that returned before the call.
 func (s *Store) CheckJob(ctx context.Context, appID string, jobID int) (CancelCheck, error) {
-	var out CancelCheck
-	err := s.do(ctx, func() {
-		a, ok := s.apps[appID]
-		if !ok {
-			return
-		}
-		h := a.header()
-		out.App = &h
+	return s.check(ctx, appID, func(a *liveApp, out *CancelCheck) {
 		if j, ok := a.jobs[jobID]; ok {
 			out.Found, out.Running = true, j.info.Status == JobRunning
 		}
 	})
-	return out, err
 }
 
 // CheckStage looks up the latest attempt of a stage for cancelStage. It reflects every Submit that returned before
 // the call.
 func (s *Store) CheckStage(ctx context.Context, appID string, stageID int) (CancelCheck, error) {
-	var out CancelCheck
-	err := s.do(ctx, func() {
-		a, ok := s.apps[appID]
-		if !ok {
-			return
-		}
-		h := a.header()
-		out.App = &h
+	return s.check(ctx, appID, func(a *liveApp, out *CancelCheck) {
 		attempt, ok := a.latest[stageID]
 		if !ok {
 			return
@@ -83,6 +68,18 @@ func (s *Store) CheckStage(ctx context.Context, appID string, stageID int) (Canc
 		if st, ok := a.stages[stageKey{stageID, attempt}]; ok {
 			out.Found, out.AttemptID = true, attempt
 			out.Running = st.info.Status == StageActive || st.info.Status == StagePending
+		}
+	})
+}
+
+// check runs find on the owner goroutine for a known application.
+func (s *Store) check(ctx context.Context, appID string, find func(*liveApp, *CancelCheck)) (CancelCheck, error) {
+	var out CancelCheck
+	err := s.do(ctx, func() {
+		if a, ok := s.apps[appID]; ok {
+			h := a.header()
+			out.App = &h
+			find(a, &out)
 		}
 	})
 	return out, err
