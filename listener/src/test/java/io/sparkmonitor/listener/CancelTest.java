@@ -133,5 +133,33 @@ final class CancelTest {
     }
   }
 
+  /** Control alone, with a recording Canceller: what each frame calls, and malformed frames calling nothing. */
+  static void parsesControlFrames() {
+    List<String> calls = new ArrayList<>();
+    Control c = new Control(new Control.Canceller() {
+      public void cancelJob(int jobId, String reason) { calls.add("job " + jobId + " " + reason); }
+
+      public void cancelStage(int stageId, String reason) { calls.add("stage " + stageId + " " + reason); }
+    }, true);
+    c.jobStarted(1, "cell \"1\"");
+    c.jobStarted(2, "cell \"1\"");
+    c.jobStarted(3, "other");
+    c.jobStarted(4, null);
+    c.jobEnded(2);
+    c.handle("{\"type\":\"cancelJob\",\"jobId\":7,\"reason\":\"r\\u00e9\\n\"}");
+    c.handle(" { \"reason\" : \"s\" , \"stageId\" : 3 , \"type\" : \"cancelStage\" , \"extra\" : {\"a\":[1,2.5e3,true]} } ");
+    c.handle("{\"type\":\"cancelCell\",\"cellId\":\"cell \\\"1\\\"\",\"reason\":\"x\"}");
+    c.handle("{\"type\":\"cancelJob\",\"jobId\":8}");
+    for (String bad : new String[] {"", "{", "[1]", "{\"type\":\"cancelJob\",\"jobId\":\"9\"}",
+        "{\"type\":\"cancelJob\",\"jobId\":-1}", "{\"type\":\"cancelJob\",\"jobId\":1.5}",
+        "{\"type\":\"cancelJob\",\"jobId\":99999999999}", "{\"type\":\"cancelCell\"}", "{\"type\":\"cancelJob\"} x",
+        "{\"type\":\"later\",\"jobId\":1}"}) {
+      c.handle(bad);
+    }
+    String want = "[job 7 r\u00e9\n, stage 3 s, job 1 x, job 8 via SparkMonitor]";
+    check(calls.toString().equals(want), "calls " + calls + ", want " + want);
+    check(c.handled.availablePermits() == 14, "every frame counts as handled: " + c.handled.availablePermits());
+  }
+
   static void check(boolean ok, String what) { ListenerTest.check(ok, what); }
 }

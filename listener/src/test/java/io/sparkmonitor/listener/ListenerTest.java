@@ -29,6 +29,7 @@ public final class ListenerTest {
     run("a wrong secret is refused and Spark keeps working", ListenerTest::wrongSecret, failures);
     run("an absent monitor does not affect Spark", ListenerTest::monitorAbsent, failures);
     run("reconnects after the monitor restarts and resyncs", ListenerTest::reconnects, failures);
+    run("control frames: what each calls; malformed ones call nothing", CancelTest::parsesControlFrames, failures);
     run("cancelJob and cancelStage frames cancel within 2 s", CancelTest::cancelsJobAndStage, failures);
     run("cancelCell cancels only that cell's jobs", CancelTest::cancelsOnlyTheCell, failures);
     run("killEnabled=false ignores cancel frames", CancelTest::killDisabledIgnoresCancel, failures);
