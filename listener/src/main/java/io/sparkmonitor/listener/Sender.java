@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * the event and counts it. Connects lazily, reconnects with backoff (250 ms doubling to 10 s), and never throws.
  *
  * <p>This thread is the only writer of the connection. Each connection also gets a daemon reader thread
- * ("sparkmonitor-control") that hands the monitor's control frames to {@code onControl}; it ends with the connection.
+ * ("sparkmonitor-control-N") that hands the monitor's control frames to {@code onControl}; it ends with the connection.
  * Both use the channel directly (not {@code Channels.newInputStream/newOutputStream}, whose Java 17 versions hold the
  * channel's blocking lock for the whole of a blocking read, so a waiting reader would stall the writer).
  */
