@@ -27,7 +27,7 @@ var version = "0.1.0"
 
 type config struct {
 	listen, baseURL, ingest, logLevel string
-	showVersion                       bool
+	showVersion, readOnly             bool
 }
 
 func main() {
@@ -37,6 +37,8 @@ func main() {
 	flag.StringVar(&c.ingest, "ingest", "", "listener address: unix:/path/to/socket or host:port (required)")
 	flag.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	flag.BoolVar(&c.showVersion, "version", false, "print the version and exit")
+	flag.BoolVar(&c.readOnly, "read-only", os.Getenv("SPARKMONITOR_READ_ONLY") == "1",
+		"refuse to cancel jobs and stages (default from SPARKMONITOR_READ_ONLY=1)")
 	flag.Parse()
 	if c.showVersion {
 		fmt.Println(version)
@@ -67,13 +69,14 @@ func run(ctx context.Context, c config, ingestSecret, proxySecret string) error 
 		prefix = "/" + prefix
 	}
 
-	store := state.New(state.Options{Logger: log})
+	store := state.New(state.Options{Logger: log, ReadOnly: c.readOnly})
 	in, err := ingest.New(ingest.Options{Addr: c.ingest, Secret: ingestSecret, Sink: store, Logger: log})
 	if err != nil {
 		return err
 	}
 	handler, err := api.Handler(api.Options{
 		Prefix: prefix, ProxySecret: proxySecret, Source: store, Version: version, IngestAddr: c.ingest, Logger: log,
+		ReadOnly: c.readOnly, Targets: store, Controller: in,
 	})
 	if err != nil {
 		return err
@@ -83,7 +86,8 @@ func run(ctx context.Context, c config, ingestSecret, proxySecret string) error 
 		return fmt.Errorf("listen on %s: %w", c.listen, err)
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	log.Info("sparkmonitor serving", "http", ln.Addr().String(), "prefix", prefix, "ingest", c.ingest, "version", version)
+	log.Info("sparkmonitor serving", "http", ln.Addr().String(), "prefix", prefix, "ingest", c.ingest, "version", version,
+		"readOnly", c.readOnly)
 
 	g, gctx := errgroup.WithContext(ctx)
 	storeCtx, stopStore := context.WithCancel(context.Background())

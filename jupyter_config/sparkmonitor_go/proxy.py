@@ -11,7 +11,8 @@ Spark driver JVM each kernel launches:
 - SPARK_DIST_CLASSPATH: the listener jar, prepended to any existing value;
 - PYTHONSTARTUP: startup.py, which loads the cell-tagging IPython extension and then runs the user's own startup file.
 
-`SPARKMONITOR_DISABLE=1` turns all of that off (the launcher entry stays). `SPARKMONITOR_BINARY` and `SPARKMONITOR_JAR`
+`SPARKMONITOR_DISABLE=1` turns all of that off (the launcher entry stays). `SPARKMONITOR_READ_ONLY=1` starts the monitor
+with `--read-only` (no cancel buttons; cancel requests are refused). `SPARKMONITOR_BINARY` and `SPARKMONITOR_JAR`
 point at build outputs outside the package (development and tests).
 """
 
@@ -40,6 +41,7 @@ PROXY_SECRET_HEADER = "X-Sparkmonitor-Proxy-Secret"
 
 # Environment variables read here (besides the standard Spark/Python ones).
 DISABLE = "SPARKMONITOR_DISABLE"
+READ_ONLY = "SPARKMONITOR_READ_ONLY"
 BINARY_OVERRIDE = "SPARKMONITOR_BINARY"
 JAR_OVERRIDE = "SPARKMONITOR_JAR"
 # Exported for kernels and the driver JVM.
@@ -91,10 +93,10 @@ def server() -> dict:
                 "monitored (your Spark configuration is untouched).",
                 exc_info=True,
             )
-    return server_block(binary, ingest, ingest_secret, proxy_secret)
+    return server_block(binary, ingest, ingest_secret, proxy_secret, read_only=_truthy(env.get(READ_ONLY)))
 
 
-def server_block(binary: Path, ingest: str, ingest_secret: str, proxy_secret: str) -> dict:
+def server_block(binary: Path, ingest: str, ingest_secret: str, proxy_secret: str, *, read_only: bool = False) -> dict:
     """The dict jupyter-server-proxy turns into a ServerProcess.
 
     jsp runs str.format({port}, {base_url}, {unix_socket}) over every string of command, environment and
@@ -106,7 +108,8 @@ def server_block(binary: Path, ingest: str, ingest_secret: str, proxy_secret: st
             "--listen=127.0.0.1:{port}",
             "--base-url={base_url}",
             "--ingest=" + _literal(ingest),
-        ],
+        ]
+        + (["--read-only"] if read_only else []),
         "environment": {SECRET: ingest_secret, PROXY_SECRET: proxy_secret},
         "request_headers_override": {PROXY_SECRET_HEADER: proxy_secret},
         "absolute_url": True,

@@ -137,6 +137,30 @@ def test_spark_home_conf_is_the_source_when_spark_conf_dir_is_unset(fake_artifac
 
 
 @pytest.mark.parametrize("value", ["1", "true", "YES"])
+def test_read_only_starts_the_monitor_with_read_only(fake_artifacts, value):
+    from jupyter_server_proxy.config import ServerProcess
+
+    os.environ["SPARKMONITOR_READ_ONLY"] = value
+    block = proxy.server()
+    process = ServerProcess(name="sparkmonitor", **block)
+    assert block["command"][-1] == "--read-only" and process.command[-1] == "--read-only"
+    assert block["command"][:-1] == [
+        str(fake_artifacts[0]),
+        "--listen=127.0.0.1:{port}",
+        "--base-url={base_url}",
+        "--ingest=" + os.environ["SPARKMONITOR_INGEST"],
+    ]
+    # Kernels are configured as usual: read-only only turns cancel off.
+    assert os.environ["SPARK_CONF_DIR"]
+
+
+@pytest.mark.parametrize("value", ["", "0", "no"])
+def test_without_read_only_the_command_has_no_flag(fake_artifacts, value):
+    os.environ["SPARKMONITOR_READ_ONLY"] = value
+    assert "--read-only" not in proxy.server()["command"]
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES"])
 def test_kill_switch_exports_nothing_but_keeps_the_launcher(fake_artifacts, value):
     os.environ["SPARKMONITOR_DISABLE"] = value
     os.environ["PYTHONSTARTUP"] = "/home/ana/.pythonrc.py"

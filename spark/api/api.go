@@ -40,6 +40,11 @@ type Options struct {
 	Version     string
 	IngestAddr  string
 	Logger      *slog.Logger
+	// ReadOnly refuses every cancel (403). Targets and Controller serve the cancel endpoints (cancel.go); without
+	// them cancel answers 503.
+	ReadOnly   bool
+	Targets    Targets
+	Controller Controller
 }
 
 // Handler returns the monitor's HTTP handler: everything under Prefix, and a 401 for anything else.
@@ -63,6 +68,7 @@ func Handler(opts Options) (http.Handler, error) {
 	p.HandleFunc("/api/apps/{appId}", h.app).Methods(http.MethodGet)
 	p.HandleFunc("/api/ws", h.websocket).Methods(http.MethodGet)
 	p.HandleFunc("/api/timeline", h.timeline).Methods(http.MethodGet)
+	h.registerCancel(p)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		respondError(w, http.StatusNotFound, "not_found", "no such monitor endpoint")
 	})
@@ -143,6 +149,11 @@ func (h *handler) app(w http.ResponseWriter, r *http.Request) {
 
 func respond(w http.ResponseWriter, data any) {
 	w.Header().Set("Content-Type", "application/json")
+	respondBody(w, data)
+}
+
+// respondBody writes the success envelope after the status line.
+func respondBody(w http.ResponseWriter, data any) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": data})
 }
 

@@ -24,11 +24,22 @@ const (
 func setup(t *testing.T) (*httptest.Server, *state.Store, chan time.Time) {
 	t.Helper()
 	tick := make(chan time.Time)
-	store := state.New(state.Options{Tick: tick})
+	srv, store := serve(t, state.Options{Tick: tick}, Options{})
+	return srv, store, tick
+}
+
+// serve runs a store and the API over it; opts gets the prefix, secret, store and version filled in.
+func serve(t *testing.T, storeOpts state.Options, opts Options) (*httptest.Server, *state.Store) {
+	t.Helper()
+	store := state.New(storeOpts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- store.Run(ctx) }()
-	h, err := Handler(Options{Prefix: prefix, ProxySecret: secret, Source: store, Version: "test"})
+	opts.Prefix, opts.ProxySecret, opts.Source, opts.Version = prefix, secret, store, "test"
+	if opts.Targets == nil && opts.Controller != nil {
+		opts.Targets = store
+	}
+	h, err := Handler(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +49,7 @@ func setup(t *testing.T) (*httptest.Server, *state.Store, chan time.Time) {
 		cancel()
 		<-done
 	})
-	return srv, store, tick
+	return srv, store
 }
 
 func get(t *testing.T, url string, withSecret bool) (int, map[string]any) {
@@ -47,6 +58,13 @@ func get(t *testing.T, url string, withSecret bool) (int, map[string]any) {
 	if withSecret {
 		req.Header.Set(SecretHeader, secret)
 	}
+	code, m, _ := roundTrip(t, req)
+	return code, m
+}
+
+// roundTrip sends req and decodes the JSON answer.
+func roundTrip(t *testing.T, req *http.Request) (int, map[string]any, http.Header) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +73,7 @@ func get(t *testing.T, url string, withSecret bool) (int, map[string]any) {
 	body, _ := io.ReadAll(resp.Body)
 	var m map[string]any
 	_ = json.Unmarshal(body, &m)
-	return resp.StatusCode, m
+	return resp.StatusCode, m, resp.Header
 }
 
 func submit(t *testing.T, s *state.Store, evs ...event.Event) {

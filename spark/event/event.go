@@ -37,7 +37,12 @@ type Hello struct {
 	PID          int64   `json:"pid"`
 	StartTime    int64   `json:"startTime"`
 	Connection   int     `json:"connection"`
+	// KillEnabled is Spark's spark.ui.killEnabled; nil (absent) means true.
+	KillEnabled *bool `json:"killEnabled"`
 }
+
+// CanKill reports whether the listener accepts cancel frames (spark.ui.killEnabled, true when absent).
+func (h *Hello) CanKill() bool { return h.KillEnabled == nil || *h.KillEnabled }
 
 // AppStart is Spark's SparkListenerApplicationStart.
 type AppStart struct {

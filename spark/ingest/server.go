@@ -44,6 +44,8 @@ type Server struct {
 	malformed atomic.Int64
 	rejected  atomic.Int64
 	ready     chan net.Addr
+	mu        sync.Mutex
+	live      map[string]*outbox // app id -> its live connection's control path (control.go)
 }
 
 // New returns a Server; call Run.
@@ -57,7 +59,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{opts: opts, ready: make(chan net.Addr, 1)}, nil
+	return &Server{opts: opts, ready: make(chan net.Addr, 1), live: map[string]*outbox{}}, nil
 }
 
 // Malformed counts frames skipped because they could not be decoded.
@@ -154,15 +156,20 @@ func (s *Server) serve(ctx context.Context, c net.Conn) {
 	app := hello.AppID
 	log = log.With("app", app, "connection", hello.Connection)
 	log.Info("listener connected", "appName", hello.AppName, "spark", hello.SparkVersion)
-	if err := s.opts.Sink.Submit(ctx, app, hello); err != nil {
-		return
-	}
+	cn := &outbox{frames: make(chan []byte, ControlOutbox), done: make(chan struct{})}
+	go writeControl(c, cn, func(err error) { log.Warn("control frame not delivered; closing the connection", "err", err) })
+	s.register(app, cn)
 	defer func() {
+		s.unregister(app, cn)
+		close(cn.done)
 		// Not ctx: the app is marked disconnected even when the connection ends because ctx did.
 		dctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_ = s.opts.Sink.Submit(dctx, app, &state.Disconnected{})
 	}()
+	if err := s.opts.Sink.Submit(ctx, app, hello); err != nil {
+		return
+	}
 	for {
 		line, n, err := r.Next()
 		if err != nil {

@@ -24,6 +24,8 @@ type liveApp struct {
 	activity  activity // executor usage over time (activity.go)
 	lanes     []lane   // executors seen, for the timeline (activity.go)
 	sql       liveSQL  // SQL executions (sql.go)
+	// killEnabled is the listener's spark.ui.killEnabled; readOnly is the monitor's --read-only (cancel.go).
+	killEnabled, readOnly bool
 }
 
 type liveJob struct {
@@ -113,6 +115,7 @@ func (a *liveApp) hello(h *event.Hello) {
 	i := &a.info
 	i.AttemptID, i.AppName, i.SparkVersion, i.SparkUser = h.AttemptID, h.AppName, h.SparkVersion, h.SparkUser
 	i.Master, i.UIURL, i.KernelID, i.NotebookPath = h.Master, h.UIURL, h.KernelID, h.NotebookPath
+	a.killEnabled = h.CanKill()
 	if i.StartTime == 0 {
 		i.StartTime = h.StartTime
 	}
@@ -175,7 +178,7 @@ func (a *liveApp) jobEnd(e *event.JobEnd) {
 	}
 	j.info.Status = JobSucceeded
 	if e.Result != JobSucceeded {
-		j.info.Status = JobFailed
+		j.info.Status = failedStatus(e.Error)
 	}
 	t := e.Time
 	j.info.CompletionTime, j.info.Error = &t, e.Error
@@ -346,10 +349,11 @@ func (a *liveApp) header() App {
 			out.NumActiveJobs++
 		case JobSucceeded:
 			out.NumCompletedJobs++
-		case JobFailed:
+		case JobFailed, JobCancelled: // Spark counts a cancelled job as failed
 			out.NumFailedJobs++
 		}
 	}
+	out.CancelEnabled = a.cancelEnabled()
 	out.NumExecutors, out.TotalCores = 0, 0
 	for id, cores := range a.executors {
 		if id != "driver" {

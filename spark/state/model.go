@@ -32,7 +32,9 @@ type App struct {
 	NumCompletedJobs int     `json:"numCompletedJobs"`
 	NumFailedJobs    int     `json:"numFailedJobs"`
 	DroppedEvents    int64   `json:"droppedEvents"`
-	Jobs             []Job   `json:"jobs,omitempty"`
+	// CancelEnabled: the cancel buttons may be shown (cancel.go).
+	CancelEnabled bool  `json:"cancelEnabled"`
+	Jobs          []Job `json:"jobs,omitempty"`
 	// SQLExecutions (snapshots only) are the running SQL executions and those the retained jobs belong to.
 	SQLExecutions []SQLExecution `json:"sqlExecutions,omitempty"`
 }
@@ -42,6 +44,8 @@ const (
 	JobRunning   = "RUNNING"
 	JobSucceeded = "SUCCEEDED"
 	JobFailed    = "FAILED"
+	// JobCancelled is a job Spark ended FAILED because it was cancelled (cancel.go: cancelledBySpark).
+	JobCancelled = "CANCELLED"
 )
 
 // Job is one Spark job with its stages.

@@ -239,7 +239,7 @@ func BenchmarkReplay(b *testing.B) {
 }
 
 func TestReplayStageMetricsAreTheSumOfTheirTasks(t *testing.T) {
-	for _, name := range []string{"range_sum.jsonl", "shuffle_skip.jsonl", "failing_task.jsonl", "sql_query.jsonl"} {
+	for _, name := range []string{"range_sum.jsonl", "shuffle_skip.jsonl", "failing_task.jsonl", "sql_query.jsonl", "cancelled_job.jsonl"} {
 		t.Run(name, func(t *testing.T) {
 			app, evs := readRecording(t, name)
 			want := map[stageKey]StageMetrics{}

@@ -31,8 +31,10 @@ type Options struct {
 	MaxJobsPerApp int
 	FlushInterval time.Duration
 	// Tick, when set, replaces the flush ticker (tests drive flushes themselves).
-	Tick   <-chan time.Time
-	Logger *slog.Logger
+	Tick <-chan time.Time
+	// ReadOnly turns cancelling off for every application (--read-only).
+	ReadOnly bool
+	Logger   *slog.Logger
 }
 
 type input struct {
@@ -195,6 +197,7 @@ func (s *Store) apply(in input) {
 			return
 		}
 		a = newLiveApp(in.appID)
+		a.readOnly = s.opts.ReadOnly
 		s.apps[in.appID] = a
 		s.appOrder = append(s.appOrder, in.appID)
 	}

@@ -11,7 +11,7 @@ import (
 
 // allRecordings are the streams recorded from real PySpark by spark/event/testdata/record.py.
 var allRecordings = []string{"range_sum.jsonl", "shuffle_skip.jsonl", "failing_task.jsonl", "skewed_task.jsonl",
-	"spill_sort.jsonl", "tiny_tasks.jsonl"}
+	"spill_sort.jsonl", "tiny_tasks.jsonl", "cancelled_job.jsonl"}
 
 // framesByCell counts, from the recording's frames, the tasks each cell's jobs started (a task belongs to the jobs
 // running when it started whose stages include its stage) per stage attempt, and each stage attempt's successful task

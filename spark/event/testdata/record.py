@@ -5,6 +5,7 @@ Re-record (after changing the listener or the protocol) from the repository root
 (no names: every scenario).
 Each scenario runs in its own Spark application (a fresh JVM) with our listener jar, reporting to a fake monitor that
 does the handshake and writes every frame it receives, one per line; the hello's secret is replaced by "REDACTED".
+A scenario may have a reaction (REACTIONS): control frames the fake monitor sends back when it sees a frame.
 """
 
 from __future__ import annotations
@@ -81,7 +82,59 @@ try:
 except Exception:
     pass
 """,
+    # Three cancelled jobs, then one that succeeds. The fake monitor cancels the first through the listener's control
+    # path (cancelJob on its jobStart) and the second's stage (cancelStage on its stageSubmitted); the third is Spark's
+    # own job-group cancel from a thread of the driver (this recording tool waits, bounded, for the job to be active).
+    "cancelled_job": """
+import threading, time
+def slow(x):
+    import time
+    time.sleep(60)
+    return x
+for cell in ("cell-cancel", "cell-stage"):
+    sc.setLocalProperty("sparkmonitor.cellId", cell)
+    try:
+        sc.parallelize(range(2), 2).map(slow).count()
+    except Exception as e:
+        print(cell, "raised:", str(e).splitlines()[0])
+sc.setLocalProperty("sparkmonitor.cellId", "cell-group")
+sc.setJobGroup("group-1", "a cancelled group", interruptOnCancel=True)
+def cancel_group():
+    deadline = time.monotonic() + 30
+    while not sc.statusTracker().getJobIdsForGroup("group-1") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    sc.cancelJobGroup("group-1")
+threading.Thread(target=cancel_group, daemon=True).start()
+try:
+    sc.parallelize(range(2), 2).map(slow).count()
+except Exception as e:
+    print("cell-group raised:", str(e).splitlines()[0])
+sc.setLocalProperty("spark.jobGroup.id", None)
+sc.setLocalProperty("sparkmonitor.cellId", "cell-ok")
+sc.parallelize(range(10), 2).count()
+""",
 }
+
+
+def _cancel_reactions():
+    """cancelJob for cell-cancel's job when it starts; cancelStage for cell-stage's stage when it is submitted."""
+    stages_of_cell_stage: set[int] = set()
+
+    def react(frame: dict) -> list[dict]:
+        if frame.get("type") == "jobStart" and frame.get("cellId") == "cell-cancel":
+            return [{"type": "cancelJob", "jobId": frame["jobId"], "reason": "via SparkMonitor"}]
+        if frame.get("type") == "jobStart" and frame.get("cellId") == "cell-stage":
+            stages_of_cell_stage.update(s["stageId"] for s in frame["stages"])
+        if frame.get("type") == "stageSubmitted" and frame["stageId"] in stages_of_cell_stage:
+            stage = frame["stageId"]
+            return [{"type": "cancelStage", "stageId": stage, "reason": f"stage {stage} was cancelled via SparkMonitor"}]
+        return []
+
+    return react
+
+
+# Control frames the fake monitor sends in answer to frames it receives, per scenario.
+REACTIONS = {"cancelled_job": _cancel_reactions}
 
 # Extra Spark configuration per scenario (set before the session starts).
 CONFS = {
@@ -110,6 +163,7 @@ def record(name: str, code: str, master: str) -> int:
     server.listen(4)
     frames: list[str] = []
     ended = threading.Event()
+    react = REACTIONS[name]() if name in REACTIONS else (lambda frame: [])
 
     def serve():
         while not ended.is_set():
@@ -122,9 +176,13 @@ def record(name: str, code: str, master: str) -> int:
                 f.flush()
                 for line in f:
                     frames.append(line.decode().rstrip("\n"))
-                    if json.loads(line).get("type") == "appEnd":
+                    frame = json.loads(line)
+                    if frame.get("type") == "appEnd":
                         ended.set()
                         return
+                    for control in react(frame):
+                        f.write(json.dumps(control).encode() + b"\n")
+                        f.flush()
 
     t = threading.Thread(target=serve, daemon=True)
     t.start()

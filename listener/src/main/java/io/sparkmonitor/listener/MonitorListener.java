@@ -41,6 +41,7 @@ public final class MonitorListener extends SparkListener {
 
   private final AtomicLong seq = new AtomicLong();
   private Sender sender;
+  private Control control;
   private volatile boolean failedOnce;
   // Live state for the resync frame after a reconnect (written on the bus thread, read by the sender thread).
   private final Map<Integer, String> liveJobs = new ConcurrentHashMap<>();
@@ -49,7 +50,12 @@ public final class MonitorListener extends SparkListener {
   private final Map<String, String> executors = new ConcurrentHashMap<>();
   private final SqlExecutions sql = new SqlExecutions();
 
-  void attach(Sender sender) { this.sender = sender; }
+  Control control() { return control; }
+
+  void attach(Sender sender, Control control) {
+    this.sender = sender;
+    this.control = control;
+  }
 
   private Json frame(String type, long time) {
     return new Json().put("type", type).put("seq", seq.incrementAndGet()).put("time", time);
@@ -113,6 +119,8 @@ public final class MonitorListener extends SparkListener {
       body.putRaw("stages", Json.array(stages));
       String json = body.end();
       liveJobs.put(e.jobId(), json);
+      Control c = control;
+      if (c != null) c.jobStarted(e.jobId(), prop(p, CELL_ID_PROPERTY));
       emit("jobStart", frameWith("jobStart", e.time(), json));
     } catch (Throwable t) {
       guard("jobStart", t);
@@ -140,6 +148,8 @@ public final class MonitorListener extends SparkListener {
   public void onJobEnd(SparkListenerJobEnd e) {
     try {
       liveJobs.remove(e.jobId());
+      Control c = control;
+      if (c != null) c.jobEnded(e.jobId());
       Json f = frame("jobEnd", e.time()).put("jobId", e.jobId());
       if (e.jobResult() instanceof JobFailed) {
         Exception ex = ((JobFailed) e.jobResult()).exception();

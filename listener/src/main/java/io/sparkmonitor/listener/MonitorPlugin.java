@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code spark.sparkmonitor.enabled} (default {@code true}): {@code false} turns the plugin off.</li>
  *   <li>{@code spark.sparkmonitor.queueSize} (default 20000): events kept while the monitor is slow or away; beyond it
  *       events are dropped and counted (reported to the monitor as {@code stats.dropped}).</li>
+ *   <li>{@code spark.ui.killEnabled} (Spark's, default {@code true}): sent in the hello; when {@code false} the monitor's
+ *       cancel requests are ignored (see {@link Control}).</li>
  * </ul>
  * Nothing here ever throws into Spark or blocks the listener bus.
  */
@@ -38,7 +40,8 @@ public final class MonitorPlugin implements SparkPlugin {
       @Override
       public Map<String, String> init(SparkContext sc, PluginContext ctx) {
         try {
-          start(sc, Settings.fromEnv(System.getenv(), queueSize(sc.getConf())));
+          start(sc, Settings.fromEnv(System.getenv(), queueSize(sc.getConf()),
+              sc.getConf().getBoolean("spark.ui.killEnabled", true)));
         } catch (Throwable t) {
           LOG.warn("SparkMonitor: not monitoring this application: {}", t.toString());
         }
@@ -61,8 +64,9 @@ public final class MonitorPlugin implements SparkPlugin {
       return null;
     }
     MonitorListener listener = new MonitorListener();
-    Sender sender = new Sender(settings, () -> hello(sc, settings), listener::resync);
-    listener.attach(sender);
+    Control control = Control.of(sc, settings.killEnabled);
+    Sender sender = new Sender(settings, () -> hello(sc, settings), listener::resync, control::handle);
+    listener.attach(sender, control);
     sc.addSparkListener(listener);
     sender.start();
     return listener;
@@ -77,7 +81,7 @@ public final class MonitorPlugin implements SparkPlugin {
         .put("scalaVersion", scala.util.Properties.versionNumberString()).put("sparkUser", sc.sparkUser())
         .put("master", sc.master()).put("uiUrl", sc.uiWebUrl().isDefined() ? sc.uiWebUrl().get() : null)
         .put("kernelId", s.kernelId).put("notebookPath", s.notebookPath).put("pid", ProcessHandle.current().pid())
-        .put("startTime", sc.startTime()).end();
+        .put("startTime", sc.startTime()).put("killEnabled", s.killEnabled).end();
   }
 
   private static int queueSize(SparkConf conf) {

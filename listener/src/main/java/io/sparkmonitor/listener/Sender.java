@@ -1,18 +1,16 @@
 package io.sparkmonitor.listener;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -21,6 +19,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Drains the bounded event queue to the monitor on a daemon thread. Callers only {@link #offer}; a full queue drops
  * the event and counts it. Connects lazily, reconnects with backoff (250 ms doubling to 10 s), and never throws.
+ *
+ * <p>This thread is the only writer of the connection. Each connection also gets a daemon reader thread
+ * ("sparkmonitor-control-N") that hands the monitor's control frames to {@code onControl}; it ends with the connection.
+ * Both use the channel directly (not {@code Channels.newInputStream/newOutputStream}, whose Java 17 versions hold the
+ * channel's blocking lock for the whole of a blocking read, so a waiting reader would stall the writer).
  */
 final class Sender implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Sender.class);
@@ -44,6 +47,7 @@ final class Sender implements Runnable {
   // The hello frame without the connection counter (appended here), or null while the application id is unknown.
   private final Supplier<String> hello;
   private final LongFunction<String> resync; // resync frame for the events up to the given seq
+  private final Consumer<String> onControl; // one control frame from the monitor; never throws
   private final Thread thread;
   private volatile boolean stopping;
   private volatile long lastSeq;
@@ -51,13 +55,13 @@ final class Sender implements Runnable {
   private long reportedDropped;
   private long lastStats;
   private SocketChannel channel;
-  private OutputStream out;
 
-  Sender(Settings settings, Supplier<String> hello, LongFunction<String> resync) {
+  Sender(Settings settings, Supplier<String> hello, LongFunction<String> resync, Consumer<String> onControl) {
     this.settings = settings;
     this.queue = new ArrayBlockingQueue<>(Math.max(16, settings.queueSize));
     this.hello = hello;
     this.resync = resync;
+    this.onControl = onControl;
     this.thread = new Thread(this, "sparkmonitor-sender");
     this.thread.setDaemon(true);
   }
@@ -159,10 +163,9 @@ final class Sender implements Runnable {
       ch = SocketChannel.open(new InetSocketAddress(addr.substring(0, colon), Integer.parseInt(addr.substring(colon + 1))));
     }
     channel = ch;
-    out = Channels.newOutputStream(ch);
     connections++;
     write(h.substring(0, h.length() - 1) + ",\"connection\":" + connections + "}");
-    BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
+    LineReader in = new LineReader(ch);
     String reply = in.readLine();
     if (reply == null) throw new IOException("monitor closed the connection during the handshake");
     if (!reply.contains("\"welcome\"")) {
@@ -170,6 +173,7 @@ final class Sender implements Runnable {
       throw new IOException("monitor refused the connection: " + reply);
     }
     LOG.info("SparkMonitor: reporting to the monitor at {} (connection {})", addr, connections);
+    readControl(in, connections);
     if (connections > 1) {
       long upTo = lastSeq;
       write(resync.apply(upTo));
@@ -179,9 +183,24 @@ final class Sender implements Runnable {
     }
   }
 
+  /** Starts the connection's reader of control frames; it ends when the connection closes. */
+  private void readControl(LineReader in, int connection) {
+    Thread t = new Thread(() -> {
+      try {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          if (!line.isEmpty()) onControl.accept(line);
+        }
+      } catch (Throwable closed) {
+        // the connection ended (closed by the sender or the monitor); the sender reconnects
+      }
+    }, "sparkmonitor-control-" + connection);
+    t.setDaemon(true);
+    t.start();
+  }
+
   private void write(String json) throws IOException {
-    out.write((json + "\n").getBytes(StandardCharsets.UTF_8));
-    out.flush();
+    ByteBuffer b = ByteBuffer.wrap((json + "\n").getBytes(StandardCharsets.UTF_8));
+    while (b.hasRemaining()) channel.write(b);
   }
 
   private void closeQuietly() {
@@ -191,6 +210,5 @@ final class Sender implements Runnable {
       // closing a broken connection
     }
     channel = null;
-    out = null;
   }
 }

@@ -9,17 +9,19 @@ final class Settings {
   final String kernelId;
   final String notebookPath;
   final int queueSize;
+  final boolean killEnabled; // Spark's spark.ui.killEnabled: cancel requests are carried out
 
-  Settings(String ingest, String secret, String kernelId, String notebookPath, int queueSize) {
+  Settings(String ingest, String secret, String kernelId, String notebookPath, int queueSize, boolean killEnabled) {
     this.ingest = ingest;
     this.secret = secret;
     this.kernelId = kernelId;
     this.notebookPath = notebookPath;
     this.queueSize = queueSize;
+    this.killEnabled = killEnabled;
   }
 
-  static Settings fromEnv(Map<String, String> env, int queueSize) {
+  static Settings fromEnv(Map<String, String> env, int queueSize, boolean killEnabled) {
     return new Settings(env.get("SPARKMONITOR_INGEST"), env.getOrDefault("SPARKMONITOR_SECRET", ""),
-        env.getOrDefault("SPARKMONITOR_KERNEL_ID", ""), env.getOrDefault("JPY_SESSION_NAME", ""), queueSize);
+        env.getOrDefault("SPARKMONITOR_KERNEL_ID", ""), env.getOrDefault("JPY_SESSION_NAME", ""), queueSize, killEnabled);
   }
 }

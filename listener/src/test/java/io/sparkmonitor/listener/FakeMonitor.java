@@ -8,6 +8,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -74,6 +75,17 @@ final class FakeMonitor implements AutoCloseable {
       if (f == null) throw new AssertionError("no '" + type + "' frame within " + timeoutMs + " ms");
       if (type.equals(f.path("type").asText())) return f;
     }
+  }
+
+  /**
+   * Sends one line (a control frame) to the current listener connection. Writes on the channel directly: the serve
+   * thread's blocking read holds the stream's lock on Java 17.
+   */
+  void send(String line) throws IOException {
+    SocketChannel ch = current;
+    if (ch == null) throw new IOException("no listener connection");
+    ByteBuffer b = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
+    while (b.hasRemaining()) ch.write(b);
   }
 
   /** Drops the current listener connection (as a crashing monitor would). */

@@ -29,6 +29,10 @@ public final class ListenerTest {
     run("a wrong secret is refused and Spark keeps working", ListenerTest::wrongSecret, failures);
     run("an absent monitor does not affect Spark", ListenerTest::monitorAbsent, failures);
     run("reconnects after the monitor restarts and resyncs", ListenerTest::reconnects, failures);
+    run("control frames: what each calls; malformed ones call nothing", CancelTest::parsesControlFrames, failures);
+    run("cancelJob and cancelStage frames cancel within 2 s", CancelTest::cancelsJobAndStage, failures);
+    run("cancelCell cancels only that cell's jobs", CancelTest::cancelsOnlyTheCell, failures);
+    run("killEnabled=false ignores cancel frames", CancelTest::killDisabledIgnoresCancel, failures);
     jsc.stop();
     if (!failures.isEmpty()) {
       System.err.println(failures.size() + " listener test(s) failed");
@@ -54,7 +58,11 @@ public final class ListenerTest {
   }
 
   static MonitorListener attach(Path sock, String secret) {
-    return MonitorPlugin.start(jsc.sc(), new Settings("unix:" + sock, secret, "kernel-1", "nb.ipynb", 1000));
+    return attach(sock, secret, true);
+  }
+
+  static MonitorListener attach(Path sock, String secret, boolean killEnabled) {
+    return MonitorPlugin.start(jsc.sc(), new Settings("unix:" + sock, secret, "kernel-1", "nb.ipynb", 1000, killEnabled));
   }
 
   static long runJob(int partitions, String cellId) {
