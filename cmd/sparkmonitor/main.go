@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sparkmonitor/sparkmonitor-go/proxy"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/api"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/ingest"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
@@ -72,8 +73,13 @@ func run(ctx context.Context, c config, ingestSecret, proxySecret string) error 
 	if err != nil {
 		return err
 	}
+	sparkUI := proxy.New(uiResolver{store}, proxy.Options{
+		Prefix: prefix, WriteError: api.WriteError, Logger: log,
+		CancelEnabled: func(string) bool { return false }, // Spark's kill links stay refused until cancel lands
+	})
 	handler, err := api.Handler(api.Options{
-		Prefix: prefix, ProxySecret: proxySecret, Source: store, Version: version, IngestAddr: c.ingest, Logger: log,
+		Prefix: prefix, ProxySecret: proxySecret, Source: store, Version: version, IngestAddr: c.ingest,
+		SparkUI: sparkUI, Logger: log,
 	})
 	if err != nil {
 		return err

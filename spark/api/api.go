@@ -39,7 +39,9 @@ type Options struct {
 	Source      Source
 	Version     string
 	IngestAddr  string
-	Logger      *slog.Logger
+	// SparkUI, when set, serves "ui/" under Prefix (the Spark UI proxy), behind the same secret check.
+	SparkUI http.Handler
+	Logger  *slog.Logger
 }
 
 // Handler returns the monitor's HTTP handler: everything under Prefix, and a 401 for anything else.
@@ -63,6 +65,9 @@ func Handler(opts Options) (http.Handler, error) {
 	p.HandleFunc("/api/apps/{appId}", h.app).Methods(http.MethodGet)
 	p.HandleFunc("/api/ws", h.websocket).Methods(http.MethodGet)
 	p.HandleFunc("/api/timeline", h.timeline).Methods(http.MethodGet)
+	if opts.SparkUI != nil {
+		p.PathPrefix("/ui/").Handler(opts.SparkUI)
+	}
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		respondError(w, http.StatusNotFound, "not_found", "no such monitor endpoint")
 	})
@@ -144,6 +149,11 @@ func (h *handler) app(w http.ResponseWriter, r *http.Request) {
 func respond(w http.ResponseWriter, data any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": data})
+}
+
+// WriteError writes the API's error envelope; other handlers under the prefix (the Spark UI proxy) answer with it too.
+func WriteError(w http.ResponseWriter, code int, errorType, msg string) {
+	respondError(w, code, errorType, msg)
 }
 
 func respondError(w http.ResponseWriter, code int, errorType, msg string) {
