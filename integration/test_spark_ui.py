@@ -91,12 +91,12 @@ def test_crawl_every_spark_ui_link(env):
     report = {"visited": res.visited, "external": sorted(res.external), "broken": res.broken, "escaped": res.escaped}
     name = env.jupyter.base_url.strip("/").replace("/", "-") or "root"
     (ARTIFACTS / f"spark-ui-crawl-{name}.json").write_text(json.dumps(report, indent=1))
+    assert not res.broken, "broken links:\n" + "\n".join(map(str, res.broken))
+    assert not res.escaped, "links leaving the prefix:\n" + "\n".join(map(str, res.escaped))
     pages = [u for u in res.visited if "/api/v1/" not in u]
     assert len(pages) >= 20, f"too few pages crawled: {pages}"
     for tab in ("jobs/", "stages/", "storage/", "environment/", "executors/", "SQL/", "jobs/job/", "stages/stage/", "storage/rdd/", "SQL/execution/"):
         assert any(urllib.parse.urlsplit(u).path.endswith("/" + tab) for u in pages), f"no {tab} page crawled: {pages}"
-    assert not res.broken, "broken links:\n" + "\n".join(map(str, res.broken))
-    assert not res.escaped, "links leaving the prefix:\n" + "\n".join(map(str, res.escaped))
     driver = env.app["uiUrl"].rstrip("/")
     assert not [u for u in res.external if u.startswith(driver)], f"links straight to the driver: {res.external}"
 
@@ -153,8 +153,11 @@ def test_unknown_app_and_hostile_paths_are_refused(env):
         env.prefix_path("..") + "api/apps",
     ]
     origin = f"http://127.0.0.1:{env.jupyter.port}"
+    seen = {}
     for path in hostile:
         r = fetch(env.jupyter, origin + path)
+        seen[path] = [r.status, r.headers.get("Location"), r.text[:200]]
+        (ARTIFACTS / "spark-ui-hostile.json").write_text(json.dumps(seen, indent=1))
         assert r.status < 500, (path, r.status, r.text[:300])
         assert "X-Injected" not in r.headers, path
         loc = r.headers.get("Location")
