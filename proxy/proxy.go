@@ -76,8 +76,7 @@ func New(resolver Resolver, opts Options) http.Handler {
 	if opts.Transport == nil {
 		opts.Transport = newTransport()
 	}
-	opts.Prefix = "/" + strings.Trim(opts.Prefix, "/") + "/"
-	opts.Prefix = strings.Replace(opts.Prefix, "//", "/", 1)
+	opts.Prefix = normalizePrefix(opts.Prefix)
 	h := &handler{opts: opts, base: opts.Prefix + "ui/", res: resolver, upgrade: isWebSocket}
 	h.http = &httputil.ReverseProxy{
 		Rewrite:        chain(toUpstream, forwardedContext, dropCredentials),
@@ -88,6 +87,14 @@ func New(resolver Resolver, opts Options) http.Handler {
 	}
 	h.ws = newWebSocketProxy(opts.Logger, opts.WriteError)
 	return h
+}
+
+// normalizePrefix gives the prefix one leading and one trailing slash ("sparkmonitor" → "/sparkmonitor/", "" → "/").
+func normalizePrefix(p string) string {
+	if p = strings.Trim(p, "/"); p == "" {
+		return "/"
+	}
+	return "/" + p + "/"
 }
 
 func newTransport() *http.Transport {
