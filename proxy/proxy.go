@@ -57,12 +57,11 @@ type target struct {
 type targetKey struct{}
 
 type handler struct {
-	opts    Options
-	base    string // Prefix + "ui/"
-	res     Resolver
-	http    *httputil.ReverseProxy
-	ws      http.Handler
-	upgrade func(r *http.Request) bool
+	opts Options
+	base string // Prefix + "ui/"
+	res  Resolver
+	http *httputil.ReverseProxy
+	ws   http.Handler
 }
 
 // New returns the handler of Prefix + "ui/"; mount it on that path prefix.
@@ -77,7 +76,7 @@ func New(resolver Resolver, opts Options) http.Handler {
 		opts.Transport = newTransport()
 	}
 	opts.Prefix = normalizePrefix(opts.Prefix)
-	h := &handler{opts: opts, base: opts.Prefix + "ui/", res: resolver, upgrade: isWebSocket}
+	h := &handler{opts: opts, base: opts.Prefix + "ui/", res: resolver}
 	h.http = &httputil.ReverseProxy{
 		Rewrite:        chain(toUpstream, forwardedContext, dropCredentials),
 		Transport:      opts.Transport,
@@ -127,7 +126,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(context.WithValue(r.Context(), targetKey{}, t))
-	if h.upgrade(r) {
+	if isWebSocket(r) {
 		h.ws.ServeHTTP(w, r)
 		return
 	}
