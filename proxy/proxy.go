@@ -84,7 +84,7 @@ func New(resolver Resolver, opts Options) http.Handler {
 		ErrorHandler:   h.unreachable,
 		ErrorLog:       slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
 	}
-	h.ws = newWebSocketProxy(opts.Logger, opts.WriteError)
+	h.ws = newWebSocketProxy(opts.Logger, opts.WriteError, h.unreachable)
 	return h
 }
 

@@ -207,6 +207,11 @@ func TestWebSocket(t *testing.T) {
 	if r.Host != f.spark.host() || r.Header.Get("Cookie") != "" || r.Header.Get(SecretHeader) != "" {
 		t.Fatalf("upstream handshake: Host %q, headers %v", r.Host, r.Header)
 	}
+	// An unreachable UI is the same clear 502 as for pages.
+	_, resp, err = websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(f.proxy.URL, "http")+prefix+"ui/other/ws", nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusBadGateway || !strings.Contains(envelope(t, resp)["error"].(string), "Spark UI of other not reachable") {
+		t.Fatalf("unreachable WebSocket: %v %v", resp, err)
+	}
 	// A page of another origin cannot open it.
 	if _, resp, err := websocket.DefaultDialer.Dial(wsURL, http.Header{"Origin": {"http://evil.example"}}); err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("cross-origin WebSocket: %v %v", resp, err)

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,8 +23,12 @@ func isWebSocket(r *http.Request) bool {
 }
 
 // newWebSocketProxy refuses pages of other origins before dialing Spark (the Upgrader would check too, but only after
-// the upstream handshake).
-func newWebSocketProxy(log *slog.Logger, writeError func(http.ResponseWriter, int, string, string)) http.Handler {
+// the upstream handshake), and answers unreachable like plain requests: websocketproxy itself would only say 503.
+func newWebSocketProxy(
+	log *slog.Logger,
+	writeError func(http.ResponseWriter, int, string, string),
+	unreachable func(http.ResponseWriter, *http.Request, error),
+) http.Handler {
 	p := &websocketproxy.WebsocketProxy{
 		Backend: func(r *http.Request) *url.URL {
 			t := r.Context().Value(targetKey{}).(target)
@@ -51,6 +56,13 @@ func newWebSocketProxy(log *slog.Logger, writeError func(http.ResponseWriter, in
 			writeError(w, http.StatusForbidden, "forbidden", "WebSocket from another origin refused")
 			return
 		}
+		t := r.Context().Value(targetKey{}).(target)
+		conn, err := (&net.Dialer{Timeout: DefaultDialTimeout}).DialContext(r.Context(), "tcp", t.upstream.Host)
+		if err != nil {
+			unreachable(w, r, err)
+			return
+		}
+		_ = conn.Close()
 		p.ServeHTTP(w, r)
 	})
 }
