@@ -7,3 +7,5 @@ require (
 	github.com/gorilla/websocket v1.5.3
 	golang.org/x/sync v0.25.0
 )
+
+require github.com/koding/websocketproxy v0.0.0-20181220232114-7ed82d81a28c

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sparkmonitor/sparkmonitor-go/proxy"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/api"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/ingest"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
@@ -74,9 +75,13 @@ func run(ctx context.Context, c config, ingestSecret, proxySecret string) error 
 	if err != nil {
 		return err
 	}
+	resolver := uiResolver{store}
+	sparkUI := proxy.New(resolver, proxy.Options{
+		Prefix: prefix, WriteError: api.WriteError, Logger: log, CancelEnabled: resolver.CancelEnabled,
+	})
 	handler, err := api.Handler(api.Options{
-		Prefix: prefix, ProxySecret: proxySecret, Source: store, Version: version, IngestAddr: c.ingest, Logger: log,
-		ReadOnly: c.readOnly, Targets: store, Controller: in,
+		Prefix: prefix, ProxySecret: proxySecret, Source: store, Version: version, IngestAddr: c.ingest,
+		SparkUI: sparkUI, Logger: log, ReadOnly: c.readOnly, Targets: store, Controller: in,
 	})
 	if err != nil {
 		return err

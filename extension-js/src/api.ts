@@ -17,6 +17,7 @@ export interface App {
   state: AppState;
   startTime: number;
   endTime: number | null;
+  uiPath: string | null; // "ui/{appId}/": the Spark UI under the monitor's prefix; null when no UI or ended
   numExecutors: number;
   totalCores: number;
   numJobs: number;

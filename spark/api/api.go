@@ -39,7 +39,9 @@ type Options struct {
 	Source      Source
 	Version     string
 	IngestAddr  string
-	Logger      *slog.Logger
+	// SparkUI, when set, serves "ui/" under Prefix (the Spark UI proxy), behind the same secret check.
+	SparkUI http.Handler
+	Logger  *slog.Logger
 	// ReadOnly refuses every cancel (403). Targets and Controller serve the cancel endpoints (cancel.go); without
 	// them cancel answers 503.
 	ReadOnly   bool
@@ -69,6 +71,9 @@ func Handler(opts Options) (http.Handler, error) {
 	p.HandleFunc("/api/ws", h.websocket).Methods(http.MethodGet)
 	p.HandleFunc("/api/timeline", h.timeline).Methods(http.MethodGet)
 	h.registerCancel(p)
+	if opts.SparkUI != nil {
+		p.PathPrefix("/ui/").Handler(opts.SparkUI)
+	}
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		respondError(w, http.StatusNotFound, "not_found", "no such monitor endpoint")
 	})
@@ -155,6 +160,11 @@ func respond(w http.ResponseWriter, data any) {
 // respondBody writes the success envelope after the status line.
 func respondBody(w http.ResponseWriter, data any) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": data})
+}
+
+// WriteError writes the API's error envelope; other handlers under the prefix (the Spark UI proxy) answer with it too.
+func WriteError(w http.ResponseWriter, code int, errorType, msg string) {
+	respondError(w, code, errorType, msg)
 }
 
 func respondError(w http.ResponseWriter, code int, errorType, msg string) {

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"net/url"
 	"slices"
 
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
@@ -342,6 +343,10 @@ func (a *liveApp) job(j *liveJob) Job {
 func (a *liveApp) header() App {
 	out := a.info
 	out.Jobs = nil
+	if out.UIURL != nil && out.State == AppRunning {
+		p := "ui/" + url.PathEscape(out.AppID) + "/"
+		out.UIPath = &p
+	}
 	out.NumJobs, out.NumActiveJobs, out.NumCompletedJobs, out.NumFailedJobs = len(a.jobs), 0, 0, 0
 	for _, j := range a.jobs {
 		switch j.info.Status {

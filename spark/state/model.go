@@ -25,6 +25,7 @@ type App struct {
 	State            string  `json:"state"`
 	StartTime        int64   `json:"startTime"`
 	EndTime          *int64  `json:"endTime"`
+	UIPath           *string `json:"uiPath"` // "ui/{appId}/" under the monitor's prefix while RUNNING with a UI
 	NumExecutors     int     `json:"numExecutors"`
 	TotalCores       int     `json:"totalCores"`
 	NumJobs          int     `json:"numJobs"`

@@ -1,0 +1,219 @@
+package proxy
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/websocket"
+)
+
+func body(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func envelope(t *testing.T, resp *http.Response) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body(t, resp)), &m); err != nil {
+		t.Fatalf("not a JSON envelope: %v", err)
+	}
+	if m["status"] != "error" || m["errorType"] == nil || m["error"] == nil {
+		t.Fatalf("not an error envelope: %v", m)
+	}
+	return m
+}
+
+func TestRootLandsOnJobsPageWithoutRedirect(t *testing.T) {
+	f := setup(t)
+	for _, p := range []string{"ui/" + appID, "ui/" + appID + "/"} {
+		resp := f.do(t, http.MethodGet, prefix+p, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: status %d, want 200 (no redirect jupyter-server-proxy could mangle)", p, resp.StatusCode)
+		}
+		if got := f.spark.last(t).URL.Path; got != "/jobs/" {
+			t.Fatalf("%s reached Spark as %q, want /jobs/", p, got)
+		}
+		if b := body(t, resp); !strings.Contains(b, `href="`+ctxPath+`/stages/"`) {
+			t.Fatalf("%s: Spark's links are not under the prefix: %s", p, b)
+		}
+	}
+}
+
+func TestRequestHeadersToSpark(t *testing.T) {
+	f := setup(t)
+	resp := f.do(t, http.MethodGet, prefix+"ui/"+appID+"/jobs/?id=3", http.Header{
+		"Cookie":        {"_xsrf=abc; username-127-0-0-1-8888=secret"},
+		"Authorization": {"token jupyter-token"},
+		SecretHeader:    {"proxy-secret"},
+		"X-Other":       {"kept"},
+	})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	r := f.spark.last(t)
+	if r.Host != f.spark.host() {
+		t.Errorf("Host = %q, want the UI's own %q", r.Host, f.spark.host())
+	}
+	if got := r.Header.Get("X-Forwarded-Context"); got != ctxPath {
+		t.Errorf("X-Forwarded-Context = %q, want %q", got, ctxPath)
+	}
+	for _, h := range []string{"Cookie", "Authorization", SecretHeader} {
+		if v := r.Header.Get(h); v != "" {
+			t.Errorf("%s reached Spark: %q", h, v)
+		}
+	}
+	if r.Header.Get("X-Other") != "kept" || r.URL.RawQuery != "id=3" {
+		t.Errorf("other headers and the query must pass: %v %q", r.Header, r.URL.RawQuery)
+	}
+	if c := resp.Header.Get("Set-Cookie"); c != "" {
+		t.Errorf("Spark's Set-Cookie reached the Jupyter origin: %q", c)
+	}
+}
+
+func TestSparkRedirectsStayUnderThePrefix(t *testing.T) {
+	f := setup(t)
+	resp := f.do(t, http.MethodGet, prefix+"ui/"+appID+"/jobs", nil)
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != ctxPath+"/jobs/" {
+		t.Fatalf("/jobs: %d Location %q, want 302 %s/jobs/", resp.StatusCode, resp.Header.Get("Location"), ctxPath)
+	}
+	for loc, want := range map[string]string{
+		"http://" + f.spark.host() + "/jobs/?a=1#x": ctxPath + "/jobs/?a=1#x",
+		"http://" + f.spark.host():                  ctxPath,
+		"/stages/":                                  ctxPath + "/stages/",
+		ctxPath + "/stages/":                        ctxPath + "/stages/", // Spark already used the context
+		"stage/?id=1":                               "stage/?id=1",        // relative: already under the prefix
+		"https://example.org/docs":                  "https://example.org/docs",
+	} {
+		tg := target{app: appID, upstream: mustURL(t, f.spark.URL), context: ctxPath}
+		if got := mapLocation(loc, tg); got != want {
+			t.Errorf("mapLocation(%q) = %q, want %q", loc, got, want)
+		}
+	}
+}
+
+func TestGzipPassesThrough(t *testing.T) {
+	f := setup(t)
+	req, _ := http.NewRequest(http.MethodGet, f.proxy.URL+prefix+"ui/"+appID+"/static/big.js", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("status %d, Content-Encoding %q", resp.StatusCode, resp.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(zr)
+	if !strings.HasPrefix(string(b), "var spark = 1;") || len(b) != 15000 {
+		t.Fatalf("gzip body damaged: %d bytes", len(b))
+	}
+}
+
+func TestUnknownAppIs404Envelope(t *testing.T) {
+	f := setup(t)
+	for _, p := range []string{"ui/app-nope/jobs/", "ui/", "ui//jobs/", "ui/" + strings.ToUpper(appID) + "/"} {
+		resp := f.do(t, http.MethodGet, prefix+p, nil)
+		if resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("%s: status %d, want 404", p, resp.StatusCode)
+		}
+		if m := envelope(t, resp); m["errorType"] != "not_found" {
+			t.Fatalf("%s: %v", p, m)
+		}
+	}
+	if n := len(f.spark.requests()); n != 0 {
+		t.Fatalf("Spark received %d requests for unknown apps", n)
+	}
+}
+
+func TestUnreachableUIIs502WithReason(t *testing.T) {
+	f := setup(t)
+	resp := f.do(t, http.MethodGet, prefix+"ui/other/jobs/", nil)
+	if resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("status %d, want 502", resp.StatusCode)
+	}
+	m := envelope(t, resp)
+	if msg := m["error"].(string); !strings.HasPrefix(msg, "Spark UI of other not reachable: ") || !strings.Contains(msg, "127.0.0.1:1") {
+		t.Fatalf("unclear 502: %q", msg)
+	}
+}
+
+func TestKillLinks(t *testing.T) {
+	f := setup(t)
+	kill := prefix + "ui/" + appID + "/jobs/job/kill/?id=1"
+	sameOrigin := http.Header{"Sec-Fetch-Site": {"same-origin"}}
+	f.setCancel(appID, false)
+	if resp := f.do(t, http.MethodGet, kill, sameOrigin); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cancel disabled: status %d, want 403", resp.StatusCode)
+	}
+	f.setCancel(appID, true)
+	for name, h := range map[string]http.Header{
+		"no origin":      nil,
+		"cross-site":     {"Sec-Fetch-Site": {"cross-site"}},
+		"same-site":      {"Sec-Fetch-Site": {"same-site"}, "Origin": {"http://" + strings.TrimPrefix(f.proxy.URL, "http://")}},
+		"foreign origin": {"Origin": {"http://evil.example"}},
+		"null origin":    {"Origin": {"null"}},
+	} {
+		for _, p := range []string{kill, prefix + "ui/" + appID + "/stages/stage/kill?id=2", prefix + "ui/" + appID + "/jobs/job/../job/kill"} {
+			if resp := f.do(t, http.MethodPost, p, h); resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s %s: status %d, want 403", name, p, resp.StatusCode)
+			}
+		}
+	}
+	if n := len(f.spark.requests()); n != 0 {
+		t.Fatalf("refused kills reached Spark %d times", n)
+	}
+	for _, h := range []http.Header{sameOrigin, {"Origin": {f.proxy.URL}}} {
+		resp := f.do(t, http.MethodGet, kill, h)
+		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != ctxPath+"/jobs/" {
+			t.Fatalf("allowed kill: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if r := f.spark.last(t); r.URL.Path != "/jobs/job/kill/" || r.URL.RawQuery != "id=1" {
+			t.Fatalf("Spark got %s?%s", r.URL.Path, r.URL.RawQuery)
+		}
+	}
+}
+
+func TestWebSocket(t *testing.T) {
+	f := setup(t)
+	wsURL := "ws" + strings.TrimPrefix(f.proxy.URL, "http") + prefix + "ui/" + appID + "/ws"
+	c, resp, err := websocket.DefaultDialer.Dial(wsURL, http.Header{
+		"Origin": {f.proxy.URL}, "Cookie": {"jupyter=secret"}, SecretHeader: {"s"},
+	})
+	if err != nil {
+		t.Fatalf("dial: %v (%v)", err, resp)
+	}
+	defer c.Close()
+	if err := c.WriteMessage(websocket.TextMessage, []byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	_, msg, err := c.ReadMessage()
+	if err != nil || string(msg) != ctxPath+" ping" {
+		t.Fatalf("echo %q, %v", msg, err)
+	}
+	r := f.spark.last(t)
+	if r.Host != f.spark.host() || r.Header.Get("Cookie") != "" || r.Header.Get(SecretHeader) != "" {
+		t.Fatalf("upstream handshake: Host %q, headers %v", r.Host, r.Header)
+	}
+	// An unreachable UI is the same clear 502 as for pages.
+	_, resp, err = websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(f.proxy.URL, "http")+prefix+"ui/other/ws", nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusBadGateway || !strings.Contains(envelope(t, resp)["error"].(string), "Spark UI of other not reachable") {
+		t.Fatalf("unreachable WebSocket: %v %v", resp, err)
+	}
+	// A page of another origin cannot open it.
+	if _, resp, err := websocket.DefaultDialer.Dial(wsURL, http.Header{"Origin": {"http://evil.example"}}); err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-origin WebSocket: %v %v", resp, err)
+	}
+}

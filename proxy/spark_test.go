@@ -1,0 +1,175 @@
+package proxy
+
+import (
+	"compress/gzip"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gorilla/websocket"
+)
+
+// fakeSpark imitates a Spark driver UI: absolute redirects built from Host, pages whose links come from
+// X-Forwarded-Context, a gzip-encoded resource, the kill handler, and a WebSocket echo. It records what it received.
+type fakeSpark struct {
+	*httptest.Server
+	mu   sync.Mutex
+	seen []*http.Request
+}
+
+func newFakeSpark(t *testing.T) *fakeSpark {
+	t.Helper()
+	f := &fakeSpark{}
+	mux := http.NewServeMux()
+	redirect := func(dest string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "http://"+r.Host+dest, http.StatusFound) // Spark: new URL(request.getRequestURL, dest)
+		}
+	}
+	mux.HandleFunc("/{$}", redirect("/jobs/"))
+	mux.HandleFunc("/jobs", redirect("/jobs/"))
+	for _, p := range []string{"/jobs/job/kill", "/jobs/job/kill/"} { // Jetty serves a context path with and without "/"
+		mux.HandleFunc(p, redirect("/jobs/"))
+	}
+	for _, p := range []string{"/stages/stage/kill", "/stages/stage/kill/"} {
+		mux.HandleFunc(p, redirect("/stages/"))
+	}
+	mux.HandleFunc("/jobs/", func(w http.ResponseWriter, r *http.Request) {
+		root := r.Header.Get("X-Forwarded-Context")
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Set-Cookie", "JSESSIONID=x; Path=/")
+		fmt.Fprintf(w, `<html><head><script src="%s/static/utils.js"></script></head>`+
+			`<body><a href="%s/stages/">Stages</a><script>setUIRoot('%s')</script></body></html>`, root, root, root)
+	})
+	mux.HandleFunc("/static/big.js", func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			http.Error(w, "expected gzip", http.StatusNotAcceptable)
+			return
+		}
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Set("Content-Type", "text/javascript")
+		zw := gzip.NewWriter(w)
+		fmt.Fprint(zw, strings.Repeat("var spark = 1;\n", 1000))
+		_ = zw.Close()
+	})
+	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
+		c, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for {
+			mt, msg, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			_ = c.WriteMessage(mt, append([]byte(r.Header.Get("X-Forwarded-Context")+" "), msg...))
+		}
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "path="+r.URL.Path) })
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.seen = append(f.seen, r.Clone(r.Context()))
+		f.mu.Unlock()
+		mux.ServeHTTP(w, r)
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakeSpark) requests() []*http.Request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]*http.Request(nil), f.seen...)
+}
+
+func (f *fakeSpark) last(t *testing.T) *http.Request {
+	t.Helper()
+	rs := f.requests()
+	if len(rs) == 0 {
+		t.Fatal("Spark received no request")
+	}
+	return rs[len(rs)-1]
+}
+
+func (f *fakeSpark) host() string { return strings.TrimPrefix(f.URL, "http://") }
+
+// apps is a Resolver over a fixed map; safe for concurrent reads.
+type apps map[string]string
+
+func (a apps) UIURL(app string) (*url.URL, bool) {
+	s, ok := a[app]
+	if !ok {
+		return nil, false
+	}
+	u, err := url.Parse(s)
+	return u, err == nil
+}
+
+const (
+	prefix  = "/user/alice/sparkmonitor/"
+	appID   = "local-1795574118234"
+	ctxPath = prefix + "ui/" + appID
+)
+
+type fixture struct {
+	spark  *fakeSpark
+	proxy  *httptest.Server
+	mu     sync.Mutex
+	cancel map[string]bool
+}
+
+func (f *fixture) setCancel(app string, on bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cancel[app] = on
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{spark: newFakeSpark(t), cancel: map[string]bool{}}
+	h := New(apps{appID: f.spark.URL, "other": "http://127.0.0.1:1"}, Options{
+		Prefix: prefix,
+		CancelEnabled: func(app string) bool {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			return f.cancel[app]
+		},
+	})
+	f.proxy = httptest.NewServer(h)
+	t.Cleanup(f.proxy.Close)
+	return f
+}
+
+// noRedirect is a client that shows redirects instead of following them.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+func (f *fixture) do(t *testing.T, method, path string, header http.Header) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, f.proxy.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = resp.Body.Close() })
+	return resp
+}
