@@ -165,10 +165,14 @@ def test_unknown_app_and_hostile_paths_are_refused(env):
             assert urllib.parse.urlsplit(loc).path.startswith(env.jupyter.base_url), (path, loc)
         if r.status == 200:  # whatever answered is this app's Spark UI (its own 404 page included) or the monitor
             assert "Spark" in r.text or '"status"' in r.text, (path, r.text[:300])
-    # Spark's kill links are refused (cancel is not enabled), also for a same-origin page.
+    # Spark's kill links: refused to a cross-site request (a link on another site must not kill a job with the user's
+    # cookies); followed for a same-origin page, as the cancel buttons are enabled (Spark redirects back to its list).
     for kill in ("jobs/job/kill/?id=0", "stages/stage/kill/?id=0"):
-        r = fetch(env.jupyter, env.ui() + kill, headers={"Sec-Fetch-Site": "same-origin"})
+        r = fetch(env.jupyter, env.ui() + kill, headers={"Sec-Fetch-Site": "cross-site"})
         assert r.status == 403 and json.loads(r.body)["errorType"] == "forbidden", (kill, r.status, r.text)
+        r = fetch(env.jupyter, env.ui() + kill, headers={"Sec-Fetch-Site": "same-origin"})
+        assert r.status == 302 and urllib.parse.urlsplit(r.headers["Location"]).path.startswith(env.prefix_path()), (
+            kill, r.status, r.headers)
 
 
 def test_two_notebooks_then_stop_and_restart(env):
