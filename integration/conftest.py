@@ -213,6 +213,11 @@ def write_notebook(path: Path, cells: list[dict]):
     path.write_text(json.dumps(nb, indent=1))
 
 
+def monitor(page, cell_id: str):
+    """The cell monitor under the cell with this id."""
+    return page.locator(f'.sm-cell-monitor[data-cell-id="{cell_id}"]')
+
+
 def save_screenshot(page, name: str):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)

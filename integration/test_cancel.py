@@ -18,6 +18,7 @@ import urllib.request
 import pytest
 from conftest import (
     ALL_CELLS_DONE,
+    monitor,
     open_and_run_all,
     save_screenshot,
     spark_jobs,
@@ -65,10 +66,6 @@ CELLS = [
         ),
     },
 ]
-
-
-def monitor(page, cell_id: str):
-    return page.locator(f'.sm-cell-monitor[data-cell-id="{cell_id}"]')
 
 
 def app_of(jupyter, notebook: str) -> dict:
