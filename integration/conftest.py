@@ -77,6 +77,23 @@ class JupyterServer:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.loads(resp.read().decode())
 
+    def post(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict | None]:
+        """POSTs `{}` with the token (and `headers`); returns the status and the JSON body (None if not JSON)."""
+        req = urllib.request.Request(self.url + path, data=b"{}", method="POST")
+        req.add_header("Authorization", f"token {self.token}")
+        req.add_header("Content-Type", "application/json")
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                status, raw = resp.status, resp.read()
+        except urllib.error.HTTPError as e:
+            status, raw = e.code, e.read()
+        try:
+            return status, json.loads(raw.decode())
+        except ValueError:
+            return status, None
+
     def status(self, path: str, authenticated: bool) -> int:
         req = urllib.request.Request(self.url + path)
         if authenticated:
@@ -94,7 +111,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def start_jupyter(tmp: Path, base_url: str = "/") -> JupyterServer:
+def start_jupyter(tmp: Path, base_url: str = "/", extra_env: dict[str, str] | None = None) -> JupyterServer:
+    """Starts JupyterLab; `extra_env` is added to the server's environment (e.g. SPARKMONITOR_READ_ONLY=1)."""
     root = tmp / "root"
     root.mkdir()
     port = free_port()
@@ -110,6 +128,7 @@ def start_jupyter(tmp: Path, base_url: str = "/") -> JupyterServer:
         IPYTHONDIR=str(tmp / "ipython"),
         JUPYTER_PLATFORM_DIRS="1",
     )
+    env.update(extra_env or {})
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / f"jupyter-{port}.log"
     proc = subprocess.Popen(
@@ -194,6 +213,11 @@ def write_notebook(path: Path, cells: list[dict]):
     path.write_text(json.dumps(nb, indent=1))
 
 
+def monitor(page, cell_id: str):
+    """The cell monitor under the cell with this id."""
+    return page.locator(f'.sm-cell-monitor[data-cell-id="{cell_id}"]')
+
+
 def save_screenshot(page, name: str):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
@@ -224,7 +248,8 @@ def open_and_run_all(browser, url: str, path: str, height: int = 900):
     page = browser.new_page(viewport={"width": 1400, "height": height})
     page.goto(url)
     kernel_id = page.wait_for_function(NOTEBOOK_READY, arg=path, timeout=120_000, polling=250).json_value()
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    # Not awaited: the command's promise resolves only when every cell has run (a long cell would block the test).
+    page.evaluate("() => { void window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     return page, kernel_id
 
 

@@ -14,6 +14,7 @@ import urllib.request
 import pytest
 from conftest import (
     ALL_CELLS_DONE,
+    monitor,
     open_and_run_all,
     put_setting,
     save_screenshot,
@@ -55,10 +56,6 @@ CELLS = [
         ),
     },
 ]
-
-
-def monitor(page, cell_id: str):
-    return page.locator(f'.sm-cell-monitor[data-cell-id="{cell_id}"]')
 
 
 class Run:

@@ -1,7 +1,8 @@
 // The JSON shapes served by the SparkMonitor Go server (spark/api/API.md). Keep in sync with spark/state/model.go.
 
 export type AppState = 'RUNNING' | 'FINISHED' | 'DISCONNECTED';
-export type JobStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+/** CANCELLED: the job failed because it was cancelled (Spark itself says FAILED). */
+export type JobStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 export type StageStatus = 'PENDING' | 'ACTIVE' | 'COMPLETE' | 'FAILED' | 'SKIPPED';
 
 export interface App {
@@ -17,7 +18,10 @@ export interface App {
   state: AppState;
   startTime: number;
   endTime: number | null;
-  uiPath: string | null; // "ui/{appId}/": the Spark UI under the monitor's prefix; null when no UI or ended
+  /** "ui/{appId}/": the Spark UI under the monitor's prefix; null when the app has no UI or ended. */
+  uiPath: string | null;
+  /** The cancel buttons may be shown: not read-only, listener connected, spark.ui.killEnabled. */
+  cancelEnabled: boolean;
   numExecutors: number;
   totalCores: number;
   numJobs: number;
@@ -217,7 +221,7 @@ export interface ActivityPoint {
 /** The error envelope of every endpoint. */
 export interface ErrorEnvelope {
   status: 'error';
-  errorType: 'not_found' | 'bad_request' | 'unauthorized' | 'internal';
+  errorType: 'not_found' | 'bad_request' | 'unauthorized' | 'forbidden' | 'conflict' | 'unavailable' | 'internal';
   error: string;
 }
 

@@ -1,8 +1,19 @@
 // The DOM of one row of the jobs table, per kind of row (rows.ts). Every row is one line of ROW_HEIGHT pixels.
 import { FailureReason, Hint, Job, Stage } from './api';
+import { CancelControl } from './cancel';
 import { formatBytes, formatDuration } from './format';
 import { GroupSummary, oneLine, Row, summarizeGroup } from './rows';
 import { JobGroup } from './model';
+import { sparkUILabel, UITarget } from './spark-ui';
+
+/** What rows need besides their data: the time, links into the Spark UI, and the cancel controls to show. */
+export interface RowContext {
+  now: number;
+  /** The URL of a Spark UI page of an app, or null when it has none (then no link). */
+  uiUrl(appId: string, target: UITarget): string | null;
+  jobCancel(job: Job): CancelControl;
+  stageCancel(job: Job, stage: Stage): CancelControl;
+}
 
 /** Columns of the jobs table. */
 export const COLUMNS = ['Job', 'Name', 'Status', 'Stages', 'Tasks', 'Submitted', 'Duration'];
@@ -26,18 +37,49 @@ function cell(cls: string, text: string, title?: string): HTMLTableCellElement {
 
 const HINT_LABELS: Record<string, string> = { skew: 'skew', spill: 'spill', tinyTasks: 'tiny tasks' };
 
+/**
+ * A link into the Spark UI that opens in a new tab (`a.sm-ui-link[data-kind]`), or just the text when there is no
+ * URL. The jobs table ignores clicks on links (they do not expand rows).
+ */
+export function uiLink(url: string | null, target: UITarget, text: string): HTMLElement {
+  if (url === null) {
+    return el('span', 'sm-ui-text', text);
+  }
+  const a = el('a', 'sm-ui-link', text);
+  a.href = url;
+  a.target = '_blank';
+  a.rel = 'noopener';
+  a.dataset.kind = target.kind;
+  a.title = sparkUILabel(target);
+  a.setAttribute('aria-label', sparkUILabel(target));
+  return a;
+}
+
+/** A cancel button (`button.sm-cancel-{kind}`): "cancel", or "cancelling…" (disabled) while the request is pending. */
+export function cancelButton(kind: 'job' | 'stage' | 'cell', control: CancelControl, what: string): HTMLButtonElement {
+  const pending = control === 'pending';
+  const label = kind === 'cell' ? "Cancel this cell's jobs" : 'cancel';
+  const button = el('button', `sm-cancel sm-cancel-${kind}`, pending ? 'cancelling…' : label);
+  button.type = 'button';
+  button.disabled = pending;
+  button.dataset.pending = String(pending);
+  button.title = pending ? `Cancelling ${what}…` : `Cancel ${what}`;
+  button.setAttribute('aria-label', button.title);
+  return button;
+}
+
 /** Builds the row at `index` of the table. */
-export function renderRow(row: Row, index: number, now: number): HTMLTableRowElement {
+export function renderRow(row: Row, index: number, ctx: RowContext): HTMLTableRowElement {
   let tr: HTMLTableRowElement;
   switch (row.kind) {
     case 'sql':
-      tr = sqlRow(row.group, summarizeGroup(row.group), now);
+      tr = sqlRow(row.group, summarizeGroup(row.group), ctx);
       break;
     case 'job':
-      tr = jobRow(row.job, row.expanded, now);
+      tr = jobRow(row.job, row.expanded, ctx);
       break;
     case 'stage':
-      tr = stageRow(row.stage, now);
+      tr = stageRow(row.job, row.stage, ctx);
       break;
     case 'hint':
       tr = hintRow(row.hint);
@@ -50,12 +92,16 @@ export function renderRow(row: Row, index: number, now: number): HTMLTableRowEle
   return tr;
 }
 
-function sqlRow(group: JobGroup, s: GroupSummary, now: number): HTMLTableRowElement {
+function sqlRow(group: JobGroup, s: GroupSummary, ctx: RowContext): HTMLTableRowElement {
+  const now = ctx.now;
   const tr = el('tr', `sm-sql sm-status-${s.status.toLowerCase()}`);
   tr.dataset.executionId = String(group.executionId);
   tr.dataset.status = s.status;
   const description = group.sql?.description || `SQL query ${group.executionId}`;
-  tr.appendChild(cell('sm-sql-id', `SQL ${group.executionId}`));
+  const id = el('td', 'sm-sql-id');
+  const target: UITarget = { kind: 'sql', executionId: group.executionId as number };
+  id.appendChild(uiLink(ctx.uiUrl(group.appId, target), target, `SQL ${group.executionId}`));
+  tr.appendChild(id);
   tr.appendChild(cell('sm-sql-description', oneLine(description), description));
   tr.appendChild(cell('sm-sql-status', s.status, group.sql?.error ?? undefined));
   tr.appendChild(cell('sm-sql-jobs', `${group.jobs.length} job${group.jobs.length === 1 ? '' : 's'}`));
@@ -67,15 +113,24 @@ function sqlRow(group: JobGroup, s: GroupSummary, now: number): HTMLTableRowElem
   return tr;
 }
 
-function jobRow(job: Job, expanded: boolean, now: number): HTMLTableRowElement {
+function jobRow(job: Job, expanded: boolean, ctx: RowContext): HTMLTableRowElement {
+  const now = ctx.now;
   const tr = el('tr', `sm-job sm-status-${job.status.toLowerCase()}`);
   tr.dataset.jobId = String(job.jobId);
   tr.dataset.status = job.status;
   tr.dataset.expanded = String(expanded);
   tr.title = expanded ? 'Hide stages' : 'Show stages';
-  tr.appendChild(cell('sm-job-id', `${expanded ? '▾' : '▸'} ${job.jobId}`));
+  const id = cell('sm-job-id', `${expanded ? '▾' : '▸'} `);
+  const target: UITarget = { kind: 'job', jobId: job.jobId };
+  id.appendChild(uiLink(ctx.uiUrl(job.appId, target), target, String(job.jobId)));
+  tr.appendChild(id);
   tr.appendChild(cell('sm-job-name', job.name, job.description ?? job.name));
-  tr.appendChild(cell('sm-job-status', job.status, job.error ?? undefined));
+  const status = cell('sm-job-status', job.status, job.error ?? undefined);
+  const control = ctx.jobCancel(job);
+  if (control !== 'none') {
+    status.appendChild(cancelButton('job', control, `job ${job.jobId}`));
+  }
+  tr.appendChild(status);
   tr.appendChild(cell('sm-job-stages', `${job.numCompletedStages}/${job.numStages - job.numSkippedStages}`));
   const tasks = el('td', 'sm-job-tasks');
   tasks.appendChild(
@@ -108,14 +163,23 @@ export function stageIO(stage: Stage): string {
     .join(' · ');
 }
 
-function stageRow(stage: Stage, now: number): HTMLTableRowElement {
+function stageRow(job: Job, stage: Stage, ctx: RowContext): HTMLTableRowElement {
+  const now = ctx.now;
   const tr = el('tr', `sm-stage sm-status-${stage.status.toLowerCase()}`);
   tr.dataset.stageId = String(stage.stageId);
   tr.dataset.attempt = String(stage.attemptId);
   tr.dataset.status = stage.status;
-  tr.appendChild(cell('sm-stage-id', `stage ${stage.stageId}.${stage.attemptId}`));
+  const id = el('td', 'sm-stage-id');
+  const target: UITarget = { kind: 'stage', stageId: stage.stageId, attemptId: stage.attemptId };
+  id.appendChild(uiLink(ctx.uiUrl(job.appId, target), target, `stage ${stage.stageId}.${stage.attemptId}`));
+  tr.appendChild(id);
   tr.appendChild(cell('sm-stage-name', stage.name, stage.failureReason ?? stage.name));
-  tr.appendChild(cell('sm-stage-status', stage.status, stage.failureReason ?? undefined));
+  const status = cell('sm-stage-status', stage.status, stage.failureReason ?? undefined);
+  const control = ctx.stageCancel(job, stage);
+  if (control !== 'none') {
+    status.appendChild(cancelButton('stage', control, `stage ${stage.stageId}`));
+  }
+  tr.appendChild(status);
   const io = stageIO(stage);
   const ioCell = cell('sm-stage-io', io, io);
   ioCell.dataset.shuffleWriteBytes = String(stage.shuffleWriteBytes);

@@ -1,16 +1,24 @@
 // The Jobs tab: a virtualised table. All rows have one fixed height; only the rows in view (plus an overscan) are in
 // the DOM, between two spacer rows standing for the others, so a cell with thousands of jobs scrolls smoothly.
 // A failure's stack trace opens in a panel below the table (not inside the virtual list).
-import { COLUMNS, el, renderRow } from './job-rows';
+import { CancelTarget } from './cancel';
+import { COLUMNS, el, renderRow, RowContext } from './job-rows';
 import { jobKey, JobGroup } from './model';
 import { flattenRows, MAX_VISIBLE_ROWS, Row, ROW_HEIGHT, RowWindow, visibleWindow } from './rows';
 
-const COLUMN_WIDTHS = ['88px', '', '112px', '72px', '260px', '96px', '88px'];
+const COLUMN_WIDTHS = ['88px', '', '176px', '72px', '260px', '96px', '88px'];
 
 export class JobsTable {
   readonly node = el('div', 'sm-jobs-view');
 
-  constructor(private readonly requestRender: () => void) {
+  /**
+   * `requestRender` asks the widget to render again (a row was expanded); `onCancel` is called when the user clicks a
+   * job's or stage's cancel button.
+   */
+  constructor(
+    private readonly requestRender: () => void,
+    private readonly onCancel: (target: CancelTarget) => void
+  ) {
     this._scroll.style.maxHeight = `${(MAX_VISIBLE_ROWS + 1) * ROW_HEIGHT}px`;
     const table = el('table', 'sm-jobs');
     const colgroup = el('colgroup', '');
@@ -35,13 +43,35 @@ export class JobsTable {
   }
 
   /** Rebuilds the rows from the cell's job groups and renders the visible ones. */
-  update(groups: JobGroup[], now: number): void {
-    this._now = now;
+  update(groups: JobGroup[], ctx: RowContext): void {
+    this._ctx = ctx;
+    const focus = this._focused();
     this._rows = flattenRows(groups, this._expanded);
     this._scroll.dataset.rows = String(this._rows.length);
     this._painted = null;
     this._paint();
+    this._refocus(focus);
     this._renderPanel();
+  }
+
+  /** The row and control that has the keyboard focus, so a re-render can give it back. */
+  private _focused(): { key: string; selector: string } | null {
+    const active = document.activeElement as HTMLElement | null;
+    const tr = active && this._body.contains(active) ? active.closest('tr') : null;
+    const row = tr?.dataset.row === undefined ? undefined : this._rows[Number(tr.dataset.row)];
+    return row && active ? { key: row.key, selector: `${active.tagName.toLowerCase()}.${active.classList[0]}` } : null;
+  }
+
+  private _refocus(focus: { key: string; selector: string } | null): void {
+    if (!focus) {
+      return;
+    }
+    for (const tr of this._body.children as HTMLCollectionOf<HTMLElement>) {
+      if (tr.dataset.row !== undefined && this._rows[Number(tr.dataset.row)]?.key === focus.key) {
+        (tr.querySelector(focus.selector) as HTMLElement | null)?.focus();
+        return;
+      }
+    }
   }
 
   dispose(): void {
@@ -62,7 +92,7 @@ export class JobsTable {
     const fragment = document.createDocumentFragment();
     fragment.appendChild(spacer(win.top));
     for (let i = win.start; i < win.end; i++) {
-      fragment.appendChild(renderRow(this._rows[i], i, this._now));
+      fragment.appendChild(renderRow(this._rows[i], i, this._ctx));
     }
     fragment.appendChild(spacer(win.bottom));
     this._body.replaceChildren(fragment);
@@ -80,9 +110,18 @@ export class JobsTable {
   };
 
   private _onClick = (ev: MouseEvent): void => {
-    const tr = (ev.target as HTMLElement).closest('tr');
+    const target = ev.target as HTMLElement;
+    const tr = target.closest('tr');
     const row = tr?.dataset.row === undefined ? undefined : this._rows[Number(tr.dataset.row)];
-    if (!row) {
+    if (!row || target.closest('a')) {
+      return; // a link into the Spark UI opens its page; it does not toggle the row
+    }
+    if (target.closest('button.sm-cancel')) {
+      if (row.kind === 'job') {
+        this.onCancel({ kind: 'job', appId: row.job.appId, jobId: row.job.jobId });
+      } else if (row.kind === 'stage') {
+        this.onCancel({ kind: 'stage', appId: row.job.appId, stageId: row.stage.stageId });
+      }
       return;
     }
     if (row.kind === 'job') {
@@ -138,7 +177,12 @@ export class JobsTable {
   private _open: { jobKey: string; index: number } | null = null;
   private _rows: Row[] = [];
   private _painted: RowWindow | null = null;
-  private _now = 0;
+  private _ctx: RowContext = {
+    now: 0,
+    uiUrl: () => null,
+    jobCancel: () => 'none',
+    stageCancel: () => 'none'
+  };
   private _frame = 0;
 }
 

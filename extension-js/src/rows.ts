@@ -92,7 +92,7 @@ export interface GroupSummary {
 export function summarizeGroup(group: JobGroup): GroupSummary {
   const jobs = group.jobs;
   const running = jobs.some(j => j.status === 'RUNNING');
-  const failed = jobs.some(j => j.status === 'FAILED');
+  const failed = jobs.some(j => j.status === 'FAILED' || j.status === 'CANCELLED');
   const jobEnd = running ? null : Math.max(...jobs.map(j => j.completionTime ?? j.submissionTime));
   const sum = (f: (j: Job) => number) => jobs.reduce((n, j) => n + f(j), 0);
   return {

@@ -99,7 +99,7 @@ export function summaryText(d: SummaryData): string {
   return lines.join('\n');
 }
 
-const STATUS_COLORS: Record<string, string> = { SUCCEEDED: '#2e7d32', FAILED: '#c62828', RUNNING: '#1565c0' };
+const STATUS_COLORS: Record<string, string> = { SUCCEEDED: '#2e7d32', FAILED: '#c62828', RUNNING: '#1565c0', CANCELLED: '#ef6c00' };
 
 /** A small static table: inline styles only, every text escaped, no scripts. */
 export function summaryHtml(d: SummaryData): string {

@@ -76,6 +76,7 @@ export function statusColor(status: string): ColorKey {
     case 'FAILED':
       return 'failed';
     case 'KILLED':
+    case 'CANCELLED':
       return 'killed';
     default:
       return 'pending';

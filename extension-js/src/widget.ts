@@ -5,15 +5,17 @@ import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { Job } from './api';
+import { CancelTarget, jobCancelControl, PendingCancels, requestCancel, stageCancelControl } from './cancel';
 import { ExecutorsChart } from './executors-chart';
 import { formatDuration } from './format';
-import { el } from './job-rows';
+import { cancelButton, el, RowContext, uiLink } from './job-rows';
 import { JobsTable } from './jobs-table';
 import { MonitorModel } from './model';
 import { DEFAULT_SETTINGS, MonitorSettings } from './settings';
 import { ThemeWatcher } from './theme';
 import { TimelineView } from './timeline';
 import { TimelineSource } from './timeline-source';
+import { sparkUIUrl, UITarget } from './spark-ui';
 
 export type MonitorTab = 'jobs' | 'timeline' | 'executors';
 const TABS: [MonitorTab, string][] = [
@@ -27,7 +29,7 @@ export interface CellMonitorOptions {
   cellId: string;
   /** The current settings (they may change while the widget lives). */
   settings?: () => MonitorSettings;
-  /** How to reach the Jupyter server (for the timeline endpoint). */
+  /** How to reach the Jupyter server (timeline and cancel endpoints, Spark UI links). */
   serverSettings?: ServerConnection.ISettings;
 }
 
@@ -41,10 +43,14 @@ export class CellMonitorWidget extends Widget {
     this.settings = options.settings ?? (() => DEFAULT_SETTINGS);
     this.addClass('sm-cell-monitor');
     this.node.dataset.cellId = this.cellId;
-    this._jobs = new JobsTable(() => this.scheduleRender());
+    this._server = options.serverSettings ?? ServerConnection.makeSettings();
+    this._jobs = new JobsTable(
+      () => this.scheduleRender(),
+      target => this._cancel(target)
+    );
     this._timeline = new TimelineView();
     this._executors = new ExecutorsChart();
-    this._source = new TimelineSource(options.serverSettings ?? ServerConnection.makeSettings(), this.cellId, state => {
+    this._source = new TimelineSource(this._server, this.cellId, state => {
       this._timeline.show(state);
       this._executors.show(state);
     });
@@ -53,7 +59,10 @@ export class CellMonitorWidget extends Widget {
       this._executors.redraw();
     });
     this._buildBody();
-    this.node.append(this._header, this._body);
+    this._buildHeader();
+    this._error.hidden = true;
+    this._error.setAttribute('role', 'alert');
+    this.node.append(this._header, this._error, this._body);
     this._unsubscribe = this.model.onCellChanged(id => {
       if (id === this.cellId) {
         this.scheduleRender();
@@ -155,6 +164,11 @@ export class CellMonitorWidget extends Widget {
     const running = jobs.filter(j => j.status === 'RUNNING').length;
     const succeeded = jobs.filter(j => j.status === 'SUCCEEDED').length;
     const failed = jobs.filter(j => j.status === 'FAILED').length;
+    const now = Date.now();
+    const late = this._pending.prune(jobs, now);
+    if (late.length) {
+      this._showError(late.join('; '));
+    }
     if (this.settings().autoCollapse && running === 0 && jobs.length > 0 && this._autoCollapsedAt !== jobs.length) {
       // The cell's jobs are done: keep only the header, once per batch of jobs (the user may expand it again).
       this._collapsed = true;
@@ -167,11 +181,10 @@ export class CellMonitorWidget extends Widget {
     }
     this.toggleClass('sm-collapsed', this._collapsed);
     this._body.hidden = this._collapsed;
-    const now = Date.now();
     this._renderHeader(jobs, running, succeeded, failed, now);
     const lastDone = Math.max(0, ...jobs.map(j => j.completionTime ?? 0));
     if (!this._collapsed && this._tab === 'jobs') {
-      this._jobs.update(groups, now);
+      this._jobs.update(groups, this._rowContext(now));
     }
     const visible = this.isAttached && !this.isHidden && !this._collapsed;
     this._source.update(
@@ -182,44 +195,134 @@ export class CellMonitorWidget extends Widget {
     this.tickWhile(running > 0);
   }
 
-  private _renderHeader(jobs: Job[], running: number, succeeded: number, failed: number, now: number): void {
-    const total = jobs.length;
-    const header = this._header;
-    header.replaceChildren();
-    const collapse = el('button', 'sm-collapse', this._collapsed ? '▸' : '▾');
-    collapse.title = this._collapsed ? 'Expand' : 'Collapse';
-    collapse.onclick = () => {
+  /** The header's controls, built once so that keyboard focus survives re-renders. */
+  private _buildHeader(): void {
+    this._collapseButton.type = 'button';
+    this._collapseButton.onclick = () => {
       this._collapsed = !this._collapsed;
       this.scheduleRender();
     };
-    header.appendChild(collapse);
-    header.appendChild(
-      el('span', 'sm-title', `Spark jobs: ${total} (running ${running}, succeeded ${succeeded}, failed ${failed})`)
+    this._hintCount.title = 'What the task data shows about some stages (see the rows marked in the Jobs tab)';
+    const close = el('button', 'sm-close', '×');
+    close.type = 'button';
+    close.title = 'Close (comes back when this cell starts another job)';
+    close.setAttribute('aria-label', close.title);
+    close.onclick = () => {
+      this._closedAt = this._total;
+      this.hide();
+    };
+    this._header.append(
+      this._collapseButton,
+      this._titleText,
+      this._hintCount,
+      this._appText,
+      this._uiSlot,
+      this._elapsed,
+      this._cancelSlot,
+      close
     );
+  }
+
+  private _renderHeader(jobs: Job[], running: number, succeeded: number, failed: number, now: number): void {
+    const total = jobs.length;
+    this._total = total;
+    this._collapseButton.textContent = this._collapsed ? '▸' : '▾';
+    this._collapseButton.title = this._collapsed ? 'Expand' : 'Collapse';
+    this._collapseButton.setAttribute('aria-label', this._collapseButton.title);
+    const cancelled = jobs.filter(j => j.status === 'CANCELLED').length;
+    this._titleText.textContent =
+      `Spark jobs: ${total} (running ${running}, succeeded ${succeeded}, ` +
+      `${cancelled ? `cancelled ${cancelled}, ` : ''}failed ${failed})`;
     const hints = jobs.reduce((n, j) => n + (j.hints?.length ?? 0), 0);
-    const hintCount = el('span', 'sm-hint-count', `${hints} hint${hints === 1 ? '' : 's'}`);
-    hintCount.dataset.count = String(hints);
-    hintCount.hidden = hints === 0;
-    hintCount.title = 'What the task data shows about some stages (see the rows marked in the Jobs tab)';
-    header.appendChild(hintCount);
+    this._hintCount.textContent = `${hints} hint${hints === 1 ? '' : 's'}`;
+    this._hintCount.dataset.count = String(hints);
+    this._hintCount.hidden = hints === 0;
     const app = jobs.length ? this.model.app(jobs[jobs.length - 1].appId) : undefined;
-    if (app) {
-      header.appendChild(
-        el('span', 'sm-app', `${app.appName} · ${app.numExecutors} executors · ${app.totalCores} cores · ${app.state}`)
-      );
+    this._appText.hidden = !app;
+    this._appText.textContent = app
+      ? `${app.appName} · ${app.numExecutors} executors · ${app.totalCores} cores · ${app.state}`
+      : '';
+    // The app's Spark UI: a link while the monitor proxies it, nothing otherwise.
+    const uiUrl = app ? sparkUIUrl(this._server.baseUrl, app, { kind: 'app' }) : null;
+    if (this._uiSlot.dataset.url !== (uiUrl ?? '')) {
+      this._uiSlot.dataset.url = uiUrl ?? '';
+      this._uiSlot.replaceChildren(...(uiUrl ? [uiLink(uiUrl, { kind: 'app' }, 'Spark UI')] : []));
     }
+    this._elapsed.hidden = !jobs.length;
     if (jobs.length) {
       const first = Math.min(...jobs.map(j => j.submissionTime));
       const last = running ? now : Math.max(...jobs.map(j => j.completionTime ?? j.submissionTime));
-      header.appendChild(el('span', 'sm-elapsed', `elapsed ${formatDuration(last - first)}`));
+      this._elapsed.textContent = `elapsed ${formatDuration(last - first)}`;
     }
-    const close = el('button', 'sm-close', '×');
-    close.title = 'Close (comes back when this cell starts another job)';
-    close.onclick = () => {
-      this._closedAt = total;
-      this.hide();
+    // "Cancel this cell's jobs" while one of them runs in an app that allows cancelling.
+    const cancellable = jobs.some(j => j.status === 'RUNNING' && this.model.app(j.appId)?.cancelEnabled);
+    const control = !cancellable ? 'none' : this._pending.has({ kind: 'cell', cellId: this.cellId }) ? 'pending' : 'ready';
+    if (this._cancelSlot.dataset.control !== control) {
+      this._cancelSlot.dataset.control = control;
+      if (control === 'none') {
+        this._cancelSlot.replaceChildren();
+      } else {
+        const button = cancelButton('cell', control, "this cell's running jobs");
+        button.onclick = () => this._cancel({ kind: 'cell', cellId: this.cellId });
+        this._cancelSlot.replaceChildren(button);
+      }
+    }
+  }
+
+  /** What the jobs table's rows need: Spark UI links and cancel controls (from the widget's pending cancels). */
+  private _rowContext(now: number): RowContext {
+    const baseUrl = this._server.baseUrl;
+    return {
+      now,
+      uiUrl: (appId: string, target: UITarget) => sparkUIUrl(baseUrl, this.model.app(appId), target),
+      jobCancel: job =>
+        jobCancelControl(this.model.app(job.appId), job, this._pending.has({ kind: 'job', appId: job.appId, jobId: job.jobId })),
+      stageCancel: (job, stage) =>
+        stageCancelControl(
+          this.model.app(job.appId),
+          job,
+          stage,
+          this._pending.has({ kind: 'stage', appId: job.appId, stageId: stage.stageId })
+        )
     };
-    header.appendChild(close);
+  }
+
+  /** Asks the monitor to cancel; the button shows "cancelling…" until the job ends, or the error replaces it. */
+  private _cancel(target: CancelTarget): void {
+    if (this._pending.has(target)) {
+      return;
+    }
+    this._pending.add(target, Date.now());
+    this._showError(null);
+    this.scheduleRender();
+    const send = (url: string, init: RequestInit) => ServerConnection.makeRequest(url, init, this._server);
+    requestCancel(this._server.baseUrl, target, send)
+      .then(requested => {
+        if (requested === 0) {
+          this._pending.delete(target); // nothing was running any more
+          this.scheduleRender();
+        }
+      })
+      .catch((err: Error) => {
+        this._pending.delete(target);
+        this._showError(err.message);
+        this.scheduleRender();
+      });
+  }
+
+  /** Shows a failure in the monitor (`.sm-error`), or hides it (null). */
+  private _showError(message: string | null): void {
+    this._error.hidden = message === null;
+    if (message === null) {
+      this._error.replaceChildren();
+      return;
+    }
+    const dismiss = el('button', 'sm-error-close', '×');
+    dismiss.type = 'button';
+    dismiss.title = 'Dismiss';
+    dismiss.setAttribute('aria-label', 'Dismiss the error');
+    dismiss.onclick = () => this._showError(null);
+    this._error.replaceChildren(el('span', 'sm-error-message', message), dismiss);
   }
 
   /** Durations of running jobs tick once a second while any job runs. */
@@ -235,6 +338,17 @@ export class CellMonitorWidget extends Widget {
   private readonly model: MonitorModel;
   private readonly settings: () => MonitorSettings;
   private readonly _header = el('div', 'sm-header');
+  private readonly _collapseButton = el('button', 'sm-collapse');
+  private readonly _titleText = el('span', 'sm-title');
+  private readonly _hintCount = el('span', 'sm-hint-count');
+  private readonly _appText = el('span', 'sm-app');
+  private readonly _uiSlot = el('span', 'sm-ui-slot');
+  private readonly _elapsed = el('span', 'sm-elapsed');
+  private readonly _cancelSlot = el('span', 'sm-cancel-slot');
+  private readonly _error = el('div', 'sm-error');
+  private readonly _server: ServerConnection.ISettings;
+  private readonly _pending = new PendingCancels();
+  private _total = 0;
   private readonly _body = el('div', 'sm-body');
   private readonly _panes = new Map<MonitorTab, HTMLDivElement>();
   private readonly _tabButtons = new Map<MonitorTab, HTMLButtonElement>();

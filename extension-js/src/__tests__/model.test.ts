@@ -24,7 +24,7 @@ function sql(executionId: number, over: Partial<SQLExecution> = {}): SQLExecutio
 function app(jobs?: Job[], sqlExecutions?: SQLExecution[]): App {
   return {
     appId: 'app-1', attemptId: null, appName: 'demo', sparkVersion: '4.1.1', sparkUser: 'u', master: 'local[*]',
-    uiUrl: null, kernelId: 'k', notebookPath: 'nb.ipynb', state: 'RUNNING', startTime: 1, endTime: null, uiPath: null,
+    uiUrl: null, kernelId: 'k', notebookPath: 'nb.ipynb', state: 'RUNNING', startTime: 1, endTime: null, uiPath: 'ui/a/', cancelEnabled: true,
     numExecutors: 1, totalCores: 2, numJobs: jobs?.length ?? 0, numActiveJobs: 0, numCompletedJobs: 0,
     numFailedJobs: 0, droppedEvents: 0, jobs, sqlExecutions
   };

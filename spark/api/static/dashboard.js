@@ -16,6 +16,27 @@
     return td;
   }
 
+  // The app's Spark UI, proxied under the monitor (relative to this page: {prefix}ui/{appId}/), in a new tab; none
+  // when the app has no UI (uiPath null: no UI, or it ended).
+  function uiCell(row, a) {
+    const td = cell(row, 'app-ui', '');
+    if (!a.uiPath) {
+      td.textContent = '—';
+      td.className += ' muted';
+      td.title = 'No Spark UI (the application ended or has none)';
+      return;
+    }
+    const link = document.createElement('a');
+    link.className = 'sm-ui-link';
+    link.dataset.kind = 'app';
+    link.href = `ui/${encodeURIComponent(a.appId)}/`;
+    link.target = '_blank';
+    link.rel = 'noopener';
+    link.textContent = 'Spark UI';
+    link.title = `Open the Spark UI of ${a.appName || a.appId} (new tab)`;
+    td.appendChild(link);
+  }
+
   function render() {
     body.textContent = '';
     empty.hidden = apps.size > 0;
@@ -37,6 +58,7 @@
       jobs.dataset.failed = a.numFailedJobs;
       cell(tr, 'app-executors', `${a.numExecutors} executors, ${a.totalCores} cores`);
       cell(tr, 'app-start', a.startTime ? new Date(a.startTime).toLocaleString() : '');
+      uiCell(tr, a);
       body.appendChild(tr);
     }
   }
