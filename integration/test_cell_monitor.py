@@ -230,6 +230,13 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
         "the dashboard to count every job of the application",
     )
     assert jobs_cell.get_attribute("data-failed") == str(sum(j["status"] == "FAILED" for j in truth))
+    # The dashboard links the application to its Spark UI through the monitor's proxy: Spark's own jobs page.
+    ui_href = row.locator("a.sm-ui-link").evaluate("a => a.href")
+    assert ui_href == f"{jupyter.url}sparkmonitor/ui/{app['appId']}/", ui_href
+    html = frame.locator("body").evaluate(
+        "async (_, href) => (await fetch(href, {credentials: 'same-origin'})).text()", ui_href
+    )
+    assert "Spark Jobs" in html, html[:300]
     save_screenshot(page, "dashboard.png")
     page.close()
 

@@ -9,7 +9,7 @@ import { MonitorConnection } from './connection';
 import { MonitorModel } from './model';
 import { DEFAULT_SETTINGS, MonitorSettings, readSettings } from './settings';
 import { SummaryWriter } from './summary-writer';
-import { CellMonitorWidget } from './widget';
+import { CellMonitorWidget, focusCellOf } from './widget';
 
 const TOGGLE_ALL = 'sparkmonitor-go:toggle-all';
 
@@ -103,6 +103,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       isToggled: () => hidden,
       execute: () => {
         hidden = !hidden;
+        if (hidden) {
+          document.querySelectorAll<HTMLElement>('.sm-cell-monitor').forEach(focusCellOf);
+        }
         document.body.classList.toggle('sm-hide-all', hidden);
         app.commands.notifyCommandChanged(TOGGLE_ALL);
       }

@@ -62,8 +62,11 @@ export class JobsTable {
     return row && active ? { key: row.key, selector: `${active.tagName.toLowerCase()}.${active.classList[0]}` } : null;
   }
 
+  /** Gives the focus back only when the re-render took it away (it fell to the body) and the table is visible: never
+   * steal it from wherever the user moved it (another tab, another cell), which would re-activate this notebook. */
   private _refocus(focus: { key: string; selector: string } | null): void {
-    if (!focus) {
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    if (!focus || !lost || this._scroll.offsetParent === null) {
       return;
     }
     for (const tr of this._body.children as HTMLCollectionOf<HTMLElement>) {

@@ -209,6 +209,7 @@ export class CellMonitorWidget extends Widget {
     close.setAttribute('aria-label', close.title);
     close.onclick = () => {
       this._closedAt = this._total;
+      focusCellOf(this.node);
       this.hide();
     };
     this._header.append(
@@ -366,4 +367,15 @@ export class CellMonitorWidget extends Widget {
   private _collapsed = false;
   private _closedAt = -1;
   private readonly _unsubscribe: () => void;
+}
+
+/**
+ * Before a monitor that holds the keyboard focus is hidden, hands the focus to its cell: a focused element that
+ * disappears leaves the notebook to recover the focus later on its own, which can re-activate the notebook after the
+ * user has moved to another tab.
+ */
+export function focusCellOf(monitor: HTMLElement): void {
+  if (monitor.contains(document.activeElement)) {
+    (monitor.closest('.jp-Cell') as HTMLElement | null)?.focus();
+  }
 }
