@@ -150,6 +150,14 @@ def test_links_and_cancel(jupyter, browser):
     # The kernel stays usable: the next cell's job succeeds, under that cell.
     after = monitor(page, "k3-after").locator('tr.sm-job[data-status="SUCCEEDED"]')
     after.first.wait_for(timeout=120_000)
+    # The cell may run a second job (adaptive execution) after the first one succeeded: read Spark's jobs once the
+    # cell's execution is over.
+    page.wait_for_function(
+        """() => window.jupyterapp.shell.currentWidget.content.widgets
+                 .find(c => c.model.id === 'k3-after').model.executionCount !== null""",
+        timeout=60_000,
+        polling=250,
+    )
     truth = cell_jobs(app, "k3-after")
     assert truth and all(j["status"] == "SUCCEEDED" for j in truth), truth
     wait_until(lambda: after.count() == len(truth), 20, f"the page to show k3's {len(truth)} succeeded jobs")
