@@ -9,7 +9,21 @@ import (
 
 // Decode parses one NDJSON frame. Unknown frame types decode to *Unknown; malformed frames return an error that
 // names the frame type and the problem.
+//
+// The bulk of a stream (taskStart, taskEnd) goes through a single-pass scanner (scan.go); every frame it does not
+// handle, or is unsure about, goes through decodeReference, which therefore decides every error.
 func Decode(line []byte) (Event, error) {
+	line = bytes.TrimSpace(line)
+	if len(line) <= MaxFrameBytes {
+		if ev, ok := decodeFast(line); ok {
+			return ev, nil
+		}
+	}
+	return decodeReference(line)
+}
+
+// decodeReference is the encoding/json decoder: the meaning of every frame, and the only source of errors.
+func decodeReference(line []byte) (Event, error) {
 	line = bytes.TrimSpace(line)
 	if len(line) == 0 {
 		return nil, errors.New("empty frame")
