@@ -52,8 +52,54 @@ func decodeFast(line []byte) (ev Event, ok bool) {
 	return ev, true
 }
 
+// taskFields points at the fields taskStart and taskEnd share.
+type taskFields struct {
+	h                                       *Header
+	stageID, stageAttemptID, index, attempt *int
+	taskID                                  *int64
+	executorID, host                        *string
+}
+
+// The bits of a task frame's seen mask: the shared fields, then each frame's own from taskOwn on.
+const (
+	taskStageID = 3
+	taskTaskID  = 5
+	taskOwn     = 10
+)
+
+// taskMember reads the value of a member both task frames have; known is false for any other key.
+func (s *scanner) taskMember(key []byte, t taskFields, seen *uint32) (known, ok bool) {
+	switch string(key) {
+	case "type":
+		return true, false // a second "type"
+	case "seq":
+		ok = once(seen, 1) && s.int64(&t.h.Seq)
+	case "time":
+		ok = once(seen, 2) && s.int64(&t.h.Time)
+	case "stageId":
+		ok = once(seen, taskStageID) && s.notNull() && s.int(t.stageID)
+	case "stageAttemptId":
+		ok = once(seen, 4) && s.int(t.stageAttemptID)
+	case "taskId":
+		ok = once(seen, taskTaskID) && s.notNull() && s.int64(t.taskID)
+	case "index":
+		ok = once(seen, 6) && s.int(t.index)
+	case "attempt":
+		ok = once(seen, 7) && s.int(t.attempt)
+	case "executorId":
+		ok = once(seen, 8) && s.string(t.executorID)
+	case "host":
+		ok = once(seen, 9) && s.string(t.host)
+	default:
+		return false, false
+	}
+	return true, ok
+}
+
 func (s *scanner) taskStart() (Event, bool) {
 	ev := &TaskStart{Header: Header{Type: "taskStart"}}
+	t := taskFields{&ev.Header, &ev.StageID, &ev.StageAttemptID, &ev.Index, &ev.Attempt, &ev.TaskID, &ev.ExecutorID,
+		&ev.Host}
 	seen := uint32(1) // bit 0: type
 	for {
 		key, end, ok := s.nextKey(false)
@@ -63,29 +109,11 @@ func (s *scanner) taskStart() (Event, bool) {
 		if end {
 			break
 		}
-		switch string(key) {
-		case "type":
-			ok = false
-		case "seq":
-			ok = once(&seen, 1) && s.int64(&ev.Seq)
-		case "time":
-			ok = once(&seen, 2) && s.int64(&ev.Time)
-		case "stageId":
-			ok = once(&seen, 3) && s.notNull() && s.int(&ev.StageID)
-		case "stageAttemptId":
-			ok = once(&seen, 4) && s.int(&ev.StageAttemptID)
-		case "taskId":
-			ok = once(&seen, 5) && s.notNull() && s.int64(&ev.TaskID)
-		case "index":
-			ok = once(&seen, 6) && s.int(&ev.Index)
-		case "attempt":
-			ok = once(&seen, 7) && s.int(&ev.Attempt)
-		case "executorId":
-			ok = once(&seen, 8) && s.string(&ev.ExecutorID)
-		case "host":
-			ok = once(&seen, 9) && s.string(&ev.Host)
-		case "speculative":
-			ok = once(&seen, 10) && s.bool(&ev.Speculative)
+		known, ok := s.taskMember(key, t, &seen)
+		switch {
+		case known:
+		case string(key) == "speculative":
+			ok = once(&seen, taskOwn) && s.bool(&ev.Speculative)
 		default:
 			ok = s.skipUnknown(key, taskStartFields)
 		}
@@ -93,12 +121,19 @@ func (s *scanner) taskStart() (Event, bool) {
 			return nil, false
 		}
 	}
-	const required = 1<<3 | 1<<5 // stageId, taskId
+	const required = 1<<taskStageID | 1<<taskTaskID
 	return ev, seen&required == required
 }
 
 func (s *scanner) taskEnd() (Event, bool) {
-	ev := &TaskEnd{Header: Header{Type: "taskEnd"}}
+	// one allocation for the event and its metrics, which nearly every taskEnd carries
+	both := &struct {
+		ev TaskEnd
+		m  TaskMetrics
+	}{ev: TaskEnd{Header: Header{Type: "taskEnd"}}}
+	ev := &both.ev
+	t := taskFields{&ev.Header, &ev.StageID, &ev.StageAttemptID, &ev.Index, &ev.Attempt, &ev.TaskID, &ev.ExecutorID,
+		&ev.Host}
 	seen := uint32(1) // bit 0: type
 	for {
 		key, end, ok := s.nextKey(false)
@@ -108,55 +143,37 @@ func (s *scanner) taskEnd() (Event, bool) {
 		if end {
 			break
 		}
-		switch string(key) {
-		case "type":
-			ok = false
-		case "seq":
-			ok = once(&seen, 1) && s.int64(&ev.Seq)
-		case "time":
-			ok = once(&seen, 2) && s.int64(&ev.Time)
-		case "stageId":
-			ok = once(&seen, 3) && s.notNull() && s.int(&ev.StageID)
-		case "stageAttemptId":
-			ok = once(&seen, 4) && s.int(&ev.StageAttemptID)
-		case "taskId":
-			ok = once(&seen, 5) && s.notNull() && s.int64(&ev.TaskID)
-		case "index":
-			ok = once(&seen, 6) && s.int(&ev.Index)
-		case "attempt":
-			ok = once(&seen, 7) && s.int(&ev.Attempt)
-		case "executorId":
-			ok = once(&seen, 8) && s.string(&ev.ExecutorID)
-		case "host":
-			ok = once(&seen, 9) && s.string(&ev.Host)
-		case "launchTime":
-			ok = once(&seen, 10) && s.int64(&ev.LaunchTime)
-		case "status":
-			ok = once(&seen, 11) && s.notNull() && s.string(&ev.Status)
-		case "reason":
-			ok = once(&seen, 12) && s.stringPtr(&ev.Reason)
-		case "metrics":
-			ok = once(&seen, 13) && s.metrics(&ev.Metrics)
-		default:
-			ok = s.skipUnknown(key, taskEndFields)
+		known, ok := s.taskMember(key, t, &seen)
+		if !known {
+			switch string(key) {
+			case "launchTime":
+				ok = once(&seen, taskOwn) && s.int64(&ev.LaunchTime)
+			case "status":
+				ok = once(&seen, taskOwn+1) && s.notNull() && s.string(&ev.Status)
+			case "reason":
+				ok = once(&seen, taskOwn+2) && s.stringPtr(&ev.Reason)
+			case "metrics":
+				ok = once(&seen, taskOwn+3) && s.metrics(&ev.Metrics, &both.m)
+			default:
+				ok = s.skipUnknown(key, taskEndFields)
+			}
 		}
 		if !ok {
 			return nil, false
 		}
 	}
-	const required = 1<<3 | 1<<5 | 1<<11 // stageId, taskId, status
+	const required = 1<<taskStageID | 1<<taskTaskID | 1<<(taskOwn+1) // stageId, taskId, status
 	return ev, seen&required == required
 }
 
-// metrics reads a TaskEnd's metrics object or null.
-func (s *scanner) metrics(dst **TaskMetrics) bool {
+// metrics reads a TaskEnd's metrics object into m and points *dst at it, or reads null.
+func (s *scanner) metrics(dst **TaskMetrics, m *TaskMetrics) bool {
 	if s.null() {
 		return true
 	}
 	if !s.byte('{') {
 		return false
 	}
-	m := &TaskMetrics{}
 	var seen uint32
 	for first := true; ; first = false {
 		key, end, ok := s.nextKey(first)
