@@ -99,7 +99,8 @@ func edgeCases() []string {
 		r(s, `"seq"`, `"x":{"a":{"b":[]}},"seq"`), r(e, `"jvmGcTime"`, `"peak":{"a":1},"jvmGcTime"`),
 		r(e, `"jvmGcTime"`, `"extra":7,"jvmGcTime"`), r(s, `"seq"`, `"x":01,"seq"`), r(s, `"seq"`, `"x":1.,"seq"`),
 		r(s, `"seq"`, `"x":-,"seq"`), r(s, `"seq"`, `"x":1e,"seq"`), r(s, `"seq"`, `"x":.5,"seq"`),
-		r(s, `"seq"`, `"shuffle_read":1,"seq"`), r(s, `"seq"`, `"task-id":1,"seq"`),
+		r(s, `"seq"`, `"shuffle_read":1,"seq"`), r(s, `"seq"`, `"task-id":1,"seq"`), r(s, `"seq"`, `"a\":1,"seq"`),
+		r(s, `"seq"`, `"seq\":1,"x":2,"seq"`), r(e, `"jvmGcTime"`, `"a\":1,"jvmGcTime"`), r(s, `"seq"`, "\"\x7f\":1,\"seq\""),
 		// numbers
 		r(s, `"taskId":0`, `"taskId":1e400`), r(s, `"taskId":0`, `"taskId":99999999999999999999`),
 		r(s, `"taskId":0`, `"taskId":9223372036854775807`), r(s, `"taskId":0`, `"taskId":9223372036854775808`),

@@ -1,9 +1,6 @@
 package event
 
-import (
-	"bytes"
-	"unicode/utf8"
-)
+import "bytes"
 
 // The fast path of Decode: one pass over a taskStart or taskEnd frame that fills the event directly. It handles only
 // the plain shape the listener sends: "type" first, keys and strings without escapes, valid UTF-8, integers without
@@ -233,11 +230,12 @@ func once(seen *uint32, bit uint) bool {
 	return true
 }
 
-// skipUnknown skips the scalar value of a key the event does not have. A key encoding/json could still match to a
-// field (other case, non-ASCII folding) or an object or array value makes the scanner give up.
+// skipUnknown skips the scalar value of a key (as nextKey read it) the event does not have. A key with an escape,
+// a control character or non-ASCII bytes, one encoding/json could still match to a field (other case), or an object
+// or array value makes the scanner give up.
 func (s *scanner) skipUnknown(key []byte, fields []string) bool {
 	for _, c := range key {
-		if c >= utf8.RuneSelf || c == '_' || c == '-' { // json/v2's folding also ignores '_' and '-'
+		if !plainByte[c] || c == '_' || c == '-' { // json/v2's folding also ignores '_' and '-'
 			return false
 		}
 	}

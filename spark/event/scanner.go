@@ -51,12 +51,37 @@ func (s *scanner) nextKey(first bool) (key []byte, end, ok bool) {
 		}
 		s.i++
 	}
-	key, ok = s.str()
+	key, ok = s.rawKey()
 	if !ok || !s.byte(':') {
 		return nil, false, false
 	}
 	return key, false, true
 }
+
+// rawKey reads a key up to the first quote without checking its bytes: a key equal to a known name is plain as it
+// is, and skipUnknown checks any other (a backslash in it could have escaped that quote).
+func (s *scanner) rawKey() ([]byte, bool) {
+	s.ws()
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return nil, false
+	}
+	n := bytes.IndexByte(s.b[s.i+1:], '"')
+	if n < 0 {
+		return nil, false
+	}
+	key := s.b[s.i+1 : s.i+1+n]
+	s.i += n + 2
+	return key, true
+}
+
+// plainByte tells the bytes a string may hold as they are: not a quote, a backslash, a control character or part of a
+// multi-byte UTF-8 sequence. Built once, never written.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // str reads a string without escapes or control characters that is valid UTF-8, and returns its bytes in place.
 func (s *scanner) str() ([]byte, bool) {
@@ -66,6 +91,9 @@ func (s *scanner) str() ([]byte, bool) {
 	}
 	start, ascii := s.i+1, true
 	for j := start; j < len(s.b); j++ {
+		if plainByte[s.b[j]] {
+			continue
+		}
 		switch c := s.b[j]; {
 		case c == '"':
 			v := s.b[start:j]
@@ -76,7 +104,7 @@ func (s *scanner) str() ([]byte, bool) {
 			return v, true
 		case c == '\\' || c < 0x20:
 			return nil, false
-		case c >= utf8.RuneSelf:
+		default:
 			ascii = false
 		}
 	}
@@ -86,7 +114,7 @@ func (s *scanner) str() ([]byte, bool) {
 // literal consumes the word w (true, false, null).
 func (s *scanner) literal(w string) bool {
 	s.ws()
-	if bytes.HasPrefix(s.b[s.i:], []byte(w)) {
+	if len(s.b)-s.i >= len(w) && string(s.b[s.i:s.i+len(w)]) == w {
 		s.i += len(w)
 		return true
 	}
