@@ -64,62 +64,50 @@ const (
 	taskOwn     = 10
 )
 
-// taskMember reads the value of a member both task frames have; known is false for any other key.
-func (s *scanner) taskMember(key []byte, t taskFields, seen *uint32) (known, ok bool) {
-	switch string(key) {
-	case "type":
-		return true, false // a second "type"
-	case "seq":
-		ok = once(seen, 1) && s.int64(&t.h.Seq)
-	case "time":
-		ok = once(seen, 2) && s.int64(&t.h.Time)
-	case "stageId":
-		ok = once(seen, taskStageID) && s.notNull() && s.int(t.stageID)
-	case "stageAttemptId":
-		ok = once(seen, 4) && s.int(t.stageAttemptID)
-	case "taskId":
-		ok = once(seen, taskTaskID) && s.notNull() && s.int64(t.taskID)
-	case "index":
-		ok = once(seen, 6) && s.int(t.index)
-	case "attempt":
-		ok = once(seen, 7) && s.int(t.attempt)
-	case "executorId":
-		ok = once(seen, 8) && s.string(t.executorID)
-	case "host":
-		ok = once(seen, 9) && s.string(t.host)
-	default:
-		return false, false
-	}
-	return true, ok
+// taskMembers reads a task frame's members after "type": the shared ones into t, any other through own, which
+// returns the member's bit in the seen mask (0 for an unknown key). It returns the seen mask.
+func (s *scanner) taskMembers(t taskFields, own func(key []byte) (bit uint, ok bool)) (uint32, bool) {
+	seen := uint32(1) // bit 0: type
+	ok := s.members(false, func(key []byte) bool {
+		switch string(key) {
+		case "type":
+			return false // a second "type"
+		case "seq":
+			return once(&seen, 1) && s.int64(&t.h.Seq)
+		case "time":
+			return once(&seen, 2) && s.int64(&t.h.Time)
+		case "stageId":
+			return once(&seen, taskStageID) && s.notNull() && s.int(t.stageID)
+		case "stageAttemptId":
+			return once(&seen, 4) && s.int(t.stageAttemptID)
+		case "taskId":
+			return once(&seen, taskTaskID) && s.notNull() && s.int64(t.taskID)
+		case "index":
+			return once(&seen, 6) && s.int(t.index)
+		case "attempt":
+			return once(&seen, 7) && s.int(t.attempt)
+		case "executorId":
+			return once(&seen, 8) && s.string(t.executorID)
+		case "host":
+			return once(&seen, 9) && s.string(t.host)
+		}
+		bit, ok := own(key)
+		return ok && (bit == 0 || once(&seen, bit))
+	})
+	return seen, ok
 }
 
 func (s *scanner) taskStart() (Event, bool) {
 	ev := &TaskStart{Header: Header{Type: "taskStart"}}
-	t := taskFields{&ev.Header, &ev.StageID, &ev.StageAttemptID, &ev.Index, &ev.Attempt, &ev.TaskID, &ev.ExecutorID,
-		&ev.Host}
-	seen := uint32(1) // bit 0: type
-	for {
-		key, end, ok := s.nextKey(false)
-		if !ok {
-			return nil, false
+	seen, ok := s.taskMembers(taskFields{&ev.Header, &ev.StageID, &ev.StageAttemptID, &ev.Index, &ev.Attempt,
+		&ev.TaskID, &ev.ExecutorID, &ev.Host}, func(key []byte) (uint, bool) {
+		if string(key) == "speculative" {
+			return taskOwn, s.bool(&ev.Speculative)
 		}
-		if end {
-			break
-		}
-		known, ok := s.taskMember(key, t, &seen)
-		switch {
-		case known:
-		case string(key) == "speculative":
-			ok = once(&seen, taskOwn) && s.bool(&ev.Speculative)
-		default:
-			ok = s.skipUnknown(key, taskStartFields)
-		}
-		if !ok {
-			return nil, false
-		}
-	}
+		return 0, s.skipUnknown(key, taskStartFields)
+	})
 	const required = 1<<taskStageID | 1<<taskTaskID
-	return ev, seen&required == required
+	return ev, ok && seen&required == required
 }
 
 func (s *scanner) taskEnd() (Event, bool) {
@@ -129,38 +117,22 @@ func (s *scanner) taskEnd() (Event, bool) {
 		m  TaskMetrics
 	}{ev: TaskEnd{Header: Header{Type: "taskEnd"}}}
 	ev := &both.ev
-	t := taskFields{&ev.Header, &ev.StageID, &ev.StageAttemptID, &ev.Index, &ev.Attempt, &ev.TaskID, &ev.ExecutorID,
-		&ev.Host}
-	seen := uint32(1) // bit 0: type
-	for {
-		key, end, ok := s.nextKey(false)
-		if !ok {
-			return nil, false
+	seen, ok := s.taskMembers(taskFields{&ev.Header, &ev.StageID, &ev.StageAttemptID, &ev.Index, &ev.Attempt,
+		&ev.TaskID, &ev.ExecutorID, &ev.Host}, func(key []byte) (uint, bool) {
+		switch string(key) {
+		case "launchTime":
+			return taskOwn, s.int64(&ev.LaunchTime)
+		case "status":
+			return taskOwn + 1, s.notNull() && s.string(&ev.Status)
+		case "reason":
+			return taskOwn + 2, s.stringPtr(&ev.Reason)
+		case "metrics":
+			return taskOwn + 3, s.metrics(&ev.Metrics, &both.m)
 		}
-		if end {
-			break
-		}
-		known, ok := s.taskMember(key, t, &seen)
-		if !known {
-			switch string(key) {
-			case "launchTime":
-				ok = once(&seen, taskOwn) && s.int64(&ev.LaunchTime)
-			case "status":
-				ok = once(&seen, taskOwn+1) && s.notNull() && s.string(&ev.Status)
-			case "reason":
-				ok = once(&seen, taskOwn+2) && s.stringPtr(&ev.Reason)
-			case "metrics":
-				ok = once(&seen, taskOwn+3) && s.metrics(&ev.Metrics, &both.m)
-			default:
-				ok = s.skipUnknown(key, taskEndFields)
-			}
-		}
-		if !ok {
-			return nil, false
-		}
-	}
+		return 0, s.skipUnknown(key, taskEndFields)
+	})
 	const required = 1<<taskStageID | 1<<taskTaskID | 1<<(taskOwn+1) // stageId, taskId, status
-	return ev, seen&required == required
+	return ev, ok && seen&required == required
 }
 
 // metrics reads a TaskEnd's metrics object into m and points *dst at it, or reads null.
@@ -172,50 +144,45 @@ func (s *scanner) metrics(dst **TaskMetrics, m *TaskMetrics) bool {
 		return false
 	}
 	var seen uint32
-	for first := true; ; first = false {
-		key, end, ok := s.nextKey(first)
-		if !ok {
-			return false
-		}
-		if end {
-			break
-		}
+	ok := s.members(true, func(key []byte) bool {
 		var v *int64
+		var bit uint
 		switch string(key) {
 		case "executorRunTime":
-			ok, v = once(&seen, 0), &m.ExecutorRunTime
+			v, bit = &m.ExecutorRunTime, 0
 		case "executorCpuTime":
-			ok, v = once(&seen, 1), &m.ExecutorCPUTime
+			v, bit = &m.ExecutorCPUTime, 1
 		case "inputBytes":
-			ok, v = once(&seen, 2), &m.InputBytes
+			v, bit = &m.InputBytes, 2
 		case "inputRecords":
-			ok, v = once(&seen, 3), &m.InputRecords
+			v, bit = &m.InputRecords, 3
 		case "outputBytes":
-			ok, v = once(&seen, 4), &m.OutputBytes
+			v, bit = &m.OutputBytes, 4
 		case "outputRecords":
-			ok, v = once(&seen, 5), &m.OutputRecords
+			v, bit = &m.OutputRecords, 5
 		case "shuffleReadBytes":
-			ok, v = once(&seen, 6), &m.ShuffleReadBytes
+			v, bit = &m.ShuffleReadBytes, 6
 		case "shuffleReadRecords":
-			ok, v = once(&seen, 7), &m.ShuffleReadRecords
+			v, bit = &m.ShuffleReadRecords, 7
 		case "shuffleWriteBytes":
-			ok, v = once(&seen, 8), &m.ShuffleWriteBytes
+			v, bit = &m.ShuffleWriteBytes, 8
 		case "shuffleWriteRecords":
-			ok, v = once(&seen, 9), &m.ShuffleWriteRecords
+			v, bit = &m.ShuffleWriteRecords, 9
 		case "memoryBytesSpilled":
-			ok, v = once(&seen, 10), &m.MemoryBytesSpilled
+			v, bit = &m.MemoryBytesSpilled, 10
 		case "diskBytesSpilled":
-			ok, v = once(&seen, 11), &m.DiskBytesSpilled
+			v, bit = &m.DiskBytesSpilled, 11
 		case "jvmGcTime":
-			ok, v = once(&seen, 12), &m.JVMGCTime
+			v, bit = &m.JVMGCTime, 12
 		case "resultSize":
-			ok, v = once(&seen, 13), &m.ResultSize
+			v, bit = &m.ResultSize, 13
 		default:
-			ok = s.skipUnknown(key, metricsFields)
+			return s.skipUnknown(key, metricsFields)
 		}
-		if !ok || v != nil && !s.int64(v) {
-			return false
-		}
+		return once(&seen, bit) && s.int64(v)
+	})
+	if !ok {
+		return false
 	}
 	*dst = m
 	return true

@@ -83,6 +83,20 @@ var plainByte = func() (t [256]bool) {
 	return t
 }()
 
+// members reads an object's members after its '{' (first) or after a member, calling member with each key to read
+// the value; false if member or the JSON gives up.
+func (s *scanner) members(first bool, member func(key []byte) bool) bool {
+	for ; ; first = false {
+		key, end, ok := s.nextKey(first)
+		if !ok || !end && !member(key) {
+			return false
+		}
+		if end {
+			return true
+		}
+	}
+}
+
 // str reads a string without escapes or control characters that is valid UTF-8, and returns its bytes in place.
 func (s *scanner) str() ([]byte, bool) {
 	s.ws()
