@@ -79,7 +79,8 @@ demo: install-dev ## Run JupyterLab with the extension, a local Spark and the ex
 test: bootstrap install-dev ## Run every test: Go, listener (real JVM), Python, extension, end-to-end (JupyterLab + Spark + Chromium)
 	go vet ./...
 	go test -race -count=1 ./...
-	go test -run '^$$' -fuzz FuzzDecode -fuzztime 20s ./spark/event
+	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 20s ./spark/event
+	go test -run '^$$' -fuzz '^FuzzDecodeMatchesReference$$' -fuzztime 20s ./spark/event
 	bash listener/test.sh
 	cd extension-js && npm test
 	$(PY) -m pytest -q jupyter_config/tests integration
