@@ -1,0 +1,334 @@
+"""Benchmarks P2 (freshness: task end in the Spark driver → the cell monitor's DOM) and P4 (browser cost of a
+100 000-task job: long main-thread tasks and the monitor's DOM size). Benchmarks, not tests: `make test` never
+collects this file (it is `bench_*.py`), and nothing here asserts a timing; the figures go to build/bench/P2.json and
+build/bench/P4.json (results.py).
+
+    .venv/bin/python -m pytest -q -o python_files='bench_*.py' integration/bench/bench_browser.py
+
+One JupyterLab, one notebook, one Chromium page; its cells run one at a time so that the page's probes are in place
+before each job starts.
+
+P2. A cell runs one job of SPREAD_TASKS tasks on local[2], each sleeping 20–200 ms (seeded per task), so task ends
+are spread out. In the page, a MutationObserver on the cell's monitor records (Date.now(), completed count) whenever
+the completed count shown by the job row's progress bar (`tr.sm-job .sm-progress[data-completed]`) changes. Spark's
+REST API gives every task's end on the driver: `launchTime + duration`, since for a finished task the status store's
+`duration` is `TaskInfo.duration = finishTime - launchTime`, and `finishTime` is set by the driver when it handles the
+task's end (not executorRunTime, which is the time inside the executor). The k-th task end is shown at the first DOM
+time at which the count is ≥ k; freshness = that time − the k-th end. Browser and JVM share the host's wall clock.
+
+P4. A cell runs `spark.range(0, 100000, 1, 100000).count()` (a first stage of 100 000 tasks, checked against Spark's
+REST API) on local[2] with its monitor in view. A PerformanceObserver('longtask'), installed before the job, records
+every main-thread task over 50 ms; an interval samples the monitor's element count. The open tab is Jobs, then
+Timeline, then Executors, switched at a third and two thirds of the tasks; figures are given per tab.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # conftest helpers, when run from elsewhere
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from conftest import ARTIFACTS, NOTEBOOK_READY, monitor, save_screenshot, spark_api, start_jupyter, stop_jupyter, wait_until, write_notebook  # noqa: E402
+from results import Result, Row, median, percentile  # noqa: E402
+
+COMMAND = ".venv/bin/python -m pytest -q -o python_files='bench_*.py' integration/bench/bench_browser.py"
+SPREAD_TASKS = 300
+MANY_TASKS = int(os.environ.get("SPARKMONITOR_BENCH_TASKS", "100000"))  # fewer only while developing
+# SPARKMONITOR_BENCH_PROFILE=1: also take a CPU profile of the page during P4 (artifacts/bench-p4.cpuprofile) and
+# print the functions with the most self time. Profiling slows the page, so its long tasks are then not the figures.
+PROFILE = os.environ.get("SPARKMONITOR_BENCH_PROFILE") == "1"
+FRESHNESS_TARGET_MS = 250
+LONG_TASK_MS = 50
+
+CELLS = [
+    {
+        "id": "b0-session",
+        "source": (
+            "from pyspark.sql import SparkSession\n"
+            "spark = SparkSession.builder.master('local[2]').appName('sparkmonitor-bench-browser').getOrCreate()\n"
+            "sc = spark.sparkContext\n"
+            "sc.parallelize(range(8), 8).map(lambda x: x).count()  # warm the Python workers"
+        ),
+    },
+    {
+        "id": "b1-spread",
+        "source": (
+            "import random, time\n"
+            "sc.setJobGroup('bench-p2', 'P2 freshness')\n"
+            f"sc.parallelize(range({SPREAD_TASKS}), {SPREAD_TASKS})"
+            ".map(lambda i: time.sleep(0.02 + 0.18 * random.Random(i).random()) or i).count()"
+        ),
+    },
+    {
+        "id": "b2-many",
+        "source": (
+            "spark.sparkContext.setJobGroup('bench-p4', 'P4 browser cost')\n"
+            f"spark.range(0, {MANY_TASKS}, 1, {MANY_TASKS}).count()"
+        ),
+    },
+]
+
+# Starts running the code cell with this id (not awaited: the command's promise resolves when the cell is done).
+RUN_CELL = """cellId => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const index = w.content.widgets.findIndex(c => c.model.id === cellId);
+  if (index < 0) throw new Error(`no cell ${cellId}`);
+  w.content.activeCellIndex = index;
+  w.content.deselectAll();
+  void window.jupyterapp.commands.execute('notebook:run-cell');
+}"""
+
+# True once the cell with this id has run and the kernel is idle.
+CELL_DONE = """cellId => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const cell = w.content.widgets.find(c => c.model.id === cellId);
+  return cell.model.executionCount !== null && w.sessionContext.session.kernel.status === 'idle';
+}"""
+
+# P2 probe: waits (one check per frame) for the cell's monitor, then records every change of the completed count its
+# job rows show, with the wall-clock time of the mutation.
+FRESHNESS_PROBE = """cellId => {
+  const probe = { samples: [], attachedAt: null };
+  window.__smFreshness = probe;
+  const completed = m => {
+    let n = 0;
+    for (const bar of m.querySelectorAll('tr.sm-job .sm-progress[data-completed]')) n += Number(bar.dataset.completed);
+    return n;
+  };
+  let last = -1;
+  const record = m => {
+    const n = completed(m);
+    if (n !== last) { last = n; probe.samples.push([Date.now(), n]); }
+  };
+  const find = () => {
+    const m = document.querySelector(`.sm-cell-monitor[data-cell-id="${cellId}"]`);
+    if (!m) { requestAnimationFrame(find); return; }
+    probe.attachedAt = Date.now();
+    record(m);
+    new MutationObserver(() => record(m)).observe(m, { subtree: true, childList: true, attributes: true, characterData: true });
+  };
+  find();
+}"""
+
+# P4 probe: long tasks (with the tab open when each began) and the monitor's element count every 200 ms.
+COST_PROBE = """cellId => {
+  const probe = { longTasks: [], nodes: [], tabs: [[performance.now(), 'jobs']] };
+  window.__smCost = probe;
+  const tabAt = t => { let tab = probe.tabs[0][1]; for (const [at, name] of probe.tabs) if (at <= t) tab = name; return tab; };
+  probe.observer = new PerformanceObserver(list => {
+    for (const e of list.getEntries()) probe.longTasks.push({ start: e.startTime, duration: e.duration, tab: tabAt(e.startTime) });
+  });
+  probe.observer.observe({ entryTypes: ['longtask'] });
+  probe.timer = setInterval(() => {
+    const m = document.querySelector(`.sm-cell-monitor[data-cell-id="${cellId}"]`);
+    if (m) probe.nodes.push({ t: Date.now(), n: m.querySelectorAll('*').length, tab: tabAt(performance.now()) });
+  }, 200);
+}"""
+
+SELECT_TAB = """([cellId, tab]) => {
+  window.__smCost.tabs.push([performance.now(), tab]);
+  document.querySelector(`.sm-cell-monitor[data-cell-id="${cellId}"] button.sm-tab[data-tab="${tab}"]`).click();
+}"""
+
+
+def spark_time_ms(text: str) -> int:
+    """Spark REST API dates, e.g. 2026-11-25T04:30:00.123GMT, as epoch milliseconds."""
+    return int(datetime.strptime(text.replace("GMT", "+0000"), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1000)
+
+
+def group_stages(ui_url: str, app_id: str, group: str) -> tuple[list[dict], list[dict]]:
+    """The jobs of a job group and the attempts of their stages, from Spark's REST API."""
+    jobs = [j for j in spark_api(ui_url, app_id, "jobs") if j.get("jobGroup") == group]
+    attempts = {}
+    for stage_id in sorted({s for job in jobs for s in job["stageIds"]}):  # a stage may be in two jobs (AQE)
+        try:
+            for a in spark_api(ui_url, app_id, f"stages/{stage_id}"):
+                attempts[(a["stageId"], a["attemptId"])] = a
+        except Exception:  # a skipped stage has no attempt
+            pass
+    return jobs, list(attempts.values())
+
+
+def task_ends(ui_url: str, app_id: str, group: str) -> list[int]:
+    """Every successful task's finish time on the driver (launchTime + duration), sorted."""
+    _, attempts = group_stages(ui_url, app_id, group)
+    ends = []
+    for a in attempts:
+        tasks = spark_api(ui_url, app_id, f"stages/{a['stageId']}/{a['attemptId']}/taskList?length=1000000")
+        ends += [spark_time_ms(t["launchTime"]) + t["duration"] for t in tasks if t["status"] == "SUCCESS"]
+    return sorted(ends)
+
+
+def report_profile(profile: dict):
+    """Writes the CPU profile and prints the functions with the most self time (ms)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "bench-p4.cpuprofile").write_text(json.dumps(profile))
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    self_us = collections.Counter()
+    for node_id, dt in zip(profile["samples"], profile["timeDeltas"]):
+        f = nodes[node_id]["callFrame"]
+        self_us[f"{f['functionName'] or '(anon)'} {f['url'].rsplit('/', 1)[-1]}:{f['lineNumber']}"] += dt
+    print("\nP4 profile, self time:")
+    for name, us in self_us.most_common(30):
+        print(f"  {us / 1000:9.0f} ms  {name}")
+
+
+def freshness(ends: list[int], samples: list[list[int]]) -> list[int]:
+    """Per finished task k (1-based, in end order): first DOM time showing ≥ k completed − k-th end."""
+    out, i = [], 0
+    for k, end in enumerate(ends, start=1):
+        while i < len(samples) and samples[i][1] < k:
+            i += 1
+        if i == len(samples):
+            break  # never shown (should not happen: the page converges to Spark's count)
+        out.append(samples[i][0] - end)
+    return out
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory, browser):
+    jupyter = start_jupyter(tmp_path_factory.mktemp("bench-browser"))
+    try:
+        write_notebook(jupyter.root / "bench.ipynb", CELLS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{jupyter.url}lab/tree/bench.ipynb?token={jupyter.token}")
+        page.wait_for_function(NOTEBOOK_READY, arg="bench.ipynb", timeout=120_000, polling=250)
+        run_cell(page, "b0-session", 180)
+        app = wait_until(lambda: jupyter.get_json("sparkmonitor/api/apps")["data"], 30, "the monitor to list the app")[0]
+        yield jupyter, page, app
+        page.close()
+    finally:
+        stop_jupyter(jupyter)
+
+
+def run_cell(page, cell_id: str, timeout_s: float):
+    page.evaluate(RUN_CELL, cell_id)
+    page.wait_for_function(CELL_DONE, arg=cell_id, timeout=timeout_s * 1000, polling=250)
+
+
+def test_p2_freshness(session):
+    jupyter, page, app = session
+    page.evaluate(FRESHNESS_PROBE, "b1-spread")
+    run_cell(page, "b1-spread", 180)
+    wait_until(
+        lambda: page.evaluate("() => { const s = window.__smFreshness.samples; return s.length && s[s.length-1][1]; }")
+        >= SPREAD_TASKS,
+        30,
+        "the monitor to show every task done",
+    )
+    probe = page.evaluate("() => window.__smFreshness")
+    ends = task_ends(app["uiUrl"], app["appId"], "bench-p2")
+    assert len(ends) == SPREAD_TASKS, f"Spark reports {len(ends)} finished tasks"
+    samples = probe["samples"]
+    # Tasks that ended before the probe found the monitor are measured from the time it did (an upper bound).
+    fresh = freshness(ends, samples)
+    p50, p95 = percentile(fresh, 50), percentile(fresh, 95)
+    spread = (ends[-1] - ends[0]) / 1000
+    path = Result(
+        id="P2",
+        title="Freshness: a Spark task's end in the driver → its count in the cell monitor's DOM",
+        command=COMMAND,
+        rows=[
+            Row("freshness p50: task end → DOM", f"{p50:.0f} ms"),
+            Row("freshness p95: task end → DOM", f"{p95:.0f} ms", f"≤ {FRESHNESS_TARGET_MS} ms", p95 <= FRESHNESS_TARGET_MS),
+            Row("freshness max", f"{max(fresh):.0f} ms"),
+            Row("samples (finished tasks)", str(len(fresh))),
+        ],
+        notes=(
+            f"one job of {SPREAD_TASKS} tasks on local[2], each sleeping 20–200 ms; task ends spread over {spread:.1f} s; "
+            f"the DOM's completed count changed {len(samples)} times. Task end = launchTime + duration from "
+            "/api/v1/applications/{app}/stages/{stage}/{attempt}/taskList (driver's finishTime); DOM time = Date.now() "
+            "in a MutationObserver on the monitor, at the first change showing ≥ k tasks done."
+        ),
+        raw={"task_end_ms": ends, "dom_samples": samples, "freshness_ms": fresh, "probe_attached_at": probe["attachedAt"],
+             "median_ms": median(fresh)},
+    ).write()
+    print(f"\nP2: p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {max(fresh):.0f} ms over {len(fresh)} tasks → {path}")
+
+
+def test_p4_browser_cost(session):
+    jupyter, page, app = session
+    cdp = None
+    if PROFILE:
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 1000})
+        cdp.send("Profiler.start")
+    page.evaluate(COST_PROBE, "b2-many")
+    page.evaluate(RUN_CELL, "b2-many")
+    m = monitor(page, "b2-many")
+    m.wait_for(timeout=120_000)
+    m.scroll_into_view_if_needed()
+    ui, app_id = app["uiUrl"], app["appId"]
+
+    def done_tasks() -> tuple[int, int]:
+        jobs, attempts = group_stages(ui, app_id, "bench-p4")
+        return sum(a["numCompleteTasks"] for a in attempts), sum(j["numTasks"] for j in jobs)
+
+    switched = []
+    start = time.monotonic()
+    for fraction, tab in ((1 / 3, "timeline"), (2 / 3, "executors")):
+        def reached():
+            if page.evaluate(CELL_DONE, "b2-many"):
+                return True
+            done, _ = done_tasks()
+            return done >= fraction * MANY_TASKS
+
+        wait_until(reached, 600, f"{fraction:.0%} of the tasks", interval=0.5)
+        page.evaluate(SELECT_TAB, ["b2-many", tab])
+        switched.append((tab, done_tasks()[0]))
+    page.wait_for_function(CELL_DONE, arg="b2-many", timeout=600_000, polling=500)
+    elapsed = time.monotonic() - start
+    time.sleep(1.5)  # the last delta and the final timeline fetch
+    save_screenshot(page, "bench-p4-end.png")
+    if cdp is not None:
+        report_profile(cdp.send("Profiler.stop")["profile"])
+    probe = page.evaluate(
+        "() => { const p = window.__smCost; p.observer.disconnect(); clearInterval(p.timer);"
+        " return { longTasks: p.longTasks, nodes: p.nodes, tabs: p.tabs }; }"
+    )
+    jobs, attempts = group_stages(ui, app_id, "bench-p4")
+    tasks = sum(a["numTasks"] for a in attempts)
+    biggest_stage = max(a["numTasks"] for a in attempts)
+    assert biggest_stage >= MANY_TASKS, f"the job's largest stage has {biggest_stage} tasks"
+
+    longs, nodes = probe["longTasks"], probe["nodes"]
+    rows = [
+        Row("longest main-thread task during the job", f"{max((t['duration'] for t in longs), default=0):.0f} ms",
+            f"≤ {LONG_TASK_MS} ms", not longs),
+        Row("main-thread tasks over 50 ms", str(len(longs)), "0", not longs),
+        Row("monitor DOM elements, max", str(max((s["n"] for s in nodes), default=0))),
+    ]
+    per_tab = {}
+    for tab in ("jobs", "timeline", "executors"):
+        tl = [t["duration"] for t in longs if t["tab"] == tab]
+        tn = [s["n"] for s in nodes if s["tab"] == tab]
+        per_tab[tab] = {"long_tasks": len(tl), "longest_ms": max(tl, default=0), "max_nodes": max(tn, default=0),
+                        "node_samples": len(tn)}
+        rows.append(Row(f"{tab} tab open: long tasks / longest / max DOM elements",
+                        f"{len(tl)} / {max(tl, default=0):.0f} ms / {max(tn, default=0)}"))
+    path = Result(
+        id="P4",
+        title="Browser cost of a 100 000-task job with the cell monitor open",
+        command=COMMAND,
+        rows=rows,
+        notes=(
+            f"`spark.range(0, {MANY_TASKS}, 1, {MANY_TASKS}).count()` on local[2]: {len(jobs)} job(s), {tasks} tasks "
+            f"(largest stage {biggest_stage}), {elapsed:.0f} s. PerformanceObserver('longtask') installed before the job "
+            "(a long task is any main-thread task over 50 ms, whatever its source in the page); element count "
+            "`querySelectorAll('*')` of the monitor every 200 ms. Tabs: jobs, then timeline and executors from "
+            f"{switched} (tab, tasks done when switched). Headless Chromium."
+        ),
+        raw={"long_tasks": longs, "node_samples": nodes, "tabs": probe["tabs"], "switched": switched, "per_tab": per_tab,
+             "elapsed_s": elapsed},
+    ).write()
+    print(f"\nP4: {len(longs)} long tasks (longest {rows[0].value}), per tab {per_tab} → {path}")
