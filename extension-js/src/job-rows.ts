@@ -27,6 +27,13 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, t
   return e;
 }
 
+/** Sets a node's text unless it already has it (a write replaces the text node, which restyles even when equal). */
+export function setText(node: HTMLElement, text: string): void {
+  if (node.textContent !== text) {
+    node.textContent = text;
+  }
+}
+
 function cell(cls: string, text: string, title?: string): HTMLTableCellElement {
   const td = el('td', cls, text);
   if (title) {

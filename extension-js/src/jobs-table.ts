@@ -4,7 +4,7 @@
 import { CancelTarget } from './cancel';
 import { COLUMNS, el, renderRow, RowContext } from './job-rows';
 import { jobKey, JobGroup } from './model';
-import { flattenRows, MAX_VISIBLE_ROWS, Row, ROW_HEIGHT, RowWindow, visibleWindow } from './rows';
+import { flattenRows, MAX_VISIBLE_ROWS, Row, ROW_HEIGHT, visibleWindow } from './rows';
 
 const COLUMN_WIDTHS = ['88px', '', '176px', '72px', '260px', '96px', '88px'];
 
@@ -47,8 +47,12 @@ export class JobsTable {
     this._ctx = ctx;
     const focus = this._focused();
     this._rows = flattenRows(groups, this._expanded);
-    this._scroll.dataset.rows = String(this._rows.length);
-    this._painted = null;
+    setData(this._scroll, 'rows', String(this._rows.length));
+    if (this._scrollTop !== 0) {
+      // Scrolled: check the position, which the browser resets when the table was hidden (that fires no scroll
+      // event). Unscrolled, skip the read, which would force a layout on every update.
+      this._scrollTop = this._scroll.scrollTop;
+    }
     this._paint();
     this._refocus(focus);
     this._renderPanel();
@@ -82,31 +86,50 @@ export class JobsTable {
     this._scroll.removeEventListener('scroll', this._onScroll);
     this._body.removeEventListener('click', this._onClick);
     this._rows = [];
+    this._painted.clear();
   }
 
-  /** Renders the rows in view, unless the same rows are already there. */
+  /**
+   * Renders the rows in view. A row whose markup is unchanged keeps its node, and nodes already in place are not
+   * moved, so an update that changes one row's counts touches one row of the DOM (and the browser restyles only that).
+   * Reads no layout: the scroll position is the one the last scroll event saw, and the viewport is the table's
+   * maximum height (with fewer rows all of them are rendered anyway).
+   */
   private _paint(): void {
-    const viewport = this._scroll.clientHeight || (MAX_VISIBLE_ROWS + 1) * ROW_HEIGHT;
-    const win = visibleWindow(this._rows.length, this._scroll.scrollTop, viewport, { headerHeight: ROW_HEIGHT });
-    if (this._painted && this._painted.start === win.start && this._painted.end === win.end) {
-      return;
-    }
-    this._painted = win;
-    const fragment = document.createDocumentFragment();
-    fragment.appendChild(spacer(win.top));
+    const viewport = (MAX_VISIBLE_ROWS + 1) * ROW_HEIGHT;
+    const win = visibleWindow(this._rows.length, this._scrollTop, viewport, { headerHeight: ROW_HEIGHT });
+    const painted = new Map<string, PaintedRow>();
+    const nodes: HTMLTableRowElement[] = [this._top];
     for (let i = win.start; i < win.end; i++) {
-      fragment.appendChild(renderRow(this._rows[i], i, this._ctx));
+      const tr = renderRow(this._rows[i], i, this._ctx);
+      const html = tr.outerHTML;
+      const old = this._painted.get(this._rows[i].key);
+      const row = old && old.html === html ? old : { html, node: tr };
+      painted.set(this._rows[i].key, row);
+      nodes.push(row.node);
     }
-    fragment.appendChild(spacer(win.bottom));
-    this._body.replaceChildren(fragment);
-    this._scroll.dataset.rendered = String(win.end - win.start);
-    this._scroll.dataset.start = String(win.start);
+    nodes.push(this._bottom);
+    this._painted = painted;
+    setSpacer(this._top, win.top);
+    setSpacer(this._bottom, win.bottom);
+    const children = this._body.children;
+    nodes.forEach((node, i) => {
+      if (children[i] !== node) {
+        this._body.insertBefore(node, children[i] ?? null);
+      }
+    });
+    while (children.length > nodes.length) {
+      children[nodes.length].remove();
+    }
+    setData(this._scroll, 'rendered', String(win.end - win.start));
+    setData(this._scroll, 'start', String(win.start));
   }
 
   private _onScroll = (): void => {
     if (this._frame === 0) {
       this._frame = requestAnimationFrame(() => {
         this._frame = 0;
+        this._scrollTop = this._scroll.scrollTop;
         this._paint();
       });
     }
@@ -179,7 +202,11 @@ export class JobsTable {
   private readonly _expanded = new Set<string>();
   private _open: { jobKey: string; index: number } | null = null;
   private _rows: Row[] = [];
-  private _painted: RowWindow | null = null;
+  /** The rendered rows by key, with the markup each was rendered with. */
+  private _painted = new Map<string, PaintedRow>();
+  private readonly _top = spacer();
+  private readonly _bottom = spacer();
+  private _scrollTop = 0;
   private _ctx: RowContext = {
     now: 0,
     uiUrl: () => null,
@@ -189,11 +216,30 @@ export class JobsTable {
   private _frame = 0;
 }
 
-function spacer(height: number): HTMLTableRowElement {
+interface PaintedRow {
+  html: string;
+  node: HTMLTableRowElement;
+}
+
+function spacer(): HTMLTableRowElement {
   const tr = el('tr', 'sm-spacer');
-  tr.style.height = `${height}px`;
-  if (height === 0) {
-    tr.hidden = true;
-  }
+  tr.hidden = true;
   return tr;
+}
+
+/** Sets a spacer's height; a spacer of no height is hidden. Writes only what changes. */
+function setSpacer(tr: HTMLTableRowElement, height: number): void {
+  if (tr.style.height !== `${height}px`) {
+    tr.style.height = `${height}px`;
+  }
+  if (tr.hidden !== (height === 0)) {
+    tr.hidden = height === 0;
+  }
+}
+
+/** Sets a data attribute unless it already has this value (an attribute write restyles even when equal). */
+export function setData(node: HTMLElement, key: string, value: string): void {
+  if (node.dataset[key] !== value) {
+    node.dataset[key] = value;
+  }
 }

@@ -8,8 +8,8 @@ import { Job } from './api';
 import { CancelTarget, jobCancelControl, PendingCancels, requestCancel, stageCancelControl } from './cancel';
 import { ExecutorsChart } from './executors-chart';
 import { formatDuration } from './format';
-import { cancelButton, el, RowContext, uiLink } from './job-rows';
-import { JobsTable } from './jobs-table';
+import { cancelButton, el, RowContext, setText, uiLink } from './job-rows';
+import { JobsTable, setData } from './jobs-table';
 import { MonitorModel } from './model';
 import { DEFAULT_SETTINGS, MonitorSettings } from './settings';
 import { ThemeWatcher } from './theme';
@@ -174,13 +174,13 @@ export class CellMonitorWidget extends Widget {
       this._collapsed = true;
       this._autoCollapsedAt = jobs.length;
     }
-    this.node.dataset.collapsed = String(this._collapsed);
+    setData(this.node, 'collapsed', String(this._collapsed));
     if (this._closedAt >= 0 && jobs.length > this._closedAt) {
       this._closedAt = -1; // a new job in this cell brings a closed monitor back
       this.show();
     }
     this.toggleClass('sm-collapsed', this._collapsed);
-    this._body.hidden = this._collapsed;
+    setHidden(this._body, this._collapsed);
     this._renderHeader(jobs, running, succeeded, failed, now);
     const lastDone = Math.max(0, ...jobs.map(j => j.completionTime ?? 0));
     if (!this._collapsed && this._tab === 'jobs') {
@@ -227,33 +227,36 @@ export class CellMonitorWidget extends Widget {
   private _renderHeader(jobs: Job[], running: number, succeeded: number, failed: number, now: number): void {
     const total = jobs.length;
     this._total = total;
-    this._collapseButton.textContent = this._collapsed ? '▸' : '▾';
-    this._collapseButton.title = this._collapsed ? 'Expand' : 'Collapse';
-    this._collapseButton.setAttribute('aria-label', this._collapseButton.title);
+    setText(this._collapseButton, this._collapsed ? '▸' : '▾');
+    const label = this._collapsed ? 'Expand' : 'Collapse';
+    if (this._collapseButton.title !== label) {
+      this._collapseButton.title = label;
+      this._collapseButton.setAttribute('aria-label', label);
+    }
     const cancelled = jobs.filter(j => j.status === 'CANCELLED').length;
-    this._titleText.textContent =
+    setText(
+      this._titleText,
       `Spark jobs: ${total} (running ${running}, succeeded ${succeeded}, ` +
-      `${cancelled ? `cancelled ${cancelled}, ` : ''}failed ${failed})`;
+        `${cancelled ? `cancelled ${cancelled}, ` : ''}failed ${failed})`
+    );
     const hints = jobs.reduce((n, j) => n + (j.hints?.length ?? 0), 0);
-    this._hintCount.textContent = `${hints} hint${hints === 1 ? '' : 's'}`;
-    this._hintCount.dataset.count = String(hints);
-    this._hintCount.hidden = hints === 0;
+    setText(this._hintCount, `${hints} hint${hints === 1 ? '' : 's'}`);
+    setData(this._hintCount, 'count', String(hints));
+    setHidden(this._hintCount, hints === 0);
     const app = jobs.length ? this.model.app(jobs[jobs.length - 1].appId) : undefined;
-    this._appText.hidden = !app;
-    this._appText.textContent = app
-      ? `${app.appName} · ${app.numExecutors} executors · ${app.totalCores} cores · ${app.state}`
-      : '';
+    setHidden(this._appText, !app);
+    setText(this._appText, app ? `${app.appName} · ${app.numExecutors} executors · ${app.totalCores} cores · ${app.state}` : '');
     // The app's Spark UI: a link while the monitor proxies it, nothing otherwise.
     const uiUrl = app ? sparkUIUrl(this._server.baseUrl, app, { kind: 'app' }) : null;
     if (this._uiSlot.dataset.url !== (uiUrl ?? '')) {
       this._uiSlot.dataset.url = uiUrl ?? '';
       this._uiSlot.replaceChildren(...(uiUrl ? [uiLink(uiUrl, { kind: 'app' }, 'Spark UI')] : []));
     }
-    this._elapsed.hidden = !jobs.length;
+    setHidden(this._elapsed, !jobs.length);
     if (jobs.length) {
       const first = Math.min(...jobs.map(j => j.submissionTime));
       const last = running ? now : Math.max(...jobs.map(j => j.completionTime ?? j.submissionTime));
-      this._elapsed.textContent = `elapsed ${formatDuration(last - first)}`;
+      setText(this._elapsed, `elapsed ${formatDuration(last - first)}`);
     }
     // "Cancel this cell's jobs" while one of them runs in an app that allows cancelling.
     const cancellable = jobs.some(j => j.status === 'RUNNING' && this.model.app(j.appId)?.cancelEnabled);
@@ -367,6 +370,13 @@ export class CellMonitorWidget extends Widget {
   private _collapsed = false;
   private _closedAt = -1;
   private readonly _unsubscribe: () => void;
+}
+
+/** Shows or hides a node, writing only a change. */
+function setHidden(node: HTMLElement, hidden: boolean): void {
+  if (node.hidden !== hidden) {
+    node.hidden = hidden;
+  }
 }
 
 /**

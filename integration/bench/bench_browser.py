@@ -168,6 +168,11 @@ def task_ends(ui_url: str, app_id: str, group: str) -> list[int]:
     return sorted(ends)
 
 
+def renderer_metrics(cdp) -> dict[str, float]:
+    keep = ("TaskDuration", "ScriptDuration", "RecalcStyleDuration", "LayoutDuration", "RecalcStyleCount", "LayoutCount")
+    return {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"] if m["name"] in keep}
+
+
 def report_profile(profile: dict):
     """Writes the CPU profile and prints the functions with the most self time (ms)."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -257,6 +262,11 @@ def test_p2_freshness(session):
 
 def test_p4_browser_cost(session):
     jupyter, page, app = session
+    # The renderer's own counters (CDP Performance.getMetrics): main-thread time by kind, and how many style
+    # recalculations and layouts the job caused; less sensitive to a busy machine than long tasks are.
+    metrics = page.context.new_cdp_session(page)
+    metrics.send("Performance.enable")
+    before = renderer_metrics(metrics)
     cdp = None
     if PROFILE:
         cdp = page.context.new_cdp_session(page)
@@ -289,6 +299,7 @@ def test_p4_browser_cost(session):
     page.wait_for_function(CELL_DONE, arg="b2-many", timeout=600_000, polling=500)
     elapsed = time.monotonic() - start
     time.sleep(1.5)  # the last delta and the final timeline fetch
+    used = {k: v - before.get(k, 0) for k, v in renderer_metrics(metrics).items()}
     save_screenshot(page, "bench-p4-end.png")
     if cdp is not None:
         report_profile(cdp.send("Profiler.stop")["profile"])
@@ -307,6 +318,13 @@ def test_p4_browser_cost(session):
             f"≤ {LONG_TASK_MS} ms", not longs),
         Row("main-thread tasks over 50 ms", str(len(longs)), "0", not longs),
         Row("monitor DOM elements, max", str(max((s["n"] for s in nodes), default=0))),
+    ]
+    rows += [
+        Row("renderer main thread busy during the job (TaskDuration)", f"{used['TaskDuration'] * 1000:.0f} ms"),
+        Row("  of which script / style / layout",
+            f"{used['ScriptDuration'] * 1000:.0f} / {used['RecalcStyleDuration'] * 1000:.0f} / "
+            f"{used['LayoutDuration'] * 1000:.0f} ms"),
+        Row("style recalculations / layouts", f"{used['RecalcStyleCount']:.0f} / {used['LayoutCount']:.0f}"),
     ]
     per_tab = {}
     for tab in ("jobs", "timeline", "executors"):
@@ -329,6 +347,6 @@ def test_p4_browser_cost(session):
             f"{switched} (tab, tasks done when switched). Headless Chromium."
         ),
         raw={"long_tasks": longs, "node_samples": nodes, "tabs": probe["tabs"], "switched": switched, "per_tab": per_tab,
-             "elapsed_s": elapsed},
+             "elapsed_s": elapsed, "renderer_metrics": used},
     ).write()
-    print(f"\nP4: {len(longs)} long tasks (longest {rows[0].value}), per tab {per_tab} → {path}")
+    print(f"\nP4: {len(longs)} long tasks (longest {rows[0].value}), per tab {per_tab}, renderer {used} → {path}")
