@@ -46,6 +46,9 @@ MANY_TASKS = int(os.environ.get("SPARKMONITOR_BENCH_TASKS", "100000"))  # fewer 
 # SPARKMONITOR_BENCH_PROFILE=1: also take a CPU profile of the page during P4 (artifacts/bench-p4.cpuprofile) and
 # print the functions with the most self time. Profiling slows the page, so its long tasks are then not the figures.
 PROFILE = os.environ.get("SPARKMONITOR_BENCH_PROFILE") == "1"
+# SPARKMONITOR_BENCH_TRACE=1: record a Chromium trace of the page while the Jobs tab is open during P4
+# (artifacts/bench-p4-trace.json) and print what the main thread did in each task over 50 ms.
+TRACE = os.environ.get("SPARKMONITOR_BENCH_TRACE") == "1"
 FRESHNESS_TARGET_MS = 250
 LONG_TASK_MS = 50
 
@@ -173,6 +176,42 @@ def renderer_metrics(cdp) -> dict[str, float]:
     return {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"] if m["name"] in keep}
 
 
+def main_thread_tasks(trace: bytes) -> dict:
+    """The page's main-thread tasks in a trace: count, wall and CPU time, and those over 50 ms of wall or of CPU.
+    With SPARKMONITOR_BENCH_TRACE=1 also writes the trace and prints what each task over 50 ms (wall) did."""
+    events = json.loads(trace)
+    events = events["traceEvents"] if isinstance(events, dict) else events
+    main = {e["tid"] for e in events if e.get("name") == "thread_name" and e["args"].get("name") == "CrRendererMain"}
+    evs = [e for e in events if e.get("ph") == "X" and e.get("tid") in main]
+    tasks = [e for e in evs if e["name"] == "ThreadControllerImpl::RunTask"]
+    wall = [e["dur"] / 1000 for e in tasks]
+    cpu = [e.get("tdur", 0) / 1000 for e in tasks]
+    out = {
+        "tasks": len(tasks),
+        "wall_s": sum(wall) / 1000,
+        "cpu_s": sum(cpu) / 1000,
+        "over_50ms_wall": sum(w > LONG_TASK_MS for w in wall),
+        "over_50ms_cpu": sum(c > LONG_TASK_MS for c in cpu),
+        "longest_wall_ms": max(wall, default=0),
+        "longest_cpu_ms": max(cpu, default=0),
+        "long_tasks_wall_cpu_ms": [[round(w), round(c)] for w, c in zip(wall, cpu) if w > LONG_TASK_MS],
+    }
+    if TRACE:
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "bench-p4-trace.json").write_bytes(trace)
+        print("\nP4 trace: main-thread tasks over 50 ms (wall), with what took their time")
+        for task in (t for t in tasks if t["dur"] > LONG_TASK_MS * 1000):
+            inside = collections.Counter()
+            for e in evs:
+                if e is not task and e["tid"] == task["tid"] and task["ts"] <= e["ts"] < task["ts"] + task["dur"]:
+                    data = e.get("args", {}).get("data", {})
+                    what = data.get("url", "").rsplit("/", 1)[-1] or data.get("functionName", "") or data.get("type", "")
+                    inside[f"{e['name']} {what}".strip()] += e.get("dur", 0)
+            top = ", ".join(f"{k} {v / 1000:.0f}" for k, v in inside.most_common(6))
+            print(f"  {task['dur'] / 1000:5.0f} ms (cpu {task.get('tdur', 0) / 1000:.0f}): {top}")
+    return out
+
+
 def report_profile(profile: dict):
     """Writes the CPU profile and prints the functions with the most self time (ms)."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -273,6 +312,10 @@ def test_p4_browser_cost(session):
         cdp.send("Profiler.enable")
         cdp.send("Profiler.setSamplingInterval", {"interval": 1000})
         cdp.send("Profiler.start")
+    # A light trace (category toplevel: every main-thread task with its wall and CPU time) over the whole job tells a
+    # task that worked for over 50 ms from one that was descheduled by a busy machine.
+    categories = ["toplevel"] + (["devtools.timeline", "disabled-by-default-devtools.timeline"] if TRACE else [])
+    page.context.browser.start_tracing(page=page, categories=categories)
     page.evaluate(COST_PROBE, "b2-many")
     page.evaluate(RUN_CELL, "b2-many")
     m = monitor(page, "b2-many")
@@ -300,6 +343,7 @@ def test_p4_browser_cost(session):
     elapsed = time.monotonic() - start
     time.sleep(1.5)  # the last delta and the final timeline fetch
     used = {k: v - before.get(k, 0) for k, v in renderer_metrics(metrics).items()}
+    cpu = main_thread_tasks(page.context.browser.stop_tracing())
     save_screenshot(page, "bench-p4-end.png")
     if cdp is not None:
         report_profile(cdp.send("Profiler.stop")["profile"])
@@ -326,6 +370,12 @@ def test_p4_browser_cost(session):
             f"{used['LayoutDuration'] * 1000:.0f} ms"),
         Row("style recalculations / layouts", f"{used['RecalcStyleCount']:.0f} / {used['LayoutCount']:.0f}"),
     ]
+    rows += [
+        Row("main-thread tasks over 50 ms of CPU time (trace)", str(cpu["over_50ms_cpu"]), "0", cpu["over_50ms_cpu"] == 0),
+        Row("longest main-thread task by CPU time / by wall time (trace)",
+            f"{cpu['longest_cpu_ms']:.0f} ms / {cpu['longest_wall_ms']:.0f} ms"),
+        Row("main-thread CPU / wall time in tasks during the job (trace)", f"{cpu['cpu_s']:.1f} s / {cpu['wall_s']:.1f} s"),
+    ]
     per_tab = {}
     for tab in ("jobs", "timeline", "executors"):
         tl = [t["duration"] for t in longs if t["tab"] == tab]
@@ -347,6 +397,7 @@ def test_p4_browser_cost(session):
             f"{switched} (tab, tasks done when switched). Headless Chromium."
         ),
         raw={"long_tasks": longs, "node_samples": nodes, "tabs": probe["tabs"], "switched": switched, "per_tab": per_tab,
-             "elapsed_s": elapsed, "renderer_metrics": used},
+             "elapsed_s": elapsed, "renderer_metrics": used,
+             "trace": cpu},
     ).write()
-    print(f"\nP4: {len(longs)} long tasks (longest {rows[0].value}), per tab {per_tab}, renderer {used} → {path}")
+    print(f"\nP4: {len(longs)} long tasks (longest {rows[0].value}), per tab {per_tab}, renderer {used}, trace { {k: v for k, v in cpu.items() if k != 'long_tasks_wall_cpu_ms'} } → {path}")
