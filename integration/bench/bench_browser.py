@@ -155,7 +155,8 @@ def group_stages(ui_url: str, app_id: str, group: str) -> tuple[list[dict], list
     for stage_id in sorted({s for job in jobs for s in job["stageIds"]}):  # a stage may be in two jobs (AQE)
         try:
             for a in spark_api(ui_url, app_id, f"stages/{stage_id}"):
-                attempts[(a["stageId"], a["attemptId"])] = a
+                if a["status"] != "SKIPPED":  # AQE: the final job lists the map stage again, skipped
+                    attempts[(a["stageId"], a["attemptId"])] = a
         except Exception:  # a skipped stage has no attempt
             pass
     return jobs, list(attempts.values())
@@ -394,7 +395,9 @@ def test_p4_browser_cost(session):
             f"(largest stage {biggest_stage}), {elapsed:.0f} s. PerformanceObserver('longtask') installed before the job "
             "(a long task is any main-thread task over 50 ms, whatever its source in the page); element count "
             "`querySelectorAll('*')` of the monitor every 200 ms. Tabs: jobs, then timeline and executors from "
-            f"{switched} (tab, tasks done when switched). Headless Chromium."
+            f"{switched} (tab, tasks done when switched). Headless Chromium. The job keeps both cores of local[2] busy, so "
+            "on a 2-core machine the renderer waits for a core: the trace rows give each main-thread task's CPU time "
+            "next to its wall time (raw.trace.long_tasks_wall_cpu_ms)."
         ),
         raw={"long_tasks": longs, "node_samples": nodes, "tabs": probe["tabs"], "switched": switched, "per_tab": per_tab,
              "elapsed_s": elapsed, "renderer_metrics": used,
