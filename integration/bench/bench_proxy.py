@@ -4,7 +4,7 @@
     .venv/bin/python integration/bench/bench_proxy.py [--rounds 30] [--warmup 3]
 
 What it starts: a real JupyterLab (with jupyter-server-proxy and our installed package), which starts our Go binary
-lazily; the binary is the one in build/sparkmonitor, reached through a small wrapper (SPARKMONITOR_BINARY) that notes
+lazily; the binary is build/sparkmonitor (or --binary), reached through a small wrapper (SPARKMONITOR_BINARY) that notes
 the port, ingest address and secrets jupyter-server-proxy gave it. Then a real PySpark driver (local[2]) in this
 process, with our plugin reporting to that same binary, runs 20 jobs (SQL, shuffles, RDDs) so that the UI pages have
 content.
@@ -56,7 +56,8 @@ BROWSER_HEADERS = {
     "User-Agent": "sparkmonitor-bench",
 }
 KINDS = ("a", "b", "c")
-KIND_NAMES = {"a": "direct (Spark UI)", "b": "Go proxy", "c": "JupyterLab + jupyter-server-proxy + Go proxy"}
+KIND_NAMES = {"a": "direct (Spark UI)", "b": "Go proxy", "c": "JupyterLab + jupyter-server-proxy + Go proxy",
+              "d": "Go proxy of --compare"}
 
 
 def pages(app: str, job: int, stage: int) -> list[tuple[str, str]]:
@@ -77,7 +78,7 @@ def pages(app: str, job: int, stage: int) -> list[tuple[str, str]]:
     ]
 
 
-def write_wrapper(tmp: Path) -> tuple[Path, Path]:
+def write_wrapper(tmp: Path, binary: Path) -> tuple[Path, Path]:
     """A stand-in for the monitor binary that notes how jupyter-server-proxy started it, then runs build/sparkmonitor."""
     record = tmp / "started.json"
     wrapper = tmp / "sparkmonitor-wrapper"
@@ -91,7 +92,7 @@ def write_wrapper(tmp: Path) -> tuple[Path, Path]:
             with open({str(record) + ".tmp"!r}, "w") as f:
                 json.dump(rec, f)
             os.replace({str(record) + ".tmp"!r}, {str(record)!r})
-            os.execv({str(BINARY)!r}, [{str(BINARY)!r}] + sys.argv[1:])
+            os.execv({str(binary)!r}, [{str(binary)!r}] + sys.argv[1:])
             """
         )
     )
@@ -176,17 +177,30 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--identity", action="store_true",
+                    help="send no Accept-Encoding (a script's client, not a browser's); implies --no-write")
+    ap.add_argument("--binary", type=Path, default=BINARY, help="the monitor binary (default build/sparkmonitor)")
+    ap.add_argument("--compare", type=Path, metavar="BINARY",
+                    help="also measure (path d) another monitor binary, e.g. the one before a change, started here and "
+                    "told of the application by a hello of our own; implies --no-write")
     ap.add_argument("--no-write", action="store_true", help="print the figures without writing build/bench/P5.json")
     args = ap.parse_args()
-    for f in (BINARY, JAR):
+    if args.identity:
+        del BROWSER_HEADERS["Accept-Encoding"]
+        args.no_write = True
+    if args.compare:
+        args.no_write = True
+    kinds = KINDS + (("d",) if args.compare else ())
+    for f in (args.binary, JAR):
         if not f.exists():
             sys.exit(f"{f} is missing: run `make install-dev` first")
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-proxy-"))
-    wrapper, record = write_wrapper(tmp)
+    wrapper, record = write_wrapper(tmp, args.binary.resolve())
     jupyter = start_jupyter(tmp, extra_env={"SPARKMONITOR_BINARY": str(wrapper)})
     spark = None
     clients: dict[str, Client] = {}
+    other = None
     try:
         # The first request through jupyter-server-proxy starts the monitor binary.
         wait_until(lambda: jupyter.get_json("sparkmonitor/api/apps") is not None, 60, "the monitor to start")
@@ -209,26 +223,30 @@ def main():
         job = max(jobs, key=lambda j: j["numTasks"])["jobId"]
         stage = max(stages, key=lambda s: s["numTasks"])["stageId"]
         page_list = pages(app, job, stage)
+        if args.compare:
+            other = start_other(args.compare, tmp, app, direct)
 
         clients = {
             "a": Client(direct + "/", {}),
             "b": Client(go_base + urllib.parse.quote(app) + "/", {SECRET_HEADER: started["proxySecret"]}),
             "c": Client(f"{jupyter.url}sparkmonitor/ui/{urllib.parse.quote(app)}/", {"Authorization": f"token {jupyter.token}"}),
         }
+        if other:
+            clients["d"] = Client(other["base"] + urllib.parse.quote(app) + "/", {SECRET_HEADER: other["proxySecret"]})
         sizes: dict[str, dict[str, int]] = {}
         for name, path in page_list:
-            for k in KINDS:
+            for k in kinds:
                 _, status, n = clients[k].get(path)
                 if status != 200:
                     raise SystemExit(f"{name} ({path}) answered {status} on path {k}")
                 sizes.setdefault(name, {})[k] = n
         for _ in range(args.warmup):
             for name, path in page_list:
-                for k in KINDS:
+                for k in kinds:
                     clients[k].get(path)
 
-        samples: dict[str, dict[str, list[float]]] = {name: {k: [] for k in KINDS} for name, _ in page_list}
-        orders = [KINDS[i:] + KINDS[:i] for i in range(len(KINDS))]
+        samples: dict[str, dict[str, list[float]]] = {name: {k: [] for k in kinds} for name, _ in page_list}
+        orders = [kinds[i:] + kinds[:i] for i in range(len(kinds))]
         t_start = time.monotonic()
         for r in range(args.rounds):
             for i, (name, path) in enumerate(page_list):
@@ -241,11 +259,58 @@ def main():
     finally:
         for c in clients.values():
             c.close()
+        if other:
+            other["proc"].terminate()
+            other["proc"].wait()
+            other["ingest"].close()
         if spark is not None:
             spark.stop()
         stop_jupyter(jupyter)
 
     report(args, page_list, samples, sizes, elapsed, reconnects)
+    if args.compare:
+        names = [n for n, _ in page_list]
+        for k, base in (("d", "a"), ("d", "b")):
+            ratios = [samples[n][k][i] / samples[n][base][i] for n in names for i in range(args.rounds)]
+            print(f"p50 ratio {k}/{base} (median of paired): {median(ratios):.3f}")
+        print("per page d/b:", {n: round(median([d / b for b, d in zip(samples[n]["b"], samples[n]["d"])]), 3) for n in names})
+
+
+def start_other(binary: Path, tmp: Path, app: str, ui: str) -> dict:
+    """Starts a second monitor binary and registers the application with it, as its listener would (hello)."""
+    import secrets
+    import socket
+    import subprocess
+
+    from conftest import free_port
+
+    port, ingest = free_port(), tmp / "other.sock"
+    secret, proxy_secret = secrets.token_hex(16), secrets.token_hex(16)
+    proc = subprocess.Popen(
+        [str(binary), f"--listen=127.0.0.1:{port}", "--base-url=/", f"--ingest=unix:{ingest}"],
+        env={**os.environ, "SPARKMONITOR_SECRET": secret, "SPARKMONITOR_PROXY_SECRET": proxy_secret},
+    )
+    wait_until(ingest.exists, 30, "the --compare binary's ingest socket")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.connect(str(ingest))
+    hello = {"type": "hello", "protocol": 1, "secret": secret, "appId": app, "attemptId": None, "appName": "bench",
+             "sparkVersion": "4.1.1", "scalaVersion": "2.13", "sparkUser": "bench", "master": "local[2]", "uiUrl": ui,
+             "kernelId": "", "notebookPath": "", "pid": os.getpid(), "startTime": int(time.time() * 1000),
+             "connection": 1, "killEnabled": True}
+    sock.sendall((json.dumps(hello) + "\n").encode())
+    answer = sock.recv(4096)
+    assert b"welcome" in answer, answer
+    base = f"http://127.0.0.1:{port}/sparkmonitor/ui/"
+
+    def up():
+        c = Client(base + urllib.parse.quote(app) + "/", {SECRET_HEADER: proxy_secret})
+        try:
+            return c.get("/executors/")[1] == 200
+        finally:
+            c.close()
+
+    wait_until(up, 30, "the --compare binary to proxy the application")
+    return {"proc": proc, "ingest": sock, "base": base, "proxySecret": proxy_secret}
 
 
 def http_get(url: str) -> bytes:
