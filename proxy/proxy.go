@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -82,6 +83,7 @@ func New(resolver Resolver, opts Options) http.Handler {
 		Transport:      opts.Transport,
 		ModifyResponse: chainResponse(rewriteLocation, dropSetCookie),
 		ErrorHandler:   h.unreachable,
+		BufferPool:     copyBuffers,
 		ErrorLog:       slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
 	}
 	h.ws = newWebSocketProxy(opts.Logger, opts.WriteError, h.unreachable)
@@ -96,15 +98,30 @@ func normalizePrefix(p string) string {
 	return "/" + p + "/"
 }
 
+// newTransport is tuned for latency (issue 5, P5: integration/bench/bench_proxy.py, BenchmarkProxy).
 func newTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = nil // the driver is local to the kernel; never send it through an HTTP_PROXY
 	t.DialContext = (&net.Dialer{Timeout: DefaultDialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	t.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
-	t.MaxIdleConnsPerHost = 8
+	t.MaxIdleConnsPerHost = 8 // a page's static resources arrive in parallel; keep their connections to Spark
 	t.IdleConnTimeout = 30 * time.Second
+	// Spark answers with the encoding the client asked for. Without this, a client that asks for none (a script,
+	// curl) would make Spark gzip every page and us gunzip it again.
+	t.DisableCompression = true
+	// Spark's pages arrive chunked, and ReverseProxy flushes after every read of such a body: a read buffer of
+	// Spark's whole output buffer forwards it in one write instead of 4 KB pieces.
+	t.ReadBufferSize = 64 << 10
 	return t
 }
+
+// copyBuffers recycles ReverseProxy's 32 KB copy buffer (one per request otherwise).
+var copyBuffers = &bufferPool{pool: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
+
+type bufferPool struct{ pool sync.Pool }
+
+func (p *bufferPool) Get() []byte  { return *p.pool.Get().(*[]byte) }
+func (p *bufferPool) Put(b []byte) { p.pool.Put(&b) }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.Path, h.base)

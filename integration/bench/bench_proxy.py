@@ -1,0 +1,394 @@
+"""P5 (issue 5): Spark UI page latency through the monitor's proxy against the Spark UI itself. A benchmark, not a test:
+`make test` never runs it, and it asserts nothing about timings.
+
+    .venv/bin/python integration/bench/bench_proxy.py [--rounds 30] [--warmup 3]
+
+What it starts: a real JupyterLab (with jupyter-server-proxy and our installed package), which starts our Go binary
+lazily; the binary is build/sparkmonitor (or --binary), reached through a small wrapper (SPARKMONITOR_BINARY) that notes
+the port, ingest address and secrets jupyter-server-proxy gave it. Then a real PySpark driver (local[2]) in this
+process, with our plugin reporting to that same binary, runs 20 jobs (SQL, shuffles, RDDs) so that the UI pages have
+content.
+
+What it measures, for each page of PAGES, the wall time of one GET, from sending the request to the last byte of the
+body, on three paths:
+  a  direct:  http://127.0.0.1:4040/...                                     (the Spark UI itself)
+  b  proxy:   http://127.0.0.1:{go port}/sparkmonitor/ui/{app}/...          (our Go binary; secret header)
+  c  jupyter: http://127.0.0.1:{jupyter port}/sparkmonitor/ui/{app}/...     (JupyterLab + jupyter-server-proxy + b; token)
+Each path has one persistent HTTP/1.1 keep-alive connection (http.client.HTTPConnection), opened before warm-up, so
+connection set-up is not measured (a connection the server closed is reopened before the request is timed again).
+The client sends a browser's Accept-Encoding (gzip) and reads the body as it arrives (not decompressed).
+
+Requests are interleaved: for each round and page, a, b and c one after the other, in an order that rotates with the
+round (abc, bca, cab), so drift and the machine's other load fall on all three alike. The figure held to the target
+(p50 ratio b/a ≤ 1.10) is the median, over all rounds and pages, of the paired per-request ratios b/a (same round,
+same page); c/a is informative (tornado's overhead is jupyter-server-proxy's, not ours).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import statistics
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.parse
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+from conftest import start_jupyter, stop_jupyter, wait_until  # noqa: E402
+from results import Result, Row, median, percentile  # noqa: E402
+
+BINARY = REPO / "build" / "sparkmonitor"
+JAR = REPO / "build" / "sparkmonitor-listener.jar"
+PLUGIN = "io.sparkmonitor.listener.MonitorPlugin"
+SECRET_HEADER = "X-Sparkmonitor-Proxy-Secret"
+TARGET = 1.10
+BROWSER_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Encoding": "gzip, deflate",
+    "User-Agent": "sparkmonitor-bench",
+}
+KINDS = ("a", "b", "c")
+KIND_NAMES = {"a": "direct (Spark UI)", "b": "Go proxy", "c": "JupyterLab + jupyter-server-proxy + Go proxy",
+              "d": "Go proxy of --compare"}
+
+
+def pages(app: str, job: int, stage: int) -> list[tuple[str, str]]:
+    """(name, path on the Spark UI) of the measured pages."""
+    api = f"/api/v1/applications/{app}"
+    return [
+        ("jobs", "/jobs/"),
+        ("stages", "/stages/"),
+        ("executors", "/executors/"),
+        ("SQL", "/SQL/"),
+        ("environment", "/environment/"),
+        ("job page", f"/jobs/job/?id={job}"),
+        ("stage page", f"/stages/stage/?id={stage}&attempt=0"),
+        ("SQL query page", "/SQL/execution/?id=1"),
+        ("REST jobs", f"{api}/jobs"),
+        ("REST executors", f"{api}/executors"),
+        ("static css", "/static/bootstrap.min.css"),
+    ]
+
+
+def write_wrapper(tmp: Path, binary: Path) -> tuple[Path, Path]:
+    """A stand-in for the monitor binary that notes how jupyter-server-proxy started it, then runs build/sparkmonitor."""
+    record = tmp / "started.json"
+    wrapper = tmp / "sparkmonitor-wrapper"
+    wrapper.write_text(
+        textwrap.dedent(
+            f"""\
+            #!{sys.executable}
+            import json, os, sys
+            rec = {{"argv": sys.argv[1:], "secret": os.environ.get("SPARKMONITOR_SECRET", ""),
+                    "proxySecret": os.environ.get("SPARKMONITOR_PROXY_SECRET", "")}}
+            with open({str(record) + ".tmp"!r}, "w") as f:
+                json.dump(rec, f)
+            os.replace({str(record) + ".tmp"!r}, {str(record)!r})
+            os.execv({str(binary)!r}, [{str(binary)!r}] + sys.argv[1:])
+            """
+        )
+    )
+    wrapper.chmod(0o755)
+    return wrapper, record
+
+
+class Client:
+    """One persistent keep-alive connection to one origin."""
+
+    def __init__(self, base: str, headers: dict[str, str]):
+        u = urllib.parse.urlsplit(base)
+        self.host, self.port, self.prefix = u.hostname, u.port, u.path.rstrip("/")
+        self.headers = {**BROWSER_HEADERS, **headers}
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        self.conn.connect()
+        self.reconnects = 0
+
+    def get(self, path: str) -> tuple[float, int, int]:
+        """GETs prefix+path; returns (seconds, status, body bytes). Connection set-up is never inside the timing."""
+        for attempt in range(3):
+            if self.conn.sock is None:
+                self.conn.connect()
+                self.reconnects += 1
+            try:
+                t0 = time.perf_counter()
+                self.conn.request("GET", self.prefix + path, headers=self.headers)
+                resp = self.conn.getresponse()
+                body = resp.read()
+                dt = time.perf_counter() - t0
+                if resp.will_close:
+                    self.conn.close()
+                return dt, resp.status, len(body)
+            except (http.client.RemoteDisconnected, ConnectionError, http.client.BadStatusLine):
+                self.conn.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self):
+        self.conn.close()
+
+
+WORKLOAD = """
+from pyspark.sql import functions as F
+for i in range(8):
+    spark.range(0, 200_000, numPartitions=4).selectExpr(f'sum(id * {i})').collect()
+for i in range(6):
+    spark.sql(f'SELECT id % 7 AS k, count(*) AS n, sum(id) AS s FROM range({20_000 * (i + 1)}) GROUP BY id % 7').collect()
+df = spark.range(0, 50_000, numPartitions=4).withColumn('k', F.col('id') % 13)
+df.join(spark.range(0, 13).withColumnRenamed('id', 'k'), 'k').groupBy('k').count().collect()
+for i in range(4):
+    sc.parallelize(range(20_000), 4).map(lambda x: (x % 10, x)).reduceByKey(lambda a, b: a + b).collect()
+"""
+
+
+def start_spark(ingest: str, secret: str):
+    os.environ["SPARKMONITOR_INGEST"] = ingest
+    os.environ["SPARKMONITOR_SECRET"] = secret
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .appName("bench-proxy")
+        .config("spark.plugins", PLUGIN)
+        .config("spark.driver.extraClassPath", str(JAR))
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    exec(WORKLOAD, {"spark": spark, "sc": spark.sparkContext})
+    return spark
+
+
+def summarize(samples: list[float]) -> dict:
+    ms = [s * 1000 for s in samples]
+    return {"n": len(ms), "p50_ms": round(median(ms), 3), "p95_ms": round(percentile(ms, 95), 3)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=30)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--identity", action="store_true",
+                    help="send no Accept-Encoding (a script's client, not a browser's); implies --no-write")
+    ap.add_argument("--binary", type=Path, default=BINARY, help="the monitor binary (default build/sparkmonitor)")
+    ap.add_argument("--compare", type=Path, metavar="BINARY",
+                    help="also measure (path d) another monitor binary, e.g. the one before a change, started here and "
+                    "told of the application by a hello of our own; implies --no-write")
+    ap.add_argument("--no-write", action="store_true", help="print the figures without writing build/bench/P5.json")
+    args = ap.parse_args()
+    if args.identity:
+        del BROWSER_HEADERS["Accept-Encoding"]
+        args.no_write = True
+    if args.compare:
+        args.no_write = True
+    kinds = KINDS + (("d",) if args.compare else ())
+    for f in (args.binary, JAR):
+        if not f.exists():
+            sys.exit(f"{f} is missing: run `make install-dev` first")
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-proxy-"))
+    wrapper, record = write_wrapper(tmp, args.binary.resolve())
+    jupyter = start_jupyter(tmp, extra_env={"SPARKMONITOR_BINARY": str(wrapper)})
+    spark = None
+    clients: dict[str, Client] = {}
+    other = None
+    try:
+        # The first request through jupyter-server-proxy starts the monitor binary.
+        wait_until(lambda: jupyter.get_json("sparkmonitor/api/apps") is not None, 60, "the monitor to start")
+        started = json.loads(record.read_text())
+        flags = dict(a.lstrip("-").split("=", 1) for a in started["argv"] if "=" in a)
+        go_base = f"http://{flags['listen']}/sparkmonitor/ui/"
+
+        spark = start_spark(flags["ingest"], started["secret"])
+        sc = spark.sparkContext
+        app = sc.applicationId
+        direct = sc.uiWebUrl.rstrip("/")
+
+        def registered():
+            apps = jupyter.get_json("sparkmonitor/api/apps")["data"]
+            return any(a["appId"] == app and a["state"] == "RUNNING" for a in apps)
+
+        wait_until(registered, 60, f"the monitor to list {app}")
+        jobs = json.loads(http_get(f"{direct}/api/v1/applications/{app}/jobs"))
+        stages = json.loads(http_get(f"{direct}/api/v1/applications/{app}/stages"))
+        job = max(jobs, key=lambda j: j["numTasks"])["jobId"]
+        stage = max(stages, key=lambda s: s["numTasks"])["stageId"]
+        page_list = pages(app, job, stage)
+        if args.compare:
+            other = start_other(args.compare, tmp, app, direct)
+
+        clients = {
+            "a": Client(direct + "/", {}),
+            "b": Client(go_base + urllib.parse.quote(app) + "/", {SECRET_HEADER: started["proxySecret"]}),
+            "c": Client(f"{jupyter.url}sparkmonitor/ui/{urllib.parse.quote(app)}/", {"Authorization": f"token {jupyter.token}"}),
+        }
+        if other:
+            clients["d"] = Client(other["base"] + urllib.parse.quote(app) + "/", {SECRET_HEADER: other["proxySecret"]})
+        sizes: dict[str, dict[str, int]] = {}
+        for name, path in page_list:
+            for k in kinds:
+                _, status, n = clients[k].get(path)
+                if status != 200:
+                    raise SystemExit(f"{name} ({path}) answered {status} on path {k}")
+                sizes.setdefault(name, {})[k] = n
+        for _ in range(args.warmup):
+            for name, path in page_list:
+                for k in kinds:
+                    clients[k].get(path)
+
+        samples: dict[str, dict[str, list[float]]] = {name: {k: [] for k in kinds} for name, _ in page_list}
+        orders = [kinds[i:] + kinds[:i] for i in range(len(kinds))]
+        t_start = time.monotonic()
+        for r in range(args.rounds):
+            for i, (name, path) in enumerate(page_list):
+                for k in orders[(r + i) % len(orders)]:
+                    dt, status, _ = clients[k].get(path)
+                    assert status == 200, (name, k, status)
+                    samples[name][k].append(dt)
+        elapsed = time.monotonic() - t_start
+        reconnects = {k: c.reconnects for k, c in clients.items()}
+    finally:
+        for c in clients.values():
+            c.close()
+        if other:
+            other["proc"].terminate()
+            other["proc"].wait()
+            other["ingest"].close()
+        if spark is not None:
+            spark.stop()
+        stop_jupyter(jupyter)
+
+    report(args, page_list, samples, sizes, elapsed, reconnects)
+    if args.compare:
+        names = [n for n, _ in page_list]
+        for k, base in (("d", "a"), ("d", "b")):
+            ratios = [samples[n][k][i] / samples[n][base][i] for n in names for i in range(args.rounds)]
+            print(f"p50 ratio {k}/{base} (median of paired): {median(ratios):.3f}")
+        print("per page d/b:", {n: round(median([d / b for b, d in zip(samples[n]["b"], samples[n]["d"])]), 3) for n in names})
+
+
+def start_other(binary: Path, tmp: Path, app: str, ui: str) -> dict:
+    """Starts a second monitor binary and registers the application with it, as its listener would (hello)."""
+    import secrets
+    import socket
+    import subprocess
+
+    from conftest import free_port
+
+    port, ingest = free_port(), tmp / "other.sock"
+    secret, proxy_secret = secrets.token_hex(16), secrets.token_hex(16)
+    proc = subprocess.Popen(
+        [str(binary), f"--listen=127.0.0.1:{port}", "--base-url=/", f"--ingest=unix:{ingest}"],
+        env={**os.environ, "SPARKMONITOR_SECRET": secret, "SPARKMONITOR_PROXY_SECRET": proxy_secret},
+    )
+    wait_until(ingest.exists, 30, "the --compare binary's ingest socket")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.connect(str(ingest))
+    hello = {"type": "hello", "protocol": 1, "secret": secret, "appId": app, "attemptId": None, "appName": "bench",
+             "sparkVersion": "4.1.1", "scalaVersion": "2.13", "sparkUser": "bench", "master": "local[2]", "uiUrl": ui,
+             "kernelId": "", "notebookPath": "", "pid": os.getpid(), "startTime": int(time.time() * 1000),
+             "connection": 1, "killEnabled": True}
+    sock.sendall((json.dumps(hello) + "\n").encode())
+    answer = sock.recv(4096)
+    assert b"welcome" in answer, answer
+    base = f"http://127.0.0.1:{port}/sparkmonitor/ui/"
+
+    def up():
+        c = Client(base + urllib.parse.quote(app) + "/", {SECRET_HEADER: proxy_secret})
+        try:
+            return c.get("/executors/")[1] == 200
+        finally:
+            c.close()
+
+    wait_until(up, 30, "the --compare binary to proxy the application")
+    return {"proc": proc, "ingest": sock, "base": base, "proxySecret": proxy_secret}
+
+
+def http_get(url: str) -> bytes:
+    u = urllib.parse.urlsplit(url)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    try:
+        c.request("GET", u.path + ("?" + u.query if u.query else ""))
+        return c.getresponse().read()
+    finally:
+        c.close()
+
+
+def report(args, page_list, samples, sizes, elapsed, reconnects):
+    names = [n for n, _ in page_list]
+    pooled = {k: [s for n in names for s in samples[n][k]] for k in KINDS}
+    paired = {k: [samples[n][k][i] / samples[n]["a"][i] for n in names for i in range(args.rounds)] for k in ("b", "c")}
+    overall = {k: median(paired[k]) for k in ("b", "c")}
+    per_page = {}
+    for n in names:
+        a50 = median(samples[n]["a"])
+        per_page[n] = {
+            **{k: summarize(samples[n][k]) for k in KINDS},
+            "bytes": sizes[n],
+            "ratio_of_p50_b_a": round(median(samples[n]["b"]) / a50, 3),
+            "ratio_of_p50_c_a": round(median(samples[n]["c"]) / a50, 3),
+            "median_paired_ratio_b_a": round(median([b / a for a, b in zip(samples[n]["a"], samples[n]["b"])]), 3),
+            "median_paired_ratio_c_a": round(median([c / a for a, c in zip(samples[n]["a"], samples[n]["c"])]), 3),
+        }
+
+    print(f"\n{args.rounds} rounds x {len(names)} pages x 3 paths in {elapsed:.1f} s; reconnects {reconnects}")
+    print(f"{'page':16} {'a p50':>8} {'b p50':>8} {'c p50':>8} {'b/a':>6} {'c/a':>6}   (ms; ratio = median of paired)")
+    for n in names:
+        p = per_page[n]
+        print(
+            f"{n:16} {p['a']['p50_ms']:8.2f} {p['b']['p50_ms']:8.2f} {p['c']['p50_ms']:8.2f} "
+            f"{p['median_paired_ratio_b_a']:6.2f} {p['median_paired_ratio_c_a']:6.2f}"
+        )
+    for k in KINDS:
+        s = summarize(pooled[k])
+        print(f"{KIND_NAMES[k]:48} p50 {s['p50_ms']:7.2f} ms  p95 {s['p95_ms']:7.2f} ms")
+    print(f"p50 ratio b/a (median of paired per-request ratios): {overall['b']:.3f}  (target ≤ {TARGET})")
+    print(f"p50 ratio c/a (same): {overall['c']:.3f}")
+    if args.no_write:
+        return
+
+    rows = []
+    for k in KINDS:
+        s = summarize(pooled[k])
+        rows.append(Row(f"{KIND_NAMES[k]}: p50 / p95 over all pages", f"{s['p50_ms']:.2f} / {s['p95_ms']:.2f} ms"))
+    rows.append(Row("p50 ratio Go proxy / direct (median of paired per-request ratios)", f"{overall['b']:.3f}×",
+                    f"≤ {TARGET}×", overall["b"] <= TARGET))
+    rows.append(Row("p50 ratio JupyterLab path / direct (informative: tornado is jupyter-server-proxy's)",
+                    f"{overall['c']:.3f}×"))
+    worst = max(names, key=lambda n: per_page[n]["median_paired_ratio_b_a"])
+    rows.append(Row(f"worst page b/a ({worst})", f"{per_page[worst]['median_paired_ratio_b_a']:.3f}×"))
+    Result(
+        id="P5",
+        title="Spark UI page latency through the monitor's proxy vs direct",
+        rows=rows,
+        command=".venv/bin/python integration/bench/bench_proxy.py" + (f" --rounds {args.rounds}" if args.rounds != 30 else ""),
+        notes=(
+            f"{args.rounds} rounds × {len(names)} pages ({', '.join(names)}), a real PySpark 4 driver (local[2], 20 jobs). "
+            "One GET = request sent → last body byte, on one persistent keep-alive connection per path (connection "
+            "set-up not measured), browser Accept-Encoding: gzip. Paths interleaved request by request (order "
+            "rotating abc/bca/cab) after warm-up. Overall ratio = median over all (round, page) pairs of b/a measured "
+            "back to back; per-page figures and the ratio of medians in raw. p50/p95 per path pool all pages. "
+            "2-core machine shared with other work: absolute figures are noisy, the paired ratios much less."
+        ),
+        raw={
+            "per_page": per_page,
+            "ratio_of_pooled_p50": {k: round(median(pooled[k]) / median(pooled["a"]), 3) for k in ("b", "c")},
+            "reconnects": reconnects,
+            "elapsed_s": round(elapsed, 1),
+            "samples_ms": {n: {k: [round(s * 1000, 3) for s in samples[n][k]] for k in KINDS} for n in names},
+        },
+    ).write()
+    print("wrote build/bench/P5.json")
+
+
+if __name__ == "__main__":
+    main()
