@@ -1,0 +1,179 @@
+"""Benchmark P1 (issue 5): what a listener costs the user's Spark job.
+
+The same 100 000-task PySpark job (local[2], listener_job.py) runs in fresh driver JVMs without any listener, with
+ours (reporting to a running monitor binary) and with the published `sparkmonitor` package's listener (swan-cern's,
+from its own venv). Runs are interleaved round by round (none, ours, swan, then rotated) so that drift in the
+machine's load falls on all three alike. Reported: the median job time per mode, its ratio to the no-listener median,
+Spark's dropped-event counts and the monitor's own, and whether every task end reached the monitor.
+
+    .venv/bin/python integration/bench/bench_listener.py --swan-python PATH [--runs N]
+
+`make bench` creates that package's venv (in the download cache) and passes its python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from results import Result, Row, median  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+JOB = Path(__file__).with_name("listener_job.py")
+MODES = ("none", "ours", "swan")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--swan-python", required=True, help="python of a venv with the PyPI sparkmonitor package")
+    ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
+    args = ap.parse_args()
+
+    swan_version = subprocess.run(
+        [args.swan_python, "-c", "import importlib.metadata as m; print(m.version('sparkmonitor'))"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    runs: dict[str, list[dict]] = {m: [] for m in MODES}
+    with tempfile.TemporaryDirectory(prefix="bench-p1-") as tmp, Monitor(Path(tmp)) as monitor:
+        for r in range(args.runs):
+            order = MODES[r % 3:] + MODES[: r % 3]
+            for mode in order:
+                python = args.swan_python if mode == "swan" else sys.executable
+                env = dict(os.environ)
+                for key in ("SPARK_CONF_DIR", "PYTHONSTARTUP", "SPARK_DIST_CLASSPATH", "SPARKMONITOR_INGEST",
+                            "SPARKMONITOR_SECRET", "SPARK_HOME"):
+                    env.pop(key, None)
+                if mode == "ours":
+                    env.update(monitor.env())
+                monitor_cpu = monitor.cpu_seconds()
+                out = subprocess.run(
+                    [python, str(JOB), mode], env=env, capture_output=True, text=True, timeout=1800, cwd=tmp
+                )
+                lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+                if out.returncode != 0 or not lines:
+                    sys.stderr.write(out.stderr[-4000:])
+                    raise SystemExit(f"P1: the {mode} run failed (exit {out.returncode})")
+                run = json.loads(lines[-1])
+                run["cpuSeconds"]["monitor"] = monitor.cpu_seconds() - monitor_cpu if mode == "ours" else 0.0
+                runs[mode].append(run)
+                print(f"P1 run {r + 1}/{args.runs} {mode}: {run['seconds']:.1f} s, monitor got "
+                      f"{run['monitorTaskEnds']}/{run['sparkTaskEnds']} task ends, dropped {run['sparkDroppedEvents']}",
+                      flush=True)
+    result(runs, args.runs, swan_version).write()
+
+
+def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
+    med = {m: median([r["seconds"] for r in runs[m]]) for m in MODES}
+    ratio = {m: med[m] / med["none"] for m in MODES}
+
+    def dropped(m: str) -> int:
+        return max(sum(r["sparkDroppedEvents"].values()) + (r["listenerDroppedEvents"] or 0) for r in runs[m])
+
+    cpu = {m: median([sum(r["cpuSeconds"].values()) for r in runs[m]]) for m in MODES}
+
+    def lost(m: str) -> int:
+        return max(r["sparkTaskEnds"] - (r["monitorTaskEnds"] or 0) for r in runs[m])
+
+    rows = [
+        Row("job time without a listener (median)", f"{med['none']:.1f} s"),
+        Row("job time with ours (median), ratio to none", f"{med['ours']:.1f} s, {ratio['ours']:.3f}×",
+            f"≤ 1.02× and ≤ sparkmonitor {swan_version}'s", ratio["ours"] <= 1.02 and ratio["ours"] <= ratio["swan"]),
+        Row(f"job time with sparkmonitor {swan_version} (median), ratio to none",
+            f"{med['swan']:.1f} s, {ratio['swan']:.3f}×"),
+        Row("CPU time (driver JVM + driver Python + monitor binary, median), ratio to none: ours",
+            f"{cpu['ours']:.1f} s, {cpu['ours'] / cpu['none']:.3f}×"),
+        Row(f"CPU time (driver JVM + driver Python, median), ratio to none: sparkmonitor {swan_version}",
+            f"{cpu['swan']:.1f} s, {cpu['swan'] / cpu['none']:.3f}×"),
+        Row("dropped events with ours (Spark's queues + the listener's own)", str(dropped("ours")), "0",
+            dropped("ours") == 0),
+        Row(f"dropped events with sparkmonitor {swan_version} (Spark's queues)", str(dropped("swan"))),
+        Row("task ends that did not reach the monitor: ours", str(lost("ours")), "0", lost("ours") == 0),
+        Row(f"task ends that did not reach the monitor: sparkmonitor {swan_version}", str(lost("swan"))),
+        Row("after the job, until the monitor had every task end (median): ours",
+            f"{median([r['drainSeconds'] for r in runs['ours']]) * 1000:.0f} ms"),
+        Row(f"after the job, until the monitor had every task end (median): sparkmonitor {swan_version}",
+            f"{median([r['drainSeconds'] for r in runs['swan']]) * 1000:.0f} ms"),
+    ]
+    return Result(
+        id="P1",
+        title="listener overhead: a 100 000-task PySpark job on local[2]",
+        rows=rows,
+        command="make bench (integration/bench/bench_listener.py)",
+        notes=(f"Median of {n} runs per mode, each in a fresh driver JVM, interleaved round by round. The job is "
+               "spark.range(0, 100000, 1, 100000).count() after a 1 000-task warm-up. The sparkmonitor package runs "
+               "from its own venv; its kernel extension's receiving socket thread counts the messages where the "
+               "kernel would forward them to the browser."),
+        raw=runs,
+    )
+
+
+class Monitor:
+    """The monitor binary, started as jupyter-server-proxy starts it: loopback HTTP, a unix-socket ingest."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.secret = secrets.token_hex(16)
+        self.proxy_secret = secrets.token_hex(16)
+        self.ingest = f"unix:{tmp / 'ingest.sock'}"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/sparkmonitor/"
+        self.proc = None
+
+    def __enter__(self) -> "Monitor":
+        env = dict(os.environ, SPARKMONITOR_SECRET=self.secret, SPARKMONITOR_PROXY_SECRET=self.proxy_secret)
+        self.log = (self.tmp / "monitor.log").open("wb")
+        self.proc = subprocess.Popen(
+            [os.environ.get("BENCH_MONITOR_BIN", str(ROOT / "build" / "sparkmonitor")), f"--listen=127.0.0.1:{self.port}", "--base-url=/",
+             f"--ingest={self.ingest}", "--log-level=warn"],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                req = urllib.request.Request(self.url + "api/health",
+                                             headers={"X-Sparkmonitor-Proxy-Secret": self.proxy_secret})
+                urllib.request.urlopen(req, timeout=5).read()
+                return self
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"P1: the monitor binary did not start; see {self.tmp / 'monitor.log'}")
+                time.sleep(0.1)
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def env(self) -> dict[str, str]:
+        from_main = ROOT / "build" / "sparkmonitor-listener.jar"
+        return {
+            "SPARKMONITOR_INGEST": self.ingest,
+            "SPARKMONITOR_SECRET": self.secret,
+            "BENCH_OUR_JAR": str(from_main),
+            "BENCH_MONITOR_URL": self.url,
+            "BENCH_PROXY_SECRET": self.proxy_secret,
+        }
+
+    def __exit__(self, *exc) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.log.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""One run of benchmark P1 (listener overhead): a 100 000-task PySpark job on local[2], timed.
+
+Run by bench_listener.py as a fresh Python process (a fresh driver JVM) per run:
+    python listener_job.py none|ours|swan
+and prints one JSON line on stdout. The modes:
+- none: no listener besides Spark's own.
+- ours: our plugin (spark.plugins + the jar on the driver class path), reporting to the monitor binary whose ingest
+  address and secret are in the environment, as jupyter-server-proxy sets them for kernels.
+- swan: the listener of the published `sparkmonitor` package (swan-cern), run from that package's own venv and
+  configured as its README says (spark.extraListeners + spark.driver.extraClassPath of the jar its kernel extension
+  picks), reporting to that package's own receiving socket thread (`SocketThread` of its kernel extension). Its kernel
+  extension would forward each message to the browser over a comm; here the messages are counted instead.
+
+After the timed job the run waits until the monitor has received every task end (or a deadline passes), so that
+Spark's dropped-event counters and the monitor's received counts are final.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+import urllib.request
+
+TASKS = int(os.environ.get("BENCH_TASKS", "100000"))
+DRAIN_DEADLINE = 300.0
+
+
+def main(mode: str) -> None:
+    from pyspark.sql import SparkSession
+
+    builder = (
+        SparkSession.builder.master("local[2]")
+        .appName(f"bench-listener-{mode}")
+        .config("spark.ui.showConsoleProgress", "false")
+    )
+    receiver = None
+    if mode == "ours":
+        builder = builder.config("spark.plugins", "io.sparkmonitor.listener.MonitorPlugin").config(
+            "spark.driver.extraClassPath", os.environ["BENCH_OUR_JAR"]
+        )
+    elif mode == "swan":
+        receiver, jar = swan_receiver()
+        builder = builder.config("spark.extraListeners", "sparkmonitor.listener.JupyterSparkMonitorListener").config(
+            "spark.driver.extraClassPath", jar
+        )
+    elif mode != "none":
+        raise SystemExit(f"unknown mode {mode!r}: none, ours or swan")
+
+    spark = builder.getOrCreate()
+    sc = spark.sparkContext
+    spark.range(0, 1000, 1, 1000).count()  # warm-up: JIT, class loading, the listener's connection
+    jvm = sc._gateway.proc.pid  # spark-submit execs the JVM, so this is the driver JVM's pid
+    cpu_before = cpu_seconds(jvm), time.process_time()
+    started = time.perf_counter()
+    spark.range(0, TASKS, 1, TASKS).count()
+    seconds = time.perf_counter() - started
+
+    app_id = sc.applicationId
+    ui = sc.uiWebUrl
+    expected = spark_tasks(ui, app_id)  # task ends Spark's own status listener counted (all jobs)
+    drain_started = time.perf_counter()
+    received = None
+    deadline = drain_started + DRAIN_DEADLINE
+    while time.perf_counter() < deadline:
+        received = monitor_tasks(mode, app_id, receiver)
+        if received is None or received >= expected:
+            break
+        time.sleep(0.1)
+    drained = time.perf_counter() - drain_started
+    cpu = {"driverJvm": cpu_seconds(jvm) - cpu_before[0], "driverPython": time.process_time() - cpu_before[1]}
+    metrics = json.load(urllib.request.urlopen(ui + "/metrics/json/", timeout=30))
+    dropped = {
+        name.split(".queue.", 1)[1].split(".", 1)[0]: counter["count"]
+        for name, counter in metrics.get("counters", {}).items()
+        if name.endswith("numDroppedEvents")
+    }
+    print(
+        json.dumps(
+            {
+                "mode": mode,
+                "seconds": seconds,
+                "cpuSeconds": cpu,  # from the timed job's start until the monitor had every task end
+                "sparkTaskEnds": expected,
+                "monitorTaskEnds": received,
+                "drainSeconds": drained if mode != "none" else None,
+                "sparkDroppedEvents": dropped,
+                "listenerDroppedEvents": listener_dropped(mode, app_id),
+            }
+        ),
+        flush=True,
+    )
+    spark.stop()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def spark_tasks(ui: str, app_id: str) -> int:
+    """Task ends counted by Spark's AppStatusListener, once it has seen every job end."""
+    deadline = time.perf_counter() + 60
+    while True:
+        jobs = json.load(urllib.request.urlopen(f"{ui}/api/v1/applications/{app_id}/jobs", timeout=30))
+        if all(j["status"] != "RUNNING" for j in jobs) or time.perf_counter() > deadline:
+            return sum(j["numCompletedTasks"] for j in jobs)
+        time.sleep(0.1)
+
+
+def monitor_tasks(mode: str, app_id: str, receiver) -> int | None:
+    if mode == "ours":
+        app = our_app(app_id)
+        return sum(j["numCompletedTasks"] for j in app.get("jobs", [])) if app else 0
+    if mode == "swan":
+        return receiver.task_ends
+    return None
+
+
+def listener_dropped(mode: str, app_id: str) -> int | None:
+    if mode == "ours":
+        app = our_app(app_id)
+        return app["droppedEvents"] if app else None
+    return None  # the swan listener keeps no such count
+
+
+def our_app(app_id: str) -> dict | None:
+    req = urllib.request.Request(
+        os.environ["BENCH_MONITOR_URL"] + "api/apps/" + app_id,
+        headers={"X-Sparkmonitor-Proxy-Secret": os.environ["BENCH_PROXY_SECRET"]},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.load(resp)["data"]
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            return None
+        raise
+
+
+def swan_receiver():
+    """The published package's receiving socket (its kernel extension's SocketThread), counting task ends."""
+    from sparkmonitor import kernelextension as ke  # only importable in that package's venv
+
+    ke.logger = ke.logging.getLogger("sparkmonitor-bench")
+
+    class Counting(ke.SocketThread):
+        task_ends = 0
+        lock = threading.Lock()
+
+        def onrecv(self, msg):
+            if '"sparkTaskEnd"' in msg:
+                with self.lock:
+                    self.task_ends += 1
+
+    receiver = Counting()
+    receiver.daemon = True
+    port = receiver.startSocket()  # binds, then starts the thread
+    os.environ["SPARKMONITOR_KERNEL_PORT"] = str(port)  # what the kernel extension's configure() sets
+    import pyspark
+
+    os.environ.setdefault("SPARK_HOME", os.path.dirname(pyspark.__file__))
+    jar = ke.get_listener_jar_path(*ke.get_spark_versions())
+    if not jar:
+        raise SystemExit("the sparkmonitor package has no listener jar for this Spark")
+    return receiver, jar
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
