@@ -85,10 +85,24 @@ test: bootstrap install-dev ## Run every test: Go, listener (real JVM), Python, 
 	cd extension-js && npm test
 	$(PY) -m pytest -q jupyter_config/tests integration
 
+# The published sparkmonitor package (swan-cern), in its own venv, for the side-by-side listener benchmark (P1).
+SWAN_VERSION := 3.3.0
+SWAN_VENV    := $(CACHE)/bench/venv-sparkmonitor-$(SWAN_VERSION)
+
 .PHONY: bench
-bench: ## Benchmarks (not tests): ingest decode/apply events/s on one core, memory with 1M and 2M tasks retained
-	@mkdir -p $(BUILD)/bench
-	go test -run '^$$' -bench . -benchmem -cpu 1 -count 3 ./spark/... | tee $(BUILD)/bench/go.txt
+bench: bootstrap install-dev $(SWAN_VENV)/.installed ## Benchmarks (not tests), issue 5 P1-P5: writes build/bench/table.md (about 30 min)
+	@mkdir -p $(BUILD)/bench && rm -f $(BUILD)/bench/*.json
+	go test -run '^$$' -bench . -benchmem -cpu 1 -count 3 ./... | tee $(BUILD)/bench/go.txt
+	$(PY) integration/bench/bench_proxy.py
+	$(PY) -m pytest -q -p no:cacheprovider -o python_files='bench_*.py' integration/bench/bench_browser.py
+	$(PY) integration/bench/bench_listener.py --swan-python $(SWAN_VENV)/bin/python
+	$(PY) integration/bench/table.py
+
+$(SWAN_VENV)/.installed: requirements.txt
+	rm -rf $(SWAN_VENV) && python3 -m venv $(SWAN_VENV)
+	$(SWAN_VENV)/bin/pip install -q --cache-dir $(CACHE)/pip sparkmonitor==$(SWAN_VERSION) \
+		"$$(grep '^pyspark==' requirements.txt)"
+	@touch $@
 
 .PHONY: clean
 clean: ## Remove build outputs (keeps .venv and the download cache)
