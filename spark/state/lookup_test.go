@@ -15,13 +15,19 @@ func TestRunningUIAndUIPath(t *testing.T) {
 	submitAll(t, s, "app-noui", &event.Hello{AppID: "app-noui"})
 	check := func(app string, wantUI string, wantPath string) {
 		t.Helper()
+		// The snapshot first: it applies what was submitted, which RunningUI's copy may lag (lookup.go).
+		if p := snapshotApp(t, s, app).UIPath; (p == nil) != (wantPath == "") || (p != nil && *p != wantPath) {
+			t.Errorf("%s: uiPath %v, want %q", app, p, wantPath)
+		}
 		got, ok, err := s.RunningUI(context.Background(), app)
 		if err != nil || ok != (wantUI != "") || got != wantUI {
 			t.Errorf("RunningUI(%s) = %q, %v, %v; want %q", app, got, ok, err, wantUI)
 		}
-		if p := snapshotApp(t, s, app).UIPath; (p == nil) != (wantPath == "") || (p != nil && *p != wantPath) {
-			t.Errorf("%s: uiPath %v, want %q", app, p, wantPath)
-		}
+	}
+	// A hello just submitted is found at once (RunningUI asks the owner goroutine for an application it has not seen).
+	submitAll(t, s, "app-2", &event.Hello{AppID: "app-2", UIURL: &ui})
+	if got, ok, _ := s.RunningUI(context.Background(), "app-2"); !ok || got != ui {
+		t.Errorf("RunningUI(app-2) right after its hello = %q, %v", got, ok)
 	}
 	check("app-1", ui, "ui/app-1/")
 	check("app-noui", "", "")

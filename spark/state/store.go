@@ -55,7 +55,8 @@ type Store struct {
 	subs     chan *subscription
 	unsubs   chan *subscription
 	done     chan struct{}
-	dropped  atomic.Int64 // subscribers dropped for being slow
+	dropped  atomic.Int64                      // subscribers dropped for being slow
+	uis      atomic.Pointer[map[string]string] // running applications' UI URLs by app id (lookup.go)
 	apps     map[string]*liveApp
 	appOrder []string
 	active   map[*subscription]bool
@@ -201,7 +202,11 @@ func (s *Store) apply(in input) {
 		s.apps[in.appID] = a
 		s.appOrder = append(s.appOrder, in.appID)
 	}
+	ui := a.runningUI()
 	a.apply(in.ev)
+	if a.runningUI() != ui {
+		s.publishUIs()
+	}
 	switch in.ev.(type) {
 	case *event.JobEnd:
 		a.evict(s.opts.MaxJobsPerApp)
