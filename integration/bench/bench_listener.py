@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from results import Result, Row, median  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 JOB = Path(__file__).with_name("listener_job.py")
 MODES = ("none", "ours", "swan")
+DRAIN = int(os.environ.setdefault("BENCH_DRAIN_SECONDS", "120"))  # listener_job.py waits this long for the monitor
 
 
 def main() -> None:
@@ -38,6 +40,7 @@ def main() -> None:
     ap.add_argument("--swan-python", required=True, help="python of a venv with the PyPI sparkmonitor package")
     ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the monitor binary is stopped on the way out
 
     swan_version = subprocess.run(
         [args.swan_python, "-c", "import importlib.metadata as m; print(m.version('sparkmonitor'))"],
@@ -66,6 +69,8 @@ def main() -> None:
                 run = json.loads(lines[-1])
                 run["cpuSeconds"]["monitor"] = monitor.cpu_seconds() - monitor_cpu if mode == "ours" else 0.0
                 runs[mode].append(run)
+                if all(runs.values()):  # a figure for every mode: keep what is measured so far
+                    result(runs, r + 1, swan_version).write()
                 print(f"P1 run {r + 1}/{args.runs} {mode}: {run['seconds']:.1f} s, monitor got "
                       f"{run['monitorTaskEnds']}/{run['sparkTaskEnds']} task ends, dropped {run['sparkDroppedEvents']}",
                       flush=True)
@@ -78,6 +83,11 @@ def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
 
     def dropped(m: str) -> int:
         return max(sum(r["sparkDroppedEvents"].values()) + (r["listenerDroppedEvents"] or 0) for r in runs[m])
+
+    def drain(m: str) -> str:
+        if lost(m):
+            return f"more than {DRAIN} s (it had not got them all)"
+        return f"{median([r['drainSeconds'] for r in runs[m]]) * 1000:.0f} ms"
 
     cpu = {m: median([sum(r["cpuSeconds"].values()) for r in runs[m]]) for m in MODES}
 
@@ -97,12 +107,11 @@ def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
         Row("dropped events with ours (Spark's queues + the listener's own)", str(dropped("ours")), "0",
             dropped("ours") == 0),
         Row(f"dropped events with sparkmonitor {swan_version} (Spark's queues)", str(dropped("swan"))),
-        Row("task ends that did not reach the monitor: ours", str(lost("ours")), "0", lost("ours") == 0),
-        Row(f"task ends that did not reach the monitor: sparkmonitor {swan_version}", str(lost("swan"))),
-        Row("after the job, until the monitor had every task end (median): ours",
-            f"{median([r['drainSeconds'] for r in runs['ours']]) * 1000:.0f} ms"),
+        Row(f"task ends that had not reached the monitor {DRAIN} s after the job: ours", str(lost("ours")), "0", lost("ours") == 0),
+        Row(f"task ends that had not reached the monitor {DRAIN} s after the job: sparkmonitor {swan_version}", str(lost("swan"))),
+        Row("after the job, until the monitor had every task end (median): ours", drain("ours")),
         Row(f"after the job, until the monitor had every task end (median): sparkmonitor {swan_version}",
-            f"{median([r['drainSeconds'] for r in runs['swan']]) * 1000:.0f} ms"),
+            drain("swan")),
     ]
     return Result(
         id="P1",
