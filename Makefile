@@ -81,6 +81,10 @@ test: bootstrap install-dev ## Run every test: Go, listener (real JVM), Python, 
 	go test -race -count=1 ./...
 	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 20s ./spark/event
 	go test -run '^$$' -fuzz '^FuzzDecodeMatchesReference$$' -fuzztime 20s ./spark/event
+	go test -run '^$$' -fuzz '^FuzzAPI$$' -fuzztime 15s ./spark/api
+	go test -run '^$$' -fuzz '^FuzzIngestHandshake$$' -fuzztime 15s ./spark/ingest
+	# The event flood at full size (2M tasks): -race above runs a smaller one (spark/ingest/flood_size*_test.go).
+	go test -count=1 -run '^TestEventFlood$$' ./spark/ingest
 	bash listener/test.sh
 	cd extension-js && npm test
 	$(PY) -m pytest -q jupyter_config/tests integration

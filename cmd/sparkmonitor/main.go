@@ -90,7 +90,8 @@ func run(ctx context.Context, c config, ingestSecret, proxySecret string) error 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.listen, err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	// DisableGeneralOptionsHandler: net/http answers "OPTIONS *" itself otherwise, before the proxy-secret check.
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, DisableGeneralOptionsHandler: true}
 	log.Info("sparkmonitor serving", "http", ln.Addr().String(), "prefix", prefix, "ingest", c.ingest, "version", version,
 		"readOnly", c.readOnly)
 

@@ -48,7 +48,7 @@ func setupCancel(t *testing.T, readOnly bool) (*httptest.Server, *state.Store, *
 func ptr[T any](v T) *T { return &v }
 
 // runningApp: app appID with job 0 (cell c1, stage 0 active, stage 1 pending) running and job 1 (cell c1) done.
-func runningApp(t *testing.T, s *state.Store, appID string, killEnabled bool) {
+func runningApp(t testing.TB, s *state.Store, appID string, killEnabled bool) {
 	t.Helper()
 	evs := []event.Event{
 		&event.Hello{AppID: appID, Protocol: 1, KillEnabled: &killEnabled},

@@ -17,7 +17,7 @@ import (
 const secret = "s3cret"
 
 // start runs a store and an ingest server on a unix socket in a temp dir.
-func start(t *testing.T) (*Server, *state.Store, string) {
+func start(t testing.TB) (*Server, *state.Store, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	store := state.New(state.Options{})
@@ -89,7 +89,13 @@ func helloLine(app, sec string, conn int) string {
 // waitApp polls the store's snapshot until cond holds for app, with a deadline.
 func waitApp(t *testing.T, store *state.Store, app string, what string, cond func(state.App) bool) state.App {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	return waitAppWithin(t, store, app, what, 5*time.Second, cond)
+}
+
+// waitAppWithin is waitApp with the deadline d.
+func waitAppWithin(t *testing.T, store *state.Store, app, what string, d time.Duration, cond func(state.App) bool) state.App {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		apps, err := store.Snapshot(context.Background())
 		if err != nil {

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"log/slog"
 	"net/url"
 	"slices"
 
@@ -27,6 +28,8 @@ type liveApp struct {
 	sql       liveSQL  // SQL executions (sql.go)
 	// killEnabled is the listener's spark.ui.killEnabled; readOnly is the monitor's --read-only (cancel.go).
 	killEnabled, readOnly bool
+	// log reports events that refer to no known job, stage attempt or SQL execution (they are ignored).
+	log *slog.Logger
 }
 
 type liveJob struct {
@@ -45,6 +48,7 @@ type liveStage struct {
 func newLiveApp(appID string) *liveApp {
 	return &liveApp{
 		info:      App{AppID: appID, State: AppRunning},
+		log:       slog.New(slog.DiscardHandler),
 		jobs:      map[int]*liveJob{},
 		stages:    map[stageKey]*liveStage{},
 		latest:    map[int]int{},
@@ -175,6 +179,7 @@ func (a *liveApp) stageFor(id, attempt int, name string, numTasks int) *liveStag
 func (a *liveApp) jobEnd(e *event.JobEnd) {
 	j, ok := a.jobs[e.JobID]
 	if !ok {
+		a.ignore(e, "job", int64(e.JobID), -1)
 		return
 	}
 	j.info.Status = JobSucceeded
@@ -213,6 +218,7 @@ func (a *liveApp) stageSubmitted(e *event.StageSubmitted) {
 func (a *liveApp) stageCompleted(e *event.StageCompleted) {
 	st, ok := a.stages[stageKey{e.StageID, e.AttemptID}]
 	if !ok {
+		a.ignore(e, "stage attempt", int64(e.StageID), e.AttemptID)
 		return
 	}
 	t := e.Time
@@ -233,6 +239,7 @@ func (a *liveApp) stageCompleted(e *event.StageCompleted) {
 func (a *liveApp) taskStart(e *event.TaskStart) {
 	st, ok := a.stages[stageKey{e.StageID, e.StageAttemptID}]
 	if !ok {
+		a.ignore(e, "stage attempt", int64(e.StageID), e.StageAttemptID)
 		return
 	}
 	st.info.NumActiveTasks++
@@ -243,6 +250,7 @@ func (a *liveApp) taskStart(e *event.TaskStart) {
 func (a *liveApp) taskEnd(e *event.TaskEnd) {
 	st, ok := a.stages[stageKey{e.StageID, e.StageAttemptID}]
 	if !ok {
+		a.ignore(e, "stage attempt", int64(e.StageID), e.StageAttemptID)
 		return
 	}
 	count := func(active, completed, failed, killed *int) {
@@ -301,6 +309,16 @@ func (a *liveApp) resync(e *event.Resync) {
 	}
 	a.resyncSQL(e.SQLExecutions)
 	a.dirty = true
+}
+
+// ignore logs (at Debug) an event of an unknown job, stage attempt (attempt ≥ 0) or SQL execution: a listener that
+// dropped events, frames out of order, or an entity already evicted. The event changes nothing.
+func (a *liveApp) ignore(ev event.Event, what string, id int64, attempt int) {
+	args := []any{"app", a.info.AppID, "type", event.TypeOf(ev), "id", id}
+	if attempt >= 0 {
+		args = append(args, "attempt", attempt)
+	}
+	a.log.Debug("ignoring an event of an unknown "+what, args...)
 }
 
 func (a *liveApp) touchJob(id int) { a.dirtyJobs[id] = true }

@@ -55,6 +55,7 @@ func (a *liveApp) sqlStart(e *event.SQLStart) {
 func (a *liveApp) sqlEnd(e *event.SQLEnd) {
 	x, ok := a.sql.execs[e.ExecutionID]
 	if !ok {
+		a.ignore(e, "SQL execution", e.ExecutionID, -1)
 		return
 	}
 	t := e.Time

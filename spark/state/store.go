@@ -198,7 +198,7 @@ func (s *Store) apply(in input) {
 			return
 		}
 		a = newLiveApp(in.appID)
-		a.readOnly = s.opts.ReadOnly
+		a.readOnly, a.log = s.opts.ReadOnly, s.opts.Logger
 		s.apps[in.appID] = a
 		s.appOrder = append(s.appOrder, in.appID)
 	}

@@ -2,6 +2,8 @@ package state
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -233,5 +235,45 @@ func TestDisconnectThenReconnectRevivesTheApp(t *testing.T) {
 	}
 	if j := a.Jobs[0]; j.NumCompletedTasks != 2 || j.Stages[0].NumActiveTasks != 1 {
 		t.Errorf("job 0 after resync = %+v", j)
+	}
+}
+
+// Events of a job, stage attempt or SQL execution the app does not know change nothing and are logged (Debug) with
+// their type and ids, so a listener that lost events or sent them out of order can be told from a monitor bug.
+func TestEventsOfUnknownEntitiesAreIgnoredAndLogged(t *testing.T) {
+	var logs strings.Builder
+	s, _ := startStore(t, Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	lines := []string{
+		`{"type":"hello","protocol":1,"secret":"x","appId":"app-u","appName":"n","connection":1}`,
+		`{"type":"jobEnd","seq":1,"time":5,"jobId":42,"result":"SUCCEEDED","error":null}`,
+		`{"type":"stageCompleted","seq":2,"time":5,"stageId":8,"attemptId":1,"status":"COMPLETE","failureReason":null,"numTasks":1}`,
+		`{"type":"taskStart","seq":3,"time":5,"stageId":9,"stageAttemptId":0,"taskId":91,"index":1,"attempt":0,"executorId":"1","host":"h","speculative":false}`,
+		`{"type":"taskEnd","seq":4,"time":5,"stageId":9,"stageAttemptId":0,"taskId":90,"index":0,"attempt":0,"executorId":"1","host":"h","launchTime":1,"status":"SUCCESS","reason":null,"metrics":null}`,
+		`{"type":"sqlEnd","seq":5,"time":5,"executionId":7,"error":null}`,
+	}
+	for _, l := range lines {
+		ev, err := event.Decode([]byte(l))
+		if err != nil {
+			t.Fatal(err)
+		}
+		submitAll(t, s, "app-u", ev)
+	}
+	apps, err := s.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(apps) != 1 || len(apps[0].Jobs) != 0 || apps[0].NumJobs != 0 || len(apps[0].SQLExecutions) != 0 {
+		t.Fatalf("orphan events created entities: %+v", apps)
+	}
+	for _, want := range []string{
+		`msg="ignoring an event of an unknown job" app=app-u type=jobEnd id=42`,
+		`msg="ignoring an event of an unknown stage attempt" app=app-u type=stageCompleted id=8 attempt=1`,
+		`msg="ignoring an event of an unknown stage attempt" app=app-u type=taskStart id=9 attempt=0`,
+		`msg="ignoring an event of an unknown stage attempt" app=app-u type=taskEnd id=9 attempt=0`,
+		`msg="ignoring an event of an unknown SQL execution" app=app-u type=sqlEnd id=7`,
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
 	}
 }
