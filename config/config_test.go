@@ -96,7 +96,7 @@ func TestWrongTypesAndBrokenYAMLNameTheLine(t *testing.T) {
 		"readOnly: maybe\n":                      "/etc/jupyter/sparkmonitor.yaml:1: cannot unmarshal !!str `maybe` into bool",
 		"readOnly: true\n  logLevel: [\n":        "/etc/jupyter/sparkmonitor.yaml:2: ",
 		"retention: 5\n":                         "/etc/jupyter/sparkmonitor.yaml:1: cannot unmarshal !!int `5` into config.Retention",
-		"readOnly: true\n---\nreadOnly: false\n": "/etc/jupyter/sparkmonitor.yaml:3: only one YAML document is allowed",
+		"readOnly: true\n---\nreadOnly: false\n": "/etc/jupyter/sparkmonitor.yaml:2: only one YAML document is allowed", // the second "---",
 	}
 	for text, want := range cases {
 		_, err := parse(t, text)
