@@ -158,21 +158,25 @@ func (w *Watcher) Run(ctx context.Context) error {
 	defer fw.Close()
 	dir := filepath.Dir(w.opts.Path)
 	watched := "" // the directory watched now: dir, or its nearest existing ancestor
+	// rewatch moves the watch to the deepest existing directory on the way to the file. It looks again after each
+	// Add: a directory created between the look and the Add raised no event the new watch could see.
 	rewatch := func() {
-		target := nearestDir(dir)
-		if target == watched {
-			return
+		for {
+			target := nearestDir(dir)
+			if target == watched {
+				return
+			}
+			if watched != "" {
+				_ = fw.Remove(watched)
+			}
+			watched = ""
+			if err := fw.Add(target); err != nil {
+				w.opts.Logger.Warn("cannot watch the config directory; changes apply after a restart", "dir", target, "err", err)
+				return
+			}
+			watched = target
+			w.opts.Logger.Debug("watching for config changes", "dir", target, "path", w.opts.Path)
 		}
-		if watched != "" {
-			_ = fw.Remove(watched)
-		}
-		watched = ""
-		if err := fw.Add(target); err != nil {
-			w.opts.Logger.Warn("cannot watch the config directory; changes apply after a restart", "dir", target, "err", err)
-			return
-		}
-		watched = target
-		w.opts.Logger.Debug("watching for config changes", "dir", target, "path", w.opts.Path)
 	}
 	rewatch()
 	w.reload(time.Now(), false) // a change between Open and the watch would otherwise wait for the next one
