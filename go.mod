@@ -8,4 +8,10 @@ require (
 	golang.org/x/sync v0.25.0
 )
 
-require github.com/koding/websocketproxy v0.0.0-20181220232114-7ed82d81a28c
+require (
+	github.com/fsnotify/fsnotify v1.10.1
+	github.com/koding/websocketproxy v0.0.0-20181220232114-7ed82d81a28c
+	gopkg.in/yaml.v3 v3.0.1
+)
+
+require golang.org/x/sys v0.13.0 // indirect

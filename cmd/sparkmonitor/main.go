@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sparkmonitor/sparkmonitor-go/config"
 	"github.com/sparkmonitor/sparkmonitor-go/proxy"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/api"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/ingest"
@@ -26,13 +27,13 @@ import (
 
 var version = "0.1.0"
 
-type config struct {
-	listen, baseURL, ingest, logLevel string
-	showVersion, readOnly             bool
+type flags struct {
+	listen, baseURL, ingest, logLevel, config string
+	showVersion, readOnly, checkConfig        bool
 }
 
 func main() {
-	var c config
+	var c flags
 	flag.StringVar(&c.listen, "listen", "127.0.0.1:0", "HTTP address (host:port) jupyter-server-proxy forwards to")
 	flag.StringVar(&c.baseURL, "base-url", "/", "Jupyter server base URL; the monitor is served under {base-url}sparkmonitor/")
 	flag.StringVar(&c.ingest, "ingest", "", "listener address: unix:/path/to/socket or host:port (required)")
@@ -40,10 +41,16 @@ func main() {
 	flag.BoolVar(&c.showVersion, "version", false, "print the version and exit")
 	flag.BoolVar(&c.readOnly, "read-only", os.Getenv("SPARKMONITOR_READ_ONLY") == "1",
 		"refuse to cancel jobs and stages (default from SPARKMONITOR_READ_ONLY=1)")
+	flag.StringVar(&c.config, "config", os.Getenv("SPARKMONITOR_CONFIG"),
+		"the monitor's YAML config file, reloaded when it changes; a missing file means the defaults (default from SPARKMONITOR_CONFIG)")
+	flag.BoolVar(&c.checkConfig, "check-config", false, "check the --config file, print its problems and exit (1 if broken)")
 	flag.Parse()
 	if c.showVersion {
 		fmt.Println(version)
 		return
+	}
+	if c.checkConfig {
+		os.Exit(checkConfig(c.config))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -53,11 +60,32 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, c config, ingestSecret, proxySecret string) error {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+// checkConfig is --check-config: 0 when the file is good or missing, 1 with its problems on stderr otherwise.
+func checkConfig(path string) int {
+	if path == "" {
+		fmt.Fprintln(os.Stderr, "sparkmonitor: --check-config needs --config PATH (or SPARKMONITOR_CONFIG)")
+		return 2
+	}
+	_, exists, err := config.Load(path)
+	switch {
+	case err != nil:
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	case !exists:
+		fmt.Printf("%s: no such file; the defaults apply\n", path)
+	default:
+		fmt.Printf("%s: OK\n", path)
+	}
+	return 0
+}
+
+func run(ctx context.Context, c flags, ingestSecret, proxySecret string) error {
+	var flagLevel slog.Level
+	if err := flagLevel.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
+	level := new(slog.LevelVar)
+	level.Set(flagLevel)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	if c.ingest == "" {
 		return errors.New("--ingest is required (unix:/path or host:port)")
@@ -70,7 +98,18 @@ func run(ctx context.Context, c config, ingestSecret, proxySecret string) error 
 		prefix = "/" + prefix
 	}
 
-	store := state.New(state.Options{Logger: log, ReadOnly: c.readOnly})
+	// The config file never stops the monitor: broken, it is the defaults plus an error in api/health.
+	live := &settings{flagLevel: flagLevel, flagReadOnly: c.readOnly, level: level, log: log}
+	var watcher *config.Watcher
+	var configFn func() api.ConfigStatus
+	tun := live.effective(config.Defaults())
+	if c.config != "" {
+		watcher = config.Open(config.Options{Path: c.config, Logger: log, Apply: live.apply(ctx)})
+		tun = live.effective(watcher.Settings())
+		configFn = configStatus(watcher)
+	}
+	store := state.New(state.Options{Logger: log, ReadOnly: tun.ReadOnly, MaxJobsPerApp: tun.MaxJobsPerApp})
+	live.store = store
 	in, err := ingest.New(ingest.Options{Addr: c.ingest, Secret: ingestSecret, Sink: store, Logger: log})
 	if err != nil {
 		return err
@@ -81,7 +120,7 @@ func run(ctx context.Context, c config, ingestSecret, proxySecret string) error 
 	})
 	handler, err := api.Handler(api.Options{
 		Prefix: prefix, ProxySecret: proxySecret, Source: store, Version: version, IngestAddr: c.ingest,
-		SparkUI: sparkUI, Logger: log, ReadOnly: c.readOnly, Targets: store, Controller: in,
+		SparkUI: sparkUI, Logger: log, ReadOnly: live.readOnly.Load, Targets: store, Controller: in, Config: configFn,
 	})
 	if err != nil {
 		return err
@@ -93,13 +132,16 @@ func run(ctx context.Context, c config, ingestSecret, proxySecret string) error 
 	// DisableGeneralOptionsHandler: net/http answers "OPTIONS *" itself otherwise, before the proxy-secret check.
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, DisableGeneralOptionsHandler: true}
 	log.Info("sparkmonitor serving", "http", ln.Addr().String(), "prefix", prefix, "ingest", c.ingest, "version", version,
-		"readOnly", c.readOnly)
+		"readOnly", tun.ReadOnly, "config", c.config)
 
 	g, gctx := errgroup.WithContext(ctx)
 	storeCtx, stopStore := context.WithCancel(context.Background())
 	defer stopStore()
 	g.Go(func() error { return store.Run(storeCtx) })
 	g.Go(func() error { return in.Run(gctx) })
+	if watcher != nil {
+		g.Go(func() error { return watcher.Run(gctx) })
+	}
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("http: %w", err)

@@ -12,7 +12,8 @@ Spark driver JVM each kernel launches:
 - PYTHONSTARTUP: startup.py, which loads the cell-tagging IPython extension and then runs the user's own startup file.
 
 `SPARKMONITOR_DISABLE=1` turns all of that off (the launcher entry stays). `SPARKMONITOR_READ_ONLY=1` starts the monitor
-with `--read-only` (no cancel buttons; cancel requests are refused). `SPARKMONITOR_BINARY` and `SPARKMONITOR_JAR`
+with `--read-only` (no cancel buttons; cancel requests are refused). The monitor reads its config file (README
+§ Configuration) from `{jupyter config dir}/sparkmonitor.yaml`, or from `SPARKMONITOR_CONFIG`. `SPARKMONITOR_BINARY` and `SPARKMONITOR_JAR`
 point at build outputs outside the package (development and tests).
 """
 
@@ -42,6 +43,8 @@ PROXY_SECRET_HEADER = "X-Sparkmonitor-Proxy-Secret"
 # Environment variables read here (besides the standard Spark/Python ones).
 DISABLE = "SPARKMONITOR_DISABLE"
 READ_ONLY = "SPARKMONITOR_READ_ONLY"
+CONFIG = "SPARKMONITOR_CONFIG"
+CONFIG_FILE = "sparkmonitor.yaml"
 BINARY_OVERRIDE = "SPARKMONITOR_BINARY"
 JAR_OVERRIDE = "SPARKMONITOR_JAR"
 # Exported for kernels and the driver JVM.
@@ -93,10 +96,34 @@ def server() -> dict:
                 "monitored (your Spark configuration is untouched).",
                 exc_info=True,
             )
-    return server_block(binary, ingest, ingest_secret, proxy_secret, read_only=_truthy(env.get(READ_ONLY)))
+    return server_block(
+        binary, ingest, ingest_secret, proxy_secret, read_only=_truthy(env.get(READ_ONLY)), config=config_path(env, log)
+    )
 
 
-def server_block(binary: Path, ingest: str, ingest_secret: str, proxy_secret: str, *, read_only: bool = False) -> dict:
+def config_path(env, log) -> Optional[str]:
+    """The monitor's config file: $SPARKMONITOR_CONFIG, else sparkmonitor.yaml in Jupyter's config dir (which may not
+    exist: the monitor then runs with its defaults, and picks the file up when it appears)."""
+    if env.get(CONFIG):
+        return str(Path(env[CONFIG]).expanduser().absolute())
+    try:
+        from jupyter_core.paths import jupyter_config_dir
+
+        return str(Path(jupyter_config_dir()) / CONFIG_FILE)
+    except Exception as e:  # never fail the server start over the config file
+        log.warning("sparkmonitor: cannot find Jupyter's config dir (%s); the monitor runs with its defaults.", e)
+        return None
+
+
+def server_block(
+    binary: Path,
+    ingest: str,
+    ingest_secret: str,
+    proxy_secret: str,
+    *,
+    read_only: bool = False,
+    config: Optional[str] = None,
+) -> dict:
     """The dict jupyter-server-proxy turns into a ServerProcess.
 
     jsp runs str.format({port}, {base_url}, {unix_socket}) over every string of command, environment and
@@ -109,6 +136,7 @@ def server_block(binary: Path, ingest: str, ingest_secret: str, proxy_secret: st
             "--base-url={base_url}",
             "--ingest=" + _literal(ingest),
         ]
+        + (["--config=" + _literal(config)] if config else [])
         + (["--read-only"] if read_only else []),
         "environment": {SECRET: ingest_secret, PROXY_SECRET: proxy_secret},
         "request_headers_override": {PROXY_SECRET_HEADER: proxy_secret},

@@ -140,7 +140,10 @@ def _unescape(s: str) -> tuple:
                 out.append(chr(int(digits, 16)))
                 i += 6
                 continue
-            problem = f"malformed \\uxxxx escape {s[i:i + 6]!r} (Spark fails to load a file containing it)"
+            problem = (
+                f"malformed \\uxxxx escape {s[i:i + 6]!r}: Spark refuses a file containing it, so the copy kernels "
+                "read has it as plain text (the backslash doubled); fix your file"
+            )
             out.append(s[i : i + 2])
             i += 2
             continue
@@ -174,14 +177,24 @@ def merge_list(user_value: Optional[str], ours: str) -> str:
     return ",".join(items)
 
 
+# A `\u` escape not followed by four hex digits, after an even number of backslashes (`\\u` is an escaped backslash
+# and a `u`). java.util.Properties.load throws on it, and then spark-submit refuses the whole file: the driver never
+# starts.
+_MALFORMED_UNICODE = re.compile(rb"(?<!\\)((?:\\\\)*)\\u(?![0-9a-fA-F]{4})")
+
+
 def defaults_text(user_bytes: Optional[bytes], plugin_class: str) -> tuple:
     """Returns (the bytes of the generated spark-defaults.conf, the merged plugin list, problems in the user's file).
 
-    The user's bytes come first, unchanged; our block follows after a blank line (which also ends a dangling line
-    continuation of theirs, so it cannot swallow our lines).
+    The user's bytes come first, unchanged except for what Java cannot load: a malformed `\\uxxxx` escape, which would
+    make Spark refuse the whole file, gets its backslash doubled (the text is then read literally), so that the
+    user's other settings and Spark itself keep working; each such line is a problem for the log. Our block follows
+    after a blank line (which also ends a dangling line continuation of theirs, so it cannot swallow our lines).
     """
     user_bytes = user_bytes or b""
     props, problems = parse_properties(user_bytes.decode("utf-8", errors="replace"))
+    if problems:
+        user_bytes = _MALFORMED_UNICODE.sub(rb"\1\\\\u", user_bytes)
     merged = merge_list(props.get(PLUGINS_DEFAULT_LIST), plugin_class)
     ours = f"{HEADER}\n{PLUGINS_DEFAULT_LIST} {_escape_value(merged)}\n"
     sep = b"" if not user_bytes else (b"\n" if user_bytes.endswith((b"\n", b"\r")) else b"\n\n")

@@ -35,6 +35,7 @@ def fake_artifacts(tmp_path, clean_env):
     jar.write_bytes(b"PK\x05\x06" + b"\0" * 18)  # an empty zip
     clean_env["SPARKMONITOR_BINARY"] = str(binary)
     clean_env["SPARKMONITOR_JAR"] = str(jar)
+    clean_env["JUPYTER_CONFIG_DIR"] = str(tmp_path / "jupyter-config")  # where the monitor's config file is looked for
     return binary, jar
 
 

@@ -36,6 +36,7 @@ class Server:
         self.port, self.token = free_port(), secrets.token_hex(16)
         self.root = tmp / "root"
         self.root.mkdir()
+        self.config_dir = tmp / "config"
         monitor = tmp / "fake-monitor"
         monitor.write_text(f"#!{sys.executable}\n" + (DATA / "fake_monitor.py").read_text())
         monitor.chmod(0o755)
@@ -175,10 +176,11 @@ def test_launcher_tile_is_listed(server):
 def test_monitor_starts_on_first_request_with_rendered_command_and_secret_header(server):
     seen = server.request("sparkmonitor/api/ping?x=1")
 
-    listen, base_url, ingest = seen["argv"]
+    listen, base_url, ingest, config = seen["argv"]
     assert listen.startswith("--listen=127.0.0.1:") and int(listen.rsplit(":", 1)[1]) > 0
     assert base_url == f"--base-url={BASE_URL}"
     assert ingest.startswith("--ingest=unix:") and ingest.endswith("/ingest.sock")
+    assert config == f"--config={server.config_dir / 'sparkmonitor.yaml'}"  # Jupyter's config dir
     assert seen["path"] == f"{BASE_URL}sparkmonitor/api/ping?x=1"  # absolute_url: the full path is forwarded
     assert seen["proxySecretOk"] is True
     assert len(seen["ingestSecret"]) == 64

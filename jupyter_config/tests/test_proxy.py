@@ -16,6 +16,10 @@ from sparkmonitor_go import proxy
 PLUGIN = "io.sparkmonitor.listener.MonitorPlugin"
 
 
+def config_arg() -> str:
+    return "--config=" + str(Path(os.environ["JUPYTER_CONFIG_DIR"]) / "sparkmonitor.yaml")
+
+
 def defaults_of(conf_dir: str) -> dict:
     from sparkmonitor_go.sparkconf import parse_properties
 
@@ -35,6 +39,7 @@ def test_server_block_is_accepted_by_jupyter_server_proxy(fake_artifacts):
         "--listen=127.0.0.1:{port}",
         "--base-url={base_url}",
         f"--ingest={ingest}",
+        config_arg(),
     ]
     assert process.absolute_url is True and process.update_last_activity is False
     assert process.timeout == 30 and process.new_browser_tab is False
@@ -65,6 +70,7 @@ def test_jsp_renders_the_command_with_port_and_base_url(fake_artifacts, tmp_path
         "--listen=127.0.0.1:8123",
         "--base-url=/user/ana/",
         "--ingest=" + os.environ["SPARKMONITOR_INGEST"],
+        config_arg(),
     ]
 
 
@@ -149,9 +155,20 @@ def test_read_only_starts_the_monitor_with_read_only(fake_artifacts, value):
         "--listen=127.0.0.1:{port}",
         "--base-url={base_url}",
         "--ingest=" + os.environ["SPARKMONITOR_INGEST"],
+        config_arg(),
     ]
     # Kernels are configured as usual: read-only only turns cancel off.
     assert os.environ["SPARK_CONF_DIR"]
+
+
+def test_config_file_is_in_jupyters_config_dir_or_from_the_environment(fake_artifacts, tmp_path):
+    # Jupyter's config dir (JUPYTER_CONFIG_DIR here) need not exist: the monitor then runs with its defaults.
+    assert config_arg() in proxy.server()["command"]
+
+    braced = tmp_path / "conf{x}" / "monitor.yaml"
+    os.environ["SPARKMONITOR_CONFIG"] = str(braced)
+    rendered = [part.format(port=1, base_url="/", unix_socket="") for part in proxy.server()["command"]]
+    assert f"--config={braced}" in rendered
 
 
 @pytest.mark.parametrize("value", ["", "0", "no"])

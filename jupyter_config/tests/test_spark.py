@@ -4,6 +4,7 @@
   spark.extraListeners, their own plugin in spark.plugins.defaultList (with its jar on spark.driver.extraClassPath),
   and our plugin reports to the monitor's ingest socket.
 - With no monitor listening, Spark starts, computes and stops as usual.
+- With a user's spark-defaults.conf that cannot be read, Spark starts (with a warning in the Jupyter log).
 - In a real IPython kernel, the jobs of a cell carry that cell's id, including in the cell that creates the session.
 
 Each test starts one JVM; the fixtures are shared. Needs build/sparkmonitor-listener.jar (skipped, with that reason,
@@ -174,6 +175,25 @@ def test_spark_works_when_no_monitor_is_listening(tmp_path):
     assert report["jvmEnv"] is None
     # Not a benchmark: an unreachable monitor must not hold up the user's spark.stop().
     assert stopped["stopSeconds"] < 20, stopped
+
+
+def test_spark_works_when_the_users_spark_defaults_cannot_be_read(tmp_path, caplog):
+    # A spark-defaults.conf that is a directory cannot be read, even by root. The Jupyter log says so, and the
+    # driver starts with the user's other files (their spark-env.sh ran) and our plugin.
+    jar = require_real_jar()
+    user_conf = tmp_path / "user-conf"
+    (user_conf / "spark-defaults.conf").mkdir(parents=True)
+    (user_conf / "spark-env.sh").write_text("export MYTEAM_ENV=from-spark-env\n")
+    with caplog.at_level("WARNING", logger="sparkmonitor_go"):
+        env = server_env(tmp_path, jar, user_conf)
+    assert f"cannot read {user_conf / 'spark-defaults.conf'}" in caplog.text, caplog.text
+
+    driver = start_driver(env)
+    report = read_report(driver)
+    _, stderr = finish(driver)
+
+    assert driver.returncode == 0, stderr[-4000:]
+    assert report["sum"] == 4950 and report["defaultList"] == PLUGIN and report["jvmEnv"] == "from-spark-env", report
 
 
 def test_jobs_carry_the_id_of_the_cell_that_ran_them(monitored):

@@ -167,7 +167,7 @@ def test_user_defaults_that_cannot_be_read_warns_and_still_writes_ours(tmp_path)
     assert "cannot read" in result.warnings[0] and "only sparkmonitor's settings" in result.warnings[0]
 
 
-def test_broken_user_defaults_are_kept_with_a_warning_naming_the_line(tmp_path):
+def test_broken_user_defaults_are_kept_loadable_with_a_warning_naming_the_line(tmp_path):
     user = tmp_path / "user"
     user.mkdir()
     broken = b"spark.ok 1\nspark.bad value\\u12G4\n\xff\xfe not utf-8\nspark.plugins.defaultList com.example.Team\n"
@@ -176,10 +176,15 @@ def test_broken_user_defaults_are_kept_with_a_warning_naming_the_line(tmp_path):
     result = generate(tmp_path, user)
 
     content = (result.conf_dir / "spark-defaults.conf").read_bytes()
-    assert content.startswith(broken)
+    # Java refuses the whole file over one malformed \\u escape (Spark's driver would not start): the copy has it
+    # as plain text, and every other byte of the user's file as it is.
+    assert content.startswith(broken.replace(b"value\\u12G4", b"value\\\\u12G4"))
+    props, problems = sparkconf.parse_properties(content.decode("utf-8", errors="replace"))
+    assert problems == [] and props["spark.bad"] == "value\\u12G4" and props["spark.ok"] == "1"
     assert result.plugins == f"com.example.Team,{PLUGIN}"
     assert len(result.warnings) == 1
     assert "line 2" in result.warnings[0] and "malformed \\uxxxx escape" in result.warnings[0]
+    assert "fix your file" in result.warnings[0]
 
 
 def test_unlistable_source_dir_warns_and_still_writes_ours(tmp_path):

@@ -7,9 +7,12 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"html"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -42,11 +45,24 @@ type Options struct {
 	// SparkUI, when set, serves "ui/" under Prefix (the Spark UI proxy), behind the same secret check.
 	SparkUI http.Handler
 	Logger  *slog.Logger
-	// ReadOnly refuses every cancel (403). Targets and Controller serve the cancel endpoints (cancel.go); without
-	// them cancel answers 503.
-	ReadOnly   bool
+	// ReadOnly, when set and true, refuses every cancel (403); it is asked on every request (the config file can
+	// change it). Targets and Controller serve the cancel endpoints (cancel.go); without them cancel answers 503.
+	ReadOnly   func() bool
 	Targets    Targets
 	Controller Controller
+	// Config, when set, reports the monitor's config file in api/health and on the dashboard.
+	Config func() ConfigStatus
+}
+
+// ConfigStatus is the monitor's config file as api/health reports it (API.md).
+type ConfigStatus struct {
+	Path string `json:"path"`
+	// Exists: the file was there at the last (re)load; without it the defaults apply.
+	Exists bool `json:"exists"`
+	// LoadedAt: when the configuration in use was loaded; nil when the file has been broken since start.
+	LoadedAt *time.Time `json:"loadedAt"`
+	// Error: why the file on disk is not in use ("path:line: reason" lines); nil when it is.
+	Error *string `json:"error"`
 }
 
 // Handler returns the monitor's HTTP handler: everything under Prefix, and a 401 for anything else.
@@ -98,9 +114,43 @@ func (h *handler) requireSecret(next http.Handler) http.Handler {
 	})
 }
 
-func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) {
-	h.asset("static/index.html", "text/html; charset=utf-8")(w, r)
+// dashboard serves the page with the config file's error, if any, already in its banner (dashboard.js keeps it
+// current).
+func (h *handler) dashboard(w http.ResponseWriter, _ *http.Request) {
+	b, err := static.ReadFile("static/index.html")
+	if err != nil {
+		respondError(w, http.StatusInternalServerError, "internal", err.Error())
+		return
+	}
+	page := string(b)
+	if c := h.config(); c != nil && c.Error != nil {
+		page = strings.Replace(page, `<div id="config-error" class="banner" role="alert" hidden></div>`,
+			`<div id="config-error" class="banner" role="alert">`+html.EscapeString(configBanner(c))+`</div>`, 1)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = io.WriteString(w, page)
 }
+
+// configBanner is the dashboard's sentence about a broken config file (dashboard.js writes the same).
+func configBanner(c *ConfigStatus) string {
+	inUse := "the defaults are in use"
+	if c.LoadedAt != nil {
+		inUse = "the last good configuration is in use"
+	}
+	return "The monitor's config file is broken; " + inUse + " until it is fixed (no restart needed).\n" + *c.Error
+}
+
+func (h *handler) config() *ConfigStatus {
+	if h.opts.Config == nil {
+		return nil
+	}
+	c := h.opts.Config()
+	return &c
+}
+
+func (h *handler) readOnly() bool { return h.opts.ReadOnly != nil && h.opts.ReadOnly() }
 
 func (h *handler) asset(name, contentType string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
@@ -118,7 +168,8 @@ func (h *handler) asset(name, contentType string) http.HandlerFunc {
 
 func (h *handler) health(w http.ResponseWriter, _ *http.Request) {
 	n, c := h.opts.Source.QueueLen()
-	respond(w, map[string]any{"ok": true, "version": h.opts.Version, "ingest": h.opts.IngestAddr, "queue": n, "queueCap": c})
+	respond(w, map[string]any{"ok": true, "version": h.opts.Version, "ingest": h.opts.IngestAddr, "queue": n, "queueCap": c,
+		"readOnly": h.readOnly(), "config": h.config()})
 }
 
 func (h *handler) apps(w http.ResponseWriter, r *http.Request) {

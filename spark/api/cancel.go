@@ -95,8 +95,9 @@ func (h *handler) checkCancel(r *http.Request) error {
 	if !sameOrigin(r) {
 		return refuse(http.StatusForbidden, "forbidden", "cross-origin cancel request refused")
 	}
-	if h.opts.ReadOnly {
-		return refuse(http.StatusForbidden, "forbidden", "the monitor is read-only (--read-only or SPARKMONITOR_READ_ONLY=1)")
+	if h.readOnly() {
+		return refuse(http.StatusForbidden, "forbidden",
+			"the monitor is read-only (--read-only, SPARKMONITOR_READ_ONLY=1 or readOnly: true in its config file)")
 	}
 	if h.opts.Targets == nil || h.opts.Controller == nil {
 		return refuse(http.StatusServiceUnavailable, "unavailable", "cancel is not available in this monitor")

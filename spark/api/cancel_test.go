@@ -41,7 +41,7 @@ func (f *fakeController) frames() []string {
 func setupCancel(t *testing.T, readOnly bool) (*httptest.Server, *state.Store, *fakeController) {
 	t.Helper()
 	ctl := &fakeController{}
-	srv, store := serve(t, state.Options{ReadOnly: readOnly}, Options{ReadOnly: readOnly, Controller: ctl})
+	srv, store := serve(t, state.Options{ReadOnly: readOnly}, Options{ReadOnly: func() bool { return readOnly }, Controller: ctl})
 	return srv, store, ctl
 }
 

@@ -267,3 +267,31 @@ func (s *Store) flush() {
 		}
 	}
 }
+
+// Tunables are the Options a running Store can change (the monitor's config file, reloaded).
+type Tunables struct {
+	ReadOnly bool
+	// MaxJobsPerApp ≤ 0 leaves the limit unchanged.
+	MaxJobsPerApp int
+}
+
+// Reconfigure applies t on the owner goroutine and returns once it is applied. A change of ReadOnly flips
+// cancelEnabled of every application, and the next delta carries their headers to subscribers; a lower
+// MaxJobsPerApp evicts the oldest finished jobs (and SQL queries) at once, a higher one keeps more from now on.
+func (s *Store) Reconfigure(ctx context.Context, t Tunables) error {
+	return s.do(ctx, func() {
+		if t.ReadOnly != s.opts.ReadOnly {
+			s.opts.ReadOnly = t.ReadOnly
+			for _, a := range s.apps {
+				a.readOnly, a.dirty = t.ReadOnly, true
+			}
+		}
+		if t.MaxJobsPerApp > 0 && t.MaxJobsPerApp != s.opts.MaxJobsPerApp {
+			s.opts.MaxJobsPerApp = t.MaxJobsPerApp
+			for _, a := range s.apps {
+				a.evict(t.MaxJobsPerApp)
+				a.boundSQL(t.MaxJobsPerApp)
+			}
+		}
+	})
+}

@@ -277,3 +277,72 @@ func TestEventsOfUnknownEntitiesAreIgnoredAndLogged(t *testing.T) {
 		}
 	}
 }
+
+func TestReconfigureReadOnlyReachesSubscribersAndNewApps(t *testing.T) {
+	s, tick := startStore(t, Options{})
+	ctx := context.Background()
+	submitAll(t, s, "a", hello("a", 1))
+	ch, err := s.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap := receive(t, ch); !snap.Apps[0].CancelEnabled {
+		t.Fatalf("before: %+v", snap.Apps[0])
+	}
+
+	if err := s.Reconfigure(ctx, Tunables{ReadOnly: true}); err != nil {
+		t.Fatal(err)
+	}
+	tick <- time.Now()
+	if d := receive(t, ch); len(d.Apps) != 1 || d.Apps[0].CancelEnabled {
+		t.Fatalf("delta after read-only: %+v", d)
+	}
+	if ok, _ := s.CancelEnabled(ctx, "a"); ok {
+		t.Error("CancelEnabled of a read-only store")
+	}
+	submitAll(t, s, "b", hello("b", 1))
+	if b := snapshotApp(t, s, "b"); b.CancelEnabled {
+		t.Error("an app that arrived after read-only was turned on can cancel")
+	}
+
+	if err := s.Reconfigure(ctx, Tunables{ReadOnly: false}); err != nil {
+		t.Fatal(err)
+	}
+	tick <- time.Now()
+	if d := receive(t, ch); len(d.Apps) != 2 || !d.Apps[0].CancelEnabled || !d.Apps[1].CancelEnabled {
+		t.Fatalf("delta after read-only off: %+v", d)
+	}
+}
+
+func TestReconfigureRetentionEvictsAtOnceAndKeepsMoreLater(t *testing.T) {
+	s, _ := startStore(t, Options{MaxJobsPerApp: 100})
+	ctx := context.Background()
+	submitAll(t, s, "a", hello("a", 1), &event.JobStart{JobID: 0}) // stays running
+	for i := 1; i <= 50; i++ {
+		submitAll(t, s, "a", &event.JobStart{JobID: i, Stages: []event.StageInfo{stage(i, 1, nil)}},
+			&event.JobEnd{JobID: i, Result: "SUCCEEDED"})
+	}
+	if n := len(snapshotApp(t, s, "a").Jobs); n != 51 {
+		t.Fatalf("kept %d jobs before the change", n)
+	}
+	if err := s.Reconfigure(ctx, Tunables{MaxJobsPerApp: 10}); err != nil {
+		t.Fatal(err)
+	}
+	a := snapshotApp(t, s, "a")
+	if len(a.Jobs) != 10 || a.Jobs[0].JobID != 0 || a.Jobs[9].JobID != 50 {
+		t.Fatalf("after lowering to 10: %d jobs (%+v)", len(a.Jobs), a.Jobs)
+	}
+	// MaxJobsPerApp 0 leaves the limit alone; a higher limit keeps more from now on.
+	if err := s.Reconfigure(ctx, Tunables{MaxJobsPerApp: 0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reconfigure(ctx, Tunables{MaxJobsPerApp: 30}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 51; i <= 70; i++ {
+		submitAll(t, s, "a", &event.JobStart{JobID: i}, &event.JobEnd{JobID: i, Result: "SUCCEEDED"})
+	}
+	if n := len(snapshotApp(t, s, "a").Jobs); n != 30 {
+		t.Fatalf("after raising to 30 and 20 more jobs: %d jobs", n)
+	}
+}

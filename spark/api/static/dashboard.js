@@ -6,7 +6,29 @@
   const body = document.querySelector('#apps tbody');
   const status = document.getElementById('status');
   const empty = document.getElementById('empty');
+  const configError = document.getElementById('config-error');
   let retry = 500;
+
+  // The config file's error (api/health "config.error"): a banner while the file is broken. The server fills it in
+  // the page already; this keeps it current while the page stays open (a hot reload fixes or breaks it).
+  function showConfig(c) {
+    if (!c || !c.error) {
+      configError.hidden = true;
+      configError.textContent = '';
+      return;
+    }
+    const inUse = c.loadedAt ? 'the last good configuration is in use' : 'the defaults are in use';
+    configError.textContent =
+      `The monitor's config file is broken; ${inUse} until it is fixed (no restart needed).\n${c.error}`;
+    configError.hidden = false;
+  }
+
+  function checkHealth() {
+    fetch('api/health', { cache: 'no-store' })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((body) => { if (body && body.data) showConfig(body.data.config); })
+      .catch(() => {});
+  }
 
   function cell(row, cls, text) {
     const td = document.createElement('td');
@@ -82,4 +104,6 @@
   }
   render();
   connect();
+  checkHealth();
+  setInterval(checkHealth, 5000);
 })();

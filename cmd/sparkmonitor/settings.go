@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+
+	"github.com/sparkmonitor/sparkmonitor-go/config"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
+)
+
+// settings adapts the config file to its consumers: the log level, the API's read-only check, the state store.
+type settings struct {
+	flagLevel    slog.Level
+	flagReadOnly bool
+	level        *slog.LevelVar
+	readOnly     atomic.Bool
+	store        *state.Store // set before the watcher runs
+	log          *slog.Logger
+}
+
+// effective applies what does not need the store (log level, read-only check) and returns the store's tunables.
+func (s *settings) effective(c config.Settings) state.Tunables {
+	if c.LogLevel != nil {
+		s.level.Set(*c.LogLevel)
+	} else {
+		s.level.Set(s.flagLevel)
+	}
+	ro := s.flagReadOnly || c.ReadOnly
+	s.readOnly.Store(ro)
+	return state.Tunables{ReadOnly: ro, MaxJobsPerApp: c.MaxJobsPerApp}
+}
+
+// apply is the watcher's Apply: a reloaded configuration, applied without restart.
+func (s *settings) apply(ctx context.Context) func(config.Settings) {
+	return func(c config.Settings) {
+		t := s.effective(c)
+		if err := s.store.Reconfigure(ctx, t); err != nil {
+			s.log.Warn("config: the state store did not take the new settings", "err", err)
+			return
+		}
+		s.log.Info("config applied", "readOnly", t.ReadOnly, "maxJobsPerApp", t.MaxJobsPerApp, "logLevel", s.level.Level())
+	}
+}
+
+// status converts the watcher's status for api/health.
+func configStatus(w *config.Watcher) func() api.ConfigStatus {
+	return func() api.ConfigStatus {
+		st := w.Status()
+		out := api.ConfigStatus{Path: st.Path, Exists: st.Exists}
+		if !st.LoadedAt.IsZero() {
+			t := st.LoadedAt.UTC()
+			out.LoadedAt = &t
+		}
+		if st.Error != "" {
+			e := strings.TrimSpace(st.Error)
+			out.Error = &e
+		}
+		return out
+	}
+}

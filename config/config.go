@@ -1,0 +1,113 @@
+// Package config is the monitor's own configuration file, sparkmonitor.yaml (README § Configuration): its typed
+// contents, strict parsing with line numbers, validation, and hot reload (watch.go).
+//
+// A missing file means the defaults. A broken file never stops the monitor: at start it runs with the defaults, on
+// reload it keeps the last good configuration, and in both cases Status carries the error for api/health and the
+// dashboard.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+)
+
+// Version is the file format this monitor reads (the file's `version` key).
+const Version = 1
+
+// Defaults and bounds of the file's keys.
+const (
+	DefaultLogLevel      = "info"
+	DefaultMaxJobsPerApp = 1000
+	MinMaxJobsPerApp     = 10
+	MaxMaxJobsPerApp     = 100_000
+)
+
+// File is the contents of sparkmonitor.yaml. Pointer fields are "unset" (the default applies). Unknown keys are an
+// error. Later versions add sections here (issue 7: `profiles:`, Spark configuration profiles); each section is a
+// field of its own type with its own Validate.
+type File struct {
+	// Version of the format; 1 (the default when absent).
+	Version *int `yaml:"version"`
+	// ReadOnly refuses every cancel request and hides the cancel buttons. It is ORed with --read-only and
+	// SPARKMONITOR_READ_ONLY=1: the file can turn read-only on, never off. Default false.
+	ReadOnly *bool `yaml:"readOnly"`
+	// LogLevel of the monitor's log (Jupyter Server's log shows it): debug, info, warn or error. Default: --log-level
+	// (info).
+	LogLevel *string `yaml:"logLevel"`
+	// Retention bounds what the monitor keeps in memory.
+	Retention Retention `yaml:"retention"`
+}
+
+// Retention bounds the monitor's memory.
+type Retention struct {
+	// MaxJobsPerApp is how many jobs the monitor keeps per Spark application (and as many SQL queries); beyond it
+	// the oldest finished jobs are dropped, at least 10% at a time. 10 to 100000; default 1000.
+	MaxJobsPerApp *int `yaml:"maxJobsPerApp"`
+}
+
+// Settings are the effective values of a File, defaults applied.
+type Settings struct {
+	ReadOnly bool
+	// LogLevel is nil when the file does not set it (the --log-level flag applies).
+	LogLevel      *slog.Level
+	MaxJobsPerApp int
+}
+
+// Defaults are the Settings of an empty or missing file.
+func Defaults() Settings { return Settings{MaxJobsPerApp: DefaultMaxJobsPerApp} }
+
+// Settings returns the effective values; call it on a File that passed Validate.
+func (f *File) Settings() Settings {
+	s := Defaults()
+	if f.ReadOnly != nil {
+		s.ReadOnly = *f.ReadOnly
+	}
+	if f.LogLevel != nil {
+		if l, err := parseLevel(*f.LogLevel); err == nil {
+			s.LogLevel = &l
+		}
+	}
+	if f.Retention.MaxJobsPerApp != nil {
+		s.MaxJobsPerApp = *f.Retention.MaxJobsPerApp
+	}
+	return s
+}
+
+// problem is one validation error at a key path ("retention.maxJobsPerApp"); load.go turns the path into a line.
+type problem struct {
+	key string
+	msg string
+}
+
+// validate returns every problem of f; it changes nothing.
+func (f *File) validate() []problem {
+	var out []problem
+	if f.Version != nil && *f.Version != Version {
+		out = append(out, problem{"version", fmt.Sprintf("unsupported version %d (this monitor reads version %d)", *f.Version, Version)})
+	}
+	if f.LogLevel != nil {
+		if _, err := parseLevel(*f.LogLevel); err != nil {
+			out = append(out, problem{"logLevel", fmt.Sprintf("logLevel %q: must be debug, info, warn or error", *f.LogLevel)})
+		}
+	}
+	if n := f.Retention.MaxJobsPerApp; n != nil && (*n < MinMaxJobsPerApp || *n > MaxMaxJobsPerApp) {
+		out = append(out, problem{"retention.maxJobsPerApp",
+			fmt.Sprintf("retention.maxJobsPerApp %d: must be between %d and %d", *n, MinMaxJobsPerApp, MaxMaxJobsPerApp)})
+	}
+	return out
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("unknown level %q", s)
+}
