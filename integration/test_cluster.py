@@ -187,6 +187,11 @@ def executor_pid(app_id: str, executor_id: str) -> int:
     raise AssertionError(f"no executor JVM for {app_id} executor {executor_id}")
 
 
+def rest(ui: str, app_id: str, what: str) -> list[dict]:
+    """Spark's REST answer, retried: on a busy machine one call may time out."""
+    return wait_until(lambda: spark_api(ui, app_id, what), 120, f"Spark's REST API ({what})")
+
+
 def spark_time(s: str) -> int:
     """Epoch ms of a time in Spark's REST API, e.g. "2026-11-25T05:50:01.123GMT"."""
     return int(datetime.strptime(s.removesuffix("GMT"), "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=timezone.utc).timestamp() * 1000)
@@ -223,16 +228,16 @@ def test_lost_executor_shows_failed_tasks_retried_and_the_executor_removed(clust
             return busy[0] if len(executors) == 2 and busy else None
 
         lost = wait_until(busy_executor, 240, "the job to run on both executors with a few tasks done")
-        before = {e["id"] for e in spark_api(ui, app_id, "allexecutors")}
+        before = {e["id"] for e in rest(ui, app_id, "allexecutors")}
         os.kill(executor_pid(app_id, lost), signal.SIGKILL)
 
         page.wait_for_function(ALL_CELLS_DONE, timeout=300_000, polling=500)
-        jobs = [j for j in spark_api(ui, app_id, "jobs") if j.get("description") == DESCRIPTION]
+        jobs = [j for j in rest(ui, app_id, "jobs") if j.get("description") == DESCRIPTION]
         assert len(jobs) == 1, jobs
         job = jobs[0]
         assert job["status"] == "SUCCEEDED" and job["numCompletedTasks"] == TASKS, job
         assert job["numFailedTasks"] > 0, f"the tasks running on executor {lost} should have failed: {job}"
-        executors = {e["id"]: e for e in spark_api(ui, app_id, "allexecutors") if e["id"] != "driver"}
+        executors = {e["id"]: e for e in rest(ui, app_id, "allexecutors") if e["id"] != "driver"}
         removed = {i for i, e in executors.items() if not e["isActive"]}
         assert removed == {lost}, executors
         assert set(executors) - before, f"the master should have started a replacement executor: {executors}"
