@@ -6,7 +6,11 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.Success$;
+import org.apache.spark.TaskCommitDenied;
+import org.apache.spark.TaskEndReason;
 import org.apache.spark.TaskFailedReason;
+import org.apache.spark.TaskKilled;
 import org.apache.spark.executor.TaskMetrics;
 import org.apache.spark.scheduler.JobFailed;
 import org.apache.spark.scheduler.SparkListener;
@@ -210,14 +214,14 @@ public final class MonitorListener extends SparkListener {
   public void onTaskEnd(SparkListenerTaskEnd e) {
     try {
       TaskInfo ti = e.taskInfo();
-      String status = ti.successful() ? "SUCCESS" : ti.killed() ? "KILLED" : "FAILED";
+      String status = statusOf(e.reason());
       int[] c = activeStages.get(e.stageId() + "." + e.stageAttemptId());
       if (c != null) {
         c[3] = Math.max(0, c[3] - 1);
         if (status.equals("SUCCESS")) c[1]++; else if (status.equals("FAILED")) c[2]++;
       }
       String reason = null;
-      if (!ti.successful() && e.reason() instanceof TaskFailedReason) reason = ((TaskFailedReason) e.reason()).toErrorString();
+      if (!status.equals("SUCCESS") && e.reason() instanceof TaskFailedReason) reason = ((TaskFailedReason) e.reason()).toErrorString();
       Json f = task(frame("taskEnd", ti.finishTime() > 0 ? ti.finishTime() : System.currentTimeMillis()), e.stageId(),
           e.stageAttemptId(), ti).put("launchTime", ti.launchTime()).put("status", status).put("reason", reason);
       TaskMetrics m = e.taskMetrics();
@@ -238,6 +242,17 @@ public final class MonitorListener extends SparkListener {
     } catch (Throwable t) {
       guard("taskEnd", t);
     }
+  }
+
+  /**
+   * A task end's status as Spark's own status store counts it (AppStatusListener.onTaskEnd): by its reason alone.
+   * Not by its TaskInfo: when an executor is lost, Spark posts {@code Resubmitted} for the finished map tasks whose
+   * output was there, with their original, successful TaskInfo; Spark counts those as failed.
+   */
+  static String statusOf(TaskEndReason reason) {
+    if (reason instanceof Success$) return "SUCCESS";
+    if (reason instanceof TaskKilled || reason instanceof TaskCommitDenied) return "KILLED";
+    return "FAILED";
   }
 
   @Override

@@ -1,7 +1,9 @@
 package io.sparkmonitor.listener;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.plugin.DriverPlugin;
@@ -18,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * <p>Enabled through {@code spark.plugins.defaultList} (which Spark merges with the user's {@code spark.plugins}).
  * Where to report comes from the environment the Jupyter server sets: {@code SPARKMONITOR_INGEST} ({@code unix:/path}
  * or {@code host:port}), {@code SPARKMONITOR_SECRET}, {@code SPARKMONITOR_KERNEL_ID}, {@code JPY_SESSION_NAME}.
- * Without {@code SPARKMONITOR_INGEST} the plugin does nothing.
+ * Without {@code SPARKMONITOR_INGEST} the plugin does nothing. It runs on the driver only: with a cluster master it takes
+ * itself out of the plugin lists that executors read (see {@link #keepOffExecutors}).
  *
  * <p>Spark configuration keys:
  * <ul>
@@ -40,6 +43,11 @@ public final class MonitorPlugin implements SparkPlugin {
       @Override
       public Map<String, String> init(SparkContext sc, PluginContext ctx) {
         try {
+          if (!sc.isLocal()) keepOffExecutors(sc.conf());
+        } catch (Throwable t) {
+          LOG.warn("SparkMonitor: could not take the plugin out of the executors' configuration: {}", t.toString());
+        }
+        try {
           start(sc, Settings.fromEnv(System.getenv(), queueSize(sc.getConf()),
               sc.getConf().getBoolean("spark.ui.killEnabled", true)));
         } catch (Throwable t) {
@@ -52,6 +60,24 @@ public final class MonitorPlugin implements SparkPlugin {
 
   @Override
   public ExecutorPlugin executorPlugin() { return null; }
+
+  /**
+   * Takes this plugin out of the plugin lists that executors will read. This plugin has no executor side, and its jar
+   * is on the driver's class path only (the kernel's SPARK_DIST_CLASSPATH); but Spark sends the driver's conf to
+   * every executor, and an executor loads each class named in {@code spark.plugins.defaultList} and
+   * {@code spark.plugins} when it starts: on a cluster (standalone, YARN, Kubernetes) it would not find this class and
+   * die. Executors read the driver's conf when they first register, after the driver plugins' {@code init}, so
+   * editing it here is enough. The user's own plugins stay in both lists.
+   */
+  static void keepOffExecutors(SparkConf conf) {
+    String self = MonitorPlugin.class.getName();
+    for (String key : new String[] {"spark.plugins.defaultList", "spark.plugins"}) {
+      if (!conf.contains(key)) continue;
+      String kept = Arrays.stream(conf.get(key).split(",")).map(String::trim)
+          .filter(name -> !name.isEmpty() && !name.equals(self)).collect(Collectors.joining(","));
+      if (kept.isEmpty()) conf.remove(key); else conf.set(key, kept);
+    }
+  }
 
   /** Registers the listener and starts the sender; returns the listener, or null when monitoring is off. */
   static MonitorListener start(SparkContext sc, Settings settings) {

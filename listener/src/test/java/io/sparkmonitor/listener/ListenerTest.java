@@ -29,6 +29,8 @@ public final class ListenerTest {
     run("a wrong secret is refused and Spark keeps working", ListenerTest::wrongSecret, failures);
     run("an absent monitor does not affect Spark", ListenerTest::monitorAbsent, failures);
     run("reconnects after the monitor restarts and resyncs", ListenerTest::reconnects, failures);
+    run("a task end's status is Spark's, by its reason", ListenerTest::statusByReason, failures);
+    run("the plugin takes itself off the executors' plugin lists", ListenerTest::keepsOffExecutors, failures);
     run("control frames: what each calls; malformed ones call nothing", CancelTest::parsesControlFrames, failures);
     run("cancelJob and cancelStage frames cancel within 2 s", CancelTest::cancelsJobAndStage, failures);
     run("cancelCell cancels only that cell's jobs", CancelTest::cancelsOnlyTheCell, failures);
@@ -70,6 +72,26 @@ public final class ListenerTest {
     List<Integer> data = new ArrayList<>();
     for (int i = 0; i < partitions * 10; i++) data.add(i);
     return jsc.parallelize(data, partitions).map(x -> x * 2).count();
+  }
+
+  static void statusByReason() {
+    check(MonitorListener.statusOf(org.apache.spark.Success$.MODULE$).equals("SUCCESS"), "Success");
+    check(MonitorListener.statusOf(org.apache.spark.Resubmitted$.MODULE$).equals("FAILED"), "Resubmitted counts as failed");
+    check(MonitorListener.statusOf(new org.apache.spark.TaskCommitDenied(1, 2, 0)).equals("KILLED"), "TaskCommitDenied");
+    check(MonitorListener.statusOf(new org.apache.spark.ExecutorLostFailure("1", true, scala.Option.apply("lost")))
+        .equals("FAILED"), "ExecutorLostFailure");
+  }
+
+  static void keepsOffExecutors() {
+    String self = MonitorPlugin.class.getName();
+    SparkConf conf = new SparkConf(false).set("spark.plugins.defaultList", "myteam.TeamPlugin, " + self)
+        .set("spark.plugins", self);
+    MonitorPlugin.keepOffExecutors(conf);
+    check(conf.get("spark.plugins.defaultList").equals("myteam.TeamPlugin"), "the user's plugin stays: " + conf.toDebugString());
+    check(!conf.contains("spark.plugins"), "an emptied list is removed: " + conf.toDebugString());
+    SparkConf only = new SparkConf(false).set("spark.plugins.defaultList", self);
+    MonitorPlugin.keepOffExecutors(only);
+    check(!only.contains("spark.plugins.defaultList") && !only.contains("spark.plugins"), only.toDebugString());
   }
 
   static void streamsJobEvents() throws Exception {
