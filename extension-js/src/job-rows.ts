@@ -123,6 +123,7 @@ function sqlRow(group: JobGroup, s: GroupSummary, ctx: RowContext): HTMLTableRow
 function jobRow(job: Job, expanded: boolean, ctx: RowContext): HTMLTableRowElement {
   const now = ctx.now;
   const tr = el('tr', `sm-job sm-status-${job.status.toLowerCase()}`);
+  tr.dataset.appId = job.appId;
   tr.dataset.jobId = String(job.jobId);
   tr.dataset.status = job.status;
   tr.dataset.expanded = String(expanded);

@@ -194,7 +194,8 @@ type Stats struct {
 	Dropped int64 `json:"dropped"`
 }
 
-// ResyncStage is the live state of an active stage sent after a reconnect.
+// ResyncStage is a stage attempt's counts sent after a reconnect: an active stage (Status ACTIVE) or one that completed
+// (COMPLETE or FAILED, with its final counts and CompletionTime).
 type ResyncStage struct {
 	StageID           int    `json:"stageId"`
 	AttemptID         int    `json:"attemptId"`
@@ -203,13 +204,28 @@ type ResyncStage struct {
 	NumCompletedTasks int    `json:"numCompletedTasks"`
 	NumFailedTasks    int    `json:"numFailedTasks"`
 	NumActiveTasks    int    `json:"numActiveTasks"`
+	NumKilledTasks    int    `json:"numKilledTasks"`
 	Status            string `json:"status"`
+	CompletionTime    *int64 `json:"completionTime"`
 }
 
-// Resync describes what the listener still considers live, sent after a reconnect.
+// ResyncJob is a job that ended before the reconnect, as the listener remembers it: its jobStart (Header.Time is the
+// submission time) and its end.
+type ResyncJob struct {
+	JobStart
+	Result         string  `json:"result"` // SUCCEEDED or FAILED
+	Error          *string `json:"error"`
+	CompletionTime int64   `json:"completionTime"`
+}
+
+// Resync describes what the listener knows after a reconnect (a restarted monitor rebuilds its state from it).
 type Resync struct {
 	Header
-	Jobs      []JobStart      `json:"jobs"`
+	// Jobs are the live jobs (Header.Time is each one's submission time).
+	Jobs []JobStart `json:"jobs"`
+	// FinishedJobs are the most recent ended jobs (bounded by the listener), oldest last.
+	FinishedJobs []ResyncJob `json:"finishedJobs"`
+	// Stages are the active stage attempts and the most recent completed ones.
 	Stages    []ResyncStage   `json:"stages"`
 	Executors []ExecutorAdded `json:"executors"`
 	// SQLExecutions are the running SQL executions; Header.Time is each one's start time.

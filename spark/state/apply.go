@@ -1,6 +1,7 @@
 package state
 
 import (
+	"fmt"
 	"log/slog"
 	"net/url"
 	"slices"
@@ -78,6 +79,7 @@ func (a *liveApp) apply(ev event.Event) {
 		a.info.State = AppFinished
 		t := e.Time
 		a.info.EndTime = &t
+		a.endRunningJobs(t, "because SparkContext was shut down")
 		a.dirty = true
 	case *Disconnected:
 		if a.info.State == AppRunning {
@@ -222,6 +224,7 @@ func (a *liveApp) stageCompleted(e *event.StageCompleted) {
 		return
 	}
 	t := e.Time
+	wasFailed := st.info.Status == StageFailed // a resync may have said so already
 	st.info.CompletionTime, st.info.FailureReason = &t, e.FailureReason
 	st.info.Status = StageComplete
 	if e.Status != StageComplete {
@@ -230,7 +233,7 @@ func (a *liveApp) stageCompleted(e *event.StageCompleted) {
 	a.eachJob(st, func(j *liveJob) {
 		if st.info.Status == StageComplete {
 			j.completedStages[e.StageID] = true
-		} else {
+		} else if !wasFailed {
 			j.info.NumFailedStages++
 		}
 	})
@@ -281,27 +284,34 @@ func (a *liveApp) taskEnd(e *event.TaskEnd) {
 	})
 }
 
-// resync rebuilds live jobs and stages after the listener reconnected (the monitor may have restarted).
+// resync rebuilds jobs and stages after the listener reconnected. The monitor may have restarted (then it knows
+// nothing and the resync is all it gets of the events before it) or only lost the connection (then the resync's
+// counts replace its own, and the jobs get the difference). Events after the resync's seq follow it.
 func (a *liveApp) resync(e *event.Resync) {
+	known := make(map[int]bool, len(a.jobs))
+	for id := range a.jobs {
+		known[id] = true
+	}
+	var starts []*event.JobStart // the jobs this monitor does not know, started in job id order
 	for i := range e.Jobs {
-		js := e.Jobs[i]
-		if _, known := a.jobs[js.JobID]; !known {
-			a.jobStart(&js)
+		starts = append(starts, &e.Jobs[i])
+	}
+	for i := range e.FinishedJobs {
+		starts = append(starts, &e.FinishedJobs[i].JobStart)
+	}
+	slices.SortFunc(starts, func(x, y *event.JobStart) int { return x.JobID - y.JobID })
+	for _, js := range starts {
+		if !known[js.JobID] {
+			a.jobStart(js)
 		}
 	}
 	for _, rs := range e.Stages {
-		st := a.stageFor(rs.StageID, rs.AttemptID, rs.Name, rs.NumTasks)
-		a.latest[rs.StageID] = rs.AttemptID
-		if rs.Status != "" {
-			st.info.Status = rs.Status
+		a.resyncStage(rs)
+	}
+	for i := range e.FinishedJobs {
+		if fj := &e.FinishedJobs[i]; !known[fj.JobID] {
+			a.jobEnd(&event.JobEnd{Header: event.Header{Time: fj.CompletionTime}, JobID: fj.JobID, Result: fj.Result, Error: fj.Error})
 		}
-		dc := rs.NumCompletedTasks - st.info.NumCompletedTasks
-		df := rs.NumFailedTasks - st.info.NumFailedTasks
-		st.info.NumCompletedTasks, st.info.NumFailedTasks, st.info.NumActiveTasks = rs.NumCompletedTasks, rs.NumFailedTasks, rs.NumActiveTasks
-		a.eachJob(st, func(j *liveJob) {
-			j.info.NumCompletedTasks += max(dc, 0)
-			j.info.NumFailedTasks += max(df, 0)
-		})
 	}
 	for _, ex := range e.Executors {
 		a.executors[ex.ExecutorID] = ex.Cores
@@ -319,6 +329,69 @@ func (a *liveApp) ignore(ev event.Event, what string, id int64, attempt int) {
 		args = append(args, "attempt", attempt)
 	}
 	a.log.Debug("ignoring an event of an unknown "+what, args...)
+}
+
+// resyncStage sets a stage attempt's counts and status to the listener's; its jobs get the difference.
+func (a *liveApp) resyncStage(rs event.ResyncStage) {
+	k := stageKey{rs.StageID, rs.AttemptID}
+	st, ok := a.stages[k]
+	if !ok {
+		st = a.stageFor(rs.StageID, rs.AttemptID, rs.Name, rs.NumTasks)
+	}
+	if cur, seen := a.latest[rs.StageID]; !seen || rs.AttemptID >= cur {
+		a.latest[rs.StageID] = rs.AttemptID
+	}
+	wasFailed := st.info.Status == StageFailed
+	if rs.Status != "" {
+		st.info.Status = rs.Status
+	}
+	if rs.CompletionTime != nil && st.info.CompletionTime == nil {
+		t := *rs.CompletionTime
+		st.info.CompletionTime = &t
+	}
+	dc := rs.NumCompletedTasks - st.info.NumCompletedTasks
+	df := rs.NumFailedTasks - st.info.NumFailedTasks
+	dk := rs.NumKilledTasks - st.info.NumKilledTasks
+	da := rs.NumActiveTasks - st.info.NumActiveTasks
+	st.info.NumCompletedTasks, st.info.NumFailedTasks, st.info.NumActiveTasks = rs.NumCompletedTasks, rs.NumFailedTasks, rs.NumActiveTasks
+	st.info.NumKilledTasks = max(st.info.NumKilledTasks, rs.NumKilledTasks)
+	a.eachJob(st, func(j *liveJob) {
+		j.info.NumCompletedTasks += max(dc, 0)
+		j.info.NumFailedTasks += max(df, 0)
+		j.info.NumKilledTasks += max(dk, 0)
+		j.info.NumActiveTasks = max(j.info.NumActiveTasks+da, 0)
+		switch st.info.Status {
+		case StageComplete:
+			j.completedStages[rs.StageID] = true
+		case StageFailed:
+			if !wasFailed {
+				j.info.NumFailedStages++
+			}
+		}
+	})
+}
+
+// endRunningJobs ends the jobs still RUNNING when the application can run none any more, as Spark does at
+// SparkContext.stop: "Job <id> cancelled <why>" (so they show CANCELLED), their active stages FAILED. Spark posts
+// those job ends after the application end, and the listener stops sending at the application end (or its JVM is
+// gone), so the monitor would otherwise show them running forever.
+func (a *liveApp) endRunningJobs(t int64, why string) {
+	for _, id := range a.order {
+		j := a.jobs[id]
+		if j == nil || j.info.Status != JobRunning {
+			continue
+		}
+		for _, sid := range j.stageIDs {
+			if st := a.stages[stageKey{sid, a.latest[sid]}]; st != nil && st.info.Status == StageActive {
+				reason := "Stage cancelled " + why
+				st.info.Status, st.info.CompletionTime, st.info.FailureReason, st.info.NumActiveTasks = StageFailed, &t, &reason, 0
+				a.eachJob(st, func(j *liveJob) { j.info.NumFailedStages++ })
+			}
+		}
+		msg := fmt.Sprintf("Job %d cancelled %s", id, why)
+		a.jobEnd(&event.JobEnd{Header: event.Header{Time: t}, JobID: id, Result: JobFailed, Error: &msg})
+		j.info.NumActiveTasks = 0
+	}
 }
 
 func (a *liveApp) touchJob(id int) { a.dirtyJobs[id] = true }

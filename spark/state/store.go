@@ -207,11 +207,33 @@ func (s *Store) apply(in input) {
 	if a.runningUI() != ui {
 		s.publishUIs()
 	}
+	if h, ok := in.ev.(*event.Hello); ok {
+		s.supersede(a, h)
+	}
 	switch in.ev.(type) {
 	case *event.JobEnd:
 		a.evict(s.opts.MaxJobsPerApp)
-	case *event.SQLStart, *event.Resync:
+	case *event.SQLStart:
 		a.boundSQL(s.opts.MaxJobsPerApp)
+	case *event.Resync: // may bring back many finished jobs
+		a.evict(s.opts.MaxJobsPerApp)
+		a.boundSQL(s.opts.MaxJobsPerApp)
+	}
+}
+
+// supersede ends the running jobs of the applications of the same kernel whose listener went away without an
+// application end: a kernel runs one Spark driver at a time, so once a new application of that kernel says hello
+// (after a kernel restart, say) the old driver is gone and its jobs with it.
+func (s *Store) supersede(a *liveApp, h *event.Hello) {
+	if h.KernelID == "" {
+		return
+	}
+	for _, id := range s.appOrder {
+		old := s.apps[id]
+		if old != a && old.info.KernelID == h.KernelID && old.info.State == AppDisconnected {
+			old.endRunningJobs(h.StartTime, "because its driver stopped (the kernel started application "+h.AppID+")")
+			old.dirty = true
+		}
 	}
 }
 

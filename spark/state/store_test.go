@@ -346,3 +346,116 @@ func TestReconfigureRetentionEvictsAtOnceAndKeepsMoreLater(t *testing.T) {
 		t.Fatalf("after raising to 30 and 20 more jobs: %d jobs", n)
 	}
 }
+
+// A monitor that restarted (SIGKILL, then jupyter-server-proxy starts it again) knows nothing before the listener's
+// resync: it rebuilds the jobs that ended while it was away with their final counts, a live job's completed stage as
+// COMPLETE (not SKIPPED at its end), and counts the events after the resync once.
+func TestResyncRebuildsARestartedMonitor(t *testing.T) {
+	s, _ := startStore(t, Options{})
+	cell := "cell-1"
+	done := int64(900)
+	submitAll(t, s, "a", hello("a", 2), &event.Resync{
+		FinishedJobs: []event.ResyncJob{{
+			JobStart: event.JobStart{Header: event.Header{Time: 100}, JobID: 0, CellID: &cell,
+				Stages: []event.StageInfo{stage(0, 4, nil)}},
+			Result: JobSucceeded, CompletionTime: 200,
+		}},
+		Jobs: []event.JobStart{{Header: event.Header{Time: 300}, JobID: 1, CellID: &cell,
+			Stages: []event.StageInfo{stage(1, 5, nil), stage(2, 2, nil)}}},
+		Stages: []event.ResyncStage{
+			{StageID: 2, NumTasks: 2, NumCompletedTasks: 1, NumActiveTasks: 1, Status: StageActive},
+			{StageID: 0, NumTasks: 4, NumCompletedTasks: 4, Status: StageComplete, CompletionTime: &done},
+			{StageID: 1, NumTasks: 5, NumCompletedTasks: 5, Status: StageComplete, CompletionTime: &done},
+		},
+	},
+		&event.TaskEnd{StageID: 2, TaskID: 9, Status: "SUCCESS"},
+		&event.StageCompleted{StageID: 2, Status: StageComplete},
+		&event.JobEnd{Header: event.Header{Time: 400}, JobID: 1, Result: JobSucceeded},
+	)
+	a := snapshotApp(t, s, "a")
+	if a.NumJobs != 2 || a.NumCompletedJobs != 2 {
+		t.Fatalf("app after resync: %d jobs, %d completed; want 2 and 2", a.NumJobs, a.NumCompletedJobs)
+	}
+	j0, j1 := a.Jobs[0], a.Jobs[1]
+	if j0.Status != JobSucceeded || j0.NumCompletedTasks != 4 || j0.NumTasks != 4 || j0.SubmissionTime != 100 ||
+		j0.CompletionTime == nil || *j0.CompletionTime != 200 || j0.NumCompletedStages != 1 || j0.NumSkippedStages != 0 {
+		t.Errorf("job that ended while the monitor was away = %+v", j0)
+	}
+	if j1.Status != JobSucceeded || j1.NumCompletedTasks != 7 || j1.NumTasks != 7 || j1.NumActiveTasks != 0 ||
+		j1.NumCompletedStages != 2 || j1.NumSkippedStages != 0 || j1.SubmissionTime != 300 {
+		t.Errorf("job live across the restart = %+v", j1)
+	}
+}
+
+// After a mere connection loss the monitor already has the jobs: a resync with the same counts changes nothing, and
+// a repeated stageCompleted of a failed stage counts the failure once.
+func TestResyncAfterAConnectionLossCountsNothingTwice(t *testing.T) {
+	s, _ := startStore(t, Options{})
+	reason := "boom"
+	submitAll(t, s, "a", hello("a", 1),
+		&event.JobStart{JobID: 0, Stages: []event.StageInfo{stage(0, 2, nil)}},
+		&event.StageSubmitted{StageID: 0, NumTasks: 2},
+		&event.TaskEnd{StageID: 0, TaskID: 1, Status: "SUCCESS"},
+		&event.TaskEnd{StageID: 0, TaskID: 2, Status: "FAILED", Reason: &reason},
+		&event.StageCompleted{StageID: 0, Status: StageFailed},
+		&Disconnected{},
+		hello("a", 2),
+		&event.Resync{
+			Jobs: []event.JobStart{{JobID: 0, Stages: []event.StageInfo{stage(0, 2, nil)}}},
+			Stages: []event.ResyncStage{
+				{StageID: 0, NumTasks: 2, NumCompletedTasks: 1, NumFailedTasks: 1, Status: StageFailed},
+			},
+		},
+		&event.StageCompleted{StageID: 0, Status: StageFailed},
+		&event.JobEnd{JobID: 0, Result: JobFailed, Error: &reason},
+	)
+	j := snapshotApp(t, s, "a").Jobs[0]
+	if j.NumCompletedTasks != 1 || j.NumFailedTasks != 1 || j.NumFailedStages != 1 || j.Status != JobFailed {
+		t.Errorf("job after a reconnect = %+v", j)
+	}
+}
+
+// Spark posts the application end before it fails the jobs still running (SparkContext.stop), and the listener stops
+// sending at the application end: the monitor ends those jobs itself, as Spark does, instead of showing them running.
+func TestAppEndCancelsTheJobsStillRunning(t *testing.T) {
+	s, _ := startStore(t, Options{})
+	submitAll(t, s, "a", hello("a", 1),
+		&event.JobStart{JobID: 0, Stages: []event.StageInfo{stage(0, 4, nil)}},
+		&event.StageSubmitted{StageID: 0, NumTasks: 4},
+		&event.TaskStart{StageID: 0, TaskID: 1},
+		&event.AppEnd{Header: event.Header{Time: 50}},
+	)
+	a := snapshotApp(t, s, "a")
+	j := a.Jobs[0]
+	if a.State != AppFinished || a.NumActiveJobs != 0 || j.Status != JobCancelled || j.NumActiveTasks != 0 ||
+		j.Error == nil || *j.Error != "Job 0 cancelled because SparkContext was shut down" || *j.CompletionTime != 50 {
+		t.Fatalf("after the application end: app %+v, job %+v", a, j)
+	}
+	if st := j.Stages[0]; st.Status != StageFailed || st.NumActiveTasks != 0 || j.NumFailedStages != 1 {
+		t.Errorf("the running stage after the application end = %+v (job failed stages %d)", st, j.NumFailedStages)
+	}
+}
+
+// After a kernel restart the old driver's listener is gone without an application end: once the kernel's new
+// application says hello, the old one's running jobs end (the old app stays DISCONNECTED); another kernel's are kept.
+func TestANewAppOfTheKernelEndsTheDisconnectedAppsJobs(t *testing.T) {
+	s, _ := startStore(t, Options{})
+	withKernel := func(app, kernel string) *event.Hello {
+		h := hello(app, 1)
+		h.KernelID, h.StartTime = kernel, 70
+		return h
+	}
+	submitAll(t, s, "old", withKernel("old", "k1"), &event.JobStart{JobID: 0, Stages: []event.StageInfo{stage(0, 4, nil)}},
+		&Disconnected{})
+	submitAll(t, s, "other", withKernel("other", "k2"), &event.JobStart{JobID: 0, Stages: []event.StageInfo{stage(0, 4, nil)}},
+		&Disconnected{})
+	submitAll(t, s, "new", withKernel("new", "k1"))
+	old := snapshotApp(t, s, "old")
+	if j := old.Jobs[0]; old.State != AppDisconnected || j.Status != JobCancelled || j.CompletionTime == nil ||
+		*j.CompletionTime != 70 {
+		t.Errorf("the old app of kernel k1: %s, job %+v", old.State, j)
+	}
+	if j := snapshotApp(t, s, "other").Jobs[0]; j.Status != JobRunning {
+		t.Errorf("another kernel's disconnected app lost its running job: %+v", j)
+	}
+}

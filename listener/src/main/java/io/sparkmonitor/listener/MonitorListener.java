@@ -1,6 +1,9 @@
 package io.sparkmonitor.listener;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -42,15 +45,26 @@ public final class MonitorListener extends SparkListener {
   static final String CELL_ID_PROPERTY = "sparkmonitor.cellId";
   /** How long the end of the application may wait for queued events to reach the monitor. */
   static final long FLUSH_AT_END_MS = 2000;
+  /** Finished jobs and completed stage attempts remembered for the resync frame (the oldest are forgotten first). */
+  static final int MAX_FINISHED_JOBS = 1000, MAX_DONE_STAGES = 2000;
+  /** Bytes of the resync frame given to finished jobs and completed stages (the monitor refuses frames over 1 MiB). */
+  static final int RESYNC_HISTORY_BYTES = 640 * 1024;
 
   private final AtomicLong seq = new AtomicLong();
   private Sender sender;
   private Control control;
   private volatile boolean failedOnce;
-  // Live state for the resync frame after a reconnect (written on the bus thread, read by the sender thread).
-  private final Map<Integer, String> liveJobs = new ConcurrentHashMap<>();
-  private final Map<String, int[]> activeStages = new ConcurrentHashMap<>(); // "id.attempt" -> numTasks, done, failed, active
-  private final Map<String, String> stageNames = new ConcurrentHashMap<>();
+  // State for the resync frame after a reconnect: written on the bus thread, read by the sender thread. The counting
+  // callbacks update it and offer their frame under `lock`, and the resync reads it and the last seq under `lock`,
+  // so a resync covers exactly the events up to its seq (those after it are sent after it, none counted twice).
+  private final Object lock = new Object();
+  private final Map<Integer, String> liveJobs = new LinkedHashMap<>(); // jobStart bodies with their time
+  private final Map<String, int[]> activeStages = new LinkedHashMap<>(); // "id.attempt" -> numTasks, done, failed, active, killed
+  private final Map<String, String> stageNames = new LinkedHashMap<>();
+  // Ended jobs (jobStart body + result, error, completionTime) and completed stage attempts (resync stage objects), so
+  // that a monitor that restarted shows the jobs it missed, with their task counts. Oldest first; bounded.
+  private final LinkedHashMap<Integer, String> finishedJobs = new LinkedHashMap<>();
+  private final LinkedHashMap<String, String> doneStages = new LinkedHashMap<>();
   private final Map<String, String> executors = new ConcurrentHashMap<>();
   private final SqlExecutions sql = new SqlExecutions();
 
@@ -122,10 +136,12 @@ public final class MonitorListener extends SparkListener {
       if (sqlId != null && sqlId.matches("-?\\d+")) body.putRaw("sqlExecutionId", sqlId); else body.putNull("sqlExecutionId");
       body.putRaw("stages", Json.array(stages));
       String json = body.end();
-      liveJobs.put(e.jobId(), json);
       Control c = control;
       if (c != null) c.jobStarted(e.jobId(), prop(p, CELL_ID_PROPERTY));
-      emit("jobStart", frameWith("jobStart", e.time(), json));
+      synchronized (lock) {
+        liveJobs.put(e.jobId(), "{\"time\":" + e.time() + "," + json.substring(1));
+        emit("jobStart", frameWith("jobStart", e.time(), json));
+      }
     } catch (Throwable t) {
       guard("jobStart", t);
     }
@@ -151,17 +167,23 @@ public final class MonitorListener extends SparkListener {
   @Override
   public void onJobEnd(SparkListenerJobEnd e) {
     try {
-      liveJobs.remove(e.jobId());
       Control c = control;
       if (c != null) c.jobEnded(e.jobId());
-      Json f = frame("jobEnd", e.time()).put("jobId", e.jobId());
+      String result = "SUCCEEDED", error = null;
       if (e.jobResult() instanceof JobFailed) {
         Exception ex = ((JobFailed) e.jobResult()).exception();
-        f.put("result", "FAILED").put("error", ex == null ? "failed" : String.valueOf(ex.getMessage()));
-      } else {
-        f.put("result", "SUCCEEDED").putNull("error");
+        result = "FAILED";
+        error = ex == null ? "failed" : String.valueOf(ex.getMessage());
       }
-      emit("jobEnd", f);
+      synchronized (lock) {
+        String started = liveJobs.remove(e.jobId());
+        if (started != null) {
+          String end = new Json().put("result", result).put("error", error).put("completionTime", e.time()).end();
+          finishedJobs.put(e.jobId(), started.substring(0, started.length() - 1) + "," + end.substring(1));
+          trim(finishedJobs, MAX_FINISHED_JOBS);
+        }
+        emit("jobEnd", frame("jobEnd", e.time()).put("jobId", e.jobId()).put("result", result).put("error", error));
+      }
     } catch (Throwable t) {
       guard("jobEnd", t);
     }
@@ -172,10 +194,14 @@ public final class MonitorListener extends SparkListener {
     try {
       StageInfo s = e.stageInfo();
       String key = s.stageId() + "." + s.attemptNumber();
-      activeStages.put(key, new int[] {s.numTasks(), 0, 0, 0});
-      stageNames.put(key, s.name());
       long time = s.submissionTime().isDefined() ? (Long) s.submissionTime().get() : System.currentTimeMillis();
-      emit("stageSubmitted", frameWith("stageSubmitted", time, stageInfo(s, false)));
+      String body = stageInfo(s, false);
+      synchronized (lock) {
+        activeStages.put(key, new int[] {s.numTasks(), 0, 0, 0, 0});
+        stageNames.put(key, s.name());
+        doneStages.remove(key);
+        emit("stageSubmitted", frameWith("stageSubmitted", time, body));
+      }
     } catch (Throwable t) {
       guard("stageSubmitted", t);
     }
@@ -186,13 +212,20 @@ public final class MonitorListener extends SparkListener {
     try {
       StageInfo s = e.stageInfo();
       String key = s.stageId() + "." + s.attemptNumber();
-      activeStages.remove(key);
-      stageNames.remove(key);
       long time = s.completionTime().isDefined() ? (Long) s.completionTime().get() : System.currentTimeMillis();
       boolean failed = s.failureReason().isDefined();
-      emit("stageCompleted", frame("stageCompleted", time).put("stageId", s.stageId()).put("attemptId", s.attemptNumber())
-          .put("status", failed ? "FAILED" : "COMPLETE").put("failureReason", failed ? s.failureReason().get() : null)
-          .put("numTasks", s.numTasks()));
+      String status = failed ? "FAILED" : "COMPLETE";
+      synchronized (lock) {
+        int[] c = activeStages.remove(key);
+        stageNames.remove(key);
+        if (c != null) {
+          doneStages.put(key, stageCounts(s.stageId(), s.attemptNumber(), s.name(), c, status, time));
+          trim(doneStages, MAX_DONE_STAGES);
+        }
+        emit("stageCompleted", frame("stageCompleted", time).put("stageId", s.stageId()).put("attemptId", s.attemptNumber())
+            .put("status", status).put("failureReason", failed ? s.failureReason().get() : null)
+            .put("numTasks", s.numTasks()));
+      }
     } catch (Throwable t) {
       guard("stageCompleted", t);
     }
@@ -202,9 +235,11 @@ public final class MonitorListener extends SparkListener {
   public void onTaskStart(SparkListenerTaskStart e) {
     try {
       TaskInfo ti = e.taskInfo();
-      int[] c = activeStages.get(e.stageId() + "." + e.stageAttemptId());
-      if (c != null) c[3]++;
-      emit("taskStart", task(frame("taskStart", ti.launchTime()), e.stageId(), e.stageAttemptId(), ti));
+      synchronized (lock) {
+        int[] c = activeStages.get(e.stageId() + "." + e.stageAttemptId());
+        if (c != null) c[3]++;
+        emit("taskStart", task(frame("taskStart", ti.launchTime()), e.stageId(), e.stageAttemptId(), ti));
+      }
     } catch (Throwable t) {
       guard("taskStart", t);
     }
@@ -215,11 +250,6 @@ public final class MonitorListener extends SparkListener {
     try {
       TaskInfo ti = e.taskInfo();
       String status = statusOf(e.reason());
-      int[] c = activeStages.get(e.stageId() + "." + e.stageAttemptId());
-      if (c != null) {
-        c[3] = Math.max(0, c[3] - 1);
-        if (status.equals("SUCCESS")) c[1]++; else if (status.equals("FAILED")) c[2]++;
-      }
       String reason = null;
       if (!status.equals("SUCCESS") && e.reason() instanceof TaskFailedReason) reason = ((TaskFailedReason) e.reason()).toErrorString();
       Json f = task(frame("taskEnd", ti.finishTime() > 0 ? ti.finishTime() : System.currentTimeMillis()), e.stageId(),
@@ -238,7 +268,14 @@ public final class MonitorListener extends SparkListener {
             .put("memoryBytesSpilled", m.memoryBytesSpilled()).put("diskBytesSpilled", m.diskBytesSpilled())
             .put("jvmGcTime", m.jvmGCTime()).put("resultSize", m.resultSize()).end());
       }
-      emit("taskEnd", f);
+      synchronized (lock) {
+        int[] c = activeStages.get(e.stageId() + "." + e.stageAttemptId());
+        if (c != null) {
+          c[3] = Math.max(0, c[3] - 1);
+          if (status.equals("SUCCESS")) c[1]++; else if (status.equals("FAILED")) c[2]++; else c[4]++;
+        }
+        emit("taskEnd", f.end());
+      }
     } catch (Throwable t) {
       guard("taskEnd", t);
     }
@@ -289,20 +326,64 @@ public final class MonitorListener extends SparkListener {
     }
   }
 
-  /** The resync frame: live jobs, active stages, executors and running SQL executions as the listener knows them now. */
-  String resync(long upToSeq) {
-    List<String> stages = new ArrayList<>();
-    for (Map.Entry<String, int[]> en : activeStages.entrySet()) {
-      String[] k = en.getKey().split("\\.");
-      int[] c = en.getValue();
-      stages.add(new Json().put("stageId", Integer.parseInt(k[0])).put("attemptId", Integer.parseInt(k[1]))
-          .put("name", stageNames.getOrDefault(en.getKey(), "")).put("numTasks", c[0]).put("numCompletedTasks", c[1])
-          .put("numFailedTasks", c[2]).put("numActiveTasks", c[3]).put("status", "ACTIVE").end());
+  /**
+   * The resync frame (spark/event/PROTOCOL.md): live jobs, finished jobs and stages (active ones, and completed ones
+   * with their final counts), executors and running SQL executions as the listener knows them now. {@code upTo[0]} is
+   * set to the seq of the last event it covers: read under the same lock as the counts, so the events after it are
+   * exactly those it does not count.
+   */
+  String resync(long[] upTo) {
+    List<String> jobs, finished = new ArrayList<>(), stages = new ArrayList<>();
+    synchronized (lock) {
+      upTo[0] = seq.get();
+      jobs = new ArrayList<>(liveJobs.values());
+      for (Map.Entry<String, int[]> en : activeStages.entrySet()) {
+        String[] k = en.getKey().split("\\.");
+        stages.add(stageCounts(Integer.parseInt(k[0]), Integer.parseInt(k[1]), stageNames.getOrDefault(en.getKey(), ""),
+            en.getValue(), "ACTIVE", -1));
+      }
+      // The newest finished jobs and completed stages first, within the byte budget.
+      int budget = RESYNC_HISTORY_BYTES;
+      budget = newestFirst(new ArrayList<>(doneStages.values()), stages, budget);
+      newestFirst(new ArrayList<>(finishedJobs.values()), finished, budget);
     }
-    return new Json().put("type", "resync").put("seq", upToSeq).put("time", System.currentTimeMillis())
-        .putRaw("jobs", Json.array(new ArrayList<>(liveJobs.values()))).putRaw("stages", Json.array(stages))
+    return new Json().put("type", "resync").put("seq", upTo[0]).put("time", System.currentTimeMillis())
+        .putRaw("jobs", Json.array(jobs)).putRaw("finishedJobs", Json.array(finished))
+        .putRaw("stages", Json.array(stages))
         .putRaw("executors", Json.array(new ArrayList<>(executors.values())))
         .putRaw("sqlExecutions", Json.array(sql.running())).end();
+  }
+
+  /** Adds the items of {@code oldestFirst} to {@code out}, newest first, while they fit in {@code budget} bytes. */
+  private static int newestFirst(List<String> oldestFirst, List<String> out, int budget) {
+    for (int i = oldestFirst.size() - 1; i >= 0; i--) {
+      String item = oldestFirst.get(i);
+      int size = item.getBytes(StandardCharsets.UTF_8).length + 1;
+      if (size > budget) break;
+      budget -= size;
+      out.add(item);
+    }
+    return budget;
+  }
+
+  /** A resync stage object; {@code c} is numTasks, completed, failed, active, killed; completionTime -1 for none. */
+  private static String stageCounts(int stageId, int attemptId, String name, int[] c, String status, long completionTime) {
+    Json j = new Json().put("stageId", stageId).put("attemptId", attemptId).put("name", name).put("numTasks", c[0])
+        .put("numCompletedTasks", c[1]).put("numFailedTasks", c[2]).put("numActiveTasks", status.equals("ACTIVE") ? c[3] : 0)
+        .put("numKilledTasks", c[4]).put("status", status);
+    if (completionTime >= 0) j.put("completionTime", completionTime); else j.putNull("completionTime");
+    return j.end();
+  }
+
+  /** Forgets the oldest entries beyond {@code max}, 10% at a time. */
+  private static void trim(LinkedHashMap<?, ?> map, int max) {
+    if (map.size() <= max) return;
+    int remove = map.size() - max + max / 10;
+    Iterator<?> it = map.keySet().iterator();
+    while (remove-- > 0 && it.hasNext()) {
+      it.next();
+      it.remove();
+    }
   }
 
   private static Json task(Json f, int stageId, int stageAttempt, TaskInfo ti) {

@@ -12,7 +12,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.LongFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,18 +52,18 @@ final class Sender implements Runnable {
   private final AtomicLong dropped = new AtomicLong();
   // The hello frame without the connection counter (appended here), or null while the application id is unknown.
   private final Supplier<String> hello;
-  private final LongFunction<String> resync; // resync frame for the events up to the given seq
+  // The resync frame; sets its argument's [0] to the seq of the last event the frame covers.
+  private final Function<long[], String> resync;
   private final Consumer<String> onControl; // one control frame from the monitor; never throws
   private final Thread thread;
   private volatile boolean stopping;
-  private volatile long lastSeq;
   private int connections;
   private long reportedDropped;
   private long lastStats;
   private SocketChannel channel;
   private final ArrayList<Frame> batch = new ArrayList<>(); // taken from the queue, not yet written
 
-  Sender(Settings settings, Supplier<String> hello, LongFunction<String> resync, Consumer<String> onControl) {
+  Sender(Settings settings, Supplier<String> hello, Function<long[], String> resync, Consumer<String> onControl) {
     this.settings = settings;
     this.queue = new ArrayBlockingQueue<>(Math.max(16, settings.queueSize));
     this.hello = hello;
@@ -77,7 +77,6 @@ final class Sender implements Runnable {
 
   /** Enqueues a frame; never blocks. Returns false (and counts a drop) when the queue is full. */
   boolean offer(long seq, String type, String json) {
-    lastSeq = seq;
     if (queue.offer(new Frame(seq, type, json))) return true;
     dropped.incrementAndGet();
     return false;
@@ -206,8 +205,9 @@ final class Sender implements Runnable {
     LOG.info("SparkMonitor: reporting to the monitor at {} (connection {})", addr, connections);
     readControl(in, connections);
     if (connections > 1) {
-      long upTo = lastSeq;
-      write(resync.apply(upTo));
+      long[] covered = new long[1];
+      write(resync.apply(covered));
+      long upTo = covered[0];
       // Non-terminal events already covered by the resync are not sent twice.
       batch.removeIf(f -> coveredByResync(f, upTo));
       queue.removeIf(f -> coveredByResync(f, upTo));

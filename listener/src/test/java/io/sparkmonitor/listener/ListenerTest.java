@@ -31,6 +31,8 @@ public final class ListenerTest {
     run("reconnects after the monitor restarts and resyncs", ListenerTest::reconnects, failures);
     run("a task end's status is Spark's, by its reason", ListenerTest::statusByReason, failures);
     run("the plugin takes itself off the executors' plugin lists", ListenerTest::keepsOffExecutors, failures);
+    run("the resync carries a job that ran while the monitor was away, with its counts", ListenerTest::resyncsJobsEndedWhileAway,
+        failures);
     run("control frames: what each calls; malformed ones call nothing", CancelTest::parsesControlFrames, failures);
     run("cancelJob and cancelStage frames cancel within 2 s", CancelTest::cancelsJobAndStage, failures);
     run("cancelCell cancels only that cell's jobs", CancelTest::cancelsOnlyTheCell, failures);
@@ -198,6 +200,36 @@ public final class ListenerTest {
       JsonNode start = m2.next("jobStart", DEADLINE_MS);
       while (!start.path("cellId").asText().equals("later")) start = m2.next("jobStart", DEADLINE_MS);
       check(m2.next("jobEnd", DEADLINE_MS).path("result").asText().equals("SUCCEEDED"), "later events arrive");
+      jsc.sc().removeSparkListener(l);
+    }
+  }
+
+  static void resyncsJobsEndedWhileAway() throws Exception {
+    Path sock = dir.resolve("d.sock");
+    MonitorListener l;
+    try (FakeMonitor m = new FakeMonitor(sock, "good")) {
+      l = attach(sock, "good");
+      m.next("hello", DEADLINE_MS);
+      runJob(2, "before");
+      m.next("jobEnd", DEADLINE_MS);
+    }
+    // No monitor now (its socket is gone, as when the monitor was killed): the job's frames stay queued.
+    check(runJob(3, "away") == 30, "Spark works while the monitor is away");
+    try (FakeMonitor m2 = new FakeMonitor(sock, "good")) {
+      m2.next("hello", DEADLINE_MS);
+      JsonNode resync = m2.next("resync", DEADLINE_MS);
+      JsonNode away = null;
+      for (JsonNode j : resync.path("finishedJobs")) if (j.path("cellId").asText().equals("away")) away = j;
+      check(away != null && away.path("result").asText().equals("SUCCEEDED") && away.path("time").asLong() > 0
+          && away.path("completionTime").asLong() >= away.path("time").asLong(), "the ended job is in the resync: " + resync);
+      int stageId = away.path("stages").get(0).path("stageId").asInt();
+      JsonNode stage = null;
+      for (JsonNode st : resync.path("stages")) if (st.path("stageId").asInt() == stageId) stage = st;
+      check(stage != null && stage.path("status").asText().equals("COMPLETE") && stage.path("numCompletedTasks").asInt() == 3,
+          "its stage is in the resync, COMPLETE with 3 tasks: " + resync);
+      runJob(1, "later");
+      JsonNode start = m2.next("jobStart", DEADLINE_MS);
+      check(start.path("cellId").asText().equals("later"), "the frames the resync covers are not sent again: " + start);
       jsc.sc().removeSparkListener(l);
     }
   }
