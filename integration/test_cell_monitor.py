@@ -205,8 +205,10 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     c2.wait_for(state="visible", timeout=10_000)
 
     # The header of a cell's monitor counts that cell's jobs.
-    header = page.locator('.sm-cell-monitor[data-cell-id="c2-sum-range"]').inner_text()
-    assert f"Spark jobs: {len(expected['c2-sum-range'])}" in header
+    # (Shown again, the monitor re-renders its header on the next frame: wait for it rather than read once.)
+    header = page.locator('.sm-cell-monitor[data-cell-id="c2-sum-range"]')
+    want = f"Spark jobs: {len(expected['c2-sum-range'])}"
+    wait_until(lambda: want in header.inner_text(), 30, f"the c2 header to say {want!r}")
 
     # Step 3: the launcher's "Spark Monitor" tile opens the dashboard listing this application.
     page.evaluate(
