@@ -258,6 +258,18 @@ def spark_api(ui_url: str, app_id: str, what: str) -> list[dict]:
         return json.loads(resp.read().decode())
 
 
+def shown_job(j: dict) -> dict:
+    """What a cell monitor's job row shows once the job has ended, from Spark's REST API job `j`."""
+    return {
+        "status": j["status"],
+        "completed": j["numCompletedTasks"],
+        "total": j["numTasks"] - j["numSkippedTasks"],
+        "failed": j["numFailedTasks"],
+        "running": 0,
+        "stages": f"{j['numCompletedStages']}/{len(j['stageIds']) - j['numSkippedStages']}",
+    }
+
+
 def spark_jobs(ui_url: str, app_id: str) -> list[dict]:
     return spark_api(ui_url, app_id, "jobs")
 

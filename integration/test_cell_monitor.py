@@ -9,7 +9,7 @@ page shows under that cell.
 
 from __future__ import annotations
 
-from conftest import ALL_CELLS_DONE, NOTEBOOK_READY, open_and_run_all, put_setting, save_screenshot, spark_api, spark_jobs, wait_until, write_notebook
+from conftest import ALL_CELLS_DONE, NOTEBOOK_READY, open_and_run_all, put_setting, save_screenshot, shown_job, spark_api, spark_jobs, wait_until, write_notebook
 
 CELLS = [
     {
@@ -119,14 +119,7 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     for cell in CELLS:
         group = f"oracle-{cell['id']}"
         expected[cell["id"]] = {
-            str(j["jobId"]): {
-                "status": j["status"],
-                "completed": j["numCompletedTasks"],
-                "total": j["numTasks"] - j["numSkippedTasks"],
-                "failed": j["numFailedTasks"],
-                "running": 0,
-                "stages": f"{j['numCompletedStages']}/{len(j['stageIds']) - j['numSkippedStages']}",
-            }
+            str(j["jobId"]): shown_job(j)
             for j in truth
             if j.get("jobGroup") == group
         }

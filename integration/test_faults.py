@@ -22,6 +22,7 @@ from conftest import (
     NOTEBOOK_READY,
     monitor,
     save_screenshot,
+    shown_job,
     spark_jobs,
     start_jupyter,
     stop_jupyter,
@@ -98,17 +99,7 @@ def expected_rows(app: dict, cell_ids: list[str]) -> list[dict]:
         group = (j.get("jobGroup") or "").removeprefix("oracle-")
         if group in cell_ids:
             rows.append(
-                {
-                    "cell": group,
-                    "app": app["appId"],
-                    "job": j["jobId"],
-                    "status": j["status"],
-                    "completed": j["numCompletedTasks"],
-                    "total": j["numTasks"] - j["numSkippedTasks"],
-                    "failed": j["numFailedTasks"],
-                    "running": 0,
-                    "stages": f"{j['numCompletedStages']}/{len(j['stageIds']) - j['numSkippedStages']}",
-                }
+                {"cell": group, "app": app["appId"], "job": j["jobId"], **shown_job(j)}
             )
     return sorted(rows, key=lambda r: (r["cell"] + r["app"], r["job"]))
 
