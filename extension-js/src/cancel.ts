@@ -3,6 +3,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 
 import { App, ErrorEnvelope, Job, Stage, SuccessEnvelope } from './api';
+import { NotebookRef, notebookQuery } from './model';
 
 const PREFIX = 'sparkmonitor/';
 /** The custom header every cancel carries (a cross-site form cannot send it). */
@@ -13,7 +14,7 @@ export const CANCEL_TIMEOUT_MS = 30_000;
 export type CancelTarget =
   | { kind: 'job'; appId: string; jobId: number }
   | { kind: 'stage'; appId: string; stageId: number }
-  | { kind: 'cell'; cellId: string };
+  | { kind: 'cell'; cellId: string; notebook?: NotebookRef };
 
 /** Sends a request (ServerConnection.makeRequest with the server's settings, so Jupyter's auth and XSRF go along). */
 export type Send = (url: string, init: RequestInit) => Promise<Response>;
@@ -51,7 +52,8 @@ export function cancelUrl(baseUrl: string, target: CancelTarget): string {
       : target.kind === 'stage'
         ? `api/apps/${e(target.appId)}/stages/${target.stageId}/cancel`
         : `api/cells/${e(target.cellId)}/cancel`;
-  return URLExt.join(baseUrl, PREFIX, path);
+  const query = target.kind === 'cell' ? notebookQuery(target.notebook).replace(/^&/, '?') : '';
+  return URLExt.join(baseUrl, PREFIX, path) + query;
 }
 
 /** The request options of a cancel. */

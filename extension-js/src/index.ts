@@ -6,7 +6,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { PanelLayout } from '@lumino/widgets';
 
 import { MonitorConnection } from './connection';
-import { MonitorModel } from './model';
+import { MonitorModel, NotebookRef } from './model';
 import { DEFAULT_SETTINGS, MonitorSettings, readSettings } from './settings';
 import { SummaryWriter } from './summary-writer';
 import { CellMonitorWidget, focusCellOf } from './widget';
@@ -51,11 +51,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const connection = new MonitorConnection(model, serverSettings);
     const monitors = new WeakMap<Cell, CellMonitorWidget>();
 
-    const attach = async (cell: Cell, cellId: string) => {
+    // The notebook a panel shows: copies of a notebook have the same cell ids, its kernel and path tell them apart.
+    const notebookOf = (panel: NotebookPanel): NotebookRef => ({
+      kernelId: panel.sessionContext.session?.kernel?.id ?? null,
+      path: panel.context.localPath
+    });
+
+    const attach = async (cell: Cell, cellId: string, panel: NotebookPanel) => {
       if (monitors.has(cell) || !(cell instanceof CodeCell)) {
         return;
       }
-      const widget = new CellMonitorWidget({ model, cellId, settings: () => settings, serverSettings });
+      const notebook = () => (panel.isDisposed ? undefined : notebookOf(panel));
+      const widget = new CellMonitorWidget({ model, cellId, notebook, settings: () => settings, serverSettings });
       monitors.set(cell, widget);
       widgets.add(widget);
       widget.disposed.connect(() => widgets.delete(widget));
@@ -71,20 +78,23 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const cellsWithId = (panel: NotebookPanel, cellId: string) =>
       panel.content.widgets.filter(c => c.model.id === cellId);
 
-    // A cell's jobs changed: make sure each cell with that id (in any open notebook) shows its monitor.
+    // A cell's jobs changed: make sure the cell with that id in each open notebook that ran them shows its monitor.
     model.onCellChanged(cellId => {
-      if (model.jobsForCell(cellId).length === 0) {
-        return;
-      }
-      tracker.forEach(panel => cellsWithId(panel, cellId).forEach(cell => void attach(cell, cellId)));
+      tracker.forEach(panel => {
+        if (model.jobsForCell(cellId, notebookOf(panel)).length > 0) {
+          cellsWithId(panel, cellId).forEach(cell => void attach(cell, cellId, panel));
+        }
+      });
     });
 
-    // A notebook opened (or cells added) after its jobs arrived, e.g. on page reload: attach what is known.
+    // A notebook opened (or cells added, or its kernel changed) after its jobs arrived, e.g. on page reload: attach
+    // what is known.
     const scan = (panel: NotebookPanel) => {
       const known = new Set(model.cellIds());
+      const notebook = notebookOf(panel);
       for (const cell of panel.content.widgets) {
-        if (known.has(cell.model.id)) {
-          void attach(cell, cell.model.id);
+        if (known.has(cell.model.id) && model.jobsForCell(cell.model.id, notebook).length > 0) {
+          void attach(cell, cell.model.id, panel);
         }
       }
     };
@@ -92,6 +102,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       void panel.context.ready.then(() => {
         scan(panel);
         panel.content.model?.cells.changed.connect(() => scan(panel));
+        const refresh = () => {
+          scan(panel);
+          widgets.forEach(w => w.scheduleRender());
+        };
+        panel.sessionContext.kernelChanged.connect(refresh);
+        panel.context.pathChanged.connect(refresh);
       });
     });
 
@@ -113,7 +129,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette?.addItem({ command: TOGGLE_ALL, category: 'Spark Monitor' });
 
     // The static summary (setting writeSummary): written into the cell once its execution and jobs are done.
-    new SummaryWriter(model, () => settings);
+    new SummaryWriter(
+      model,
+      () => settings,
+      notebook => {
+        const panel = tracker.find(p => p.content === notebook);
+        return panel ? notebookOf(panel) : undefined;
+      }
+    );
 
     connection.start();
   }

@@ -23,6 +23,42 @@ export interface JobGroup {
   jobs: Job[];
 }
 
+/**
+ * The notebook a cell is in: its kernel's id (null while it has none) and its path relative to the server's root.
+ * Copies of a notebook share their cells' ids; this keeps them apart (spark/api/API.md § Cells).
+ */
+export interface NotebookRef {
+  kernelId: string | null;
+  path: string;
+}
+
+/** Whether the notebook's path names the one a kernel was started with (JPY_SESSION_NAME: absolute or relative). */
+function samePath(kernelPath: string, path: string): boolean {
+  const rel = path.replace(/^\/+/, '');
+  return rel !== '' && kernelPath !== '' && (kernelPath === rel || kernelPath.endsWith(`/${rel}`));
+}
+
+/**
+ * Whether an app's jobs with a cell's id are that cell's, for a cell of the notebook `nb`: the app runs in the
+ * notebook's kernel or was started from it. When either side says nothing of its notebook, the cell id alone decides.
+ * Mirrors state.Cell.Runs in the Go server.
+ */
+export function runsIn(app: App | undefined, nb: NotebookRef | undefined): boolean {
+  if (!nb || !app || (!app.kernelId && !app.notebookPath) || (!nb.kernelId && !nb.path)) {
+    return true;
+  }
+  return (!!nb.kernelId && app.kernelId === nb.kernelId) || samePath(app.notebookPath ?? '', nb.path);
+}
+
+/** The query parameters that name a cell's notebook to the server (`&kernelId=…&notebookPath=…`), or ''. */
+export function notebookQuery(nb: NotebookRef | undefined): string {
+  if (!nb) {
+    return '';
+  }
+  const e = encodeURIComponent;
+  return (nb.kernelId ? `&kernelId=${e(nb.kernelId)}` : '') + (nb.path ? `&notebookPath=${e(nb.path)}` : '');
+}
+
 /** Unique key of a job across apps. */
 export function jobKey(job: Job): string {
   return `${job.appId}\u0000${job.jobId}`;
@@ -82,8 +118,8 @@ export class MonitorModel {
     this.apply({ type: 'snapshot', apps: [] });
   }
 
-  /** The jobs a cell started, oldest first. */
-  jobsForCell(cellId: string): Job[] {
+  /** The jobs a cell started, oldest first; with `nb`, only those of apps of that notebook (runsIn). */
+  jobsForCell(cellId: string, nb?: NotebookRef): Job[] {
     const keys = this._byCell.get(cellId);
     if (!keys) {
       return [];
@@ -91,7 +127,7 @@ export class MonitorModel {
     const jobs: Job[] = [];
     for (const k of keys) {
       const job = this._jobs.get(k);
-      if (job) {
+      if (job && runsIn(this._apps.get(job.appId), nb)) {
         jobs.push(job);
       }
     }
@@ -100,13 +136,14 @@ export class MonitorModel {
 
   /**
    * The jobs a cell started grouped by SQL query, in the order of each group's first job. Jobs outside any query form
-   * a group per run of consecutive such jobs. A query's sub-executions are grouped under their root query.
+   * a group per run of consecutive such jobs. A query's sub-executions are grouped under their root query. With `nb`,
+   * only jobs of apps of that notebook.
    */
-  groupsForCell(cellId: string): JobGroup[] {
+  groupsForCell(cellId: string, nb?: NotebookRef): JobGroup[] {
     const groups: JobGroup[] = [];
     const byQuery = new Map<string, JobGroup>();
     let plain: JobGroup | null = null;
-    for (const job of this.jobsForCell(cellId)) {
+    for (const job of this.jobsForCell(cellId, nb)) {
       if (job.sqlExecutionId === null || job.sqlExecutionId === undefined) {
         if (plain === null || plain.appId !== job.appId) {
           plain = { appId: job.appId, executionId: null, sql: null, jobs: [] };

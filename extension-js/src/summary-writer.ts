@@ -2,9 +2,9 @@
 // every Spark job it started is done. Only with the setting `writeSummary`.
 import { ICodeCellModel } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
-import { NotebookActions } from '@jupyterlab/notebook';
+import { Notebook, NotebookActions } from '@jupyterlab/notebook';
 
-import { jobKey, MonitorModel } from './model';
+import { jobKey, MonitorModel, NotebookRef } from './model';
 import { MonitorSettings } from './settings';
 import { summaryData, summaryOutput } from './summary';
 
@@ -14,6 +14,8 @@ const SETTLE_MS = 1000;
 interface PendingExecution {
   cellModel: ICodeCellModel;
   cellId: string;
+  /** The notebook the cell is in (copies of a notebook have the same cell ids). */
+  notebook: NotebookRef | undefined;
   /** Jobs the cell had before this execution: not part of its summary. */
   before: Set<string>;
   executed: boolean;
@@ -23,14 +25,16 @@ interface PendingExecution {
 export class SummaryWriter {
   constructor(
     private readonly model: MonitorModel,
-    private readonly settings: () => MonitorSettings
+    private readonly settings: () => MonitorSettings,
+    private readonly notebookOf: (notebook: Notebook) => NotebookRef | undefined = () => undefined
   ) {
     NotebookActions.executionScheduled.connect(this._onScheduled, this);
     NotebookActions.executed.connect(this._onExecuted, this);
     this._unsubscribe = model.onCellChanged(cellId => {
-      const pending = this._pending.get(cellId);
-      if (pending?.executed) {
-        this._check(pending);
+      for (const pending of this._pending.values()) {
+        if (pending.cellId === cellId && pending.executed) {
+          this._check(pending);
+        }
       }
     });
   }
@@ -45,23 +49,24 @@ export class SummaryWriter {
     this._pending.clear();
   }
 
-  private _onScheduled(_: unknown, args: { cell: { model: unknown } }): void {
+  private _onScheduled(_: unknown, args: { notebook: Notebook; cell: { model: unknown } }): void {
     const cellModel = args.cell.model as ICodeCellModel;
     if (!this.settings().writeSummary || cellModel.type !== 'code') {
       return;
     }
     const cellId = cellModel.id;
-    const previous = this._pending.get(cellId);
+    const previous = this._pending.get(cellModel);
     if (previous) {
       window.clearTimeout(previous.timer);
     }
-    const before = new Set(this.model.jobsForCell(cellId).map(jobKey));
-    this._pending.set(cellId, { cellModel, cellId, before, executed: false, timer: 0 });
+    const notebook = this.notebookOf(args.notebook);
+    const before = new Set(this.model.jobsForCell(cellId, notebook).map(jobKey));
+    this._pending.set(cellModel, { cellModel, cellId, notebook, before, executed: false, timer: 0 });
   }
 
   private _onExecuted(_: unknown, args: { cell: { model: unknown } }): void {
-    const pending = this._pending.get((args.cell.model as ICodeCellModel).id);
-    if (pending && pending.cellModel === args.cell.model) {
+    const pending = this._pending.get(args.cell.model as ICodeCellModel);
+    if (pending) {
       pending.executed = true;
       this._check(pending);
     }
@@ -69,7 +74,7 @@ export class SummaryWriter {
 
   /** The jobs of this execution, if there are some and all are done. */
   private _doneJobs(pending: PendingExecution) {
-    const jobs = this.model.jobsForCell(pending.cellId).filter(j => !pending.before.has(jobKey(j)));
+    const jobs = this.model.jobsForCell(pending.cellId, pending.notebook).filter(j => !pending.before.has(jobKey(j)));
     return jobs.length > 0 && jobs.every(j => j.status !== 'RUNNING') ? jobs : null;
   }
 
@@ -82,19 +87,19 @@ export class SummaryWriter {
   }
 
   private _write(pending: PendingExecution): void {
-    if (this._pending.get(pending.cellId) !== pending) {
+    if (this._pending.get(pending.cellModel) !== pending) {
       return; // the cell was executed again
     }
     const jobs = this._doneJobs(pending);
     if (!jobs || pending.cellModel.isDisposed || !this.settings().writeSummary) {
       return;
     }
-    this._pending.delete(pending.cellId);
+    this._pending.delete(pending.cellModel);
     const output = summaryOutput(summaryData(pending.cellId, jobs));
     pending.cellModel.outputs.add(output as unknown as nbformat.IOutput);
   }
 
-  /** One pending execution per cell id (bounded by the cells executed with the setting on, until they finish). */
-  private readonly _pending = new Map<string, PendingExecution>();
+  /** One pending execution per cell (bounded by the cells executed with the setting on, until they finish). */
+  private readonly _pending = new Map<ICodeCellModel, PendingExecution>();
   private readonly _unsubscribe: () => void;
 }

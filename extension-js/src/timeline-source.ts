@@ -4,6 +4,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { ErrorEnvelope, SuccessEnvelope, Timeline } from './api';
+import { NotebookRef, notebookQuery } from './model';
 
 const PREFIX = 'sparkmonitor/';
 /** Shortest interval between two fetches while a job runs. */
@@ -16,8 +17,14 @@ export type TimelineState =
   | { state: 'unavailable'; reason: string };
 
 /** Asks the monitor for a cell's timeline; throws an Error with the server's reason. */
-export async function requestTimeline(settings: ServerConnection.ISettings, cellId: string): Promise<Timeline> {
-  const url = `${URLExt.join(settings.baseUrl, PREFIX, 'api/timeline')}?cellId=${encodeURIComponent(cellId)}`;
+export async function requestTimeline(
+  settings: ServerConnection.ISettings,
+  cellId: string,
+  notebook?: NotebookRef
+): Promise<Timeline> {
+  const url =
+    `${URLExt.join(settings.baseUrl, PREFIX, 'api/timeline')}?cellId=${encodeURIComponent(cellId)}` +
+    notebookQuery(notebook);
   let resp: Response;
   try {
     resp = await ServerConnection.makeRequest(url, {}, settings);
@@ -41,7 +48,8 @@ export class TimelineSource {
   constructor(
     private readonly settings: ServerConnection.ISettings,
     private readonly cellId: string,
-    private readonly onChange: (state: TimelineState) => void
+    private readonly onChange: (state: TimelineState) => void,
+    private readonly notebook: () => NotebookRef | undefined = () => undefined
   ) {}
 
   get state(): TimelineState {
@@ -92,7 +100,7 @@ export class TimelineSource {
       this._set({ state: 'loading' });
     }
     try {
-      const timeline = await requestTimeline(this.settings, this.cellId);
+      const timeline = await requestTimeline(this.settings, this.cellId, this.notebook());
       this._fetchedSignature = signature;
       this._set({ state: 'ready', timeline, fetchedAt: Date.now() });
     } catch (err) {

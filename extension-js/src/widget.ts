@@ -10,7 +10,7 @@ import { ExecutorsChart } from './executors-chart';
 import { formatDuration } from './format';
 import { cancelButton, el, RowContext, setText, uiLink } from './job-rows';
 import { JobsTable, setData } from './jobs-table';
-import { MonitorModel } from './model';
+import { MonitorModel, NotebookRef } from './model';
 import { DEFAULT_SETTINGS, MonitorSettings } from './settings';
 import { ThemeWatcher } from './theme';
 import { TimelineView } from './timeline';
@@ -27,6 +27,8 @@ const TABS: [MonitorTab, string][] = [
 export interface CellMonitorOptions {
   model: MonitorModel;
   cellId: string;
+  /** The notebook the cell is in now (its kernel may change); without it, the cell id alone picks the jobs. */
+  notebook?: () => NotebookRef | undefined;
   /** The current settings (they may change while the widget lives). */
   settings?: () => MonitorSettings;
   /** How to reach the Jupyter server (timeline and cancel endpoints, Spark UI links). */
@@ -35,11 +37,14 @@ export interface CellMonitorOptions {
 
 export class CellMonitorWidget extends Widget {
   readonly cellId: string;
+  /** The notebook the cell is in now. */
+  readonly notebook: () => NotebookRef | undefined;
 
   constructor(options: CellMonitorOptions) {
     super();
     this.model = options.model;
     this.cellId = options.cellId;
+    this.notebook = options.notebook ?? (() => undefined);
     this.settings = options.settings ?? (() => DEFAULT_SETTINGS);
     this.addClass('sm-cell-monitor');
     this.node.dataset.cellId = this.cellId;
@@ -50,10 +55,15 @@ export class CellMonitorWidget extends Widget {
     );
     this._timeline = new TimelineView();
     this._executors = new ExecutorsChart();
-    this._source = new TimelineSource(this._server, this.cellId, state => {
-      this._timeline.show(state);
-      this._executors.show(state);
-    });
+    this._source = new TimelineSource(
+      this._server,
+      this.cellId,
+      state => {
+        this._timeline.show(state);
+        this._executors.show(state);
+      },
+      this.notebook
+    );
     this._theme = new ThemeWatcher(() => {
       this._timeline.redraw();
       this._executors.redraw();
@@ -159,7 +169,7 @@ export class CellMonitorWidget extends Widget {
   }
 
   private render(): void {
-    const groups = this.model.groupsForCell(this.cellId);
+    const groups = this.model.groupsForCell(this.cellId, this.notebook());
     const jobs = groups.flatMap(g => g.jobs);
     const running = jobs.filter(j => j.status === 'RUNNING').length;
     const succeeded = jobs.filter(j => j.status === 'SUCCEEDED').length;
@@ -267,7 +277,7 @@ export class CellMonitorWidget extends Widget {
         this._cancelSlot.replaceChildren();
       } else {
         const button = cancelButton('cell', control, "this cell's running jobs");
-        button.onclick = () => this._cancel({ kind: 'cell', cellId: this.cellId });
+        button.onclick = () => this._cancel({ kind: 'cell', cellId: this.cellId, notebook: this.notebook() });
         this._cancelSlot.replaceChildren(button);
       }
     }

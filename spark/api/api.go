@@ -29,7 +29,7 @@ var static embed.FS
 type Source interface {
 	Snapshot(ctx context.Context) ([]state.App, error)
 	Subscribe(ctx context.Context) (<-chan state.Update, error)
-	Timeline(ctx context.Context, cellID string, maxTasks int) (state.Timeline, error)
+	Timeline(ctx context.Context, cell state.Cell, maxTasks int) (state.Timeline, error)
 	QueueLen() (int, int)
 }
 

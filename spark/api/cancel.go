@@ -36,7 +36,7 @@ func stageCancelReason(stageID int) string {
 type Targets interface {
 	CheckJob(ctx context.Context, appID string, jobID int) (state.CancelCheck, error)
 	CheckStage(ctx context.Context, appID string, stageID int) (state.CancelCheck, error)
-	CellRunningJobs(ctx context.Context, cellID string) ([]state.CellJobs, error)
+	CellRunningJobs(ctx context.Context, cell state.Cell) ([]state.CellJobs, error)
 }
 
 // Controller delivers a control frame to an application's listener; *ingest.Server implements it. Safe for
@@ -159,11 +159,12 @@ func check(c state.CancelCheck, appID, what string, id int) error {
 	return canSend(c.App)
 }
 
-// cancelCell asks every application that runs jobs of the cell to cancel them. Applications that cannot take it
-// (disconnected, killEnabled=false) are skipped; when none could, the first one's refusal is the answer.
+// cancelCell asks every application of the cell's notebook that runs jobs of the cell to cancel them. Applications
+// that cannot take it (disconnected, killEnabled=false) are skipped; when none could, the first one's refusal is the
+// answer.
 func (h *handler) cancelCell(r *http.Request) (int, error) {
 	cellID := mux.Vars(r)["cellId"]
-	apps, err := h.opts.Targets.CellRunningJobs(r.Context(), cellID)
+	apps, err := h.opts.Targets.CellRunningJobs(r.Context(), cellOf(r, cellID))
 	if err != nil {
 		return 0, err
 	}

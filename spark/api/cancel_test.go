@@ -47,11 +47,11 @@ func setupCancel(t *testing.T, readOnly bool) (*httptest.Server, *state.Store, *
 
 func ptr[T any](v T) *T { return &v }
 
-// runningApp: app appID with job 0 (cell c1, stage 0 active, stage 1 pending) running and job 1 (cell c1) done.
+// runningApp: app appID (kernel "kernel-{appID}") with job 0 (cell c1, stage 0 active, stage 1 pending) running and job 1 (cell c1) done.
 func runningApp(t testing.TB, s *state.Store, appID string, killEnabled bool) {
 	t.Helper()
 	evs := []event.Event{
-		&event.Hello{AppID: appID, Protocol: 1, KillEnabled: &killEnabled},
+		&event.Hello{AppID: appID, Protocol: 1, KillEnabled: &killEnabled, KernelID: "kernel-" + appID},
 		&event.JobStart{JobID: 1, CellID: ptr("c1"), Stages: []event.StageInfo{{StageID: 5, NumTasks: 1}}},
 		&event.StageSubmitted{StageID: 5, NumTasks: 1},
 		&event.StageCompleted{StageID: 5, Status: "COMPLETE"},
@@ -114,6 +114,12 @@ func TestCancelSendsTheControlFrameAndAnswers202(t *testing.T) {
 	code, body = post(t, base+"cells/idle-cell/cancel", csrf)
 	if code != http.StatusAccepted || body["data"].(map[string]any)["requested"] != 0.0 || len(ctl.frames()) != 5 {
 		t.Fatalf("a cell with nothing running: %d %v", code, body)
+	}
+	// The same cell id in the notebook of app-2's kernel only (a copy of a notebook has the same cell ids).
+	code, body = post(t, base+"cells/c1/cancel?kernelId=kernel-app-2&notebookPath=copy.ipynb", csrf)
+	if got := ctl.frames()[5:]; code != http.StatusAccepted || body["data"].(map[string]any)["requested"] != 1.0 ||
+		len(got) != 1 || !strings.HasPrefix(got[0], "app-2 ") {
+		t.Fatalf("cell cancel in app-2's notebook: %d %v, sent %v", code, body, got)
 	}
 }
 

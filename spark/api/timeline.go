@@ -7,7 +7,7 @@ import (
 	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
 
-// timeline answers GET api/timeline?cellId=…[&maxTasks=N]: the cell's jobs, stages, sampled tasks and executor
+// timeline answers GET api/timeline?cellId=…[&kernelId=…][&notebookPath=…][&maxTasks=N]: the cell's jobs, stages, sampled tasks and executor
 // activity (API.md). maxTasks above state.MaxTimelineTasks is clamped.
 func (h *handler) timeline(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -26,10 +26,17 @@ func (h *handler) timeline(w http.ResponseWriter, r *http.Request) {
 		}
 		maxTasks = min(n, state.MaxTimelineTasks)
 	}
-	tl, err := h.opts.Source.Timeline(r.Context(), cellID, maxTasks)
+	tl, err := h.opts.Source.Timeline(r.Context(), cellOf(r, cellID), maxTasks)
 	if err != nil {
 		respondError(w, http.StatusServiceUnavailable, "internal", err.Error())
 		return
 	}
 	respond(w, tl)
+}
+
+// cellOf names the cell cellID of the notebook given by the request's optional kernelId and notebookPath query
+// parameters (API.md § Cells).
+func cellOf(r *http.Request, cellID string) state.Cell {
+	q := r.URL.Query()
+	return state.Cell{ID: cellID, KernelID: q.Get("kernelId"), NotebookPath: q.Get("notebookPath")}
 }

@@ -175,7 +175,7 @@ func TestEventFlood(t *testing.T) {
 	}
 
 	const maxTasks = 5000
-	tl, err := store.Timeline(context.Background(), floodCell, maxTasks)
+	tl, err := store.Timeline(context.Background(), state.Cell{ID: floodCell}, maxTasks)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,17 +85,20 @@ func (s *Store) check(ctx context.Context, appID string, find func(*liveApp, *Ca
 	return out, err
 }
 
-// CellRunningJobs returns, per application, the running jobs of the cell cellID (applications without any are left
-// out). It reflects every Submit that returned before the call.
-func (s *Store) CellRunningJobs(ctx context.Context, cellID string) ([]CellJobs, error) {
+// CellRunningJobs returns, per application of the cell's notebook (Cell.Runs), the running jobs of the cell
+// (applications without any are left out). It reflects every Submit that returned before the call.
+func (s *Store) CellRunningJobs(ctx context.Context, cell Cell) ([]CellJobs, error) {
 	var out []CellJobs
 	err := s.do(ctx, func() {
 		for _, id := range s.appOrder {
 			a := s.apps[id]
+			if !cell.Runs(&a.info) {
+				continue
+			}
 			var ids []int
 			for _, jid := range a.order {
 				j := a.jobs[jid]
-				if j.info.Status == JobRunning && j.info.CellID != nil && *j.info.CellID == cellID {
+				if j.info.Status == JobRunning && j.info.CellID != nil && *j.info.CellID == cell.ID {
 					ids = append(ids, jid)
 				}
 			}

@@ -94,11 +94,11 @@ func TestCancelLookups(t *testing.T) {
 	if c, _ := s.CheckStage(ctx, "a", 9); c.Found {
 		t.Errorf("unknown stage: %+v", c)
 	}
-	cells, err := s.CellRunningJobs(ctx, "c1")
+	cells, err := s.CellRunningJobs(ctx, Cell{ID: "c1"})
 	if err != nil || len(cells) != 1 || len(cells[0].JobIDs) != 1 || cells[0].JobIDs[0] != 0 || cells[0].App.AppID != "a" {
 		t.Errorf("cell c1: %+v %v", cells, err)
 	}
-	if cells, _ := s.CellRunningJobs(ctx, "other"); len(cells) != 0 {
+	if cells, _ := s.CellRunningJobs(ctx, Cell{ID: "other"}); len(cells) != 0 {
 		t.Errorf("other cell: %+v", cells)
 	}
 }

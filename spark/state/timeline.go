@@ -53,17 +53,21 @@ type TimelineStage struct {
 	End       *int64 `json:"end"`
 }
 
-// Timeline returns a copy of the timeline of the cell cellID: at most maxTasks task spans per application (≤ 0: the
-// default; above MaxTimelineTasks: clamped). It reflects every Submit that returned before the call.
-func (s *Store) Timeline(ctx context.Context, cellID string, maxTasks int) (Timeline, error) {
+// Timeline returns a copy of the timeline of the cell, from the applications of its notebook (Cell.Runs): at most
+// maxTasks task spans per application (≤ 0: the default; above MaxTimelineTasks: clamped). It reflects every Submit
+// that returned before the call.
+func (s *Store) Timeline(ctx context.Context, cell Cell, maxTasks int) (Timeline, error) {
 	if maxTasks <= 0 {
 		maxTasks = DefaultTimelineTasks
 	}
 	maxTasks = min(maxTasks, MaxTimelineTasks)
-	out := Timeline{CellID: cellID, Apps: []TimelineApp{}}
+	out := Timeline{CellID: cell.ID, Apps: []TimelineApp{}}
 	err := s.do(ctx, func() {
 		for _, id := range s.appOrder {
-			if ta, ok := s.apps[id].timeline(cellID, maxTasks); ok {
+			if a := s.apps[id]; !cell.Runs(&a.info) {
+				continue
+			}
+			if ta, ok := s.apps[id].timeline(cell.ID, maxTasks); ok {
 				out.Apps = append(out.Apps, ta)
 			}
 		}

@@ -152,7 +152,7 @@ func TestReplayTimelineCountsEveryTaskAndSamplesSpans(t *testing.T) {
 			}
 			for cell, want := range tasks {
 				for _, maxTasks := range []int{0, 7} {
-					tl, err := s.Timeline(context.Background(), cell, maxTasks)
+					tl, err := s.Timeline(context.Background(), Cell{ID: cell}, maxTasks)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -50,6 +50,11 @@ test('cancel URLs: job, stage and cell endpoints under the prefix, ids encoded',
     `${HUB}sparkmonitor/api/apps/app%2F1%20x/stages/5/cancel`
   );
   assert.equal(cancelUrl(HUB, { kind: 'cell', cellId: 'a#b?c' }), `${HUB}sparkmonitor/api/cells/a%23b%3Fc/cancel`);
+  assert.equal(
+    cancelUrl(HUB, { kind: 'cell', cellId: 'c', notebook: { kernelId: 'k', path: 'a.ipynb' } }),
+    `${HUB}sparkmonitor/api/cells/c/cancel?kernelId=k&notebookPath=a.ipynb`,
+    "the cell's notebook goes along: a copy of the notebook has the same cell ids"
+  );
 });
 
 test('a cancel is a POST with the CSRF header and a JSON content type', async () => {

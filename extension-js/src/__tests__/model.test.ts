@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { App, Job, SQLExecution, Update } from '../api';
-import { MAX_UNREFERENCED_SQL, MonitorModel } from '../model';
+import { MAX_UNREFERENCED_SQL, MonitorModel, notebookQuery, runsIn } from '../model';
 
 function job(jobId: number, cellId: string | null, over: Partial<Job> = {}): Job {
   return {
@@ -140,4 +140,38 @@ test('jobs outside any cell are not kept; SQL executions no job belongs to are b
   assert.equal(m.sqlExecution('app-1', 0)?.executionId, 0, 'the query of a retained job stays');
   assert.equal(m.sqlExecution('app-1', 1), undefined, 'the oldest unreferenced ones go first');
   assert.equal(m.sqlExecution('app-1', MAX_UNREFERENCED_SQL + 49)?.executionId, MAX_UNREFERENCED_SQL + 49);
+});
+
+test('copies of a notebook (same cell ids, other kernel and path) see only their own jobs', () => {
+  const m = new MonitorModel();
+  const original = { ...app([job(0, 'c1'), job(1, 'c1')]), kernelId: 'k-a', notebookPath: '/home/u/work/a.ipynb' };
+  const copy = {
+    ...app([job(0, 'c1', { appId: 'app-2' })]),
+    appId: 'app-2',
+    kernelId: 'k-b',
+    notebookPath: '/home/u/work/a-Copy1.ipynb'
+  };
+  m.apply({ type: 'snapshot', apps: [original, copy] });
+  const ids = (nb?: { kernelId: string | null; path: string }) => m.jobsForCell('c1', nb).map(j => `${j.appId}/${j.jobId}`);
+  assert.deepEqual(ids({ kernelId: 'k-a', path: 'work/a.ipynb' }), ['app-1/0', 'app-1/1']);
+  assert.deepEqual(ids({ kernelId: 'k-b', path: 'work/a-Copy1.ipynb' }), ['app-2/0']);
+  assert.deepEqual(ids({ kernelId: null, path: 'work/a-Copy1.ipynb' }), ['app-2/0'], 'kernel not started yet: the path decides');
+  assert.deepEqual(ids({ kernelId: 'k-new', path: 'work/a.ipynb' }), ['app-1/0', 'app-1/1'], 'kernel changed: the path decides');
+  assert.deepEqual(ids({ kernelId: 'k-c', path: 'work/c.ipynb' }), []);
+  assert.deepEqual(ids(), ['app-1/0', 'app-2/0', 'app-1/1'], 'without a notebook the cell id alone decides');
+  assert.deepEqual(
+    m.groupsForCell('c1', { kernelId: 'k-b', path: 'work/a-Copy1.ipynb' }).map(g => g.appId),
+    ['app-2']
+  );
+});
+
+test('runsIn: kernel id, then path at a folder boundary; an app that knows neither matches any notebook', () => {
+  const a = { ...app(), kernelId: 'k1', notebookPath: '/srv/u/a.ipynb' };
+  assert.equal(runsIn(a, { kernelId: 'k1', path: 'renamed.ipynb' }), true, 'renamed notebook, same kernel');
+  assert.equal(runsIn(a, { kernelId: 'k2', path: 'copy-a.ipynb' }), false, 'a name ending the same is another file');
+  assert.equal(runsIn(a, { kernelId: 'k2', path: 'x/a.ipynb' }), false);
+  assert.equal(runsIn({ ...a, kernelId: '', notebookPath: '' }, { kernelId: 'k2', path: 'b.ipynb' }), true);
+  assert.equal(runsIn(undefined, { kernelId: 'k2', path: 'b.ipynb' }), true, 'app header not known yet');
+  assert.equal(notebookQuery({ kernelId: 'k 1', path: 'd/a b.ipynb' }), '&kernelId=k%201&notebookPath=d%2Fa%20b.ipynb');
+  assert.equal(notebookQuery({ kernelId: null, path: '' }), '');
 });

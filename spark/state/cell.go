@@ -1,0 +1,34 @@
+package state
+
+import "strings"
+
+// Cell names one notebook cell: its id and, when known, the notebook it is in (the id of the notebook's kernel and
+// the notebook's path). Copies of one notebook share their cells' ids; the kernel id and path keep them apart.
+type Cell struct {
+	ID           string
+	KernelID     string
+	NotebookPath string // as the front end knows it: relative to the Jupyter server's root
+}
+
+// Runs reports whether the jobs of app that carry the cell's id are this cell's: the app runs in the cell's kernel
+// or was started from its notebook. When either side says nothing of its notebook, the cell id alone decides.
+func (c Cell) Runs(app *App) bool {
+	switch {
+	case c.KernelID == "" && c.NotebookPath == "", app.KernelID == "" && app.NotebookPath == "":
+		return true
+	case c.KernelID != "" && app.KernelID == c.KernelID:
+		return true
+	default:
+		return c.NotebookPath != "" && samePath(app.NotebookPath, c.NotebookPath)
+	}
+}
+
+// samePath reports whether the notebook path a kernel was started with (JPY_SESSION_NAME: absolute, or relative to
+// the server's root) names the notebook at rel (relative to the server's root).
+func samePath(kernelPath, rel string) bool {
+	rel = strings.TrimPrefix(rel, "/")
+	if rel == "" || kernelPath == "" {
+		return false
+	}
+	return kernelPath == rel || strings.HasSuffix(kernelPath, "/"+rel)
+}

@@ -1,0 +1,92 @@
+package state
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
+)
+
+func TestCellRuns(t *testing.T) {
+	app := func(kernel, path string) *App { return &App{KernelID: kernel, NotebookPath: path} }
+	for _, c := range []struct {
+		name string
+		cell Cell
+		app  *App
+		want bool
+	}{
+		{"cell id only", Cell{ID: "c"}, app("k1", "/home/u/a.ipynb"), true},
+		{"app without notebook", Cell{ID: "c", KernelID: "k1"}, app("", ""), true},
+		{"same kernel", Cell{ID: "c", KernelID: "k1", NotebookPath: "b.ipynb"}, app("k1", "/home/u/a.ipynb"), true},
+		{"other kernel, other notebook", Cell{ID: "c", KernelID: "k2", NotebookPath: "b.ipynb"}, app("k1", "/home/u/a.ipynb"), false},
+		{"kernel changed, same notebook", Cell{ID: "c", KernelID: "k2", NotebookPath: "a.ipynb"}, app("k1", "/home/u/a.ipynb"), true},
+		{"relative session path", Cell{ID: "c", KernelID: "k2", NotebookPath: "d/a.ipynb"}, app("k1", "d/a.ipynb"), true},
+		{"name suffix is not a path suffix", Cell{ID: "c", KernelID: "k2", NotebookPath: "a.ipynb"}, app("k1", "/home/u/copy-a.ipynb"), false},
+		{"other folder", Cell{ID: "c", KernelID: "k2", NotebookPath: "x/a.ipynb"}, app("k1", "/home/u/y/a.ipynb"), false},
+		{"app without kernel, other notebook", Cell{ID: "c", KernelID: "k2", NotebookPath: "b.ipynb"}, app("", "/home/u/a.ipynb"), false},
+	} {
+		if got := c.cell.Runs(c.app); got != c.want {
+			t.Errorf("%s: %+v runs %+v = %v, want %v", c.name, c.cell, *c.app, got, c.want)
+		}
+	}
+}
+
+// Two copies of one notebook: the same cell ids, in two kernels. Each copy's cell sees and cancels only its own jobs.
+func TestCopiesOfANotebookKeepTheirCellsApart(t *testing.T) {
+	s, _ := startStore(t, Options{})
+	ctx := context.Background()
+	cell := "shared-cell"
+	for i, nb := range []struct{ app, kernel, path string }{
+		{"app-a", "kernel-a", "/home/u/work/a.ipynb"},
+		{"app-b", "kernel-b", "/home/u/work/a-Copy1.ipynb"},
+	} {
+		h := hello(nb.app, 1)
+		h.KernelID, h.NotebookPath = nb.kernel, nb.path
+		submitAll(t, s, nb.app, h,
+			&event.JobStart{Header: event.Header{Time: int64(10 + i)}, JobID: 0, CellID: &cell, Stages: []event.StageInfo{stage(0, 2, nil)}},
+			&event.StageSubmitted{StageID: 0, NumTasks: 2},
+			&event.TaskStart{StageID: 0, TaskID: 0, ExecutorID: "driver"},
+		)
+	}
+	running := func(c Cell) []string {
+		cells, err := s.CellRunningJobs(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var apps []string
+		for _, cj := range cells {
+			apps = append(apps, cj.App.AppID)
+		}
+		return apps
+	}
+	timeline := func(c Cell) []string {
+		tl, err := s.Timeline(ctx, c, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var apps []string
+		for _, ta := range tl.Apps {
+			apps = append(apps, ta.AppID)
+		}
+		return apps
+	}
+	for _, c := range []struct {
+		cell Cell
+		want []string
+	}{
+		{Cell{ID: cell, KernelID: "kernel-a", NotebookPath: "work/a.ipynb"}, []string{"app-a"}},
+		{Cell{ID: cell, KernelID: "kernel-b", NotebookPath: "work/a-Copy1.ipynb"}, []string{"app-b"}},
+		{Cell{ID: cell, NotebookPath: "work/a-Copy1.ipynb"}, []string{"app-b"}}, // kernel not known yet
+		{Cell{ID: cell, KernelID: "kernel-new", NotebookPath: "work/a.ipynb"}, []string{"app-a"}}, // kernel changed
+		{Cell{ID: cell}, []string{"app-a", "app-b"}}, // an older client: cell id only
+		{Cell{ID: cell, KernelID: "kernel-c", NotebookPath: "work/c.ipynb"}, nil},
+	} {
+		if got := running(c.cell); !slices.Equal(got, c.want) {
+			t.Errorf("running jobs of %+v are in %v, want %v", c.cell, got, c.want)
+		}
+		if got := timeline(c.cell); !slices.Equal(got, c.want) {
+			t.Errorf("timeline of %+v has %v, want %v", c.cell, got, c.want)
+		}
+	}
+}
