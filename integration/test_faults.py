@@ -185,24 +185,31 @@ def jupyter(tmp_path_factory):
     stop_jupyter(server)
 
 
+def open_long_job_notebook(jupyter, browser, name: str, prefix: str):
+    """Writes notebook `name` with cells {prefix}1-session, {prefix}2-long (a 200-task two-stage job) and
+    {prefix}3-after (a quick job), opens it and runs all. Returns the cell ids, the page, the kernel id and the long
+    job's RUNNING row (a locator: wait for it)."""
+    cells = [f"{prefix}1-session", f"{prefix}2-long", f"{prefix}3-after"]
+    write_notebook(
+        jupyter.root / name,
+        [
+            {"id": cells[0], "source": session_code(cells[0])},
+            {"id": cells[1], "source": slow_two_stage_job(cells[1], 200, 0.15)},
+            {"id": cells[2], "source": quick_job(cells[2])},
+        ],
+    )
+    page, kernel_id = open_notebook(browser, jupyter, name)
+    return cells, page, kernel_id, monitor(page, cells[1]).locator('tr.sm-job[data-status="RUNNING"]')
+
+
 def test_monitor_killed_mid_job_restarts_and_shows_sparks_numbers(jupyter, browser):
     """SIGKILL of the monitor binary in the middle of a 200-task job: the job still succeeds and the cell finishes
     (Spark's REST API says so); jupyter-server-proxy starts a new binary (same ingest socket path, same secrets); the
     listener reconnects and resyncs; the page's WebSocket reconnects; and every cell monitor then shows exactly Spark's
     jobs and task counts: the job that ended before the kill, the killed-through job (SUCCEEDED, all its tasks, both
     stages), and a job run after the restart, each once."""
-    cells = ["f1-session", "f2-long", "f3-after"]
-    write_notebook(
-        jupyter.root / "kill.ipynb",
-        [
-            {"id": "f1-session", "source": session_code("f1-session")},
-            {"id": "f2-long", "source": slow_two_stage_job("f2-long", 200, 0.15)},
-            {"id": "f3-after", "source": quick_job("f3-after")},
-        ],
-    )
-    page, kernel_id = open_notebook(browser, jupyter, "kill.ipynb")
+    cells, page, kernel_id, long_row = open_long_job_notebook(jupyter, browser, "kill.ipynb", "f")
     try:
-        long_row = monitor(page, "f2-long").locator('tr.sm-job[data-status="RUNNING"]')
         long_row.first.wait_for(timeout=180_000)
         wait_until(
             lambda: int(long_row.first.locator("[data-total]").get_attribute("data-completed")) >= 20,
@@ -249,18 +256,8 @@ def test_kernel_restart_monitors_the_new_application(jupyter, browser):
     """Restarting the kernel (Jupyter's REST API) while a cell's job runs, then running the cells again: the old Spark application shows
     as ended (FINISHED or DISCONNECTED, never RUNNING; none of its jobs RUNNING, no Spark UI link), the new one is
     monitored under the same cells with Spark's own jobs and counts, and each cell's header shows the new application."""
-    cells = ["r1-session", "r2-long", "r3-after"]
-    write_notebook(
-        jupyter.root / "restart.ipynb",
-        [
-            {"id": "r1-session", "source": session_code("r1-session")},
-            {"id": "r2-long", "source": slow_two_stage_job("r2-long", 200, 0.15)},
-            {"id": "r3-after", "source": quick_job("r3-after")},
-        ],
-    )
-    page, kernel_id = open_notebook(browser, jupyter, "restart.ipynb")
+    cells, page, kernel_id, long_row = open_long_job_notebook(jupyter, browser, "restart.ipynb", "r")
     try:
-        long_row = monitor(page, "r2-long").locator('tr.sm-job[data-status="RUNNING"]')
         long_row.first.wait_for(timeout=180_000)
         old = wait_until(lambda: the_app(jupyter, "restart.ipynb"), 120, "the monitor to list the application")
         assert old["state"] == "RUNNING" and old["kernelId"] == kernel_id, old

@@ -61,18 +61,21 @@ KERNEL_OF = """path => {
   return k && k.status === 'idle' ? k.id : null;
 }"""
 
-RUN_ALL = """path => {
+# Activates the notebook at this path; true once it is the current widget (notebook commands act on that one).
+ACTIVATE = """path => {
   const app = window.jupyterapp;
   const panel = [...app.shell.widgets('main')].find(w => w.context && w.context.path === path);
+  if (app.shell.currentWidget === panel) return true;
   app.shell.activateById(panel.id);
-  void app.commands.execute('notebook:run-all-cells');
+  return false;
 }"""
 
-# Whether the cell with this id has finished running in the notebook at this path.
+# Whether the cell with this id has finished running in the notebook at this path (it has an execution count; while
+# it runs, JupyterLab shows none).
 CELL_DONE = """([path, cellId]) => {
   const panel = [...window.jupyterapp.shell.widgets('main')].find(w => w.context && w.context.path === path);
   const cell = panel.content.widgets.find(c => c.model.id === cellId);
-  return cell.model.executionCount !== null && panel.sessionContext.session.kernel.status === 'idle';
+  return cell.model.executionCount !== null;
 }"""
 
 # The job rows under a cell of one notebook: {jobId: {description, status, app (from the job's Spark UI link)}}
@@ -87,21 +90,29 @@ JOB_ROWS = """([path, cellId]) => {
 }"""
 
 
+# What each notebook's cells have: execution count and output text (printed when the test fails).
+OUTPUTS = """paths => paths.map(path => {
+  const panel = [...window.jupyterapp.shell.widgets('main')].find(w => w.context && w.context.path === path);
+  return [path, panel.content.widgets.map(c => [c.model.id, c.model.executionCount, c.node.querySelector('.jp-OutputArea')?.textContent.slice(0, 300)])];
+})"""
+
+
 def test_copies_of_a_notebook_show_and_cancel_only_their_own_jobs(jupyter, browser):
     for path in COPIES:
         write_notebook(jupyter.root / path, CELLS)
     page = browser.new_page(viewport={"width": 1600, "height": 900})
     try:
-        page.goto(f"{jupyter.url}lab/workspaces/copies/tree?reset&token={jupyter.token}", timeout=120_000)
+        page.goto(f"{jupyter.url}lab/workspaces/copies?reset&token={jupyter.token}", timeout=120_000)
         page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand('docmanager:open')",
                                timeout=120_000, polling=250)
         page.evaluate(OPEN_SIDE_BY_SIDE, list(COPIES))
         kernels = {p: page.wait_for_function(KERNEL_OF, arg=p, timeout=180_000, polling=250).json_value() for p in COPIES}
         assert kernels[COPIES[0]] != kernels[COPIES[1]], kernels
         for path in COPIES:
-            page.evaluate(RUN_ALL, path)
+            page.wait_for_function(ACTIVATE, arg=path, timeout=30_000, polling=100)
+            page.evaluate("() => { void window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
         for path in COPIES:
-            page.wait_for_function(CELL_DONE, arg=[path, "copy-jobs"], timeout=300_000, polling=500)
+            page.wait_for_function(CELL_DONE, arg=[path, "copy-jobs"], timeout=200_000, polling=500)
 
         def app_of(path):
             apps = [a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["kernelId"] == kernels[path]]
@@ -161,5 +172,9 @@ def test_copies_of_a_notebook_show_and_cancel_only_their_own_jobs(jupyter, brows
         )
         page.wait_for_function(CELL_DONE, arg=[second, "copy-long"], timeout=60_000, polling=250)
         assert long_job(second)["status"] == "FAILED", long_job(second)
+    except Exception:
+        save_screenshot(page, "notebook-copies-failed.png")
+        print("outputs:", page.evaluate(OUTPUTS, list(COPIES)))
+        raise
     finally:
         page.close()

@@ -78,6 +78,13 @@ CELLS = [
             f"spark.range(0, {MANY_TASKS}, 1, {MANY_TASKS}).count()"
         ),
     },
+    {
+        "id": "b3-many-own-core",
+        "source": (
+            "spark.sparkContext.setJobGroup('bench-p4-own-core', 'P4 browser cost, browser on its own core')\n"
+            f"spark.range(0, {MANY_TASKS}, 1, {MANY_TASKS}).count()"
+        ),
+    },
 ]
 
 # Starts running the code cell with this id (not awaited: the command's promise resolves when the cell is done).
@@ -300,8 +307,75 @@ def test_p2_freshness(session):
     print(f"\nP2: p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {max(fresh):.0f} ms over {len(fresh)} tasks → {path}")
 
 
+def descendants(root: int) -> list[int]:
+    """root and every process below it (from /proc)."""
+    children: dict[int, list[int]] = collections.defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            children[int(stat.rsplit(")", 1)[1].split()[1])].append(int(entry.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += children.get(pid, [])
+    return out
+
+
+def pin(root: int, cpus: set[int]) -> int:
+    """Sets the CPU affinity of every thread of root's process tree (threads and processes started later inherit it).
+    Returns the number of threads pinned."""
+    n = 0
+    for pid in descendants(root):
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                os.sched_setaffinity(int(task.name), cpus)
+                n += 1
+            except OSError:  # the thread ended meanwhile
+                pass
+    return n
+
+
+def chromium_root(browser) -> int:
+    """The pid of Playwright's Chromium browser process (a child of this process's Playwright driver)."""
+    mine = descendants(os.getpid())
+    roots = [pid for pid in mine if Path(f"/proc/{pid}/comm").read_text().strip().startswith("chrom")
+             and not any(Path(f"/proc/{p}/comm").read_text().strip().startswith("chrom")
+                         for p in [int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])])]
+    assert len(roots) == 1, f"one Chromium browser process expected below this one, found {roots}"
+    return roots[0]
+
+
 def test_p4_browser_cost(session):
     jupyter, page, app = session
+    measure_p4(page, app, "P4", "b2-many", "bench-p4",
+               "Browser cost of a 100 000-task job with the cell monitor open",
+               "The job keeps both cores of local[2] busy, so on a 2-core machine the renderer waits for a core: the "
+               "trace rows give each main-thread task's CPU time next to its wall time (raw.trace.long_tasks_wall_cpu_ms).")
+
+
+def test_p4_browser_on_its_own_core(session, browser):
+    """P4 again with the browser on one core and everything else (JupyterLab, the kernel, the Spark JVM with local[2],
+    the monitor) on the other: as when the browser runs on the user's own computer, not on the Spark machine."""
+    jupyter, page, app = session
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs two cores")
+    first, second = sorted(os.sched_getaffinity(0))[:2]
+    server_threads = pin(jupyter.proc.pid, {first})
+    browser_threads = pin(chromium_root(browser), {second})
+    print(f"\nP4b: pinned {server_threads} threads of JupyterLab/kernel/Spark/monitor to CPU {first}, "
+          f"{browser_threads} threads of Chromium to CPU {second}")
+    measure_p4(page, app, "P4b", "b3-many-own-core", "bench-p4-own-core",
+               "Browser cost of a 100 000-task job with the cell monitor open, browser on its own core",
+               f"The browser (every Chromium process and thread) runs on CPU {second}; JupyterLab, the kernel, the Spark "
+               f"driver JVM (local[2]) and the monitor share CPU {first} (sched_setaffinity on every thread of their "
+               "process trees, inherited by threads started later).")
+
+
+def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, setup_note: str):
     # The renderer's own counters (CDP Performance.getMetrics): main-thread time by kind, and how many style
     # recalculations and layouts the job caused; less sensitive to a busy machine than long tasks are.
     metrics = page.context.new_cdp_session(page)
@@ -317,42 +391,42 @@ def test_p4_browser_cost(session):
     # task that worked for over 50 ms from one that was descheduled by a busy machine.
     categories = ["toplevel"] + (["devtools.timeline", "disabled-by-default-devtools.timeline"] if TRACE else [])
     page.context.browser.start_tracing(page=page, categories=categories)
-    page.evaluate(COST_PROBE, "b2-many")
-    page.evaluate(RUN_CELL, "b2-many")
-    m = monitor(page, "b2-many")
+    page.evaluate(COST_PROBE, cell)
+    page.evaluate(RUN_CELL, cell)
+    m = monitor(page, cell)
     m.wait_for(timeout=120_000)
     m.scroll_into_view_if_needed()
     ui, app_id = app["uiUrl"], app["appId"]
 
     def done_tasks() -> tuple[int, int]:
-        jobs, attempts = group_stages(ui, app_id, "bench-p4")
+        jobs, attempts = group_stages(ui, app_id, group)
         return sum(a["numCompleteTasks"] for a in attempts), sum(j["numTasks"] for j in jobs)
 
     switched = []
     start = time.monotonic()
     for fraction, tab in ((1 / 3, "timeline"), (2 / 3, "executors")):
         def reached():
-            if page.evaluate(CELL_DONE, "b2-many"):
+            if page.evaluate(CELL_DONE, cell):
                 return True
             done, _ = done_tasks()
             return done >= fraction * MANY_TASKS
 
         wait_until(reached, 600, f"{fraction:.0%} of the tasks", interval=0.5)
-        page.evaluate(SELECT_TAB, ["b2-many", tab])
+        page.evaluate(SELECT_TAB, [cell, tab])
         switched.append((tab, done_tasks()[0]))
-    page.wait_for_function(CELL_DONE, arg="b2-many", timeout=600_000, polling=500)
+    page.wait_for_function(CELL_DONE, arg=cell, timeout=600_000, polling=500)
     elapsed = time.monotonic() - start
     time.sleep(1.5)  # the last delta and the final timeline fetch
     used = {k: v - before.get(k, 0) for k, v in renderer_metrics(metrics).items()}
     cpu = main_thread_tasks(page.context.browser.stop_tracing())
-    save_screenshot(page, "bench-p4-end.png")
+    save_screenshot(page, f"bench-{result_id.lower()}-end.png")
     if cdp is not None:
         report_profile(cdp.send("Profiler.stop")["profile"])
     probe = page.evaluate(
         "() => { const p = window.__smCost; p.observer.disconnect(); clearInterval(p.timer);"
         " return { longTasks: p.longTasks, nodes: p.nodes, tabs: p.tabs }; }"
     )
-    jobs, attempts = group_stages(ui, app_id, "bench-p4")
+    jobs, attempts = group_stages(ui, app_id, group)
     tasks = sum(a["numTasks"] for a in attempts)
     biggest_stage = max(a["numTasks"] for a in attempts)
     assert biggest_stage >= MANY_TASKS, f"the job's largest stage has {biggest_stage} tasks"
@@ -386,8 +460,8 @@ def test_p4_browser_cost(session):
         rows.append(Row(f"{tab} tab open: long tasks / longest / max DOM elements",
                         f"{len(tl)} / {max(tl, default=0):.0f} ms / {max(tn, default=0)}"))
     path = Result(
-        id="P4",
-        title="Browser cost of a 100 000-task job with the cell monitor open",
+        id=result_id,
+        title=title,
         command=COMMAND,
         rows=rows,
         notes=(
@@ -395,12 +469,10 @@ def test_p4_browser_cost(session):
             f"(largest stage {biggest_stage}), {elapsed:.0f} s. PerformanceObserver('longtask') installed before the job "
             "(a long task is any main-thread task over 50 ms, whatever its source in the page); element count "
             "`querySelectorAll('*')` of the monitor every 200 ms. Tabs: jobs, then timeline and executors from "
-            f"{switched} (tab, tasks done when switched). Headless Chromium. The job keeps both cores of local[2] busy, so "
-            "on a 2-core machine the renderer waits for a core: the trace rows give each main-thread task's CPU time "
-            "next to its wall time (raw.trace.long_tasks_wall_cpu_ms)."
+            f"{switched} (tab, tasks done when switched). Headless Chromium. {setup_note}"
         ),
         raw={"long_tasks": longs, "node_samples": nodes, "tabs": probe["tabs"], "switched": switched, "per_tab": per_tab,
              "elapsed_s": elapsed, "renderer_metrics": used,
              "trace": cpu},
     ).write()
-    print(f"\nP4: {len(longs)} long tasks (longest {rows[0].value}), per tab {per_tab}, renderer {used}, trace { {k: v for k, v in cpu.items() if k != 'long_tasks_wall_cpu_ms'} } → {path}")
+    print(f"\n{result_id}: {len(longs)} long tasks (longest {rows[0].value}), per tab {per_tab}, renderer {used}, trace { {k: v for k, v in cpu.items() if k != 'long_tasks_wall_cpu_ms'} } → {path}")
