@@ -185,6 +185,19 @@ def jupyter(tmp_path_factory):
     stop_jupyter(server)
 
 
+# Watches the page for a cell monitor saying its connection to the monitor is down; keeps the first message seen.
+OFFLINE_PROBE = """() => {
+  const probe = { seen: null };
+  window.__smOffline = probe;
+  const check = () => {
+    const m = document.querySelector('.sm-cell-monitor[data-connection="unavailable"] .sm-offline:not([hidden])');
+    if (m && probe.seen === null) probe.seen = m.textContent;
+  };
+  new MutationObserver(check).observe(document.body, { subtree: true, attributes: true, childList: true });
+  check();
+}"""
+
+
 def open_long_job_notebook(jupyter, browser, name: str, prefix: str):
     """Writes notebook `name` with cells {prefix}1-session, {prefix}2-long (a 200-task two-stage job) and
     {prefix}3-after (a quick job), opens it and runs all. Returns the cell ids, the page, the kernel id and the long
@@ -226,6 +239,8 @@ def test_monitor_killed_mid_job_restarts_and_shows_sparks_numbers(jupyter, brows
         running = [j for j in running if j["status"] == "RUNNING"]
         assert running and running[0]["numCompletedTasks"] < 150, f"the job runs, far from its end: {running}"
 
+        # Records whether a monitor said it lost its connection (a MutationObserver: the window may be short).
+        page.evaluate(OFFLINE_PROBE)
         os.kill(old[0], signal.SIGKILL)
 
         # jupyter-server-proxy starts the binary again, with the same ingest socket, and it answers.
@@ -247,6 +262,11 @@ def test_monitor_killed_mid_job_restarts_and_shows_sparks_numbers(jupyter, brows
         finally:
             save_screenshot(page, "faults-kill.png")
         assert monitor_processes(jupyter, ingest) == new, "still the one restarted monitor"
+        # While the monitor was down the cell monitors said so; now that it is back, none does.
+        seen = page.evaluate("() => window.__smOffline.seen")
+        assert seen and "Reconnecting" in seen, f"a monitor said it was reconnecting while the binary was down: {seen!r}"
+        assert page.locator(".sm-cell-monitor .sm-offline:visible").count() == 0
+        assert page.locator('.sm-cell-monitor[data-connection="live"]').count() == len(cells)
     finally:
         page.close()
         shutdown_kernel(jupyter, kernel_id)

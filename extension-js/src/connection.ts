@@ -22,12 +22,19 @@ export class MonitorConnection {
     return this._status;
   }
 
+  /** Calls `listener` whenever the status changes. Returns a function that unsubscribes. */
+  onStatusChanged(listener: (status: ConnectionStatus) => void): () => void {
+    this._listeners.add(listener);
+    return () => this._listeners.delete(listener);
+  }
+
   start(): void {
     void this._connect();
   }
 
   dispose(): void {
     this._disposed = true;
+    this._listeners.clear();
     window.clearTimeout(this._timer);
     this._socket?.close();
     this._socket = null;
@@ -37,7 +44,9 @@ export class MonitorConnection {
     if (this._disposed) {
       return;
     }
-    this._status = { state: 'connecting' };
+    if (this._status.state !== 'unavailable') {
+      this._setStatus({ state: 'connecting' }); // while retrying, the monitors keep saying it is unavailable
+    }
     try {
       const url = URLExt.join(this.settings.baseUrl, PREFIX, 'api/health');
       const resp = await ServerConnection.makeRequest(url, {}, this.settings);
@@ -56,7 +65,7 @@ export class MonitorConnection {
     this._socket = socket;
     socket.onopen = () => {
       this._backoff = MIN_BACKOFF_MS;
-      this._status = { state: 'live' };
+      this._setStatus({ state: 'live' });
     };
     socket.onmessage = (msg: MessageEvent) => {
       try {
@@ -73,8 +82,15 @@ export class MonitorConnection {
     };
   }
 
+  private _setStatus(status: ConnectionStatus): void {
+    this._status = status;
+    for (const listener of this._listeners) {
+      listener(status);
+    }
+  }
+
   private _unavailable(reason: string): void {
-    this._status = { state: 'unavailable', reason };
+    this._setStatus({ state: 'unavailable', reason });
     if (this._disposed) {
       return;
     }
@@ -83,6 +99,7 @@ export class MonitorConnection {
   }
 
   private _status: ConnectionStatus = { state: 'connecting' };
+  private readonly _listeners = new Set<(status: ConnectionStatus) => void>();
   private _socket: WebSocket | null = null;
   private _backoff = MIN_BACKOFF_MS;
   private _timer = 0;

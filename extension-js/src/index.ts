@@ -62,7 +62,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
         return;
       }
       const notebook = () => (panel.isDisposed ? undefined : notebookOf(panel));
-      const widget = new CellMonitorWidget({ model, cellId, notebook, settings: () => settings, serverSettings });
+      const widget = new CellMonitorWidget({
+        model,
+        cellId,
+        notebook,
+        connection: () => connection.status,
+        settings: () => settings,
+        serverSettings
+      });
       monitors.set(cell, widget);
       widgets.add(widget);
       widget.disposed.connect(() => widgets.delete(widget));
@@ -138,6 +145,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     );
 
+    connection.onStatusChanged(() => widgets.forEach(w => w.scheduleRender()));
     connection.start();
   }
 };

@@ -6,6 +6,7 @@ import { Widget } from '@lumino/widgets';
 
 import { Job } from './api';
 import { CancelTarget, jobCancelControl, PendingCancels, requestCancel, stageCancelControl } from './cancel';
+import type { ConnectionStatus } from './connection';
 import { ExecutorsChart } from './executors-chart';
 import { formatDuration } from './format';
 import { cancelButton, el, RowContext, setText, uiLink } from './job-rows';
@@ -29,6 +30,8 @@ export interface CellMonitorOptions {
   cellId: string;
   /** The notebook the cell is in now (its kernel may change); without it, the cell id alone picks the jobs. */
   notebook?: () => NotebookRef | undefined;
+  /** The state of the connection to the monitor now; while it is down the monitor says so (its data may be stale). */
+  connection?: () => ConnectionStatus;
   /** The current settings (they may change while the widget lives). */
   settings?: () => MonitorSettings;
   /** How to reach the Jupyter server (timeline and cancel endpoints, Spark UI links). */
@@ -45,6 +48,7 @@ export class CellMonitorWidget extends Widget {
     this.model = options.model;
     this.cellId = options.cellId;
     this.notebook = options.notebook ?? (() => undefined);
+    this._connection = options.connection ?? (() => ({ state: 'live' }));
     this.settings = options.settings ?? (() => DEFAULT_SETTINGS);
     this.addClass('sm-cell-monitor');
     this.node.dataset.cellId = this.cellId;
@@ -72,7 +76,9 @@ export class CellMonitorWidget extends Widget {
     this._buildHeader();
     this._error.hidden = true;
     this._error.setAttribute('role', 'alert');
-    this.node.append(this._header, this._error, this._body);
+    this._offline.hidden = true;
+    this._offline.setAttribute('role', 'status');
+    this.node.append(this._header, this._offline, this._error, this._body);
     this._unsubscribe = this.model.onCellChanged(id => {
       if (id === this.cellId) {
         this.scheduleRender();
@@ -192,6 +198,7 @@ export class CellMonitorWidget extends Widget {
     this.toggleClass('sm-collapsed', this._collapsed);
     setHidden(this._body, this._collapsed);
     this._renderHeader(jobs, running, succeeded, failed, now);
+    this._renderConnection();
     const lastDone = Math.max(0, ...jobs.map(j => j.completionTime ?? 0));
     if (!this._collapsed && this._tab === 'jobs') {
       this._jobs.update(groups, this._rowContext(now));
@@ -324,6 +331,20 @@ export class CellMonitorWidget extends Widget {
       });
   }
 
+  /** While the connection to the monitor is down: says so, and that what is shown may be out of date. */
+  private _renderConnection(): void {
+    const status = this._connection();
+    setData(this.node, 'connection', status.state);
+    const down = status.state === 'unavailable';
+    setHidden(this._offline, !down);
+    if (down) {
+      setText(this._offline, 'Reconnecting to the Spark monitor… what is shown may be out of date.');
+      if (this._offline.title !== status.reason) {
+        this._offline.title = status.reason;
+      }
+    }
+  }
+
   /** Shows a failure in the monitor (`.sm-error`), or hides it (null). */
   private _showError(message: string | null): void {
     this._error.hidden = message === null;
@@ -360,6 +381,8 @@ export class CellMonitorWidget extends Widget {
   private readonly _elapsed = el('span', 'sm-elapsed');
   private readonly _cancelSlot = el('span', 'sm-cancel-slot');
   private readonly _error = el('div', 'sm-error');
+  private readonly _offline = el('div', 'sm-offline');
+  private readonly _connection: () => ConnectionStatus;
   private readonly _server: ServerConnection.ISettings;
   private readonly _pending = new PendingCancels();
   private _total = 0;
