@@ -260,9 +260,23 @@ def test_settings_auto_collapse_and_dark_theme(jupyter, browser):
         )
         page, _ = open_and_run_all(browser, f"{jupyter.url}lab/tree/settings.ipynb?reset&token={jupyter.token}", "settings.ipynb")
         monitor = page.locator('.sm-cell-monitor[data-cell-id="s1"]')
-        # With autoCollapse, the monitor keeps only its header once the cell's jobs are done.
+        # With autoCollapse, the monitor keeps only its header once the cell's jobs are done. The count may run more
+        # than one job (adaptive execution), and each batch of done jobs collapses the monitor again: wait for the
+        # cell to finish and for the monitor to show all of Spark's jobs before expanding it.
+        page.wait_for_function(ALL_CELLS_DONE, timeout=180_000, polling=250)
+        app = wait_until(
+            lambda: next(a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["notebookPath"].endswith("settings.ipynb")),
+            60,
+            "the monitor to list the notebook's application",
+        )
+        n = len(spark_jobs(app["uiUrl"], app["appId"]))
         try:
-            page.locator('.sm-cell-monitor[data-cell-id="s1"][data-collapsed="true"]').wait_for(timeout=120_000)
+            wait_until(
+                lambda: monitor.get_attribute("data-collapsed") == "true"
+                and monitor.locator(".sm-title").inner_text().startswith(f"Spark jobs: {n} (running 0,"),
+                60,
+                f"the monitor to show Spark's {n} jobs done, collapsed",
+            )
         finally:
             save_screenshot(page, "cell-monitor-collapsed.png")
         assert "failed 0)" in monitor.locator(".sm-title").inner_text()
