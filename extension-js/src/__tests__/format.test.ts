@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { formatBytes, formatDuration } from '../format';
+import { counted, formatBytes, formatDuration } from '../format';
 
 test('durations read like the Spark UI', () => {
   assert.equal(formatDuration(250), '250 ms');
@@ -15,4 +15,10 @@ test('bytes use binary units and empty for nothing', () => {
   assert.equal(formatBytes(512), '512 B');
   assert.equal(formatBytes(4404), '4.3 KiB');
   assert.equal(formatBytes(3 * 1024 ** 3), '3.0 GiB');
+});
+
+test('counted: singular for one, plural otherwise', () => {
+  assert.equal(counted(1, 'executor'), '1 executor');
+  assert.equal(counted(0, 'core'), '0 cores');
+  assert.equal(counted(2, 'core'), '2 cores');
 });
