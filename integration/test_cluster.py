@@ -289,3 +289,81 @@ def test_lost_executor_shows_failed_tasks_retried_and_the_executor_removed(clust
         save_screenshot(page, "cluster-timeline.png")
     finally:
         page.close()
+
+
+SHUFFLE = "shuffle with a lost executor"
+MAP_TASKS = 40
+
+
+def test_lost_executor_in_a_shuffle_resubmits_its_map_outputs(cluster, jupyter, browser):
+    """An executor is lost while the map stage of a shuffle runs, after it finished some map tasks: its map outputs are
+    gone, so Spark ends those finished tasks again as failed ("Resubmitted") and runs them again. The job row shows
+    Spark's numbers, and opening the job lists the resubmitted tasks among the failures."""
+    session = cells(cluster.url)[0]
+    write_notebook(
+        jupyter.root / "shuffle.ipynb",
+        [
+            {"id": "sh-session", "source": session["source"].replace("cluster-test", "cluster-shuffle")},
+            {
+                "id": "sh-job",
+                "source": (
+                    f"sc.setJobDescription('{SHUFFLE}')\n"
+                    f"sc.parallelize(range({MAP_TASKS}), {MAP_TASKS}).map(lambda x: (time.sleep(1) or x % 4, 1))"
+                    ".reduceByKey(lambda a, b: a + b, 4).collect()"
+                ),
+            },
+        ],
+    )
+    page, kernel_id = open_and_run_all(browser, f"{jupyter.url}lab/tree/shuffle.ipynb?token={jupyter.token}", "shuffle.ipynb", 1200)
+    try:
+        app = wait_until(
+            lambda: next((a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["kernelId"] == kernel_id), None),
+            240,
+            "the notebook's Spark application on the monitor",
+        )
+        ui, app_id = app["uiUrl"], app["appId"]
+
+        # While the map stage runs: an executor that has finished map tasks (their outputs live only there).
+        def executor_with_map_outputs():
+            jobs = [j for j in spark_api(ui, app_id, "jobs") if j.get("description") == SHUFFLE]
+            if not jobs or jobs[0]["status"] != "RUNNING":
+                return None
+            map_stage = min(jobs[0]["stageIds"])
+            attempts = spark_api(ui, app_id, f"stages/{map_stage}")
+            if len(attempts) != 1 or attempts[0]["status"] != "ACTIVE" or attempts[0]["numCompleteTasks"] < 6:
+                return None
+            tasks = spark_api(ui, app_id, f"stages/{map_stage}/0/taskList?length=1000")
+            done = {t["executorId"] for t in tasks if t["status"] == "SUCCESS"}
+            return sorted(done)[0] if len(done) == 2 else None
+
+        lost = wait_until(executor_with_map_outputs, 240, "the map stage to have finished tasks on both executors")
+        os.kill(executor_pid(app_id, lost), signal.SIGKILL)
+
+        page.wait_for_function(ALL_CELLS_DONE, timeout=300_000, polling=500)
+        jobs = [j for j in rest(ui, app_id, "jobs") if j.get("description") == SHUFFLE]
+        assert len(jobs) == 1 and jobs[0]["status"] == "SUCCEEDED", jobs
+        job = jobs[0]
+        map_stage = min(job["stageIds"])
+        # Spark's task list keeps each task's first end; a resubmitted task's second end ("Resubmitted") shows only in
+        # the stage's failed count, above the failed tasks the list has.
+        attempts = rest(ui, app_id, f"stages/{map_stage}")
+        listed_failed = sum(t["status"] == "FAILED" for a in attempts
+                            for t in rest(ui, app_id, f"stages/{map_stage}/{a['attemptId']}/taskList?length=1000"))
+        resubmitted = sum(a["numFailedTasks"] for a in attempts) - listed_failed
+        assert resubmitted > 0, f"Spark resubmitted none of executor {lost}'s finished map tasks: {attempts}, {job}"
+
+        expected = {str(job["jobId"]): {"status": "SUCCEEDED", "completed": job["numCompletedTasks"],
+                                        "total": job["numTasks"] - job["numSkippedTasks"], "failed": job["numFailedTasks"]}}
+        try:
+            wait_until(lambda: page.evaluate(JOB_ROWS, "sh-job") == expected, 60, f"the job row to show Spark's numbers {expected}")
+        finally:
+            save_screenshot(page, "cluster-shuffle.png")
+        m = monitor(page, "sh-job")
+        m.locator(f'tr.sm-job[data-job-id="{job["jobId"]}"]').click()
+        failure = m.locator("tr.sm-failure")
+        failure.first.wait_for(timeout=30_000)
+        reasons = failure.evaluate_all("rows => rows.map(r => [Number(r.dataset.count), r.textContent])")
+        assert sum(n for n, _ in reasons) == job["numFailedTasks"], (reasons, job)
+        assert any("Resubmitted" in text for _, text in reasons), reasons
+    finally:
+        page.close()
