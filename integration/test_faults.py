@@ -130,17 +130,6 @@ def run_all(page):
     page.evaluate("() => { void window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
 
 
-def restart_kernel(jupyter, kernel_id: str):
-    req = urllib.request.Request(
-        f"{jupyter.url}api/kernels/{kernel_id}/restart",
-        data=b"{}",
-        method="POST",
-        headers={"Authorization": f"token {jupyter.token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=180) as resp:
-        assert resp.status == 200, resp.status
-
-
 def shutdown_kernel(jupyter, kernel_id: str):
     req = urllib.request.Request(
         f"{jupyter.url}api/kernels/{kernel_id}", method="DELETE", headers={"Authorization": f"token {jupyter.token}"}
@@ -273,7 +262,7 @@ def test_monitor_killed_mid_job_restarts_and_shows_sparks_numbers(jupyter, brows
 
 
 def test_kernel_restart_monitors_the_new_application(jupyter, browser):
-    """Restarting the kernel (Jupyter's REST API) while a cell's job runs, then running the cells again: the old Spark application shows
+    """Restarting the kernel (from the page, as JupyterLab's "Restart Kernel") while a cell's job runs, then running the cells again: the old Spark application shows
     as ended (FINISHED or DISCONNECTED, never RUNNING; none of its jobs RUNNING, no Spark UI link), the new one is
     monitored under the same cells with Spark's own jobs and counts, and each cell's header shows the new application."""
     cells, page, kernel_id, long_row = open_long_job_notebook(jupyter, browser, "restart.ipynb", "r")
@@ -282,10 +271,8 @@ def test_kernel_restart_monitors_the_new_application(jupyter, browser):
         old = wait_until(lambda: the_app(jupyter, "restart.ipynb"), 120, "the monitor to list the application")
         assert old["state"] == "RUNNING" and old["kernelId"] == kernel_id, old
 
-        # Restart the kernel (Jupyter's REST API, as JupyterLab's "Restart Kernel" does), then reload the page so that
-        # its kernel connection starts afresh (the test does not depend on how the page follows a restart).
-        restart_kernel(jupyter, kernel_id)
-        page.reload()
+        # Restart the kernel from the page, as JupyterLab's "Restart Kernel" does once its dialog is accepted.
+        page.evaluate("() => { void window.jupyterapp.shell.currentWidget.sessionContext.restartKernel(); }")
         page.wait_for_function(NOTEBOOK_READY, arg="restart.ipynb", timeout=180_000, polling=250)
         wait_until(
             lambda: next(a for a in apps_of(jupyter, "restart.ipynb") if a["appId"] == old["appId"])["state"]
