@@ -61,3 +61,19 @@ func configStatus(w *config.Watcher) func() api.ConfigStatus {
 		return out
 	}
 }
+
+// profileList converts the watcher's Spark configuration profiles for api/profiles.
+func profileList(w *config.Watcher) func() api.ProfileList {
+	return func() api.ProfileList {
+		path := w.Status().Path
+		out := api.ProfileList{Config: &path, Profiles: []api.Profile{}}
+		if set := w.Settings().Profiles; set != nil {
+			for _, p := range set.Profiles {
+				out.Profiles = append(out.Profiles, api.Profile{
+					Name: p.Name, Description: p.Description, Valid: p.Valid(), Conf: p.Conf, Problems: p.Problems,
+				})
+			}
+		}
+		return out
+	}
+}
