@@ -22,6 +22,7 @@ import (
 	"github.com/sparkmonitor/sparkmonitor-go/proxy"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/api"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/ingest"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/metrics"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
 
@@ -106,12 +107,14 @@ func run(ctx context.Context, c flags, ingestSecret, proxySecret string) error {
 	var watcher *config.Watcher
 	var configFn func() api.ConfigStatus
 	var profilesFn func() api.ProfileList
+	var metricsConfigFn func() metrics.ConfigState
 	tun := live.effective(config.Defaults())
 	if c.config != "" {
 		watcher = config.Open(config.Options{Path: c.config, Logger: log, Apply: live.apply(ctx)})
 		tun = live.effective(watcher.Settings())
 		configFn = configStatus(watcher)
 		profilesFn = profileList(watcher)
+		metricsConfigFn = metricsConfig(watcher)
 	}
 	store := state.New(state.Options{Logger: log, ReadOnly: tun.ReadOnly, MaxJobsPerApp: tun.MaxJobsPerApp})
 	live.store = store
@@ -127,6 +130,9 @@ func run(ctx context.Context, c flags, ingestSecret, proxySecret string) error {
 		Prefix: prefix, ProxySecret: proxySecret, Source: store, Version: version, IngestAddr: c.ingest,
 		SparkUI: sparkUI, Logger: log, ReadOnly: live.readOnly.Load, Targets: store, Controller: in, Config: configFn,
 		Profiles: profilesFn,
+		Metrics: metrics.Handler(metrics.Options{
+			Store: store, Ingest: in, Config: metricsConfigFn, Version: version, Logger: log,
+		}),
 	})
 	if err != nil {
 		return err
