@@ -7,6 +7,7 @@ import { PanelLayout } from '@lumino/widgets';
 
 import { MonitorConnection } from './connection';
 import { MonitorModel, NotebookRef } from './model';
+import { registerProfiles } from './profiles';
 import { DEFAULT_SETTINGS, MonitorSettings, readSettings } from './settings';
 import { SummaryWriter } from './summary-writer';
 import { CellMonitorWidget, focusCellOf } from './widget';
@@ -137,6 +138,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         return panel ? notebookOf(panel) : undefined;
       }
     );
+
+    // Spark configuration profiles: the toolbar button and command that choose a notebook's (profiles.ts).
+    registerProfiles(app, tracker, palette);
 
     connection.start();
   }
