@@ -139,7 +139,12 @@ export function registerProfiles(app: JupyterFrontEnd, tracker: INotebookTracker
     }
     const name = result.value;
     state.panel.model.setMetadata(METADATA_KEY, { ...(state.panel.model.getMetadata(METADATA_KEY) ?? {}), profile: name });
-    await sync(state, true);
+    try {
+      await sync(state, true);
+    } catch (err) {
+      state.problem = `the kernel did not take it (${(err as Error).message})`;
+      state.render();
+    }
     const note = state.report ? sessionNote(name, state.report) : null;
     if (state.problem) {
       Notification.error(`Spark profile ${name ?? ''}: ${state.problem}`, { autoClose: false });
@@ -159,16 +164,26 @@ export function registerProfiles(app: JupyterFrontEnd, tracker: INotebookTracker
       pending = true;
       state.sent = null;
     });
+    const sendToKernel = () => void sync(state).catch(err => console.warn('SparkMonitor: Spark profile not sent to the kernel', err));
     panel.sessionContext.statusChanged.connect((_, status) => {
       if (status === 'restarting' || status === 'autorestarting' || status === 'starting') {
         pending = true;
         state.sent = null;
       } else if (status === 'idle' && pending) {
         pending = false;
-        void sync(state).catch(err => console.warn('SparkMonitor: Spark profile not sent to the kernel', err));
+        sendToKernel();
       }
     });
-    void panel.context.ready.then(() => state.render());
+    // A kernel that was idle before the panel connected to it raises no status change.
+    void panel.context.ready
+      .then(() => panel.sessionContext.ready)
+      .then(() => {
+        state.render();
+        if (pending && panel.sessionContext.session?.kernel?.status === 'idle') {
+          pending = false;
+          sendToKernel();
+        }
+      });
   });
 
   // The config file may change: re-read the list now and then, and re-send a chosen profile whose settings changed.
@@ -237,6 +252,11 @@ class ProfileDialogBody extends Widget implements Dialog.IBodyWidget<string | nu
     if (this.isDisposed) {
       return;
     }
+    const r = this.report();
+    const running = r ? runningNote(r) : null;
+    (this.node.querySelector('.sm-profile-session') as HTMLElement).textContent = running
+      ? `${running} A new choice applies to the next SparkSession: restart the kernel, or stop the session (spark.stop()).`
+      : '';
     const json = JSON.stringify(list);
     if (json === this.shown) {
       return;
@@ -245,11 +265,6 @@ class ProfileDialogBody extends Widget implements Dialog.IBodyWidget<string | nu
     status.textContent = list.config
       ? `Profiles from ${list.config}` + (list.profiles.length ? '' : ' (it has none: add a profiles: section)')
       : 'The monitor runs without a config file: no profiles.';
-    const r = this.report();
-    const running = r ? runningNote(r) : null;
-    (this.node.querySelector('.sm-profile-session') as HTMLElement).textContent = running
-      ? `${running} A new choice applies to the next SparkSession: restart the kernel, or stop the session (spark.stop()).`
-      : '';
     const options = this.node.querySelector('.sm-profile-options') as HTMLElement;
     options.replaceChildren(this.option(null, list), ...list.profiles.map(p => this.option(p, list)));
   }
