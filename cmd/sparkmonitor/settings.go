@@ -66,8 +66,12 @@ func configStatus(w *config.Watcher) func() api.ConfigStatus {
 // profileList converts the watcher's Spark configuration profiles for api/profiles.
 func profileList(w *config.Watcher) func() api.ProfileList {
 	return func() api.ProfileList {
-		path := w.Status().Path
-		out := api.ProfileList{Config: &path, Profiles: []api.Profile{}}
+		st := w.Status()
+		out := api.ProfileList{Config: &st.Path, Profiles: []api.Profile{}}
+		if st.Error != "" {
+			e := strings.TrimSpace(st.Error)
+			out.ConfigError = &e
+		}
 		if set := w.Settings().Profiles; set != nil {
 			for _, p := range set.Profiles {
 				out.Profiles = append(out.Profiles, api.Profile{

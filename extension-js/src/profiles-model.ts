@@ -22,6 +22,8 @@ export interface Profile {
 export interface ProfileList {
   /** The monitor's config file the profiles come from; null when it runs without one. */
   config: string | null;
+  /** Why the file on disk is not in use; the profiles are then the last good file's. */
+  configError: string | null;
   profiles: Profile[];
 }
 

@@ -262,9 +262,11 @@ class ProfileDialogBody extends Widget implements Dialog.IBodyWidget<string | nu
       return;
     }
     this.shown = json;
-    status.textContent = list.config
-      ? `Profiles from ${list.config}` + (list.profiles.length ? '' : ' (it has none: add a profiles: section)')
-      : 'The monitor runs without a config file: no profiles.';
+    status.textContent = !list.config
+      ? 'The monitor runs without a config file: no profiles.'
+      : list.configError
+        ? `The config file is broken; these are the profiles of its last good version.\n${list.configError}`
+        : `Profiles from ${list.config}` + (list.profiles.length ? '' : ' (it has none: add a profiles: section)');
     const options = this.node.querySelector('.sm-profile-options') as HTMLElement;
     options.replaceChildren(this.option(null, list), ...list.profiles.map(p => this.option(p, list)));
   }

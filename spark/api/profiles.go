@@ -6,8 +6,11 @@ import "net/http"
 // config file, valid and invalid, in file order.
 type ProfileList struct {
 	// Config is the file they come from; nil when the monitor runs without one.
-	Config   *string   `json:"config"`
-	Profiles []Profile `json:"profiles"`
+	Config *string `json:"config"`
+	// ConfigError is why the file on disk is not in use (as api/health's config.error); the profiles are then the
+	// last good file's (none when it has been broken since the monitor started).
+	ConfigError *string   `json:"configError"`
+	Profiles    []Profile `json:"profiles"`
 }
 
 // Profile is one Spark configuration profile as the notebook's profile chooser shows it.

@@ -19,7 +19,7 @@ const bad: Profile = {
   name: 'bad', description: '', valid: false, conf: null,
   problems: ['/etc/jupyter/sparkmonitor.yaml:7: profile bad: executor.memory "4gb": write 4g']
 };
-const list: ProfileList = { config: '/etc/jupyter/sparkmonitor.yaml', profiles: [small, bad] };
+const list: ProfileList = { config: '/etc/jupyter/sparkmonitor.yaml', configError: null, profiles: [small, bad] };
 
 test('the profiles URL is under the monitor prefix, JupyterHub base URLs included', () => {
   assert.equal(profilesUrl('https://hub.example.org/user/alice/'), 'https://hub.example.org/user/alice/sparkmonitor/api/profiles');
