@@ -104,8 +104,9 @@ def test_profiles_are_chosen_in_the_notebook_and_reach_the_next_spark_session(la
         save_screenshot(page, "profiles-dialog.png")
         team.locator("input").check()
         page.locator(".jp-Dialog button.jp-mod-accept").click()
-        # The button says it once the kernel has the profile.
-        wait_until(lambda: button.inner_text() == "Spark: team", 60, "the toolbar to show the chosen profile")
+        # The button says it, and "ok" once the kernel has the profile.
+        wait_until(lambda: button.inner_text() == "Spark: team" and button.get_attribute("data-state") != "sending", 60,
+                   "the kernel to take the profile")
         assert button.get_attribute("data-state") == "ok", button.get_attribute("title")
 
         # Kept in the notebook's metadata: on disk once saved.

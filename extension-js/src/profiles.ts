@@ -38,6 +38,8 @@ class NotebookProfile {
   sent: string | null = null;
   report: KernelReport | null = null;
   problem: string | null = null;
+  /** A choice is on its way to the kernel (which may be busy running a cell). */
+  sending = false;
 
   constructor(readonly panel: NotebookPanel, onClick: () => void) {
     this.button = new Widget({ node: document.createElement('button') });
@@ -57,8 +59,10 @@ class NotebookProfile {
     node.textContent = `Spark: ${chosen ?? 'default'}`;
     const note = this.report ? sessionNote(chosen, this.report) : null;
     node.dataset.profile = chosen ?? '';
-    node.dataset.state = this.problem ? 'unavailable' : note ? 'next-session' : 'ok';
-    node.title = this.problem
+    node.dataset.state = this.sending ? 'sending' : this.problem ? 'unavailable' : note ? 'next-session' : 'ok';
+    node.title = this.sending
+      ? `Sending Spark profile ${chosen ?? '(none)'} to the kernel (it takes it once it is idle)`
+      : this.problem
       ? `Spark profile ${chosen} cannot be applied: ${this.problem}`
       : (note ?? (chosen ? `Spark profile ${chosen}: applied to this notebook's SparkSession` : 'Choose a Spark profile'));
   }
@@ -139,10 +143,14 @@ export function registerProfiles(app: JupyterFrontEnd, tracker: INotebookTracker
     }
     const name = result.value;
     state.panel.model.setMetadata(METADATA_KEY, { ...(state.panel.model.getMetadata(METADATA_KEY) ?? {}), profile: name });
+    state.sending = true;
+    state.render();
     try {
       await sync(state, true);
     } catch (err) {
       state.problem = `the kernel did not take it (${(err as Error).message})`;
+    } finally {
+      state.sending = false;
       state.render();
     }
     const note = state.report ? sessionNote(name, state.report) : null;
