@@ -273,9 +273,10 @@ class ProfileApplier:
     def __init__(self):
         self.name: Optional[str] = None
         self.conf: dict = {}
-        # What the SparkContext created last got from a profile: a later context in the same JVM reads those values
-        # back from the JVM's system properties, and they are the profile's, not the user's.
-        self.applied: dict = {}
+        # What the SparkContext that started the driver JVM got from a profile: a later context in the same JVM reads
+        # those values back from the JVM's system properties, and they are the profile's, not the user's.
+        self.launched: dict = {}
+        # The profile the SparkContext created last got (None: none).
         self.applied_name: Optional[str] = None
         self._pending: Optional[tuple] = None
 
@@ -297,7 +298,8 @@ class ProfileApplier:
 
     def before_init(self, module, args: tuple, kwargs: dict) -> tuple:
         """Returns SparkContext.__init__'s arguments with the profile's settings in its conf."""
-        self._pending = None
+        launching = getattr(getattr(module, "SparkContext", None), "_gateway", None) is None
+        self._pending = (None, {}, launching)
         if not self.conf:
             return args, kwargs
         try:
@@ -308,7 +310,7 @@ class ProfileApplier:
                 conf = module.SparkConf()
             applied = {}
             for key, value in self.conf.items():
-                if conf.contains(key) and self.applied.get(key) != conf.get(key):
+                if conf.contains(key) and self.launched.get(key) != conf.get(key):
                     continue  # the user's own setting wins
                 conf.set(key, value)
                 applied[key] = value
@@ -316,7 +318,7 @@ class ProfileApplier:
                 args = args[:7] + (conf,) + args[8:]
             else:
                 kwargs = dict(kwargs, conf=conf)
-            self._pending = (self.name, applied)
+            self._pending = (self.name, applied, launching)
         except Exception as e:  # shown in the cell that creates the session, which then starts without the profile
             print(
                 f"sparkmonitor: Spark profile {self.name!r} not applied ({type(e).__name__}: {e}); the SparkSession "
@@ -327,7 +329,9 @@ class ProfileApplier:
 
     def after_init(self) -> None:
         if self._pending is not None:
-            self.applied_name, self.applied = self._pending
+            self.applied_name, applied, launching = self._pending
+            if launching:
+                self.launched = applied
             self._pending = None
 
 

@@ -118,6 +118,7 @@ def test_the_chosen_profile_reaches_the_next_spark_context_and_the_users_setting
     # No profile: nothing is added.
     assert use(kernel, None, {})["profile"] is None
     assert run_ok(kernel, "sc.stop()\nsc = pyspark.SparkContext()\nsc.conf") == repr({})
+    assert use(kernel, None, {}) == {"profile": None, "sessionActive": True, "appliedProfile": None}
 
 
 def test_a_bad_payload_is_an_error_reply_and_changes_nothing(kernel):
