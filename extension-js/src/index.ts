@@ -129,6 +129,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     palette?.addItem({ command: TOGGLE_ALL, category: 'Spark Monitor' });
 
+    // Spark configuration profiles: the toolbar button and command that choose a notebook's (profiles.ts).
+    registerProfiles(app, tracker, palette);
+
     // The static summary (setting writeSummary): written into the cell once its execution and jobs are done.
     new SummaryWriter(
       model,
@@ -138,9 +141,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
         return panel ? notebookOf(panel) : undefined;
       }
     );
-
-    // Spark configuration profiles: the toolbar button and command that choose a notebook's (profiles.ts).
-    registerProfiles(app, tracker, palette);
 
     connection.start();
   }
