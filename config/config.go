@@ -24,8 +24,8 @@ const (
 )
 
 // File is the contents of sparkmonitor.yaml. Pointer fields are "unset" (the default applies). Unknown keys are an
-// error. Later versions add sections here (issue 7: `profiles:`, Spark configuration profiles); each section is a
-// field of its own type with its own Validate.
+// error, except inside a profile, where they make only that profile invalid (profile.go). Each section is a field of
+// its own type with its own validation.
 type File struct {
 	// Version of the format; 1 (the default when absent).
 	Version *int `yaml:"version"`
@@ -37,6 +37,11 @@ type File struct {
 	LogLevel *string `yaml:"logLevel"`
 	// Retention bounds what the monitor keeps in memory.
 	Retention Retention `yaml:"retention"`
+	// Profiles are Spark configuration profiles by name (profile.go, README § Profiles): a notebook's next
+	// SparkSession gets the one its user chose.
+	Profiles profileSection `yaml:"profiles"`
+
+	path string // the file's path, for the profiles' problems
 }
 
 // Retention bounds the monitor's memory.
@@ -52,6 +57,8 @@ type Settings struct {
 	// LogLevel is nil when the file does not set it (the --log-level flag applies).
 	LogLevel      *slog.Level
 	MaxJobsPerApp int
+	// Profiles are the file's Spark configuration profiles, valid and invalid; nil when it has none.
+	Profiles *ProfileSet
 }
 
 // Defaults are the Settings of an empty or missing file.
@@ -71,6 +78,7 @@ func (f *File) Settings() Settings {
 	if f.Retention.MaxJobsPerApp != nil {
 		s.MaxJobsPerApp = *f.Retention.MaxJobsPerApp
 	}
+	s.Profiles = f.Profiles.profileSet(f.path)
 	return s
 }
 

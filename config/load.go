@@ -72,6 +72,7 @@ func Parse(path string, data []byte) (*File, error) {
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, &Error{Path: path, Problems: []string{fmt.Sprintf("%d: only one YAML document is allowed", max(extra.Line, 1))}}
 	}
+	f.path = path
 	problems := f.validate()
 	if len(problems) == 0 {
 		return &f, nil

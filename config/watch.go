@@ -131,6 +131,11 @@ func (w *Watcher) reload(now time.Time, initial bool) {
 	if changed && initial && exists {
 		w.opts.Logger.Info("config loaded", "path", w.opts.Path)
 	}
+	if changed {
+		for _, msg := range settings.Profiles.Invalid() {
+			w.opts.Logger.Warn("Spark profile cannot be used until it is fixed (the other profiles can)", "problem", msg)
+		}
+	}
 	if w.opts.OnReload != nil {
 		w.opts.OnReload(status)
 	}

@@ -43,6 +43,8 @@ ROUTES = [
     ("GET", "ui/local-1/"),
     ("GET", "ui/local-1/jobs/"),
     ("GET", "ui/127.0.0.1:4040/jobs/"),
+    ("GET", "api/profiles"),
+    ("GET", "metrics"),
 ]
 
 

@@ -22,6 +22,7 @@ import (
 	"github.com/sparkmonitor/sparkmonitor-go/proxy"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/api"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/ingest"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/metrics"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
 
@@ -43,7 +44,7 @@ func main() {
 		"refuse to cancel jobs and stages (default from SPARKMONITOR_READ_ONLY=1)")
 	flag.StringVar(&c.config, "config", os.Getenv("SPARKMONITOR_CONFIG"),
 		"the monitor's YAML config file, reloaded when it changes; a missing file means the defaults (default from SPARKMONITOR_CONFIG)")
-	flag.BoolVar(&c.checkConfig, "check-config", false, "check the --config file, print its problems and exit (1 if broken)")
+	flag.BoolVar(&c.checkConfig, "check-config", false, "check the --config file, print its problems and exit (1 if broken or a profile is invalid)")
 	flag.Parse()
 	if c.showVersion {
 		fmt.Println(version)
@@ -66,10 +67,13 @@ func checkConfig(path string) int {
 		fmt.Fprintln(os.Stderr, "sparkmonitor: --check-config needs --config PATH (or SPARKMONITOR_CONFIG)")
 		return 2
 	}
-	_, exists, err := config.Load(path)
+	f, exists, err := config.Load(path)
 	switch {
 	case err != nil:
 		fmt.Fprintln(os.Stderr, err)
+		return 1
+	case len(f.Settings().Profiles.Invalid()) > 0: // the monitor runs with them, but they cannot be applied
+		fmt.Fprintln(os.Stderr, strings.Join(f.Settings().Profiles.Invalid(), "\n"))
 		return 1
 	case !exists:
 		fmt.Printf("%s: no such file; the defaults apply\n", path)
@@ -102,11 +106,15 @@ func run(ctx context.Context, c flags, ingestSecret, proxySecret string) error {
 	live := &settings{flagLevel: flagLevel, flagReadOnly: c.readOnly, level: level, log: log}
 	var watcher *config.Watcher
 	var configFn func() api.ConfigStatus
+	var profilesFn func() api.ProfileList
+	var metricsConfigFn func() metrics.ConfigState
 	tun := live.effective(config.Defaults())
 	if c.config != "" {
 		watcher = config.Open(config.Options{Path: c.config, Logger: log, Apply: live.apply(ctx)})
 		tun = live.effective(watcher.Settings())
 		configFn = configStatus(watcher)
+		profilesFn = profileList(watcher)
+		metricsConfigFn = metricsConfig(watcher)
 	}
 	store := state.New(state.Options{Logger: log, ReadOnly: tun.ReadOnly, MaxJobsPerApp: tun.MaxJobsPerApp})
 	live.store = store
@@ -121,6 +129,10 @@ func run(ctx context.Context, c flags, ingestSecret, proxySecret string) error {
 	handler, err := api.Handler(api.Options{
 		Prefix: prefix, ProxySecret: proxySecret, Source: store, Version: version, IngestAddr: c.ingest,
 		SparkUI: sparkUI, Logger: log, ReadOnly: live.readOnly.Load, Targets: store, Controller: in, Config: configFn,
+		Profiles: profilesFn,
+		Metrics: metrics.Handler(metrics.Options{
+			Store: store, Ingest: in, Config: metricsConfigFn, Version: version, Logger: log,
+		}),
 	})
 	if err != nil {
 		return err

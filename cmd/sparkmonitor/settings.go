@@ -8,6 +8,7 @@ import (
 
 	"github.com/sparkmonitor/sparkmonitor-go/config"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/api"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/metrics"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
 
@@ -57,6 +58,44 @@ func configStatus(w *config.Watcher) func() api.ConfigStatus {
 		if st.Error != "" {
 			e := strings.TrimSpace(st.Error)
 			out.Error = &e
+		}
+		return out
+	}
+}
+
+// profileList converts the watcher's Spark configuration profiles for api/profiles.
+func profileList(w *config.Watcher) func() api.ProfileList {
+	return func() api.ProfileList {
+		st := w.Status()
+		out := api.ProfileList{Config: &st.Path, Profiles: []api.Profile{}}
+		if st.Error != "" {
+			e := strings.TrimSpace(st.Error)
+			out.ConfigError = &e
+		}
+		if set := w.Settings().Profiles; set != nil {
+			for _, p := range set.Profiles {
+				out.Profiles = append(out.Profiles, api.Profile{
+					Name: p.Name, Description: p.Description, Valid: p.Valid(), Conf: p.Conf, Problems: p.Problems,
+				})
+			}
+		}
+		return out
+	}
+}
+
+// metricsConfig converts the watcher's status and profiles for the metrics.
+func metricsConfig(w *config.Watcher) func() metrics.ConfigState {
+	return func() metrics.ConfigState {
+		st := w.Status()
+		out := metrics.ConfigState{Good: st.Error == "", LoadedAt: st.LoadedAt}
+		if set := w.Settings().Profiles; set != nil {
+			for _, p := range set.Profiles {
+				if p.Valid() {
+					out.ValidProfiles++
+				} else {
+					out.InvalidProfiles++
+				}
+			}
 		}
 		return out
 	}

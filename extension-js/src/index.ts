@@ -7,6 +7,7 @@ import { PanelLayout } from '@lumino/widgets';
 
 import { MonitorConnection } from './connection';
 import { MonitorModel, NotebookRef } from './model';
+import { registerProfiles } from './profiles';
 import { DEFAULT_SETTINGS, MonitorSettings, readSettings } from './settings';
 import { SummaryWriter } from './summary-writer';
 import { CellMonitorWidget, focusCellOf } from './widget';
@@ -134,6 +135,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
     palette?.addItem({ command: TOGGLE_ALL, category: 'Spark Monitor' });
+
+    // Spark configuration profiles: the toolbar button and command that choose a notebook's (profiles.ts).
+    registerProfiles(app, tracker, palette);
 
     // The static summary (setting writeSummary): written into the cell once its execution and jobs are done.
     new SummaryWriter(

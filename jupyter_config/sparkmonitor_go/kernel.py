@@ -12,6 +12,9 @@ reports them with `jobStart`.
   module is `pyspark.core.context` since PySpark 4.0 (aliased as `pyspark.context`), `pyspark.context` before.
 - pyspark is never imported from here, and nothing here can break a cell: every error is logged once and swallowed.
 
+The same wrapping applies the notebook's Spark configuration profile, if one was chosen (see "Spark configuration
+profiles" below).
+
 Also exports SPARKMONITOR_KERNEL_ID (from the kernel's connection file `kernel-<id>.json`), which the driver JVM inherits.
 """
 
@@ -195,6 +198,11 @@ def _current_tagger() -> CellTagger:
     return tagger
 
 
+def _context_imported(module) -> None:
+    wrap_context_init(module, _current_tagger())
+    wrap_context_profile(module)
+
+
 def load_ipython_extension(ipython) -> None:
     tagger = _current_tagger()
     try:
@@ -214,8 +222,9 @@ def load_ipython_extension(ipython) -> None:
     module = _loaded_context_module()
     if module is not None:
         wrap_context_init(module, tagger)
+        wrap_context_profile(module)
     elif not any(isinstance(f, ContextImportHook) for f in sys.meta_path):
-        sys.meta_path.insert(0, ContextImportHook(lambda m: wrap_context_init(m, _current_tagger())))
+        sys.meta_path.insert(0, ContextImportHook(_context_imported))
 
 
 def unload_ipython_extension(ipython) -> None:
@@ -229,3 +238,137 @@ def unload_ipython_extension(ipython) -> None:
         uninstall_hook(hook)
     if _state.get("shell") is ipython:
         del _state["shell"]
+
+
+# ---- Spark configuration profiles (README § Profiles) ------------------------------------------------------------
+#
+# The notebook's profile chooser (extension-js/src/profiles.ts) sends the chosen profile's Spark settings with a silent
+# execute of `use_profile`. The next SparkContext this kernel creates (SparkSession.builder.getOrCreate() creates one)
+# gets every setting of the profile that the user's own code did not make: `.config()`, `.master()`, a SparkConf and
+# SparkContext arguments win. The settings go into the SparkConf before the driver JVM starts, so spark.driver.memory
+# and spark.jars.packages apply too (spark-submit gets them as --conf). A SparkContext that is already running keeps
+# its settings: the chooser says so.
+
+PROFILE_MARK = "_sparkmonitor_profile_wrapped"
+
+
+class ProfileReport:
+    """What the chooser reads back (a user expression): JSON as text/plain and application/json."""
+
+    def __init__(self, data: dict):
+        self.data = data
+
+    def _repr_json_(self):
+        return self.data
+
+    def __repr__(self):
+        import json
+
+        return json.dumps(self.data)
+
+
+class ProfileApplier:
+    """The chosen profile of this kernel and what the running SparkContext got. Never raises into Spark's code."""
+
+    def __init__(self):
+        self.name: Optional[str] = None
+        self.conf: dict = {}
+        # What the SparkContext that started the driver JVM got from a profile: a later context in the same JVM reads
+        # those values back from the JVM's system properties, and they are the profile's, not the user's.
+        self.launched: dict = {}
+        # The profile the SparkContext created last got (None: none).
+        self.applied_name: Optional[str] = None
+        self._pending: Optional[tuple] = None
+
+    def use(self, name: Optional[str], conf: dict) -> None:
+        if name is not None and not isinstance(name, str):
+            raise TypeError("the profile name must be a string")
+        if not isinstance(conf, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in conf.items()):
+            raise TypeError("the profile's conf must map Spark keys to strings")
+        self.name, self.conf = (name, dict(conf)) if name else (None, {})
+
+    def report(self) -> dict:
+        active = active_context() is not None
+        return {
+            "profile": self.name,
+            "sessionActive": active,
+            # the profile the running SparkContext got (None: none, or no context)
+            "appliedProfile": self.applied_name if active else None,
+        }
+
+    def before_init(self, module, args: tuple, kwargs: dict) -> tuple:
+        """Returns SparkContext.__init__'s arguments with the profile's settings in its conf."""
+        launching = getattr(getattr(module, "SparkContext", None), "_gateway", None) is None
+        self._pending = (None, {}, launching)
+        if not self.conf:
+            return args, kwargs
+        try:
+            if kwargs.get("jsc") is not None or (len(args) > 9 and args[9] is not None):
+                return args, kwargs  # wraps a JVM SparkContext that exists already
+            conf = kwargs.get("conf") if len(args) <= 7 else args[7]
+            if conf is None:
+                conf = module.SparkConf()
+            applied = {}
+            for key, value in self.conf.items():
+                if conf.contains(key) and self.launched.get(key) != conf.get(key):
+                    continue  # the user's own setting wins
+                conf.set(key, value)
+                applied[key] = value
+            if len(args) > 7:
+                args = args[:7] + (conf,) + args[8:]
+            else:
+                kwargs = dict(kwargs, conf=conf)
+            self._pending = (self.name, applied, launching)
+        except Exception as e:  # shown in the cell that creates the session, which then starts without the profile
+            print(
+                f"sparkmonitor: Spark profile {self.name!r} not applied ({type(e).__name__}: {e}); the SparkSession "
+                "starts with your own settings only.",
+                file=sys.stderr,
+            )
+        return args, kwargs
+
+    def after_init(self) -> None:
+        if self._pending is not None:
+            self.applied_name, applied, launching = self._pending
+            if launching:
+                self.launched = applied
+            self._pending = None
+
+
+def _current_profiles() -> ProfileApplier:
+    applier = _state.get("profiles")
+    if applier is None:
+        applier = _state["profiles"] = ProfileApplier()
+    return applier
+
+
+def use_profile(payload: str) -> ProfileReport:
+    """Called by the chooser: `payload` is JSON {"name": str|null, "conf": {key: value}}; null clears the profile."""
+    import json
+
+    data = json.loads(payload)
+    applier = _current_profiles()
+    applier.use(data.get("name"), data.get("conf") or {})
+    return ProfileReport(applier.report())
+
+
+def profile_report() -> ProfileReport:
+    return ProfileReport(_current_profiles().report())
+
+
+def wrap_context_profile(module) -> None:
+    """Wraps `module.SparkContext.__init__` (once) so that the chosen profile's settings reach its conf."""
+    cls = getattr(module, "SparkContext", None)
+    if cls is None or getattr(cls.__init__, PROFILE_MARK, False):
+        return
+    original = cls.__init__
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):
+        applier = _current_profiles()
+        args, kwargs = applier.before_init(module, args, kwargs)
+        original(self, *args, **kwargs)
+        applier.after_init()
+
+    setattr(__init__, PROFILE_MARK, True)
+    cls.__init__ = __init__

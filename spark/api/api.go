@@ -52,6 +52,11 @@ type Options struct {
 	Controller Controller
 	// Config, when set, reports the monitor's config file in api/health and on the dashboard.
 	Config func() ConfigStatus
+	// Profiles, when set, lists the config file's Spark configuration profiles (api/profiles, profiles.go); it is
+	// asked on every request. Safe for concurrent use.
+	Profiles func() ProfileList
+	// Metrics, when set, serves the Prometheus metrics at "metrics" under Prefix, behind the same secret check.
+	Metrics http.Handler
 }
 
 // ConfigStatus is the monitor's config file as api/health reports it (API.md).
@@ -86,6 +91,10 @@ func Handler(opts Options) (http.Handler, error) {
 	p.HandleFunc("/api/apps/{appId}", h.app).Methods(http.MethodGet)
 	p.HandleFunc("/api/ws", h.websocket).Methods(http.MethodGet)
 	p.HandleFunc("/api/timeline", h.timeline).Methods(http.MethodGet)
+	p.HandleFunc("/api/profiles", h.profiles).Methods(http.MethodGet)
+	if opts.Metrics != nil {
+		p.Handle("/metrics", opts.Metrics).Methods(http.MethodGet)
+	}
 	h.registerCancel(p)
 	if opts.SparkUI != nil {
 		p.PathPrefix("/ui/").Handler(opts.SparkUI)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/metrics"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
 
@@ -104,7 +105,8 @@ func newAPIFixture(t testing.TB) *apiFixture {
 		_, _ = io.WriteString(w, sparkUIStub+" "+r.URL.Path)
 	})
 	h, err := Handler(Options{Prefix: prefix, ProxySecret: secret, Source: store, Version: "test", IngestAddr: "unix:/x",
-		SparkUI: ui, Targets: store, Controller: &fakeController{}})
+		SparkUI: ui, Targets: store, Controller: &fakeController{},
+		Metrics: metrics.Handler(metrics.Options{Store: store, Version: "test"})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +253,7 @@ func TestNoRouteAnswersWithoutTheSecret(t *testing.T) {
 		prefix + "api/apps/" + app, prefix + "api/ws", prefix + "api/timeline?cellId=cell-cancel",
 		prefix + "api/apps/" + liveApp + "/jobs/0/cancel", prefix + "api/apps/" + liveApp + "/stages/0/cancel",
 		prefix + "api/cells/c1/cancel", prefix + "ui/" + liveApp + "/", prefix + "ui/" + liveApp + "/jobs/",
-		prefix + "ui/" + app + "/api/v1/applications", prefix + "nope", "*"}
+		prefix + "ui/" + app + "/api/v1/applications", prefix + "api/profiles", prefix + "metrics", prefix + "nope", "*"}
 	headers := "X-Sparkmonitor-Csrf: 1\r\nOrigin: http://127.0.0.1\r\n"
 	for _, route := range routes {
 		for _, method := range []string{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"} {

@@ -3,8 +3,6 @@ package state
 import (
 	"bytes"
 	"context"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,33 +16,9 @@ const recordings = "../event/testdata"
 
 func readRecording(t testing.TB, name string) (string, []event.Event) {
 	t.Helper()
-	f, err := os.Open(filepath.Join(recordings, name))
+	app, evs, err := event.ReadRecording(filepath.Join(recordings, name))
 	if err != nil {
-		t.Fatalf("recording %s: %v (re-record with spark/event/testdata/record.py)", name, err)
-	}
-	defer f.Close()
-	r := event.NewReader(f)
-	var app string
-	var evs []event.Event
-	for {
-		line, n, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev, err := event.Decode(bytes.Clone(line))
-		if err != nil {
-			t.Fatalf("%s:%d: %v", name, n, err)
-		}
-		if h, ok := ev.(*event.Hello); ok && app == "" {
-			app = h.AppID
-		}
-		evs = append(evs, ev)
-	}
-	if app == "" {
-		t.Fatalf("%s has no hello", name)
+		t.Fatal(err)
 	}
 	return app, evs
 }

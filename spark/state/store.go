@@ -60,6 +60,7 @@ type Store struct {
 	apps     map[string]*liveApp
 	appOrder []string
 	active   map[*subscription]bool
+	applied  int64 // events applied (counts.go); owner goroutine only
 }
 
 // New returns a Store; call Run to start it.
@@ -192,6 +193,7 @@ func (s *Store) drain() {
 }
 
 func (s *Store) apply(in input) {
+	s.applied++
 	a, ok := s.apps[in.appID]
 	if !ok {
 		if _, isDisconnect := in.ev.(*Disconnected); isDisconnect {
