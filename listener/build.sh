@@ -12,7 +12,7 @@ if [ -f "$out" ] && [ -z "$(find "$src" -newer "$out" -type f)" ]; then
 fi
 classes="$(mktemp -d)"
 trap 'rm -rf "$classes"' EXIT
-javac --release 17 -Xlint:all,-serial,-processing,-path -Werror -d "$classes" -cp "$jars/*" $(find "$src" -name '*.java')
+javac --release 8 -Xlint:all,-serial,-processing,-path,-options -Werror -d "$classes" -cp "$jars/*" $(find "$src" -name '*.java')
 mkdir -p "$(dirname "$out")"
 jar --create --file "$out" -C "$classes" .
 echo "built $out"
