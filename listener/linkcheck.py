@@ -16,6 +16,7 @@ integration test integration/test_spark_versions.py runs them in real drivers.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import struct
@@ -120,11 +121,7 @@ class Runtime:
     def __init__(self, jar_dirs: list[Path], jdk_home: Path | None = None):
         self.where: dict[str, tuple[zipfile.ZipFile, str]] = {}
         self.parsed: dict[str, ClassFile | None] = {}
-        ct_sym = zipfile.ZipFile((jdk_home or find_jdk()) / "lib" / "ct.sym")
-        for entry in ct_sym.namelist():  # "<releases>/<module>/<class>.sig", <releases> lists the releases: "87", "9A"
-            parts = entry.split("/", 2)
-            if len(parts) == 3 and JAVA8_RELEASE in parts[0] and entry.endswith(".sig"):
-                self.where.setdefault(parts[2][: -len(".sig")], (ct_sym, entry))
+        self.where.update(java8_classes(jdk_home or find_jdk()))
         for d in jar_dirs:
             for jar in sorted(Path(d).glob("*.jar")):
                 z = zipfile.ZipFile(jar)
@@ -137,6 +134,19 @@ class Runtime:
             found = self.where.get(name)
             self.parsed[name] = parse(found[0].read(found[1])) if found else None
         return self.parsed[name]
+
+
+@functools.lru_cache(maxsize=None)
+def java8_classes(jdk_home: Path) -> dict[str, tuple[zipfile.ZipFile, str]]:
+    """Java 8's classes in the JDK's lib/ct.sym: entries "<releases>/<module>/<class>.sig", where <releases> names
+    each release the entry is for by one character ("87", "9A")."""
+    ct_sym = zipfile.ZipFile(jdk_home / "lib" / "ct.sym")
+    where: dict[str, tuple[zipfile.ZipFile, str]] = {}
+    for entry in ct_sym.namelist():
+        parts = entry.split("/", 2)
+        if len(parts) == 3 and JAVA8_RELEASE in parts[0] and entry.endswith(".sig"):
+            where.setdefault(parts[2][: -len(".sig")], (ct_sym, entry))
+    return where
 
 
 def find_jdk() -> Path:
