@@ -76,7 +76,7 @@ demo: install-dev ## Run JupyterLab with the extension, a local Spark and the ex
 		--LabApp.default_url=/lab/tree/example.ipynb $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 .PHONY: test
-test: bootstrap install-dev ## Run every test: Go, listener (real JVM), Python, extension, end-to-end (JupyterLab + Spark + Chromium)
+test: bootstrap install-dev spark-runtimes ## Run every test: Go, listener (real JVM), Python, extension, end-to-end (JupyterLab + Spark + Chromium)
 	go vet ./...
 	go test -race -count=1 ./...
 	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 20s ./spark/event
@@ -88,6 +88,11 @@ test: bootstrap install-dev ## Run every test: Go, listener (real JVM), Python, 
 	bash listener/test.sh
 	cd extension-js && npm test
 	$(PY) -m pytest -q jupyter_config/tests integration
+
+# Spark 3.5 (Scala 2.12 and 2.13) and 4.0 for integration/test_spark_versions.py, cached in $(CACHE)/spark-runtimes.
+.PHONY: spark-runtimes
+spark-runtimes: ## Install the Spark 3.5 (Scala 2.12, 2.13) and 4.0 runtimes the listener jar is tested in (cached)
+	bash scripts/spark_runtimes.sh
 
 # The published sparkmonitor package (swan-cern), in its own venv, for the side-by-side listener benchmark (P1).
 SWAN_VERSION := 3.3.0

@@ -28,7 +28,7 @@ final class LineReader {
     while (true) {
       while (buf.hasRemaining()) {
         byte b = buf.get();
-        if (b == '\n') return line.toString(StandardCharsets.UTF_8);
+        if (b == '\n') return new String(line.toByteArray(), StandardCharsets.UTF_8);
         if (line.size() >= MAX_LINE) throw new IOException("monitor sent a frame longer than " + MAX_LINE + " bytes");
         line.write(b);
       }

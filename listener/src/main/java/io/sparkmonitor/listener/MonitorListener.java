@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * Turns Spark listener events into protocol frames (spark/event/PROTOCOL.md). Every callback only copies fields into
  * a string and offers it to the {@link Sender}'s bounded queue: it never blocks the listener bus and never throws.
  *
- * <p>Scala collections are never named in a method signature used here (they differ between Scala 2.12 and 2.13);
- * they are reached by reflection and walked as {@code scala.collection.Iterable}, so one jar serves Spark 3.5 and 4.x.
+ * <p>Scala collections are never named in a method signature used here (they differ between Scala 2.12 and 2.13):
+ * {@link Compat} reaches them, so one jar serves Spark 3.5 and 4.x.
  */
 public final class MonitorListener extends SparkListener {
   private static final Logger LOG = LoggerFactory.getLogger(MonitorListener.class);
@@ -125,7 +125,7 @@ public final class MonitorListener extends SparkListener {
     try {
       Properties p = e.properties();
       List<String> stages = new ArrayList<>();
-      for (Object o : iterate(call(e, "stageInfos"))) stages.add(stageInfo((StageInfo) o, true));
+      for (Object o : Compat.stageInfos(e)) stages.add(stageInfo((StageInfo) o, true));
       String sqlId = prop(p, "spark.sql.execution.id");
       String tags = prop(p, "spark.job.tags");
       List<String> tagList = new ArrayList<>();
@@ -151,7 +151,7 @@ public final class MonitorListener extends SparkListener {
     try {
       Object last = null;
       int best = -1;
-      for (Object o : iterate(call(e, "stageInfos"))) {
+      for (Object o : Compat.stageInfos(e)) {
         StageInfo s = (StageInfo) o;
         if (s.stageId() > best) {
           best = s.stageId();
@@ -392,9 +392,9 @@ public final class MonitorListener extends SparkListener {
         .put("speculative", ti.speculative());
   }
 
-  private static String stageInfo(StageInfo s, boolean withCompletion) throws Exception {
+  private static String stageInfo(StageInfo s, boolean withCompletion) throws Throwable {
     List<String> parents = new ArrayList<>();
-    for (Object p : iterate(call(s, "parentIds"))) parents.add(String.valueOf(p));
+    for (Object p : Compat.parentIds(s)) parents.add(String.valueOf(p));
     Json j = new Json().put("stageId", s.stageId()).put("attemptId", s.attemptNumber()).put("name", s.name())
         .put("numTasks", s.numTasks()).putRaw("parentIds", Json.array(parents));
     if (withCompletion) {
@@ -407,18 +407,4 @@ public final class MonitorListener extends SparkListener {
   private static String prop(Properties p, String key) { return p == null ? null : p.getProperty(key); }
 
   private static String opt(scala.Option<?> o) { return o != null && o.isDefined() ? String.valueOf(o.get()) : null; }
-
-  static Object call(Object target, String method) throws Exception {
-    return target.getClass().getMethod(method).invoke(target);
-  }
-
-  /** Walks a Scala collection of either Scala version. */
-  static Iterable<Object> iterate(Object scalaIterable) {
-    scala.collection.Iterator<?> it = ((scala.collection.Iterable<?>) scalaIterable).iterator();
-    return () -> new java.util.Iterator<Object>() {
-      public boolean hasNext() { return it.hasNext(); }
-
-      public Object next() { return it.next(); }
-    };
-  }
 }

@@ -89,6 +89,11 @@ public final class MonitorPlugin implements SparkPlugin {
       LOG.info("SparkMonitor: SPARKMONITOR_INGEST is not set (not started from a Jupyter server with SparkMonitor); not monitoring");
       return null;
     }
+    if (settings.ingest.startsWith("unix:") && !Compat.unixSockets()) {
+      LOG.warn("SparkMonitor: not monitoring: the monitor's socket {} needs Java 16 or newer (this JVM is Java {}); Spark is not affected",
+          settings.ingest, System.getProperty("java.version"));
+      return null;
+    }
     MonitorListener listener = new MonitorListener();
     Control control = Control.of(sc, settings.killEnabled);
     Sender sender = new Sender(settings, () -> hello(sc, settings), listener::resync, control::handle);
@@ -106,7 +111,7 @@ public final class MonitorPlugin implements SparkPlugin {
         .put("appName", sc.appName()).put("sparkVersion", sc.version())
         .put("scalaVersion", scala.util.Properties.versionNumberString()).put("sparkUser", sc.sparkUser())
         .put("master", sc.master()).put("uiUrl", sc.uiWebUrl().isDefined() ? sc.uiWebUrl().get() : null)
-        .put("kernelId", s.kernelId).put("notebookPath", s.notebookPath).put("pid", ProcessHandle.current().pid())
+        .put("kernelId", s.kernelId).put("notebookPath", s.notebookPath).put("pid", Compat.pid())
         .put("startTime", sc.startTime()).put("killEnabled", s.killEnabled).end();
   }
 

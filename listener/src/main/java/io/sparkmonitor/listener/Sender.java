@@ -2,8 +2,6 @@ package io.sparkmonitor.listener;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -185,8 +183,7 @@ final class Sender implements Runnable {
     String addr = settings.ingest;
     SocketChannel ch;
     if (addr.startsWith("unix:")) {
-      ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-      ch.connect(UnixDomainSocketAddress.of(addr.substring("unix:".length())));
+      ch = Compat.connectUnix(addr.substring("unix:".length()));
     } else {
       int colon = addr.lastIndexOf(':');
       if (colon < 0) throw new IOException("SPARKMONITOR_INGEST must be unix:/path or host:port, got " + addr);

@@ -27,9 +27,24 @@ final class SqlExecutions {
   static final int MAX_RUNNING = 1000;
 
   /** One frame to send: its type, Spark's timestamp and its fields as a JSON object. */
-  record Frame(String type, long time, String body) {}
+  static final class Frame {
+    private final String type, body;
+    private final long time;
 
-  private static final ClassValue<Map<String, Optional<Method>>> ACCESSORS = new ClassValue<>() {
+    Frame(String type, long time, String body) {
+      this.type = type;
+      this.time = time;
+      this.body = body;
+    }
+
+    String type() { return type; }
+
+    long time() { return time; }
+
+    String body() { return body; }
+  }
+
+  private static final ClassValue<Map<String, Optional<Method>>> ACCESSORS = new ClassValue<Map<String, Optional<Method>>>() {
     @Override
     protected Map<String, Optional<Method>> computeValue(Class<?> type) { return new ConcurrentHashMap<>(); }
   };
@@ -52,7 +67,7 @@ final class SqlExecutions {
     long time = (Long) get(e, "time");
     Object root = option(get(e, "rootExecutionId"));
     Json body = new Json().put("executionId", id);
-    if (root instanceof Number n) body.put("rootExecutionId", n.longValue()); else body.putNull("rootExecutionId");
+    if (root instanceof Number) body.put("rootExecutionId", ((Number) root).longValue()); else body.putNull("rootExecutionId");
     String sqlText = sqlText(e, id);
     body.put("description", truncate(sqlText != null ? sqlText : (String) get(e, "description"), MAX_DESCRIPTION));
     String json = body.end();
@@ -98,7 +113,7 @@ final class SqlExecutions {
     Object plan = qe == null ? null : get(qe, "logical");
     Object origin = plan == null ? null : get(plan, "origin");
     Object text = origin == null ? null : option(get(origin, "sqlText"));
-    return text == null || text.toString().isBlank() ? null : text.toString().strip();
+    return text == null || text.toString().trim().isEmpty() ? null : text.toString().trim();
   }
 
   /** The running executions as sqlStart-shaped objects with their start {@code time}, for the resync frame. */
@@ -119,7 +134,9 @@ final class SqlExecutions {
 
   /** The value of a scala.Option, or null for None (or null). */
   static Object option(Object o) {
-    return o instanceof scala.Option<?> opt && opt.isDefined() ? opt.get() : null;
+    if (!(o instanceof scala.Option<?>)) return null;
+    scala.Option<?> opt = (scala.Option<?>) o;
+    return opt.isDefined() ? opt.get() : null;
   }
 
   /** Cuts s to at most maxBytes of UTF-8 without splitting a character. */
