@@ -10,6 +10,7 @@ require (
 
 require (
 	github.com/fsnotify/fsnotify v1.10.1
+	github.com/klauspost/compress v1.20.4
 	github.com/koding/websocketproxy v0.0.0-20181220232114-7ed82d81a28c
 	gopkg.in/yaml.v3 v3.0.1
 )
