@@ -450,17 +450,17 @@ func endReason(r *sparkReason) (string, *string) {
 type sparkLine struct {
 	Event string `json:"Event"`
 	// log start, application start and end, environment
-	SparkVersion     string            `json:"Spark Version"`
-	AppName          string            `json:"App Name"`
-	AppID            string            `json:"App ID"`
-	AttemptID        *string           `json:"App Attempt ID"`
-	User             string            `json:"User"`
-	Timestamp        int64             `json:"Timestamp"`
-	SparkProperties  map[string]string `json:"Spark Properties"`
-	JVMInformation   map[string]string `json:"JVM Information"`
-	ExecutorID       string            `json:"Executor ID"`
-	RemovedReason    string            `json:"Removed Reason"`
-	ExecutorInfo     *struct {
+	SparkVersion    string            `json:"Spark Version"`
+	AppName         string            `json:"App Name"`
+	AppID           string            `json:"App ID"`
+	AttemptID       *string           `json:"App Attempt ID"`
+	User            string            `json:"User"`
+	Timestamp       int64             `json:"Timestamp"`
+	SparkProperties map[string]string `json:"Spark Properties"`
+	JVMInformation  map[string]string `json:"JVM Information"`
+	ExecutorID      string            `json:"Executor ID"`
+	RemovedReason   string            `json:"Removed Reason"`
+	ExecutorInfo    *struct {
 		Host       string `json:"Host"`
 		TotalCores int    `json:"Total Cores"`
 	} `json:"Executor Info"`
