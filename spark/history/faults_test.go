@@ -124,7 +124,6 @@ func TestImportRefusesBadLogsWithTheirLine(t *testing.T) {
 	})
 }
 
-
 // TestImportKeepsTheLogAndRefusesItTwice: an uploaded log (plain or compressed) is kept under Spark's name, its
 // application listed as an upload with its jobs; the same application again is refused.
 func TestImportKeepsTheLogAndRefusesItTwice(t *testing.T) {
