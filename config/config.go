@@ -37,6 +37,8 @@ type File struct {
 	LogLevel *string `yaml:"logLevel"`
 	// Retention bounds what the monitor keeps in memory.
 	Retention Retention `yaml:"retention"`
+	// History keeps ended applications on disk as Spark event logs (history.go).
+	History History `yaml:"history"`
 }
 
 // Retention bounds the monitor's memory.
@@ -52,10 +54,13 @@ type Settings struct {
 	// LogLevel is nil when the file does not set it (the --log-level flag applies).
 	LogLevel      *slog.Level
 	MaxJobsPerApp int
+	History       HistorySettings
 }
 
 // Defaults are the Settings of an empty or missing file.
-func Defaults() Settings { return Settings{MaxJobsPerApp: DefaultMaxJobsPerApp} }
+func Defaults() Settings {
+	return Settings{MaxJobsPerApp: DefaultMaxJobsPerApp, History: defaultHistory()}
+}
 
 // Settings returns the effective values; call it on a File that passed Validate.
 func (f *File) Settings() Settings {
@@ -71,6 +76,7 @@ func (f *File) Settings() Settings {
 	if f.Retention.MaxJobsPerApp != nil {
 		s.MaxJobsPerApp = *f.Retention.MaxJobsPerApp
 	}
+	s.History = f.History.settings()
 	return s
 }
 
@@ -95,7 +101,7 @@ func (f *File) validate() []problem {
 		out = append(out, problem{"retention.maxJobsPerApp",
 			fmt.Sprintf("retention.maxJobsPerApp %d: must be between %d and %d", *n, MinMaxJobsPerApp, MaxMaxJobsPerApp)})
 	}
-	return out
+	return append(out, f.History.validate()...)
 }
 
 func parseLevel(s string) (slog.Level, error) {

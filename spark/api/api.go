@@ -52,6 +52,9 @@ type Options struct {
 	Controller Controller
 	// Config, when set, reports the monitor's config file in api/health and on the dashboard.
 	Config func() ConfigStatus
+	// EventLogs, when set, serves POST api/eventlogs (eventlog.go); History reports the history in api/health.
+	EventLogs EventLogs
+	History   func() HistoryStatus
 }
 
 // ConfigStatus is the monitor's config file as api/health reports it (API.md).
@@ -87,6 +90,7 @@ func Handler(opts Options) (http.Handler, error) {
 	p.HandleFunc("/api/ws", h.websocket).Methods(http.MethodGet)
 	p.HandleFunc("/api/timeline", h.timeline).Methods(http.MethodGet)
 	h.registerCancel(p)
+	p.HandleFunc("/api/eventlogs", h.openEventLog).Methods(http.MethodPost)
 	if opts.SparkUI != nil {
 		p.PathPrefix("/ui/").Handler(opts.SparkUI)
 	}
@@ -169,7 +173,7 @@ func (h *handler) asset(name, contentType string) http.HandlerFunc {
 func (h *handler) health(w http.ResponseWriter, _ *http.Request) {
 	n, c := h.opts.Source.QueueLen()
 	respond(w, map[string]any{"ok": true, "version": h.opts.Version, "ingest": h.opts.IngestAddr, "queue": n, "queueCap": c,
-		"readOnly": h.readOnly(), "config": h.config()})
+		"readOnly": h.readOnly(), "config": h.config(), "history": h.history()})
 }
 
 func (h *handler) apps(w http.ResponseWriter, r *http.Request) {
