@@ -351,7 +351,7 @@ func sqlStart(b []byte, x *event.SQLStart) []byte {
 	b = append(b, `,"details":"","physicalPlanDescription":"",`+
 		`"sparkPlanInfo":{"nodeName":"","simpleString":"","children":[],"metadata":{},"metrics":[]}`...)
 	b = kvInt(b, "time", x.Time)
-	return append(b, `,"modifiedConfigs":{}}`+"\n"...)
+	return append(b, `,"modifiedConfigs":{},"jobTags":[]}`+"\n"...)
 }
 
 // resync writes what a reconnected listener reports that the log lacks: the jobs it never saw start or end, and the
