@@ -323,3 +323,35 @@ func TestRecorderContinuesAfterRestart(t *testing.T) {
 		t.Errorf("continued log: %d jobs, state %s; live %d jobs", len(got.Jobs), got.State, len(want.Jobs))
 	}
 }
+
+// TestRecorderAppendsAfterAReconnect: a listener that disconnects and comes back to the same monitor: the file is
+// closed at the disconnect and a new zstd frame appended after it; the whole log replays to the stream's jobs.
+func TestRecorderAppendsAfterAReconnect(t *testing.T) {
+	app, evs := readRecording(t, "shuffle_skip.jsonl")
+	dir := t.TempDir()
+	rec, stop := startRecorder(t, Options{Dir: dir})
+	half := len(evs) / 2
+	for _, ev := range evs[:half] {
+		rec.Record(app, ev)
+	}
+	rec.Record(app, &state.Disconnected{})
+	if err := rec.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	hello := *evs[0].(*event.Hello)
+	hello.Connection = 2
+	rec.Record(app, &hello)
+	for _, ev := range evs[half:] {
+		rec.Record(app, ev)
+	}
+	stop()
+	restored, live := startStore(t), startStore(t)
+	submitAll(t, live, app, evs)
+	if n, err := Restore(context.Background(), dir, restored, quiet); n != 1 || err != nil {
+		t.Fatalf("Restore: %d %v", n, err)
+	}
+	got, want := snapshotApp(t, restored, app), snapshotApp(t, live, app)
+	if !reflect.DeepEqual(got.Jobs, want.Jobs) || got.State != state.AppFinished {
+		t.Errorf("appended log: %d jobs, state %s; live %d jobs", len(got.Jobs), got.State, len(want.Jobs))
+	}
+}
