@@ -273,6 +273,7 @@ from pyspark.sql import SparkSession
 spark = (SparkSession.builder.master('local[2]').appName('elsewhere')
          .config('spark.eventLog.enabled', 'true').config('spark.eventLog.dir', sys.argv[1])
          .config('spark.eventLog.compress', 'true').config('spark.eventLog.compression.codec', 'zstd')
+         .config('spark.eventLog.rolling.enabled', 'false')
          .config('spark.ui.enabled', 'true').getOrCreate())
 sc = spark.sparkContext
 spark.range(0, 100000, numPartitions=4).selectExpr('sum(id)').collect()

@@ -34,6 +34,7 @@ def main() -> int:
         .config("spark.eventLog.dir", str(logdir))
         .config("spark.eventLog.compress", "true")
         .config("spark.eventLog.compression.codec", "zstd")
+        .config("spark.eventLog.rolling.enabled", "false")  # Spark 4 writes a folder of rolled files by default
         .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
