@@ -313,15 +313,7 @@ func TestRecorderContinuesAfterRestart(t *testing.T) {
 		rec2.Record(app, ev)
 	}
 	stop2()
-	restored, live := startStore(t), startStore(t)
-	submitAll(t, live, app, evs)
-	if n, err := Restore(context.Background(), dir, restored, quiet); n != 1 || err != nil {
-		t.Fatalf("Restore: %d %v", n, err)
-	}
-	got, want := snapshotApp(t, restored, app), snapshotApp(t, live, app)
-	if !reflect.DeepEqual(got.Jobs, want.Jobs) || got.State != state.AppFinished {
-		t.Errorf("continued log: %d jobs, state %s; live %d jobs", len(got.Jobs), got.State, len(want.Jobs))
-	}
+	restoresLikeLive(t, dir, app, evs, "continued log")
 }
 
 // TestRecorderAppendsAfterAReconnect: a listener that disconnects and comes back to the same monitor: the file is
@@ -345,6 +337,12 @@ func TestRecorderAppendsAfterAReconnect(t *testing.T) {
 		rec.Record(app, ev)
 	}
 	stop()
+	restoresLikeLive(t, dir, app, evs, "appended log")
+}
+
+// restoresLikeLive checks that dir's one log restores to the jobs of the whole stream, finished.
+func restoresLikeLive(t *testing.T, dir, app string, evs []event.Event, what string) {
+	t.Helper()
 	restored, live := startStore(t), startStore(t)
 	submitAll(t, live, app, evs)
 	if n, err := Restore(context.Background(), dir, restored, quiet); n != 1 || err != nil {
@@ -352,6 +350,6 @@ func TestRecorderAppendsAfterAReconnect(t *testing.T) {
 	}
 	got, want := snapshotApp(t, restored, app), snapshotApp(t, live, app)
 	if !reflect.DeepEqual(got.Jobs, want.Jobs) || got.State != state.AppFinished {
-		t.Errorf("appended log: %d jobs, state %s; live %d jobs", len(got.Jobs), got.State, len(want.Jobs))
+		t.Errorf("%s: %d jobs, state %s; live %d jobs", what, len(got.Jobs), got.State, len(want.Jobs))
 	}
 }
