@@ -42,6 +42,8 @@ type File struct {
 	Profiles profileSection `yaml:"profiles"`
 
 	path string // the file's path, for the profiles' problems
+	// History keeps ended applications on disk as Spark event logs (history.go).
+	History History `yaml:"history"`
 }
 
 // Retention bounds the monitor's memory.
@@ -59,10 +61,13 @@ type Settings struct {
 	MaxJobsPerApp int
 	// Profiles are the file's Spark configuration profiles, valid and invalid; nil when it has none.
 	Profiles *ProfileSet
+	History  HistorySettings
 }
 
 // Defaults are the Settings of an empty or missing file.
-func Defaults() Settings { return Settings{MaxJobsPerApp: DefaultMaxJobsPerApp} }
+func Defaults() Settings {
+	return Settings{MaxJobsPerApp: DefaultMaxJobsPerApp, History: defaultHistory()}
+}
 
 // Settings returns the effective values; call it on a File that passed Validate.
 func (f *File) Settings() Settings {
@@ -79,6 +84,7 @@ func (f *File) Settings() Settings {
 		s.MaxJobsPerApp = *f.Retention.MaxJobsPerApp
 	}
 	s.Profiles = f.Profiles.profileSet(f.path)
+	s.History = f.History.settings()
 	return s
 }
 
@@ -103,7 +109,7 @@ func (f *File) validate() []problem {
 		out = append(out, problem{"retention.maxJobsPerApp",
 			fmt.Sprintf("retention.maxJobsPerApp %d: must be between %d and %d", *n, MinMaxJobsPerApp, MaxMaxJobsPerApp)})
 	}
-	return out
+	return append(out, f.History.validate()...)
 }
 
 func parseLevel(s string) (slog.Level, error) {

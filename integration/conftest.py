@@ -126,6 +126,7 @@ def start_jupyter(tmp: Path, base_url: str = "/", extra_env: dict[str, str] | No
         JUPYTER_CONFIG_DIR=str(tmp / "jupyter-config"),
         JUPYTER_RUNTIME_DIR=str(tmp / "jupyter-runtime"),
         IPYTHONDIR=str(tmp / "ipython"),
+        XDG_STATE_HOME=str(tmp / "state"),  # the monitor's history folder: each server its own (README § History)
         JUPYTER_PLATFORM_DIRS="1",
     )
     env.update(extra_env or {})

@@ -40,6 +40,7 @@ ROUTES = [
     ("POST", "api/apps/local-1/jobs/0/cancel"),
     ("POST", "api/apps/local-1/stages/0/cancel"),
     ("POST", "api/cells/c1/cancel"),
+    ("POST", "api/eventlogs"),
     ("GET", "ui/local-1/"),
     ("GET", "ui/local-1/jobs/"),
     ("GET", "ui/127.0.0.1:4040/jobs/"),
@@ -197,16 +198,21 @@ def test_cross_site_requests_with_the_users_cookie_cannot_cancel(server):
     a = raw(server.port, "POST", base, same_site)
     assert a.status == 202, a
     form = {"Content-Type": "application/x-www-form-urlencoded"}
-    for name, headers, body in [
+    refused = [
         ("a cross-site form POST", {"Cookie": cookie, "Origin": "http://evil.example"} | form, b"x=1"),
         ("a same-site form POST", {"Cookie": cookie, "Origin": origin} | form, b"x=1"),
         ("no CSRF header", {k: v for k, v in same_site.items() if k != CSRF}, b""),
         ("another origin", same_site | {"Origin": "http://evil.example"}, b""),
         ("another origin, no XSRF token", {"Cookie": cookie, "Origin": "http://evil.example", CSRF: "1"}, b""),
         ("a null origin", same_site | {"Origin": "null"}, b""),
-    ]:
+    ]
+    for name, headers, body in refused:
         a = raw(server.port, "POST", base, headers, body)
         assert a.status == 403 and b'"success"' not in a.body, (name, a)
+    # Opening an event log (a POST that adds an application) is refused the same way.
+    for name, headers, body in refused:
+        a = raw(server.port, "POST", server.base_url + "sparkmonitor/api/eventlogs", headers, body)
+        assert a.status == 403 and b'"success"' not in a.body, ("event log: " + name, a)
 
 
 def test_monitor_port_refuses_direct_access(server):

@@ -21,6 +21,7 @@ import (
 	"github.com/sparkmonitor/sparkmonitor-go/config"
 	"github.com/sparkmonitor/sparkmonitor-go/proxy"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/api"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/history"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/ingest"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/metrics"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
@@ -118,7 +119,12 @@ func run(ctx context.Context, c flags, ingestSecret, proxySecret string) error {
 	}
 	store := state.New(state.Options{Logger: log, ReadOnly: tun.ReadOnly, MaxJobsPerApp: tun.MaxJobsPerApp})
 	live.store = store
-	in, err := ingest.New(ingest.Options{Addr: c.ingest, Secret: ingestSecret, Sink: store, Logger: log})
+	hist := newHistory(live.historySettings(), live, store, log)
+	var sink ingest.Sink = store
+	if hist != nil {
+		sink = history.Tee(store, hist.rec)
+	}
+	in, err := ingest.New(ingest.Options{Addr: c.ingest, Secret: ingestSecret, Sink: sink, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -126,14 +132,18 @@ func run(ctx context.Context, c flags, ingestSecret, proxySecret string) error {
 	sparkUI := proxy.New(resolver, proxy.Options{
 		Prefix: prefix, WriteError: api.WriteError, Logger: log, CancelEnabled: resolver.CancelEnabled,
 	})
-	handler, err := api.Handler(api.Options{
+	apiOpts := api.Options{
 		Prefix: prefix, ProxySecret: proxySecret, Source: store, Version: version, IngestAddr: c.ingest,
 		SparkUI: sparkUI, Logger: log, ReadOnly: live.readOnly.Load, Targets: store, Controller: in, Config: configFn,
 		Profiles: profilesFn,
 		Metrics: metrics.Handler(metrics.Options{
 			Store: store, Ingest: in, Config: metricsConfigFn, Version: version, Logger: log,
 		}),
-	})
+	}
+	if hist != nil {
+		apiOpts.EventLogs, apiOpts.History = hist, hist.status
+	}
+	handler, err := api.Handler(apiOpts)
 	if err != nil {
 		return err
 	}
@@ -150,7 +160,15 @@ func run(ctx context.Context, c flags, ingestSecret, proxySecret string) error {
 	storeCtx, stopStore := context.WithCancel(context.Background())
 	defer stopStore()
 	g.Go(func() error { return store.Run(storeCtx) })
-	g.Go(func() error { return in.Run(gctx) })
+	if hist != nil {
+		g.Go(func() error { return hist.rec.Run(gctx) })
+	}
+	g.Go(func() error {
+		if hist != nil { // past applications first, so that a listener that reconnects finds its application
+			hist.restore(gctx)
+		}
+		return in.Run(gctx)
+	})
 	if watcher != nil {
 		g.Go(func() error { return watcher.Run(gctx) })
 	}

@@ -20,6 +20,15 @@ type settings struct {
 	readOnly     atomic.Bool
 	store        *state.Store // set before the watcher runs
 	log          *slog.Logger
+	history      atomic.Pointer[config.HistorySettings] // the history's bounds in use (history.go)
+}
+
+// historySettings returns the history section in use.
+func (s *settings) historySettings() config.HistorySettings {
+	if h := s.history.Load(); h != nil {
+		return *h
+	}
+	return config.Defaults().History
 }
 
 // effective applies what does not need the store (log level, read-only check) and returns the store's tunables.
@@ -29,6 +38,8 @@ func (s *settings) effective(c config.Settings) state.Tunables {
 	} else {
 		s.level.Set(s.flagLevel)
 	}
+	h := c.History
+	s.history.Store(&h)
 	ro := s.flagReadOnly || c.ReadOnly
 	s.readOnly.Store(ro)
 	return state.Tunables{ReadOnly: ro, MaxJobsPerApp: c.MaxJobsPerApp}

@@ -16,6 +16,8 @@ export interface App {
   kernelId: string;
   notebookPath: string;
   state: AppState;
+  /** live: reports to this monitor; history: restored from its history folder; upload: an opened event log. */
+  source?: 'live' | 'history' | 'upload';
   startTime: number;
   endTime: number | null;
   /** "ui/{appId}/": the Spark UI under the monitor's prefix; null when the app has no UI or ended. */

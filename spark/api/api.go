@@ -57,6 +57,9 @@ type Options struct {
 	Profiles func() ProfileList
 	// Metrics, when set, serves the Prometheus metrics at "metrics" under Prefix, behind the same secret check.
 	Metrics http.Handler
+	// EventLogs, when set, serves POST api/eventlogs (eventlog.go); History reports the history in api/health.
+	EventLogs EventLogs
+	History   func() HistoryStatus
 }
 
 // ConfigStatus is the monitor's config file as api/health reports it (API.md).
@@ -96,6 +99,7 @@ func Handler(opts Options) (http.Handler, error) {
 		p.Handle("/metrics", opts.Metrics).Methods(http.MethodGet)
 	}
 	h.registerCancel(p)
+	p.HandleFunc("/api/eventlogs", h.openEventLog).Methods(http.MethodPost)
 	if opts.SparkUI != nil {
 		p.PathPrefix("/ui/").Handler(opts.SparkUI)
 	}
@@ -178,7 +182,7 @@ func (h *handler) asset(name, contentType string) http.HandlerFunc {
 func (h *handler) health(w http.ResponseWriter, _ *http.Request) {
 	n, c := h.opts.Source.QueueLen()
 	respond(w, map[string]any{"ok": true, "version": h.opts.Version, "ingest": h.opts.IngestAddr, "queue": n, "queueCap": c,
-		"readOnly": h.readOnly(), "config": h.config()})
+		"readOnly": h.readOnly(), "config": h.config(), "history": h.history()})
 }
 
 func (h *handler) apps(w http.ResponseWriter, r *http.Request) {

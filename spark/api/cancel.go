@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -88,12 +89,27 @@ func (h *handler) cancel(do func(r *http.Request) (int, error)) http.HandlerFunc
 	}
 }
 
-func (h *handler) checkCancel(r *http.Request) error {
+// checkCSRF refuses a POST without the CSRF header, or from another origin (cancel, opening an event log).
+func checkCSRF(r *http.Request) error {
 	if r.Header.Get(CSRFHeader) != "1" {
-		return refuse(http.StatusForbidden, "forbidden", "a cancel request needs the header %s: 1", CSRFHeader)
+		return refuse(http.StatusForbidden, "forbidden", "a %s request needs the header %s: 1", what(r), CSRFHeader)
 	}
 	if !sameOrigin(r) {
-		return refuse(http.StatusForbidden, "forbidden", "cross-origin cancel request refused")
+		return refuse(http.StatusForbidden, "forbidden", "cross-origin %s request refused", what(r))
+	}
+	return nil
+}
+
+func what(r *http.Request) string {
+	if strings.HasSuffix(r.URL.Path, "/cancel") {
+		return "cancel"
+	}
+	return "POST"
+}
+
+func (h *handler) checkCancel(r *http.Request) error {
+	if err := checkCSRF(r); err != nil {
+		return err
 	}
 	if h.readOnly() {
 		return refuse(http.StatusForbidden, "forbidden",

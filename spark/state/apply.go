@@ -12,6 +12,17 @@ import (
 // Disconnected is submitted by ingest when an application's listener connection ends.
 type Disconnected struct{ event.Header }
 
+// Restored brackets the events of an application replayed from an event log (spark/history): submitted first with
+// Done false (the application is a past one from Source: no RUNNING state, no superseding of other applications),
+// then after the log's events with Done true. Without an application end in the log the application stays
+// DISCONNECTED. A later hello of the application's own listener (the monitor restarted while it ran) makes it live
+// again.
+type Restored struct {
+	event.Header
+	Source string
+	Done   bool
+}
+
 type stageKey struct{ id, attempt int }
 
 type liveApp struct {
@@ -31,6 +42,8 @@ type liveApp struct {
 	killEnabled, readOnly bool
 	// log reports events that refer to no known job, stage attempt or SQL execution (they are ignored).
 	log *slog.Logger
+	// replaying: between the two Restored events of a replay.
+	replaying bool
 }
 
 type liveJob struct {
@@ -48,7 +61,7 @@ type liveStage struct {
 
 func newLiveApp(appID string) *liveApp {
 	return &liveApp{
-		info:      App{AppID: appID, State: AppRunning},
+		info:      App{AppID: appID, State: AppRunning, Source: SourceLive},
 		log:       slog.New(slog.DiscardHandler),
 		jobs:      map[int]*liveJob{},
 		stages:    map[stageKey]*liveStage{},
@@ -80,6 +93,12 @@ func (a *liveApp) apply(ev event.Event) {
 		t := e.Time
 		a.info.EndTime = &t
 		a.endRunningJobs(t, "because SparkContext was shut down")
+		a.dirty = true
+	case *Restored:
+		a.replaying = !e.Done
+		if !e.Done {
+			a.info.Source, a.info.State = e.Source, AppDisconnected
+		}
 		a.dirty = true
 	case *Disconnected:
 		if a.info.State == AppRunning {
@@ -126,8 +145,11 @@ func (a *liveApp) hello(h *event.Hello) {
 	if i.StartTime == 0 {
 		i.StartTime = h.StartTime
 	}
-	if i.State != AppFinished {
-		i.State = AppRunning
+	if !a.replaying {
+		i.Source = SourceLive
+		if i.State != AppFinished {
+			i.State = AppRunning
+		}
 	}
 	a.dirty = true
 }
@@ -309,7 +331,9 @@ func (a *liveApp) resync(e *event.Resync) {
 		a.resyncStage(rs)
 	}
 	for i := range e.FinishedJobs {
-		if fj := &e.FinishedJobs[i]; !known[fj.JobID] {
+		// A known job still RUNNING ended while this monitor was not listening (its end was lost with a restart).
+		fj := &e.FinishedJobs[i]
+		if j := a.jobs[fj.JobID]; !known[fj.JobID] || (j != nil && j.info.Status == JobRunning) {
 			a.jobEnd(&event.JobEnd{Header: event.Header{Time: fj.CompletionTime}, JobID: fj.JobID, Result: fj.Result, Error: fj.Error})
 		}
 	}

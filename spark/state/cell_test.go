@@ -77,9 +77,9 @@ func TestCopiesOfANotebookKeepTheirCellsApart(t *testing.T) {
 	}{
 		{Cell{ID: cell, KernelID: "kernel-a", NotebookPath: "work/a.ipynb"}, []string{"app-a"}},
 		{Cell{ID: cell, KernelID: "kernel-b", NotebookPath: "work/a-Copy1.ipynb"}, []string{"app-b"}},
-		{Cell{ID: cell, NotebookPath: "work/a-Copy1.ipynb"}, []string{"app-b"}}, // kernel not known yet
+		{Cell{ID: cell, NotebookPath: "work/a-Copy1.ipynb"}, []string{"app-b"}},                   // kernel not known yet
 		{Cell{ID: cell, KernelID: "kernel-new", NotebookPath: "work/a.ipynb"}, []string{"app-a"}}, // kernel changed
-		{Cell{ID: cell}, []string{"app-a", "app-b"}}, // an older client: cell id only
+		{Cell{ID: cell}, []string{"app-a", "app-b"}},                                              // an older client: cell id only
 		{Cell{ID: cell, KernelID: "kernel-c", NotebookPath: "work/c.ipynb"}, nil},
 	} {
 		if got := running(c.cell); !slices.Equal(got, c.want) {

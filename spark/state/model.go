@@ -11,6 +11,13 @@ const (
 	AppDisconnected = "DISCONNECTED"
 )
 
+// App sources: where the monitor got an application from.
+const (
+	SourceLive    = "live"    // its listener reported to this monitor process
+	SourceHistory = "history" // replayed at start from the monitor's history folder (a past application)
+	SourceUpload  = "upload"  // replayed from an event log opened in the dashboard
+)
+
 // App is one Spark application (one driver JVM).
 type App struct {
 	AppID            string  `json:"appId"`
@@ -23,6 +30,7 @@ type App struct {
 	KernelID         string  `json:"kernelId"`
 	NotebookPath     string  `json:"notebookPath"`
 	State            string  `json:"state"`
+	Source           string  `json:"source"` // SourceLive, SourceHistory or SourceUpload
 	StartTime        int64   `json:"startTime"`
 	EndTime          *int64  `json:"endTime"`
 	UIPath           *string `json:"uiPath"` // "ui/{appId}/" under the monitor's prefix while RUNNING with a UI

@@ -209,7 +209,7 @@ func (s *Store) apply(in input) {
 	if a.runningUI() != ui {
 		s.publishUIs()
 	}
-	if h, ok := in.ev.(*event.Hello); ok {
+	if h, ok := in.ev.(*event.Hello); ok && !a.replaying {
 		s.supersede(a, h)
 	}
 	switch in.ev.(type) {

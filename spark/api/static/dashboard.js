@@ -4,6 +4,10 @@
   'use strict';
   const apps = new Map();
   const body = document.querySelector('#apps tbody');
+  const pastBody = document.querySelector('#past-apps tbody');
+  const pastEmpty = document.getElementById('past-empty');
+  const fileInput = document.getElementById('eventlog-file');
+  const uploadStatus = document.getElementById('eventlog-status');
   const status = document.getElementById('status');
   const empty = document.getElementById('empty');
   const configError = document.getElementById('config-error');
@@ -59,9 +63,20 @@
     td.appendChild(link);
   }
 
+  // Applications replayed from event logs (source "history" or "upload") are past ones.
+  const isPast = (a) => a.source === 'history' || a.source === 'upload';
+
   function render() {
     body.textContent = '';
-    empty.hidden = apps.size > 0;
+    pastBody.textContent = '';
+    let live = 0;
+    let past = 0;
+    for (const a of apps.values()) {
+      if (isPast(a)) past++;
+      else live++;
+    }
+    empty.hidden = live > 0;
+    pastEmpty.hidden = past > 0;
     for (const a of apps.values()) {
       const tr = document.createElement('tr');
       tr.className = 'app';
@@ -80,10 +95,41 @@
       jobs.dataset.failed = a.numFailedJobs;
       cell(tr, 'app-executors', `${a.numExecutors} executors, ${a.totalCores} cores`);
       cell(tr, 'app-start', a.startTime ? new Date(a.startTime).toLocaleString() : '');
-      uiCell(tr, a);
-      body.appendChild(tr);
+      if (isPast(a)) {
+        cell(tr, 'app-source', a.source === 'upload' ? 'opened event log' : 'history');
+        pastBody.appendChild(tr);
+      } else {
+        uiCell(tr, a);
+        body.appendChild(tr);
+      }
     }
   }
+
+  // Opens a Spark event log: the file goes to api/eventlogs (with the CSRF header every POST needs); its
+  // application then arrives through the WebSocket like any other.
+  function showUpload(kind, text) {
+    uploadStatus.dataset.kind = kind;
+    uploadStatus.textContent = text;
+  }
+
+  fileInput.addEventListener('change', () => {
+    const file = fileInput.files && fileInput.files[0];
+    if (!file) return;
+    showUpload('busy', `Opening ${file.name}…`);
+    fetch('api/eventlogs', {
+      method: 'POST',
+      body: file,
+      headers: { 'X-Sparkmonitor-Csrf': '1', 'Content-Type': 'application/octet-stream' },
+      cache: 'no-store',
+    })
+      .then((r) => r.json().catch(() => null).then((b) => ({ ok: r.ok, status: r.status, b })))
+      .then(({ ok, status, b }) => {
+        if (ok && b && b.data) showUpload('ok', `Opened ${file.name}: application ${b.data.appId}`);
+        else showUpload('error', `${file.name} was not opened: ${(b && b.error) || `HTTP ${status}`}`);
+      })
+      .catch((e) => showUpload('error', `${file.name} was not opened: ${e}`))
+      .finally(() => { fileInput.value = ''; });
+  });
 
   function connect() {
     const url = new URL('api/ws', window.location.href);
