@@ -68,6 +68,36 @@ install: build ## Install into an existing Jupyter environment: make install PYT
 	$(PYTHON) -m pip install --no-deps --force-reinstall ./jupyter_config
 	@echo "Installed. Restart Jupyter Server; 'Spark Monitor' appears in the launcher."
 
+# The wheel users install: `pip install dist/sparkmonitor_go-*.whl` (README § Install). Built with hatchling and
+# hatch-jupyter-builder from the artifacts `build` made (the wheel's build hook would build missing ones itself).
+DIST := dist
+
+.PHONY: dist
+dist: build | $(PY) ## Build the wheel into dist/ (pip install dist/sparkmonitor_go-*.whl)
+	rm -f $(DIST)/sparkmonitor_go-*.whl
+	$(PY) -m pip wheel -q --no-deps --no-build-isolation -w $(DIST) ./jupyter_config
+	@ls $(DIST)/sparkmonitor_go-*.whl
+
+# Environments the packaging tests `pip install` the wheel into (integration/test_wheel.py), cached in build/:
+# requirements.txt without jupyter-server-proxy (the wheel must bring it), and one with PyPI sparkmonitor next to it.
+WHEEL_VENV := $(BUILD)/venv-wheel
+SIDE_VENV  := $(BUILD)/venv-side-by-side
+
+$(WHEEL_VENV)/.installed: requirements.txt
+	rm -rf $(WHEEL_VENV) && python3 -m venv $(WHEEL_VENV)
+	grep -v '^jupyter-server-proxy==' requirements.txt > $(WHEEL_VENV)/requirements.txt
+	$(WHEEL_VENV)/bin/pip install -q --cache-dir $(CACHE)/pip -r $(WHEEL_VENV)/requirements.txt
+	@touch $@
+
+$(SIDE_VENV)/.installed: requirements.txt
+	rm -rf $(SIDE_VENV) && python3 -m venv $(SIDE_VENV)
+	$(SIDE_VENV)/bin/pip install -q --cache-dir $(CACHE)/pip sparkmonitor==$(SWAN_VERSION) \
+		"$$(grep '^jupyterlab==' requirements.txt)" "$$(grep '^jupyter-server-proxy==' requirements.txt)"
+	@touch $@
+
+.PHONY: test-envs
+test-envs: $(WHEEL_VENV)/.installed $(SIDE_VENV)/.installed ## The cached environments of the packaging tests
+
 .PHONY: demo
 demo: install-dev ## Run JupyterLab with the extension, a local Spark and the example notebook
 	@mkdir -p $(BUILD)/demo
@@ -76,7 +106,7 @@ demo: install-dev ## Run JupyterLab with the extension, a local Spark and the ex
 		--LabApp.default_url=/lab/tree/example.ipynb $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 .PHONY: test
-test: bootstrap install-dev ## Run every test: Go, listener (real JVM), Python, extension, end-to-end (JupyterLab + Spark + Chromium)
+test: bootstrap install-dev dist test-envs ## Run every test: Go, listener (real JVM), Python, extension, end-to-end (JupyterLab + Spark + Chromium)
 	go vet ./...
 	go test -race -count=1 ./...
 	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 20s ./spark/event
