@@ -78,15 +78,22 @@ dist: build | $(PY) ## Build the wheel into dist/ (pip install dist/sparkmonitor
 	$(PY) -m pip wheel -q --no-deps --no-build-isolation -w $(DIST) ./jupyter_config
 	@ls $(DIST)/sparkmonitor_go-*.whl
 
-# Environments the packaging tests `pip install` the wheel into (integration/test_wheel.py), cached in build/:
-# requirements.txt without jupyter-server-proxy (the wheel must bring it), and one with PyPI sparkmonitor next to it.
+# Environments the packaging tests `pip install` the wheel into (integration/test_wheel.py, test_jupyterhub.py), cached
+# in build/: requirements.txt without jupyter-server-proxy (the wheel must bring it) plus JupyterHub and its idle culler
+# (integration/hub/requirements.txt), and one with PyPI sparkmonitor next to it. JupyterHub's proxy comes from npm.
 WHEEL_VENV := $(BUILD)/venv-wheel
 SIDE_VENV  := $(BUILD)/venv-side-by-side
+CHP        := integration/hub/node_modules/.bin/configurable-http-proxy
 
-$(WHEEL_VENV)/.installed: requirements.txt
+$(WHEEL_VENV)/.installed: requirements.txt integration/hub/requirements.txt
 	rm -rf $(WHEEL_VENV) && python3 -m venv $(WHEEL_VENV)
 	grep -v '^jupyter-server-proxy==' requirements.txt > $(WHEEL_VENV)/requirements.txt
-	$(WHEEL_VENV)/bin/pip install -q --cache-dir $(CACHE)/pip -r $(WHEEL_VENV)/requirements.txt
+	$(WHEEL_VENV)/bin/pip install -q --cache-dir $(CACHE)/pip -r $(WHEEL_VENV)/requirements.txt \
+		-r integration/hub/requirements.txt
+	@touch $@
+
+$(CHP): integration/hub/package-lock.json
+	cd integration/hub && npm ci --no-audit --no-fund --cache "$(CACHE)/npm"
 	@touch $@
 
 $(SIDE_VENV)/.installed: requirements.txt
@@ -96,7 +103,7 @@ $(SIDE_VENV)/.installed: requirements.txt
 	@touch $@
 
 .PHONY: test-envs
-test-envs: $(WHEEL_VENV)/.installed $(SIDE_VENV)/.installed ## The cached environments of the packaging tests
+test-envs: $(WHEEL_VENV)/.installed $(SIDE_VENV)/.installed $(CHP) ## The cached environments of the packaging tests
 
 .PHONY: demo
 demo: install-dev ## Run JupyterLab with the extension, a local Spark and the example notebook
