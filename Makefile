@@ -147,4 +147,4 @@ $(SWAN_VENV)/.installed: requirements.txt
 
 .PHONY: clean
 clean: ## Remove build outputs (keeps .venv and the download cache)
-	rm -rf $(BUILD) $(PKG)/bin $(PKG)/jars $(PKG)/labextension extension-js/lib $(VENV)/.installed
+	rm -rf $(BUILD) $(DIST) $(PKG)/bin $(PKG)/jars $(PKG)/labextension extension-js/lib $(VENV)/.installed

@@ -25,8 +25,6 @@ REQUIRED = {
     "sparkmonitor_go/jars/sparkmonitor-listener.jar": "the Spark listener jar (build/sparkmonitor-listener.jar)",
     "sparkmonitor_go/labextension/package.json": "the prebuilt JupyterLab extension (extension-js)",
 }
-
-
 LABEXTENSION = "sparkmonitor_go/labextension/package.json"
 # The repository's make rules for the other two (Makefile at the repository root; its targets are relative to it).
 MAKE_TARGETS = {
