@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ALL_CELLS_DONE, ARTIFACTS, NOTEBOOK_READY, Fatal, free_port, monitor, save_screenshot, shown_job, spark_jobs, wait_until, write_notebook
-from test_auth import monitor_process, raw
+from test_auth import WS_HEADERS, monitor_process, raw
 from test_cell_monitor import MONITORS
 from test_wheel import REPO, WHEEL_VENV, cached_venv, fresh_install, the_wheel
 
@@ -272,6 +272,10 @@ def test_users_cannot_reach_each_others_monitor(hub, sessions):
         for base in (hub.url, bob_direct):
             status, body = get(f"{base}/user/bob/sparkmonitor/{path}", alice_token)
             assert status == 403 and bob_app.encode() not in body, (base, path, status)
+    # The live WebSocket too, with alice's token, through the Hub's proxy and at bob's server.
+    for port in (hub.port, int(bob_direct.rsplit(":", 1)[1])):
+        answer = raw(port, "GET", "/user/bob/sparkmonitor/api/ws", WS_HEADERS | {"Authorization": f"token {alice_token}"})
+        assert answer.status == 403, (port, answer)
 
     # Below Jupyter: each server's monitor has its own port, ingest socket and secret.
     monitors = {}
