@@ -68,6 +68,43 @@ install: build ## Install into an existing Jupyter environment: make install PYT
 	$(PYTHON) -m pip install --no-deps --force-reinstall ./jupyter_config
 	@echo "Installed. Restart Jupyter Server; 'Spark Monitor' appears in the launcher."
 
+# The wheel users install: `pip install dist/sparkmonitor_go-*.whl` (README § Install). Built with hatchling and
+# hatch-jupyter-builder from the artifacts `build` made (the wheel's build hook would build missing ones itself).
+DIST := dist
+
+.PHONY: dist
+dist: build | $(PY) ## Build the wheel into dist/ (pip install dist/sparkmonitor_go-*.whl)
+	rm -f $(DIST)/sparkmonitor_go-*.whl
+	$(PY) -m pip wheel -q --no-deps --no-build-isolation -w $(DIST) ./jupyter_config
+	@ls $(DIST)/sparkmonitor_go-*.whl
+
+# Environments the packaging tests `pip install` the wheel into (integration/test_wheel.py, test_jupyterhub.py), cached
+# in build/: requirements.txt without jupyter-server-proxy (the wheel must bring it) plus JupyterHub and its idle culler
+# (integration/hub/requirements.txt), and one with PyPI sparkmonitor next to it. JupyterHub's proxy comes from npm.
+WHEEL_VENV := $(BUILD)/venv-wheel
+SIDE_VENV  := $(BUILD)/venv-side-by-side
+CHP        := integration/hub/node_modules/.bin/configurable-http-proxy
+
+$(WHEEL_VENV)/.installed: requirements.txt integration/hub/requirements.txt
+	rm -rf $(WHEEL_VENV) && python3 -m venv $(WHEEL_VENV)
+	grep -v '^jupyter-server-proxy==' requirements.txt > $(WHEEL_VENV)/requirements.txt
+	$(WHEEL_VENV)/bin/pip install -q --cache-dir $(CACHE)/pip -r $(WHEEL_VENV)/requirements.txt \
+		-r integration/hub/requirements.txt
+	@touch $@
+
+$(CHP): integration/hub/package-lock.json
+	cd integration/hub && npm ci --no-audit --no-fund --cache "$(CACHE)/npm"
+	@touch $@
+
+$(SIDE_VENV)/.installed: requirements.txt
+	rm -rf $(SIDE_VENV) && python3 -m venv $(SIDE_VENV)
+	$(SIDE_VENV)/bin/pip install -q --cache-dir $(CACHE)/pip sparkmonitor==$(SWAN_VERSION) \
+		"$$(grep '^jupyterlab==' requirements.txt)" "$$(grep '^jupyter-server-proxy==' requirements.txt)"
+	@touch $@
+
+.PHONY: test-envs
+test-envs: $(WHEEL_VENV)/.installed $(SIDE_VENV)/.installed $(CHP) ## The cached environments of the packaging tests
+
 .PHONY: demo
 demo: install-dev ## Run JupyterLab with the extension, a local Spark and the example notebook
 	@mkdir -p $(BUILD)/demo
@@ -76,7 +113,7 @@ demo: install-dev ## Run JupyterLab with the extension, a local Spark and the ex
 		--LabApp.default_url=/lab/tree/example.ipynb $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 .PHONY: test
-test: bootstrap install-dev spark-runtimes ## Run every test: Go, listener (real JVM), Python, extension, end-to-end (JupyterLab + Spark + Chromium)
+test: bootstrap install-dev spark-runtimes dist test-envs ## Run every test: Go, listener (real JVM), Python, extension, end-to-end (JupyterLab + Spark + Chromium)
 	go vet ./...
 	go test -race -count=1 ./...
 	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 20s ./spark/event
@@ -115,4 +152,4 @@ $(SWAN_VENV)/.installed: requirements.txt
 
 .PHONY: clean
 clean: ## Remove build outputs (keeps .venv and the download cache)
-	rm -rf $(BUILD) $(PKG)/bin $(PKG)/jars $(PKG)/labextension extension-js/lib $(VENV)/.installed
+	rm -rf $(BUILD) $(DIST) $(PKG)/bin $(PKG)/jars $(PKG)/labextension extension-js/lib $(VENV)/.installed

@@ -111,8 +111,11 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def start_jupyter(tmp: Path, base_url: str = "/", extra_env: dict[str, str] | None = None) -> JupyterServer:
-    """Starts JupyterLab; `extra_env` is added to the server's environment (e.g. SPARKMONITOR_READ_ONLY=1)."""
+def start_jupyter(
+    tmp: Path, base_url: str = "/", extra_env: dict[str, str] | None = None, venv: Path | None = None
+) -> JupyterServer:
+    """Starts JupyterLab; `extra_env` is added to the server's environment (e.g. SPARKMONITOR_READ_ONLY=1); `venv` is
+    the Python environment whose `jupyter` runs (default: the one running the tests)."""
     root = tmp / "root"
     root.mkdir()
     port = free_port()
@@ -120,7 +123,7 @@ def start_jupyter(tmp: Path, base_url: str = "/", extra_env: dict[str, str] | No
     env = dict(os.environ)
     for key in ("SPARK_CONF_DIR", "PYTHONSTARTUP", "SPARK_DIST_CLASSPATH", "SPARKMONITOR_INGEST", "SPARKMONITOR_SECRET"):
         env.pop(key, None)
-    venv_bin = str(Path(sys.executable).parent)
+    venv_bin = str(venv / "bin") if venv else str(Path(sys.executable).parent)
     env.update(
         PATH=venv_bin + os.pathsep + env.get("PATH", ""),
         JUPYTER_CONFIG_DIR=str(tmp / "jupyter-config"),

@@ -1,8 +1,10 @@
 """`pip install ./jupyter_config`: the wheel carries the binary, the jar and the labextension, registers the
-jupyter-server-proxy entry point, and the build refuses to produce a wheel without the build outputs."""
+jupyter-server-proxy entry point; in a checkout the build makes missing build outputs, elsewhere it refuses to produce a
+wheel without them."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -86,3 +88,38 @@ def test_build_without_an_artifact_fails_with_a_clear_message(tmp_path, missing)
         "labextension": "sparkmonitor_go/labextension/package.json",
     }[missing]
     assert expected in output and "make build" in output
+
+
+def test_build_in_a_checkout_makes_the_missing_outputs(tmp_path):
+    """In a checkout of the repository the wheel build makes what is missing: the labextension with npm (through
+    hatch-jupyter-builder's npm_builder), the binary and the jar with the repository's make rules. Stand-ins here: a
+    Makefile and an npm package whose build script write the files."""
+    src = copy_sources(tmp_path / "src")
+    repo = src.parent
+    (repo / "Makefile").write_text(
+        "jupyter_config/sparkmonitor_go/bin/sparkmonitor jupyter_config/sparkmonitor_go/jars/sparkmonitor-listener.jar:\n"
+        "\tmkdir -p $(@D) && echo built-by-make > $@\n"
+    )
+    ext = repo / "extension-js"
+    ext.mkdir()
+    (ext / "package.json").write_text(
+        json.dumps({"name": "stand-in", "version": "0.0.0", "private": True, "scripts": {"build": "node build.js"}})
+    )
+    (ext / "build.js").write_text(
+        "const fs = require('fs');\n"
+        "const out = '../jupyter_config/sparkmonitor_go/labextension';\n"
+        "fs.mkdirSync(out + '/static', { recursive: true });\n"
+        f"fs.writeFileSync(out + '/package.json', JSON.stringify({{ name: '{LABEXT}', version: '0.1.0' }}));\n"
+        "fs.writeFileSync(out + '/static/remoteEntry.npm.js', '// built by npm\\n');\n"
+    )
+
+    result = build_wheel(src, tmp_path / "dist")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        names = set(z.namelist())
+        binary = z.read("sparkmonitor_go/bin/sparkmonitor")
+    data = f"sparkmonitor_go-0.1.0.data/data/share/jupyter/labextensions/{LABEXT}"
+    assert {"sparkmonitor_go/jars/sparkmonitor-listener.jar", f"{data}/static/remoteEntry.npm.js"} <= names
+    assert binary == b"built-by-make\n"
