@@ -90,13 +90,14 @@ def test_connect_notebooks_show_their_cells_jobs(jupyter, browser):
             write_notebook(jupyter.root / f"{name}.ipynb", cells(name, port))
         kernels = {}
         for name in ("connect-a", "connect-b"):
-            page, kernels[name] = open_and_run_all(
-                browser, f"{jupyter.url}lab/tree/{name}.ipynb?token={jupyter.token}", f"{name}.ipynb"
-            )
+            # Each page its own workspace, so that no page restores the other's notebook.
+            url = f"{jupyter.url}lab/workspaces/{name}/tree/{name}.ipynb?reset&token={jupyter.token}"
+            page, kernels[name] = open_and_run_all(browser, url, f"{name}.ipynb")
             pages.append(page)
             page.wait_for_function(ALL_CELLS_DONE, timeout=300_000, polling=500)
         errors = [p.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts() for p in pages]
-        truth = spark_jobs(server["uiUrl"], server["appId"])
+        # (Spark's REST API answers its first request slowly on a loaded machine: read it again until it answers.)
+        truth = wait_until(lambda: spark_jobs(server["uiUrl"], server["appId"]), 120, "the Connect server's REST API")
 
         for name, page in zip(("connect-a", "connect-b"), pages):
             expected = oracle_of(truth, name)

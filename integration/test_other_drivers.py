@@ -148,7 +148,8 @@ def test_spark_submit_from_a_terminal_shows_in_the_dashboard(jupyter, browser):
         pid = int(term.wait_for(r"PID=(\d+)", 30, "the terminal's shell").group(1))
         done = term.wait_for(r"JOBS DONE (\S+) (\S+)", 180, "the spark-submit job to run its jobs")
         app_id, ui_url = done.group(1), done.group(2)
-        truth = spark_jobs(ui_url, app_id)
+        # (Spark's REST API answers its first request slowly on a loaded machine: read it again until it answers.)
+        truth = wait_until(lambda: spark_jobs(ui_url, app_id), 120, "the driver's REST API")
         assert len(truth) == 3 and all(j["status"] == "SUCCEEDED" for j in truth), truth
 
         page.goto(f"{jupyter.url}sparkmonitor/?token={jupyter.token}", timeout=120_000)
@@ -189,7 +190,7 @@ def test_a_kernel_without_ipython_gets_its_jobs_under_the_cells_by_time(jupyter,
         assert len(apps) == 1, apps
         app = apps[0]
         assert app["kernelId"] == "", "the kernel has no hook that exports its id"
-        truth = spark_jobs(app["uiUrl"], app["appId"])
+        truth = wait_until(lambda: spark_jobs(app["uiUrl"], app["appId"]), 120, "the driver's REST API")
         # The monitor's own record: no job carries a cell id (nothing tagged them).
         assert all(j["cellId"] is None for j in jupyter.get_json(f"sparkmonitor/api/apps/{app['appId']}")["data"]["jobs"])
         expected = {
