@@ -194,7 +194,10 @@ def browser():
         b.close()
 
 
-def write_notebook(path: Path, cells: list[dict]):
+PYTHON3 = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def write_notebook(path: Path, cells: list[dict], kernelspec: dict = PYTHON3):
     nb = {
         "cells": [
             {
@@ -207,10 +210,7 @@ def write_notebook(path: Path, cells: list[dict]):
             }
             for c in cells
         ],
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-        },
+        "metadata": {"kernelspec": kernelspec, "language_info": {"name": "python"}},
         "nbformat": 4,
         "nbformat_minor": 5,
     }

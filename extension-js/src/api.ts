@@ -58,6 +58,9 @@ export interface Job {
   description: string | null;
   jobGroup: string | null;
   cellId: string | null;
+  /** The notebook of a Spark Connect client's job (from its job tags); absent: the app's. */
+  kernelId?: string;
+  notebookPath?: string;
   sqlExecutionId: number | null;
   status: JobStatus;
   submissionTime: number;

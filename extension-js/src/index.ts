@@ -5,6 +5,7 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { PanelLayout } from '@lumino/widgets';
 
+import { trackCellRuns } from './cell-runs';
 import { MonitorConnection } from './connection';
 import { MonitorModel, NotebookRef } from './model';
 import { registerProfiles } from './profiles';
@@ -107,6 +108,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     };
     tracker.widgetAdded.connect((_, panel) => {
+      trackCellRuns(panel, model); // times cell runs, for kernels that do not tag jobs with cell ids
       void panel.context.ready.then(() => {
         scan(panel);
         panel.content.model?.cells.changed.connect(() => scan(panel));

@@ -15,6 +15,15 @@ reports them with `jobStart`.
 The same wrapping applies the notebook's Spark configuration profile, if one was chosen (see "Spark configuration
 profiles" below).
 
+Spark Connect sessions (`pyspark.sql.connect.session.SparkSession`, e.g. `SparkSession.builder.remote(url)`) have no
+local properties: their jobs run on the Connect server's SparkContext. Before each cell every live Connect session of
+the kernel gets the Spark Connect tags (`SparkSession.addTag`, per thread like local properties)
+`sparkmonitor-cell-<cell id>`, `sparkmonitor-kernel-<kernel id>` and `sparkmonitor-notebook-<notebook path>` (values
+percent-encoded: a tag may not contain a comma), replacing the previous cell's. The server gives each job of the
+cell's operations the job tag `SparkConnect_Execute_User_<user>_Session_<session>_Tag_<tag>`, and the listener on the
+server reads the cell and its notebook from them (spark/event/PROTOCOL.md, jobStart). A session created in a cell is
+tagged right after `SparkSession.__init__`, wrapped like SparkContext's when `pyspark.sql.connect.session` is imported.
+
 Also exports SPARKMONITOR_KERNEL_ID (from the kernel's connection file `kernel-<id>.json`), which the driver JVM inherits.
 """
 
@@ -26,11 +35,18 @@ import logging
 import os
 import re
 import sys
-from typing import Optional
+import urllib.parse
+import weakref
+from typing import Iterable, Optional
 
 CELL_PROPERTY = "sparkmonitor.cellId"
 KERNEL_ID = "SPARKMONITOR_KERNEL_ID"
+NOTEBOOK_PATH = "JPY_SESSION_NAME"  # set by Jupyter Server for the kernels of its sessions
+# Spark Connect tags (PROTOCOL.md): the prefix, then what follows it, percent-encoded.
+TAG_PREFIX = "sparkmonitor-"
+CELL_TAG, KERNEL_TAG, NOTEBOOK_TAG = TAG_PREFIX + "cell-", TAG_PREFIX + "kernel-", TAG_PREFIX + "notebook-"
 _CONTEXT_MODULES = ("pyspark.core.context", "pyspark.context")
+_CONNECT_MODULE = "pyspark.sql.connect.session"
 _WRAPPED_MARK = "_sparkmonitor_wrapped"
 
 log = logging.getLogger("sparkmonitor_go.kernel")
@@ -43,6 +59,7 @@ class CellTagger:
         self.cell_id: Optional[str] = None
         self.enabled = True
         self._reported: set = set()
+        self._connect_sessions: "weakref.WeakSet" = weakref.WeakSet()
 
     def pre_run_cell(self, info) -> None:
         try:
@@ -54,6 +71,11 @@ class CellTagger:
                 tag(sc, self.cell_id)
         except Exception as e:
             self._report("tagging the cell's Spark jobs", e)
+        try:
+            for session in self.connect_sessions():
+                tag_connect(session, connect_tags(self.cell_id))
+        except Exception as e:
+            self._report("tagging the cell's Spark Connect operations", e)
 
     def context_created(self, sc) -> None:
         try:
@@ -61,6 +83,27 @@ class CellTagger:
                 tag(sc, self.cell_id)
         except Exception as e:
             self._report("tagging the new SparkContext", e)
+
+    def connect_session_created(self, session) -> None:
+        try:
+            self._connect_sessions.add(session)
+            if self.enabled:
+                tag_connect(session, connect_tags(self.cell_id))
+        except Exception as e:
+            self._report("tagging the new Spark Connect session", e)
+
+    def connect_sessions(self) -> list:
+        """The live Spark Connect sessions: those created since the extension loaded, and the module's default and
+        active ones (created before it)."""
+        sessions = list(self._connect_sessions)
+        module = sys.modules.get(_CONNECT_MODULE)
+        cls = getattr(module, "SparkSession", None)
+        if cls is not None:
+            active = getattr(getattr(cls, "_active_session", None), "session", None)
+            for known in (getattr(cls, "_default_session", None), active):
+                if known is not None and all(known is not s for s in sessions):
+                    sessions.append(known)
+        return [s for s in sessions if not getattr(s, "is_stopped", False)]
 
     def _report(self, what: str, error: Exception) -> None:
         kind = (what, type(error).__name__)
@@ -97,9 +140,33 @@ def tag(sc, cell_id: Optional[str]) -> None:
     sc.setLocalProperty(CELL_PROPERTY, cell_id)
 
 
-def wrap_context_init(module, tagger: CellTagger) -> None:
-    """Wraps `module.SparkContext.__init__` (once) so that `tagger.context_created` runs after a successful init."""
-    cls = getattr(module, "SparkContext", None)
+def connect_tags(cell_id: Optional[str]) -> set:
+    """The Spark Connect tags of a cell's operations: its cell (when it has an id) and its notebook (when known)."""
+    quote = functools.partial(urllib.parse.quote, safe="")
+    tags = set()
+    for prefix, value in (
+        (CELL_TAG, cell_id),
+        (KERNEL_TAG, os.environ.get(KERNEL_ID)),
+        (NOTEBOOK_TAG, os.environ.get(NOTEBOOK_PATH)),
+    ):
+        if value:
+            tags.add(prefix + quote(value))
+    return tags
+
+
+def tag_connect(session, tags: Iterable[str]) -> None:
+    """Gives the session's operations started by this thread exactly `tags` among ours; the user's tags stay."""
+    wanted = set(tags)
+    current = set(session.getTags())
+    for old in current - wanted:
+        if old.startswith(TAG_PREFIX):
+            session.removeTag(old)
+    for new in wanted - current:
+        session.addTag(new)
+
+
+def wrap_init(cls, after) -> None:
+    """Wraps `cls.__init__` (once) so that `after(self)` runs after a successful init."""
     if cls is None or getattr(cls.__init__, _WRAPPED_MARK, False):
         return
     original = cls.__init__
@@ -107,10 +174,20 @@ def wrap_context_init(module, tagger: CellTagger) -> None:
     @functools.wraps(original)
     def __init__(self, *args, **kwargs):
         original(self, *args, **kwargs)
-        _current_tagger().context_created(self)
+        after(self)
 
     setattr(__init__, _WRAPPED_MARK, True)
     cls.__init__ = __init__
+
+
+def wrap_context_init(module) -> None:
+    """Wraps `module.SparkContext.__init__` (once): the tagger's `context_created` runs after a successful init."""
+    wrap_init(getattr(module, "SparkContext", None), lambda sc: _current_tagger().context_created(sc))
+
+
+def wrap_connect_init(module) -> None:
+    """Wraps the Spark Connect `module.SparkSession.__init__` (once): the tagger's `connect_session_created` follows."""
+    wrap_init(getattr(module, "SparkSession", None), lambda s: _current_tagger().connect_session_created(s))
 
 
 class _WrappingLoader(importlib.abc.Loader):
@@ -135,14 +212,20 @@ class _WrappingLoader(importlib.abc.Loader):
         return getattr(self._loader, name)
 
 
-class ContextImportHook(importlib.abc.MetaPathFinder):
-    """One-shot post-import hook for the SparkContext module: lets the real finders find it, then wraps its loader."""
+class SparkImportHook(importlib.abc.MetaPathFinder):
+    """Post-import hook for the modules that define SparkContext and the Spark Connect SparkSession: lets the real
+    finders find such a module, then wraps its loader so that `on_import[name](module)` runs after it executed. Each
+    entry runs once (the SparkContext module's two names count as one); the hook removes itself after the last."""
 
-    def __init__(self, on_import):
-        self._on_import = on_import
+    def __init__(self, on_import: dict):
+        self._on_import = dict(on_import)
+
+    @property
+    def waiting_for(self) -> list:
+        return sorted(self._on_import)
 
     def find_spec(self, fullname, path, target=None):
-        if fullname not in _CONTEXT_MODULES:
+        if fullname not in self._on_import:
             return None
         try:
             spec = None
@@ -162,10 +245,15 @@ class ContextImportHook(importlib.abc.MetaPathFinder):
 
     def _imported(self, module):
         try:
-            uninstall_hook(self)
-            self._on_import(module)
+            on_import = self._on_import.get(module.__name__)
+            for name in _CONTEXT_MODULES if module.__name__ in _CONTEXT_MODULES else (module.__name__,):
+                self._on_import.pop(name, None)
+            if not self._on_import:
+                uninstall_hook(self)
+            if on_import is not None:
+                on_import(module)
         except Exception as e:
-            _current_tagger()._report("patching pyspark.SparkContext", e)
+            _current_tagger()._report(f"patching {module.__name__}", e)
 
 
 def uninstall_hook(hook) -> None:
@@ -199,7 +287,8 @@ def _current_tagger() -> CellTagger:
 
 
 def _context_imported(module) -> None:
-    wrap_context_init(module, _current_tagger())
+    """The SparkContext module is loaded: tag each new context with the cell, and apply the chosen profile."""
+    wrap_context_init(module)
     wrap_context_profile(module)
 
 
@@ -219,12 +308,18 @@ def load_ipython_extension(ipython) -> None:
     tagger.enabled = True
     ipython.events.register("pre_run_cell", tagger.pre_run_cell)
     _state["shell"] = ipython
+    pending = {}
     module = _loaded_context_module()
     if module is not None:
-        wrap_context_init(module, tagger)
-        wrap_context_profile(module)
-    elif not any(isinstance(f, ContextImportHook) for f in sys.meta_path):
-        sys.meta_path.insert(0, ContextImportHook(_context_imported))
+        _context_imported(module)
+    else:
+        pending.update(dict.fromkeys(_CONTEXT_MODULES, _context_imported))
+    if _CONNECT_MODULE in sys.modules:
+        wrap_connect_init(sys.modules[_CONNECT_MODULE])
+    else:
+        pending[_CONNECT_MODULE] = wrap_connect_init
+    if pending and not any(isinstance(f, SparkImportHook) for f in sys.meta_path):
+        sys.meta_path.insert(0, SparkImportHook(pending))
 
 
 def unload_ipython_extension(ipython) -> None:
@@ -234,7 +329,7 @@ def unload_ipython_extension(ipython) -> None:
         ipython.events.unregister("pre_run_cell", tagger.pre_run_cell)
     except ValueError:
         pass
-    for hook in [f for f in sys.meta_path if isinstance(f, ContextImportHook)]:
+    for hook in [f for f in sys.meta_path if isinstance(f, SparkImportHook)]:
         uninstall_hook(hook)
     if _state.get("shell") is ipython:
         del _state["shell"]

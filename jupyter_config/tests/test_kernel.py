@@ -36,6 +36,42 @@ class SparkContext:
 '''
 
 
+FAKE_CONNECT_SESSION = """
+# Records the Spark Connect tags the monitor's kernel extension gives sessions (per thread, like the real client).
+import threading
+
+
+class SparkSession:
+    _active_session = threading.local()
+    _default_session = None
+
+    def __init__(self, connection, userId=None):
+        self._tags = threading.local()
+        self.is_stopped = False
+        if SparkSession._default_session is None:
+            SparkSession._default_session = self
+
+    def _set(self):
+        if not hasattr(self._tags, "set"):
+            self._tags.set = set()
+        return self._tags.set
+
+    def addTag(self, tag):
+        if not tag or "," in tag:
+            raise ValueError(f"invalid tag {tag!r}")
+        self._set().add(tag)
+
+    def removeTag(self, tag):
+        self._set().remove(tag)
+
+    def getTags(self):
+        return self._set()
+
+    def stop(self):
+        self.is_stopped = True
+"""
+
+
 def write_fake_pyspark(root: Path, layout: str):
     """PySpark 4 defines SparkContext in pyspark.core.context (aliased as pyspark.context); PySpark 3 in pyspark.context."""
     fake = root / "pyspark"
@@ -51,6 +87,10 @@ def write_fake_pyspark(root: Path, layout: str):
     else:
         (fake / "context.py").write_text(FAKE_CONTEXT)
         (fake / "__init__.py").write_text("from pyspark.context import SparkContext\n")
+    (fake / "sql" / "connect").mkdir(parents=True)
+    (fake / "sql" / "__init__.py").write_text("")
+    (fake / "sql" / "connect" / "__init__.py").write_text("")
+    (fake / "sql" / "connect" / "session.py").write_text(FAKE_CONNECT_SESSION)
 
 
 def kernel_env(tmp_path: Path, user_startup: str | None, layout: str = "pyspark-4") -> dict:
@@ -100,12 +140,12 @@ def test_each_cell_tags_the_spark_context_with_its_id(kernel):
         [("sparkmonitor.cellId", "c1")]
     )
     assert run_ok(kernel, "sc.calls[-1]", "c2") == repr(("sparkmonitor.cellId", "c2"))
-    # The one-shot import hook is gone and left the module's loader as it was.
+    # The import hook now waits only for the Spark Connect module, and left the context module's loader as it was.
     assert run_ok(
         kernel,
-        "[type(f).__name__ for f in sys.meta_path if 'sparkmonitor' in type(f).__module__], "
+        "[f.waiting_for for f in sys.meta_path if 'sparkmonitor' in type(f).__module__], "
         "type(sys.modules[pyspark.SparkContext.__module__].__loader__).__name__",
-    ) == repr(([], "SourceFileLoader"))
+    ) == repr(([["pyspark.sql.connect.session"]], "SourceFileLoader"))
     # A cell without an id clears the property instead of leaving the previous cell's.
     assert run_ok(kernel, "sc.calls[-1]") == repr(("sparkmonitor.cellId", None))
     # A stopped context is left alone; a new one created in a later cell gets that cell's id.
@@ -160,3 +200,24 @@ def test_plain_python_repl_runs_the_users_startup_and_reports_its_errors(fake_ar
     assert "ValueError: team startup is broken" in broken.stderr
     assert 'team_startup.py", line 1' in broken.stderr
     assert broken.stdout.strip() == "repl still works"
+
+
+def test_each_cell_tags_its_spark_connect_operations(kernel):
+    # A session created in a cell (its module imported there) is tagged with that cell and the kernel (percent-encoded).
+    tags = run_ok(
+        kernel,
+        "import sys\nfrom pyspark.sql.connect.session import SparkSession\nspark = SparkSession('sc://host')\n"
+        "tags = lambda: ' '.join(sorted(spark.getTags()))\ntags()",
+        "c/1,x",
+    )
+    assert tags == repr(f"sparkmonitor-cell-c%2F1%2Cx sparkmonitor-kernel-{kernel.id}")
+    # The import hook is gone once both modules were imported.
+    run_ok(kernel, "import pyspark", "c2")
+    assert run_ok(kernel, "[f for f in sys.meta_path if 'sparkmonitor' in type(f).__module__]", "c3") == "[]"
+    # The next cell replaces the cell tag; the user's own tags stay.
+    run_ok(kernel, "spark.addTag('mine')", "c4")
+    assert run_ok(kernel, "tags()", "c5") == repr(f"mine sparkmonitor-cell-c5 sparkmonitor-kernel-{kernel.id}")
+    # A cell without an id leaves no cell tag; a stopped session is left alone.
+    assert run_ok(kernel, "tags()") == repr(f"mine sparkmonitor-kernel-{kernel.id}")
+    run_ok(kernel, "spark.stop()\nbefore = set(spark.getTags())", "c6")
+    assert run_ok(kernel, "spark.getTags() == before", "c7") == "True"

@@ -188,7 +188,15 @@ func (h *handler) cancelCell(r *http.Request) (int, error) {
 	var first error
 	for _, a := range apps {
 		err := canSend(&a.App)
-		if err == nil {
+		switch {
+		case err != nil:
+		case a.ByJob: // other notebooks' jobs carry the same cell id in this app
+			for _, id := range a.JobIDs {
+				if err = h.send(a.App.AppID, event.CancelJob(id, cellCancelReason)); err != nil {
+					break
+				}
+			}
+		default:
 			err = h.send(a.App.AppID, event.CancelCell(cellID, cellCancelReason))
 		}
 		if err != nil {

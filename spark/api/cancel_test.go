@@ -209,3 +209,27 @@ func TestCancelEnabledFollowsKillEnabledAndTheConnection(t *testing.T) {
 		t.Fatalf("a disconnected app: cancelEnabled = %v", got)
 	}
 }
+
+// A Spark Connect server runs two notebooks' jobs under one cell id: cancelling the cell in one notebook cancels its
+// own jobs, one by one, and not the other notebook's.
+func TestCancelCellOfAConnectServerCancelsOnlyItsNotebooksJobs(t *testing.T) {
+	srv, store, ctl := setupCancel(t, false)
+	kill := true
+	for _, ev := range []event.Event{
+		&event.Hello{AppID: "connect", Protocol: 1, KillEnabled: &kill},
+		&event.JobStart{JobID: 0, CellID: ptr("c1"), KernelID: "kernel-a", Stages: []event.StageInfo{{StageID: 0, NumTasks: 1}}},
+		&event.JobStart{JobID: 1, CellID: ptr("c1"), KernelID: "kernel-b", Stages: []event.StageInfo{{StageID: 1, NumTasks: 1}}},
+		&event.JobStart{JobID: 2, CellID: ptr("c1"), KernelID: "kernel-a", Stages: []event.StageInfo{{StageID: 2, NumTasks: 1}}},
+	} {
+		if err := store.Submit(context.Background(), "connect", ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, body := post(t, srv.URL+prefix+"api/cells/c1/cancel?kernelId=kernel-a&notebookPath=a.ipynb", csrf)
+	want := []string{`connect {"type":"cancelJob","jobId":0,"reason":"via SparkMonitor (the cell was cancelled)"}`,
+		`connect {"type":"cancelJob","jobId":2,"reason":"via SparkMonitor (the cell was cancelled)"}`}
+	if got := ctl.frames(); code != http.StatusAccepted || body["data"].(map[string]any)["requested"] != 2.0 ||
+		strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("cell cancel: %d %v, sent %v", code, body, got)
+	}
+}

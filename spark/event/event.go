@@ -77,6 +77,9 @@ type JobStart struct {
 	CellID         *string     `json:"cellId"`
 	SQLExecutionID *int64      `json:"sqlExecutionId"`
 	Stages         []StageInfo `json:"stages"`
+	// KernelID and NotebookPath name the notebook of a Spark Connect operation's job (its job tags); empty: the app's.
+	KernelID     string `json:"kernelId"`
+	NotebookPath string `json:"notebookPath"`
 }
 
 // JobEnd is Spark's SparkListenerJobEnd.

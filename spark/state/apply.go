@@ -158,7 +158,8 @@ func (a *liveApp) jobStart(e *event.JobStart) {
 	j := &liveJob{
 		info: Job{
 			AppID: a.info.AppID, JobID: e.JobID, Name: e.Name, Description: e.Description, JobGroup: e.JobGroup,
-			CellID: e.CellID, SQLExecutionID: e.SQLExecutionID, Status: JobRunning, SubmissionTime: e.Time,
+			CellID: e.CellID, KernelID: e.KernelID, NotebookPath: e.NotebookPath, SQLExecutionID: e.SQLExecutionID,
+			Status: JobRunning, SubmissionTime: e.Time,
 			NumStages: len(e.Stages),
 		},
 		completedStages: map[int]bool{},

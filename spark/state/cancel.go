@@ -46,6 +46,9 @@ type CancelCheck struct {
 type CellJobs struct {
 	App    App // without jobs
 	JobIDs []int
+	// ByJob: some of the jobs name their own notebook (a Spark Connect server's), so the app runs jobs of other
+	// notebooks under the same cell id: cancel these jobs by id, not the cell's.
+	ByJob bool
 }
 
 // CheckJob looks up a job for cancelJob. It reflects every Submit that returned before the call.
@@ -85,25 +88,24 @@ func (s *Store) check(ctx context.Context, appID string, find func(*liveApp, *Ca
 	return out, err
 }
 
-// CellRunningJobs returns, per application of the cell's notebook (Cell.Runs), the running jobs of the cell
+// CellRunningJobs returns, per application, the running jobs of the cell (Cell.Owns)
 // (applications without any are left out). It reflects every Submit that returned before the call.
 func (s *Store) CellRunningJobs(ctx context.Context, cell Cell) ([]CellJobs, error) {
 	var out []CellJobs
 	err := s.do(ctx, func() {
 		for _, id := range s.appOrder {
 			a := s.apps[id]
-			if !cell.Runs(&a.info) {
-				continue
-			}
 			var ids []int
+			byJob := false
 			for _, jid := range a.order {
 				j := a.jobs[jid]
-				if j.info.Status == JobRunning && j.info.CellID != nil && *j.info.CellID == cell.ID {
+				if j.info.Status == JobRunning && cell.Owns(&a.info, &j.info) {
 					ids = append(ids, jid)
+					byJob = byJob || j.info.KernelID != "" || j.info.NotebookPath != ""
 				}
 			}
 			if len(ids) > 0 {
-				out = append(out, CellJobs{App: a.header(), JobIDs: ids})
+				out = append(out, CellJobs{App: a.header(), JobIDs: ids, ByJob: byJob})
 			}
 		}
 	})

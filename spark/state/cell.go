@@ -23,6 +23,18 @@ func (c Cell) Runs(app *App) bool {
 	}
 }
 
+// Owns reports whether job, of app, is the cell's: it carries the cell's id and runs in the cell's notebook — the
+// job's own notebook when it names one (a Spark Connect server runs the jobs of many notebooks), else its app's.
+func (c Cell) Owns(app *App, job *Job) bool {
+	if job.CellID == nil || *job.CellID != c.ID {
+		return false
+	}
+	if job.KernelID != "" || job.NotebookPath != "" {
+		return c.Runs(&App{KernelID: job.KernelID, NotebookPath: job.NotebookPath})
+	}
+	return c.Runs(app)
+}
+
 // samePath reports whether the notebook path a kernel was started with (JPY_SESSION_NAME: absolute, or relative to
 // the server's root) names the notebook at rel (relative to the server's root).
 func samePath(kernelPath, rel string) bool {

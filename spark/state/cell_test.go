@@ -90,3 +90,53 @@ func TestCopiesOfANotebookKeepTheirCellsApart(t *testing.T) {
 		}
 	}
 }
+
+// A Spark Connect server is one app running the jobs of many notebooks: each job names its own notebook (from its
+// job tags), and a cell sees and cancels only the jobs of its notebook, even with the same cell id.
+func TestConnectServerJobsNameTheirNotebook(t *testing.T) {
+	s, _ := startStore(t, Options{})
+	ctx := context.Background()
+	cell := "shared-cell"
+	submitAll(t, s, "connect", hello("connect", 1),
+		&event.JobStart{Header: event.Header{Time: 10}, JobID: 0, CellID: &cell, KernelID: "kernel-a", NotebookPath: "/srv/a.ipynb",
+			Stages: []event.StageInfo{stage(0, 2, nil)}},
+		&event.JobStart{Header: event.Header{Time: 11}, JobID: 1, CellID: &cell, KernelID: "kernel-b", NotebookPath: "/srv/b.ipynb",
+			Stages: []event.StageInfo{stage(1, 2, nil)}},
+		&event.JobStart{Header: event.Header{Time: 12}, JobID: 2, CellID: &cell, Stages: []event.StageInfo{stage(2, 2, nil)}},
+	)
+	for _, c := range []struct {
+		cell  Cell
+		want  []int
+		byJob bool // cancelled job by job: other notebooks' jobs share the cell id
+	}{
+		{Cell{ID: cell, KernelID: "kernel-a", NotebookPath: "a.ipynb"}, []int{0, 2}, true},   // job 2 names no notebook: its app's (none)
+		{Cell{ID: cell, KernelID: "kernel-new", NotebookPath: "b.ipynb"}, []int{1, 2}, true}, // by path
+		{Cell{ID: cell, KernelID: "kernel-c", NotebookPath: "c.ipynb"}, []int{2}, false},
+		{Cell{ID: "other", KernelID: "kernel-a"}, nil, false},
+	} {
+		cells, err := s.CellRunningJobs(ctx, c.cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var running []int
+		for _, cj := range cells {
+			running = append(running, cj.JobIDs...)
+			if cj.ByJob != c.byJob {
+				t.Errorf("%+v: ByJob = %v", c.cell, cj.ByJob)
+			}
+		}
+		tl, err := s.Timeline(ctx, c.cell, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var shown []int
+		for _, ta := range tl.Apps {
+			for _, j := range ta.Jobs {
+				shown = append(shown, j.JobID)
+			}
+		}
+		if !slices.Equal(running, c.want) || !slices.Equal(shown, c.want) {
+			t.Errorf("%+v: running %v, timeline %v, want %v", c.cell, running, shown, c.want)
+		}
+	}
+}

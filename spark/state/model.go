@@ -86,6 +86,9 @@ type Job struct {
 	Failures []FailureReason `json:"failures"`
 	// Hints say what the data shows about the job's stages (hints.go).
 	Hints []Hint `json:"hints"`
+	// KernelID and NotebookPath: the notebook of a Spark Connect client's job (from its tags); empty: the app's.
+	KernelID     string `json:"kernelId,omitempty"`
+	NotebookPath string `json:"notebookPath,omitempty"`
 }
 
 // Stage states.

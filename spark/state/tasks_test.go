@@ -129,7 +129,7 @@ func TestFloodOfTasksKeepsSpansBoundedAndCountsExact(t *testing.T) {
 			t.Fatalf("activity point %+v", p)
 		}
 	}
-	tl, ok := a.timeline("flood", MaxTimelineTasks)
+	tl, ok := a.timeline(Cell{ID: "flood"}, MaxTimelineTasks)
 	if !ok || tl.NumTasks != numStages*perStage || len(tl.Tasks) != MaxTimelineTasks || !tl.Sampled {
 		t.Fatalf("timeline: ok=%v numTasks=%d spans=%d sampled=%v", ok, tl.NumTasks, len(tl.Tasks), tl.Sampled)
 	}
@@ -154,7 +154,7 @@ func TestReservoirIsAUniformSampleOfTheStage(t *testing.T) {
 			t.Errorf("mean task id of the first %d spans = %d: not a uniform sample", n, mean)
 		}
 	}
-	tl, _ := a.timeline("flood", 300)
+	tl, _ := a.timeline(Cell{ID: "flood"}, 300)
 	if len(tl.Tasks) != 300 || !tl.Sampled || tl.NumTasks != 20_000 {
 		t.Errorf("timeline of 300: %d spans of %d", len(tl.Tasks), tl.NumTasks)
 	}
@@ -266,7 +266,7 @@ func TestTaskWithoutALaunchTimeHasNoDuration(t *testing.T) {
 	if tt := a.job(a.jobs[0]).Stages[0].TaskTime; tt == nil || tt.Count != 1 || tt.Max != 20 {
 		t.Errorf("taskTime = %+v", tt)
 	}
-	tl, _ := a.timeline(cell, 10)
+	tl, _ := a.timeline(Cell{ID: cell}, 10)
 	if tl.NumTasks != 2 || len(tl.Tasks) != 2 || tl.Tasks[0].Start != 40 || tl.Tasks[1].Start != 50 || *tl.Tasks[1].End != 50 {
 		t.Errorf("timeline = %+v", tl)
 	}

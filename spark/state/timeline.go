@@ -53,7 +53,7 @@ type TimelineStage struct {
 	End       *int64 `json:"end"`
 }
 
-// Timeline returns a copy of the timeline of the cell, from the applications of its notebook (Cell.Runs): at most
+// Timeline returns a copy of the timeline of the cell, from its jobs (Cell.Owns): at most
 // maxTasks task spans per application (≤ 0: the default; above MaxTimelineTasks: clamped). It reflects every Submit
 // that returned before the call.
 func (s *Store) Timeline(ctx context.Context, cell Cell, maxTasks int) (Timeline, error) {
@@ -64,10 +64,7 @@ func (s *Store) Timeline(ctx context.Context, cell Cell, maxTasks int) (Timeline
 	out := Timeline{CellID: cell.ID, Apps: []TimelineApp{}}
 	err := s.do(ctx, func() {
 		for _, id := range s.appOrder {
-			if a := s.apps[id]; !cell.Runs(&a.info) {
-				continue
-			}
-			if ta, ok := s.apps[id].timeline(cell.ID, maxTasks); ok {
+			if ta, ok := s.apps[id].timeline(cell, maxTasks); ok {
 				out.Apps = append(out.Apps, ta)
 			}
 		}
@@ -89,13 +86,13 @@ func (s *Store) do(ctx context.Context, f func()) error {
 	return nil
 }
 
-func (a *liveApp) timeline(cellID string, maxTasks int) (TimelineApp, bool) {
+func (a *liveApp) timeline(cell Cell, maxTasks int) (TimelineApp, bool) {
 	out := TimelineApp{AppID: a.info.AppID, Jobs: []TimelineJob{}, Stages: []TimelineStage{}}
 	var jobIDs []int
 	running := false
 	for _, jid := range a.order {
 		j := a.jobs[jid]
-		if j.info.CellID == nil || *j.info.CellID != cellID {
+		if !cell.Owns(&a.info, &j.info) {
 			continue
 		}
 		jobIDs = append(jobIDs, jid)

@@ -175,3 +175,69 @@ test('runsIn: kernel id, then path at a folder boundary; an app that knows neith
   assert.equal(notebookQuery({ kernelId: 'k 1', path: 'd/a b.ipynb' }), '&kernelId=k%201&notebookPath=d%2Fa%20b.ipynb');
   assert.equal(notebookQuery({ kernelId: null, path: '' }), '');
 });
+
+test("a Spark Connect server's jobs are shown in the notebook their tags name", () => {
+  const m = new MonitorModel();
+  const server = { ...app(), kernelId: '', notebookPath: '' };
+  m.apply({
+    type: 'snapshot',
+    apps: [
+      {
+        ...server,
+        jobs: [
+          job(0, 'c1', { kernelId: 'ka', notebookPath: '/srv/a.ipynb' }),
+          job(1, 'c1', { kernelId: 'kb', notebookPath: '/srv/b.ipynb' }),
+          job(2, 'c1')
+        ]
+      }
+    ]
+  });
+  const ids = (nb: { kernelId: string | null; path: string }) => m.jobsForCell('c1', nb).map(j => j.jobId);
+  assert.deepEqual(ids({ kernelId: 'ka', path: 'a.ipynb' }), [0, 2], 'its own job and the one naming no notebook');
+  assert.deepEqual(ids({ kernelId: 'k-new', path: 'b.ipynb' }), [1, 2], 'by path after a kernel change');
+  assert.deepEqual(ids({ kernelId: 'kc', path: 'c.ipynb' }), [2]);
+});
+
+test('jobs of a kernel without the cell-id hook go to the cell whose run contains their submission', () => {
+  const m = new MonitorModel();
+  const untagged = { ...app(), kernelId: '', notebookPath: '/srv/work/w.ipynb' };
+  const notified: string[] = [];
+  m.onCellChanged(id => notified.push(id));
+  m.cellStarted('work/w.ipynb', 'c1', 100);
+  m.apply({ type: 'snapshot', apps: [{ ...untagged, jobs: [job(0, null, { submissionTime: 150 })] }] });
+  assert.deepEqual(m.jobsForCell('c1', { kernelId: 'k1', path: 'work/w.ipynb' }).map(j => j.jobId), [0]);
+  assert.deepEqual(m.jobsForCell('c1', { kernelId: 'k1', path: 'other.ipynb' }), [], 'not in another notebook');
+  m.cellFinished('work/w.ipynb', 'c1', 200);
+  m.cellStarted('work/w.ipynb', 'c2', 240);
+
+  // A job whose delta arrives after its cell ended, one after the last run started, one between runs.
+  m.apply({ type: 'delta', apps: [], jobs: [job(1, null, { submissionTime: 199 }), job(2, null, { submissionTime: 300 }), job(3, null, { submissionTime: 220 })] });
+  assert.deepEqual(m.jobsForCell('c1').map(j => j.jobId), [0, 1]);
+  assert.deepEqual(m.jobsForCell('c2').map(j => j.jobId), [2]);
+  // Updates keep the job under its cell.
+  m.apply({ type: 'delta', apps: [], jobs: [job(1, null, { submissionTime: 199, status: 'SUCCEEDED' })] });
+  assert.equal(m.jobsForCell('c1')[1].status, 'SUCCEEDED');
+
+  // A job that arrives before its cell's run is known waits for it.
+  m.cellFinished('work/w.ipynb', 'c2', 400);
+  notified.length = 0;
+  m.apply({ type: 'delta', apps: [], jobs: [job(4, null, { submissionTime: 500 })] });
+  assert.deepEqual(notified, []);
+  m.cellStarted('work/w.ipynb', 'c3', 480);
+  assert.deepEqual(m.jobsForCell('c3').map(j => j.jobId), [4]);
+  assert.deepEqual(notified, ['c3']);
+  assert.deepEqual(m.cellIds().sort(), ['c1', 'c2', 'c3'], 'job 3 ran between cells: under none');
+});
+
+test('jobs without a cell id of a kernel with the hook, or of no notebook, are never matched by time', () => {
+  const m = new MonitorModel();
+  m.cellStarted('nb.ipynb', 'c1', 0);
+  m.apply({
+    type: 'snapshot',
+    apps: [
+      app([job(0, null, { submissionTime: 10 })]), // kernel k runs the cell-id hook
+      { ...app([job(1, null, { appId: 'submit', submissionTime: 10 })]), appId: 'submit', kernelId: '', notebookPath: '' }
+    ]
+  });
+  assert.deepEqual(m.cellIds(), []);
+});

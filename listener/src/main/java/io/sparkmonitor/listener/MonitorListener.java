@@ -130,14 +130,19 @@ public final class MonitorListener extends SparkListener {
       String tags = prop(p, "spark.job.tags");
       List<String> tagList = new ArrayList<>();
       if (tags != null) for (String tag : tags.split(",")) if (!tag.isEmpty()) tagList.add(tag);
+      // A Connect operation's tag names its cell exactly; the local property may be one its thread inherited (a local
+      // Connect server started from a kernel's SparkContext).
+      ConnectTags connect = ConnectTags.of(tagList);
+      String cellId = connect.cellId != null ? connect.cellId : prop(p, CELL_ID_PROPERTY);
       Json body = new Json().put("jobId", e.jobId()).put("name", jobName(e, p)).put("description", prop(p, "spark.job.description"))
           .put("jobGroup", prop(p, "spark.jobGroup.id")).putRaw("jobTags", Json.strings(tagList))
-          .put("cellId", prop(p, CELL_ID_PROPERTY));
+          .put("cellId", cellId);
+      if (connect.namesNotebook()) body.put("kernelId", connect.kernelId).put("notebookPath", connect.notebookPath);
       if (sqlId != null && sqlId.matches("-?\\d+")) body.putRaw("sqlExecutionId", sqlId); else body.putNull("sqlExecutionId");
       body.putRaw("stages", Json.array(stages));
       String json = body.end();
       Control c = control;
-      if (c != null) c.jobStarted(e.jobId(), prop(p, CELL_ID_PROPERTY));
+      if (c != null) c.jobStarted(e.jobId(), cellId);
       synchronized (lock) {
         liveJobs.put(e.jobId(), "{\"time\":" + e.time() + "," + json.substring(1));
         emit("jobStart", frameWith("jobStart", e.time(), json));

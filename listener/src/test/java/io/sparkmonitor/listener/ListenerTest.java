@@ -37,6 +37,8 @@ public final class ListenerTest {
     run("cancelJob and cancelStage frames cancel within 2 s", CancelTest::cancelsJobAndStage, failures);
     run("cancelCell cancels only that cell's jobs", CancelTest::cancelsOnlyTheCell, failures);
     run("killEnabled=false ignores cancel frames", CancelTest::killDisabledIgnoresCancel, failures);
+    run("Spark Connect job tags: cell, kernel and notebook decoded", ConnectTagsTest::parsesTags, failures);
+    run("a job's Spark Connect tags name its cell and notebook", ConnectTagsTest::jobStartNamesTheTaggedCell, failures);
     jsc.stop();
     if (!failures.isEmpty()) {
       System.err.println(failures.size() + " listener test(s) failed");
