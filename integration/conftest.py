@@ -257,6 +257,17 @@ def open_and_run_all(browser, url: str, path: str, height: int = 900):
     return page, kernel_id
 
 
+def shutdown_kernel(jupyter, kernel_id: str):
+    """Shuts the kernel down through Jupyter's REST API (its Spark driver ends with it); nothing if it is gone."""
+    req = urllib.request.Request(
+        f"{jupyter.url}api/kernels/{kernel_id}", method="DELETE", headers={"Authorization": f"token {jupyter.token}"}
+    )
+    try:
+        urllib.request.urlopen(req, timeout=30).close()
+    except Exception:
+        pass  # already gone
+
+
 def spark_api(ui_url: str, app_id: str, what: str) -> list[dict]:
     with urllib.request.urlopen(f"{ui_url}/api/v1/applications/{app_id}/{what}", timeout=10) as resp:
         return json.loads(resp.read().decode())

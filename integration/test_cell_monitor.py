@@ -204,9 +204,15 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     wait_until(lambda: want in header.inner_text(), 30, f"the c2 header to say {want!r}")
 
     # Step 3: the launcher's "Spark Monitor" tile opens the dashboard listing this application.
-    page.evaluate(
-        "async () => { const app = window.jupyterapp; const w = await app.commands.execute('launcher:create');"
-        " app.shell.activateById(w.id); }"
+    launcher_id = page.evaluate("async () => (await window.jupyterapp.commands.execute('launcher:create')).id")
+    # Activate it until it is the current tab (a focus event still on its way to the notebook can take it back).
+    page.wait_for_function(
+        """id => { const app = window.jupyterapp;
+                   if (app.shell.currentWidget && app.shell.currentWidget.id === id) return true;
+                   app.shell.activateById(id); return false; }""",
+        arg=launcher_id,
+        timeout=30_000,
+        polling=250,
     )
     try:
         page.locator('.jp-LauncherCard[title="Spark Monitor"]').locator("visible=true").first.click()

@@ -23,7 +23,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from conftest import ALL_CELLS_DONE, ARTIFACTS, Fatal, free_port, monitor, open_and_run_all, save_screenshot, spark_api, wait_until, write_notebook
+from conftest import (
+    ALL_CELLS_DONE,
+    ARTIFACTS,
+    Fatal,
+    free_port,
+    monitor,
+    open_and_run_all,
+    save_screenshot,
+    shutdown_kernel,
+    spark_api,
+    wait_until,
+    write_notebook,
+)
 
 TASKS = 60
 DESCRIPTION = "sixty one-second tasks"
@@ -289,6 +301,7 @@ def test_lost_executor_shows_failed_tasks_retried_and_the_executor_removed(clust
         save_screenshot(page, "cluster-timeline.png")
     finally:
         page.close()
+        shutdown_kernel(jupyter, kernel_id)  # its driver ends, and the master gives the workers' cores back
 
 
 SHUFFLE = "shuffle with a lost executor"
@@ -299,6 +312,9 @@ def test_lost_executor_in_a_shuffle_resubmits_its_map_outputs(cluster, jupyter, 
     """An executor is lost while the map stage of a shuffle runs, after it finished some map tasks: its map outputs are
     gone, so Spark ends those finished tasks again as failed ("Resubmitted") and runs them again. The job row shows
     Spark's numbers, and opening the job lists the resubmitted tasks among the failures."""
+    # The cluster's two cores are free (an earlier test's application has ended), so both executors can start.
+    wait_until(lambda: all(w["coresused"] == 0 for w in cluster.state()["workers"] if w["state"] == "ALIVE"), 120,
+               "the workers' cores to be free")
     session = cells(cluster.url)[0]
     write_notebook(
         jupyter.root / "shuffle.ipynb",
@@ -367,3 +383,4 @@ def test_lost_executor_in_a_shuffle_resubmits_its_map_outputs(cluster, jupyter, 
         assert any("Resubmitted" in text for _, text in reasons), reasons
     finally:
         page.close()
+        shutdown_kernel(jupyter, kernel_id)

@@ -23,6 +23,7 @@ from conftest import (
     monitor,
     save_screenshot,
     shown_job,
+    shutdown_kernel,
     spark_jobs,
     start_jupyter,
     stop_jupyter,
@@ -128,16 +129,6 @@ def open_notebook(browser, jupyter, path: str, track_sockets: bool = False):
 def run_all(page):
     # Not awaited: the command resolves only when every cell has run.
     page.evaluate("() => { void window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-
-
-def shutdown_kernel(jupyter, kernel_id: str):
-    req = urllib.request.Request(
-        f"{jupyter.url}api/kernels/{kernel_id}", method="DELETE", headers={"Authorization": f"token {jupyter.token}"}
-    )
-    try:
-        urllib.request.urlopen(req, timeout=30).close()
-    except Exception:
-        pass  # already gone
 
 
 def monitor_processes(jupyter, ingest: str) -> list[int]:

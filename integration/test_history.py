@@ -25,13 +25,14 @@ from conftest import (
     NOTEBOOK_READY,
     free_port,
     save_screenshot,
+    shutdown_kernel,
     spark_api,
     start_jupyter,
     stop_jupyter,
     wait_until,
     write_notebook,
 )
-from test_faults import ROWS, apps_of, expected_rows, monitor_processes, shutdown_kernel
+from test_faults import ROWS, apps_of, expected_rows, monitor_processes
 
 CELLS = ["h1-session", "h2-shuffle", "h3-fails"]
 
