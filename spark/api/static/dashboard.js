@@ -34,6 +34,11 @@
       .catch(() => {});
   }
 
+  // "1 job", "2 jobs".
+  function counted(n, noun) {
+    return `${n} ${noun}${n === 1 ? '' : 's'}`;
+  }
+
   function cell(row, cls, text) {
     const td = document.createElement('td');
     td.className = cls;
@@ -88,12 +93,12 @@
       cell(tr, 'app-kernel', a.kernelId || '');
       cell(tr, 'app-state', a.state).dataset.state = a.state;
       const jobs = cell(tr, 'app-jobs',
-        `${a.numJobs} jobs: ${a.numActiveJobs} running, ${a.numCompletedJobs} succeeded, ${a.numFailedJobs} failed`);
+        `${counted(a.numJobs, 'job')}: ${a.numActiveJobs} running, ${a.numCompletedJobs} succeeded, ${a.numFailedJobs} failed`);
       jobs.dataset.total = a.numJobs;
       jobs.dataset.running = a.numActiveJobs;
       jobs.dataset.succeeded = a.numCompletedJobs;
       jobs.dataset.failed = a.numFailedJobs;
-      cell(tr, 'app-executors', `${a.numExecutors} executors, ${a.totalCores} cores`);
+      cell(tr, 'app-executors', `${counted(a.numExecutors, 'executor')}, ${counted(a.totalCores, 'core')}`);
       cell(tr, 'app-start', a.startTime ? new Date(a.startTime).toLocaleString() : '');
       if (isPast(a)) {
         cell(tr, 'app-source', a.source === 'upload' ? 'opened event log' : 'history');
