@@ -218,6 +218,25 @@ JOB_ROWS = """cellId => Object.fromEntries([...document.querySelectorAll(
 }))"""
 
 
+def shown_job_and_failures(page, cell_id: str, job: dict, screenshot: str) -> list[list]:
+    """Waits for the job's row under the cell to show Spark's numbers for the ended job (Spark's REST job `job`: its
+    status, completed, total and failed tasks), then opens it and returns its failure rows, [count, text] each, after
+    checking that their counts add up to Spark's failed tasks."""
+    expected = {str(job["jobId"]): {"status": job["status"], "completed": job["numCompletedTasks"],
+                                    "total": job["numTasks"] - job["numSkippedTasks"], "failed": job["numFailedTasks"]}}
+    try:
+        wait_until(lambda: page.evaluate(JOB_ROWS, cell_id) == expected, 60, f"the job row to show Spark's numbers {expected}")
+    finally:
+        save_screenshot(page, screenshot)
+    m = monitor(page, cell_id)
+    m.locator(f'tr.sm-job[data-job-id="{job["jobId"]}"]').click()
+    failure = m.locator("tr.sm-failure")
+    failure.first.wait_for(timeout=30_000)
+    reasons = failure.evaluate_all("rows => rows.map(r => [Number(r.dataset.count), r.textContent])")
+    assert sum(n for n, _ in reasons) == job["numFailedTasks"], (reasons, job)
+    return reasons
+
+
 def test_lost_executor_shows_failed_tasks_retried_and_the_executor_removed(cluster, jupyter, browser):
     write_notebook(jupyter.root / "cluster.ipynb", cells(cluster.url))
     page, kernel_id = open_and_run_all(browser, f"{jupyter.url}lab/tree/cluster.ipynb?token={jupyter.token}", "cluster.ipynb", 1200)
@@ -258,22 +277,13 @@ def test_lost_executor_shows_failed_tasks_retried_and_the_executor_removed(clust
         in_window = {i for i, e in executors.items() if spark_time(e["addTime"]) <= end}
         added = in_window - before
 
-        # The job row: SUCCEEDED, with Spark's completed and failed task counts.
-        expected = {str(job["jobId"]): {"status": "SUCCEEDED", "completed": TASKS, "total": TASKS, "failed": job["numFailedTasks"]}}
-        try:
-            wait_until(lambda: page.evaluate(JOB_ROWS, "cl-job") == expected, 60, f"the job row to show Spark's numbers {expected}")
-        finally:
-            save_screenshot(page, "cluster-job.png")
-
-        # Opening the job shows why its tasks failed: the executor was lost, as many times as Spark counted.
-        m = monitor(page, "cl-job")
-        m.locator(f'tr.sm-job[data-job-id="{job["jobId"]}"]').click()
-        failure = m.locator("tr.sm-failure")
-        failure.first.wait_for(timeout=30_000)
-        reasons = failure.evaluate_all("rows => rows.map(r => [Number(r.dataset.count), r.textContent])")
-        assert sum(n for n, _ in reasons) == job["numFailedTasks"], reasons
+        # The job row: SUCCEEDED, with Spark's completed and failed task counts; opening it shows why its tasks
+        # failed: the executor was lost, as many times as Spark counted.
+        assert job["numCompletedTasks"] == TASKS and job["numTasks"] == TASKS, job
+        reasons = shown_job_and_failures(page, "cl-job", job, "cluster-job.png")
         assert all("ExecutorLostFailure" in text for _, text in reasons), reasons
         assert any(f"executor {lost}" in text.lower() for _, text in reasons), reasons
+        m = monitor(page, "cl-job")
 
         # The Executors tab: the lost executor removed (and why, on hover), its replacement added, Spark's cores.
         m.locator('.sm-tab[data-tab="executors"]').click()
@@ -368,18 +378,7 @@ def test_lost_executor_in_a_shuffle_resubmits_its_map_outputs(cluster, jupyter, 
         resubmitted = sum(a["numFailedTasks"] for a in attempts) - listed_failed
         assert resubmitted > 0, f"Spark resubmitted none of executor {lost}'s finished map tasks: {attempts}, {job}"
 
-        expected = {str(job["jobId"]): {"status": "SUCCEEDED", "completed": job["numCompletedTasks"],
-                                        "total": job["numTasks"] - job["numSkippedTasks"], "failed": job["numFailedTasks"]}}
-        try:
-            wait_until(lambda: page.evaluate(JOB_ROWS, "sh-job") == expected, 60, f"the job row to show Spark's numbers {expected}")
-        finally:
-            save_screenshot(page, "cluster-shuffle.png")
-        m = monitor(page, "sh-job")
-        m.locator(f'tr.sm-job[data-job-id="{job["jobId"]}"]').click()
-        failure = m.locator("tr.sm-failure")
-        failure.first.wait_for(timeout=30_000)
-        reasons = failure.evaluate_all("rows => rows.map(r => [Number(r.dataset.count), r.textContent])")
-        assert sum(n for n, _ in reasons) == job["numFailedTasks"], (reasons, job)
+        reasons = shown_job_and_failures(page, "sh-job", job, "cluster-shuffle.png")
         assert any("Resubmitted" in text for _, text in reasons), reasons
     finally:
         page.close()
