@@ -218,6 +218,15 @@ JOB_ROWS = """cellId => Object.fromEntries([...document.querySelectorAll(
 }))"""
 
 
+def kernel_app(jupyter, kernel_id: str) -> dict:
+    """The monitor's application of the notebook whose kernel this is, once the monitor lists it."""
+    return wait_until(
+        lambda: next((a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["kernelId"] == kernel_id), None),
+        240,
+        "the notebook's Spark application on the monitor",
+    )
+
+
 def shown_job_and_failures(page, cell_id: str, job: dict, screenshot: str) -> list[list]:
     """Waits for the job's row under the cell to show Spark's numbers for the ended job (Spark's REST job `job`: its
     status, completed, total and failed tasks), then opens it and returns its failure rows, [count, text] each, after
@@ -241,11 +250,7 @@ def test_lost_executor_shows_failed_tasks_retried_and_the_executor_removed(clust
     write_notebook(jupyter.root / "cluster.ipynb", cells(cluster.url))
     page, kernel_id = open_and_run_all(browser, f"{jupyter.url}lab/tree/cluster.ipynb?token={jupyter.token}", "cluster.ipynb", 1200)
     try:
-        app = wait_until(
-            lambda: next((a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["kernelId"] == kernel_id), None),
-            240,
-            "the notebook's Spark application on the monitor",
-        )
+        app = kernel_app(jupyter, kernel_id)
         assert app["master"] == cluster.url, app
         ui, app_id = app["uiUrl"], app["appId"]
 
@@ -342,11 +347,7 @@ def test_lost_executor_in_a_shuffle_resubmits_its_map_outputs(cluster, jupyter, 
     )
     page, kernel_id = open_and_run_all(browser, f"{jupyter.url}lab/tree/shuffle.ipynb?token={jupyter.token}", "shuffle.ipynb", 1200)
     try:
-        app = wait_until(
-            lambda: next((a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["kernelId"] == kernel_id), None),
-            240,
-            "the notebook's Spark application on the monitor",
-        )
+        app = kernel_app(jupyter, kernel_id)
         ui, app_id = app["uiUrl"], app["appId"]
 
         # While the map stage runs: an executor that has finished map tasks (their outputs live only there).
