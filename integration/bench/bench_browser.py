@@ -19,7 +19,9 @@ time at which the count is ≥ k; freshness = that time − the k-th end. Browse
 P4. A cell runs `spark.range(0, 100000, 1, 100000).count()` (a first stage of 100 000 tasks, checked against Spark's
 REST API) on local[2] with its monitor in view. A PerformanceObserver('longtask'), installed before the job, records
 every main-thread task over 50 ms; an interval samples the monitor's element count. The open tab is Jobs, then
-Timeline, then Executors, switched at a third and two thirds of the tasks; figures are given per tab.
+Timeline, then Executors, switched at a third and two thirds of the tasks; figures are given per tab. The baseline
+(P4base) runs the same job in the same page and kernel after a reload with the labextension disabled: the long tasks
+that JupyterLab and the busy machine give without the monitor. P4b runs it again with the browser on its own core.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import ARTIFACTS, NOTEBOOK_READY, monitor, save_screenshot, spark_api, start_jupyter, stop_jupyter, wait_until, write_notebook  # noqa: E402
 from results import Result, Row, median, percentile  # noqa: E402
 
+EXTENSION = "sparkmonitor-go-labextension"  # the labextension's package name, the prefix of its plugin ids
 COMMAND = ".venv/bin/python -m pytest -q -o python_files='bench_*.py' integration/bench/bench_browser.py"
 SPREAD_TASKS = 300
 MANY_TASKS = int(os.environ.get("SPARKMONITOR_BENCH_TASKS", "100000"))  # fewer only while developing
@@ -75,6 +78,13 @@ CELLS = [
         "id": "b2-many",
         "source": (
             "spark.sparkContext.setJobGroup('bench-p4', 'P4 browser cost')\n"
+            f"spark.range(0, {MANY_TASKS}, 1, {MANY_TASKS}).count()"
+        ),
+    },
+    {
+        "id": "b4-many-no-monitor",
+        "source": (
+            "spark.sparkContext.setJobGroup('bench-p4-no-monitor', 'P4 baseline, the extension disabled')\n"
             f"spark.range(0, {MANY_TASKS}, 1, {MANY_TASKS}).count()"
         ),
     },
@@ -357,6 +367,32 @@ def test_p4_browser_cost(session):
                "trace rows give each main-thread task's CPU time next to its wall time (raw.trace.long_tasks_wall_cpu_ms).")
 
 
+def test_p4_baseline_without_the_monitor(session):
+    """P4's job once more in the same page and kernel, with the extension disabled (JupyterLab's page_config
+    `disabledExtensions`, read at each page load): the long tasks JupyterLab and the machine give without us."""
+    jupyter, page, app = session
+    page_config = jupyter.root.parent / "jupyter-config" / "labconfig" / "page_config.json"
+    page_config.parent.mkdir(parents=True, exist_ok=True)
+    page_config.write_text(json.dumps({"disabledExtensions": {EXTENSION: True}}))
+    try:
+        reload_notebook(page)
+        assert not page.evaluate(f"() => window.jupyterapp.hasPlugin('{EXTENSION}:cell-monitor')"), \
+            "the extension is still loaded"
+        measure_p4(page, app, "P4base", "b4-many-no-monitor", "bench-p4-no-monitor",
+                   "Browser cost baseline: the same job and page with the extension disabled",
+                   "Baseline for P4: the same JupyterLab page and kernel after a reload with the labextension disabled, "
+                   "so no cell monitor and no connection to the monitor.", with_monitor=False)
+        assert page.evaluate("() => document.querySelectorAll('.sm-cell-monitor').length") == 0
+    finally:
+        page_config.unlink()
+        reload_notebook(page)
+
+
+def reload_notebook(page):
+    page.reload()
+    page.wait_for_function(NOTEBOOK_READY, arg="bench.ipynb", timeout=120_000, polling=250)
+
+
 def test_p4_browser_on_its_own_core(session, browser):
     """P4 again with the browser on one core and everything else (JupyterLab, the kernel, the Spark JVM with local[2],
     the monitor) on the other: as when the browser runs on the user's own computer, not on the Spark machine."""
@@ -375,7 +411,7 @@ def test_p4_browser_on_its_own_core(session, browser):
                "process trees, inherited by threads started later).")
 
 
-def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, setup_note: str):
+def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, setup_note: str, with_monitor=True):
     # The renderer's own counters (CDP Performance.getMetrics): main-thread time by kind, and how many style
     # recalculations and layouts the job caused; less sensitive to a busy machine than long tasks are.
     metrics = page.context.new_cdp_session(page)
@@ -393,9 +429,10 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
     page.context.browser.start_tracing(page=page, categories=categories)
     page.evaluate(COST_PROBE, cell)
     page.evaluate(RUN_CELL, cell)
-    m = monitor(page, cell)
-    m.wait_for(timeout=120_000)
-    m.scroll_into_view_if_needed()
+    if with_monitor:
+        m = monitor(page, cell)
+        m.wait_for(timeout=120_000)
+        m.scroll_into_view_if_needed()
     ui, app_id = app["uiUrl"], app["appId"]
 
     def done_tasks() -> tuple[int, int]:
@@ -404,7 +441,7 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
 
     switched = []
     start = time.monotonic()
-    for fraction, tab in ((1 / 3, "timeline"), (2 / 3, "executors")):
+    for fraction, tab in ((1 / 3, "timeline"), (2 / 3, "executors")) if with_monitor else ():
         def reached():
             if page.evaluate(CELL_DONE, cell):
                 return True
@@ -432,12 +469,15 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
     assert biggest_stage >= MANY_TASKS, f"the job's largest stage has {biggest_stage} tasks"
 
     longs, nodes = probe["longTasks"], probe["nodes"]
+    # The targets are the monitor's; the baseline has none (it shows what the page and machine give without us).
+    target = (lambda t, met: (t, met)) if with_monitor else (lambda t, met: ("", None))
     rows = [
         Row("longest main-thread task during the job", f"{max((t['duration'] for t in longs), default=0):.0f} ms",
-            f"≤ {LONG_TASK_MS} ms", not longs),
-        Row("main-thread tasks over 50 ms", str(len(longs)), "0", not longs),
-        Row("monitor DOM elements, max", str(max((s["n"] for s in nodes), default=0))),
+            *target(f"≤ {LONG_TASK_MS} ms", not longs)),
+        Row("main-thread tasks over 50 ms", str(len(longs)), *target("0", not longs)),
     ]
+    if with_monitor:
+        rows.append(Row("monitor DOM elements, max", str(max((s["n"] for s in nodes), default=0))))
     rows += [
         Row("renderer main thread busy during the job (TaskDuration)", f"{used['TaskDuration'] * 1000:.0f} ms"),
         Row("  of which script / style / layout",
@@ -446,13 +486,14 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
         Row("style recalculations / layouts", f"{used['RecalcStyleCount']:.0f} / {used['LayoutCount']:.0f}"),
     ]
     rows += [
-        Row("main-thread tasks over 50 ms of CPU time (trace)", str(cpu["over_50ms_cpu"]), "0", cpu["over_50ms_cpu"] == 0),
+        Row("main-thread tasks over 50 ms of CPU time (trace)", str(cpu["over_50ms_cpu"]),
+            *target("0", cpu["over_50ms_cpu"] == 0)),
         Row("longest main-thread task by CPU time / by wall time (trace)",
             f"{cpu['longest_cpu_ms']:.0f} ms / {cpu['longest_wall_ms']:.0f} ms"),
         Row("main-thread CPU / wall time in tasks during the job (trace)", f"{cpu['cpu_s']:.1f} s / {cpu['wall_s']:.1f} s"),
     ]
     per_tab = {}
-    for tab in ("jobs", "timeline", "executors"):
+    for tab in ("jobs", "timeline", "executors") if with_monitor else ():
         tl = [t["duration"] for t in longs if t["tab"] == tab]
         tn = [s["n"] for s in nodes if s["tab"] == tab]
         per_tab[tab] = {"long_tasks": len(tl), "longest_ms": max(tl, default=0), "max_nodes": max(tn, default=0),
@@ -467,9 +508,10 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
         notes=(
             f"`spark.range(0, {MANY_TASKS}, 1, {MANY_TASKS}).count()` on local[2]: {len(jobs)} job(s), {tasks} tasks "
             f"(largest stage {biggest_stage}), {elapsed:.0f} s. PerformanceObserver('longtask') installed before the job "
-            "(a long task is any main-thread task over 50 ms, whatever its source in the page); element count "
-            "`querySelectorAll('*')` of the monitor every 200 ms. Tabs: jobs, then timeline and executors from "
-            f"{switched} (tab, tasks done when switched). Headless Chromium. {setup_note}"
+            "(a long task is any main-thread task over 50 ms, whatever its source in the page). "
+            + (f"Element count `querySelectorAll('*')` of the monitor every 200 ms. Tabs: jobs, then timeline and "
+               f"executors from {switched} (tab, tasks done when switched). " if with_monitor else "")
+            + f"Headless Chromium. {setup_note}"
         ),
         raw={"long_tasks": longs, "node_samples": nodes, "tabs": probe["tabs"], "switched": switched, "per_tab": per_tab,
              "elapsed_s": elapsed, "renderer_metrics": used,

@@ -139,7 +139,10 @@ class Monitor:
         self.proc = None
 
     def __enter__(self) -> "Monitor":
-        env = dict(os.environ, SPARKMONITOR_SECRET=self.secret, SPARKMONITOR_PROXY_SECRET=self.proxy_secret)
+        # Its own history folder (XDG_STATE_HOME), empty: the monitor records every run's event log, as by default,
+        # but restores no earlier application at start, and adds nothing to the user's history.
+        env = dict(os.environ, SPARKMONITOR_SECRET=self.secret, SPARKMONITOR_PROXY_SECRET=self.proxy_secret,
+                   XDG_STATE_HOME=str(self.tmp / "state"))
         self.log = (self.tmp / "monitor.log").open("wb")
         self.proc = subprocess.Popen(
             [os.environ.get("BENCH_MONITOR_BIN", str(ROOT / "build" / "sparkmonitor")), f"--listen=127.0.0.1:{self.port}", "--base-url=/",

@@ -1,7 +1,7 @@
 """P5 (issue 5): Spark UI page latency through the monitor's proxy against the Spark UI itself. A benchmark, not a test:
 `make test` never runs it, and it asserts nothing about timings.
 
-    .venv/bin/python integration/bench/bench_proxy.py [--rounds 30] [--warmup 3]
+    .venv/bin/python integration/bench/bench_proxy.py [--rounds 200] [--warmup 3]
 
 What it starts: a real JupyterLab (with jupyter-server-proxy and our installed package), which starts our Go binary
 lazily; the binary is build/sparkmonitor (or --binary), reached through a small wrapper (SPARKMONITOR_BINARY) that notes
@@ -175,7 +175,7 @@ def summarize(samples: list[float]) -> dict:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rounds", type=int, default=30)
+    ap.add_argument("--rounds", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--identity", action="store_true",
                     help="send no Accept-Encoding (a script's client, not a browser's); implies --no-write")
@@ -370,7 +370,7 @@ def report(args, page_list, samples, sizes, elapsed, reconnects):
         id="P5",
         title="Spark UI page latency through the monitor's proxy vs direct",
         rows=rows,
-        command=".venv/bin/python integration/bench/bench_proxy.py" + (f" --rounds {args.rounds}" if args.rounds != 30 else ""),
+        command=".venv/bin/python integration/bench/bench_proxy.py" + (f" --rounds {args.rounds}" if args.rounds != 200 else ""),
         notes=(
             f"{args.rounds} rounds × {len(names)} pages ({', '.join(names)}), a real PySpark 4 driver (local[2], 20 jobs). "
             "One GET = request sent → last body byte, on one persistent keep-alive connection per path (connection "

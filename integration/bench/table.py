@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from results import OUT, Result, Row, machine  # noqa: E402
 
-ORDER = ("P1", "P2", "P3", "P4", "P4b", "P5")
+ORDER = ("P1", "P2", "P3", "P4", "P4base", "P4b", "P5")
 
 
 def go_result(path: Path) -> Result | None:
