@@ -91,6 +91,10 @@ def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
 
     cpu = {m: median([sum(r["cpuSeconds"].values()) for r in runs[m]]) for m in MODES}
 
+    def per_round(m: str) -> str:
+        rounds = min(len(runs[m]), len(runs["none"]))
+        return ", ".join(f"{runs[m][i]['seconds'] / runs['none'][i]['seconds']:.2f}×" for i in range(rounds)) or "–"
+
     def lost(m: str) -> int:
         return max(r["sparkTaskEnds"] - (r["monitorTaskEnds"] or 0) for r in runs[m])
 
@@ -100,6 +104,14 @@ def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
             f"≤ 1.02× and ≤ sparkmonitor {swan_version}'s", ratio["ours"] <= 1.02 and ratio["ours"] <= ratio["swan"]),
         Row(f"job time with sparkmonitor {swan_version} (median), ratio to none",
             f"{med['swan']:.1f} s, {ratio['swan']:.3f}×"),
+        # The machine's speed drifts (no-listener runs of the same job vary by more than the target): the ratios of
+        # each round's runs, taken minutes apart, show how far the medians can be trusted.
+        Row("ratio to none within each round: ours", per_round("ours")),
+        Row(f"ratio to none within each round: sparkmonitor {swan_version}", per_round("swan")),
+        Row("job time without a listener, fastest – slowest run (the machine's drift)",
+            f"{min(r['seconds'] for r in runs['none']):.1f} – {max(r['seconds'] for r in runs['none']):.1f} s"),
+        Row("monitor binary CPU time per run (median)",
+            f"{median([r['cpuSeconds'].get('monitor', 0.0) for r in runs['ours']]):.1f} s"),
         Row("CPU time (driver JVM + driver Python + monitor binary, median), ratio to none: ours",
             f"{cpu['ours']:.1f} s, {cpu['ours'] / cpu['none']:.3f}×"),
         Row(f"CPU time (driver JVM + driver Python, median), ratio to none: sparkmonitor {swan_version}",
