@@ -36,7 +36,13 @@ type flags struct {
 }
 
 func main() {
-	runtime.GOMAXPROCS(procs(os.Getenv("GOMAXPROCS"), runtime.GOMAXPROCS(0)))
+	// One P unless GOMAXPROCS is set: the monitor's work is one state goroutine fed by a few connections, which one
+	// core keeps up with (P3: over 1M events/s). More Ps only add wake-ups across threads to every request and event
+	// (P5: the proxy's added latency drops by about a third with one), and would let the monitor take more than one
+	// core from the Spark job beside it.
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 	var c flags
 	flag.StringVar(&c.listen, "listen", "127.0.0.1:0", "HTTP address (host:port) jupyter-server-proxy forwards to")
 	flag.StringVar(&c.baseURL, "base-url", "/", "Jupyter server base URL; the monitor is served under {base-url}sparkmonitor/")
@@ -196,15 +202,4 @@ func run(ctx context.Context, c flags, ingestSecret, proxySecret string) error {
 		return errors.New("stopped unexpectedly")
 	}
 	return nil
-}
-
-// procs is the number of Ps the monitor runs with: one, unless GOMAXPROCS is set in the environment. Its work is one
-// state goroutine fed by a few connections, which one core keeps up with (P3: over 1M events/s); more Ps only add
-// wake-ups across threads to every request and event (P5: the proxy's added latency drops by about a third with one),
-// and would let the monitor take more than one core from the Spark job beside it.
-func procs(env string, current int) int {
-	if env != "" {
-		return current // the Go runtime has applied it already
-	}
-	return 1
 }

@@ -35,18 +35,3 @@ func TestConfigLogLevelAndReadOnlyReachTheLogAndTheAPI(t *testing.T) {
 		t.Fatal("the config file turned --read-only off")
 	}
 }
-
-func TestProcsIsOneUnlessGOMAXPROCSIsSet(t *testing.T) {
-	for _, tc := range []struct {
-		env           string
-		current, want int
-	}{
-		{"", 8, 1},
-		{"", 1, 1},
-		{"4", 4, 4}, // set by the user: the runtime's value stands
-	} {
-		if got := procs(tc.env, tc.current); got != tc.want {
-			t.Errorf("procs(%q, %d) = %d, want %d", tc.env, tc.current, got, tc.want)
-		}
-	}
-}
