@@ -470,7 +470,9 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
 
     longs, nodes = probe["longTasks"], probe["nodes"]
     # The targets are the monitor's; the baseline has none (it shows what the page and machine give without us).
-    target = (lambda t, met: (t, met)) if with_monitor else (lambda t, met: ("", None))
+    def target(t: str, met: bool) -> tuple[str, bool | None]:
+        return (t, met) if with_monitor else ("", None)
+
     rows = [
         Row("longest main-thread task during the job", f"{max((t['duration'] for t in longs), default=0):.0f} ms",
             *target(f"≤ {LONG_TASK_MS} ms", not longs)),
