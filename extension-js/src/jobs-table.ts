@@ -90,8 +90,10 @@ export class JobsTable {
   }
 
   /**
-   * Renders the rows in view. A row whose markup is unchanged keeps its node, and nodes already in place are not
-   * moved, so an update that changes one row's counts touches one row of the DOM (and the browser restyles only that).
+   * Renders the rows in view. A row keeps its node across updates: unchanged, or with only the attributes and texts
+   * that changed rewritten (patch), and nodes already in place are not moved. So an update that changes one row's
+   * counts rewrites a few texts and widths of that row: no node enters or leaves the document, the browser restyles
+   * and lays out only those, and no garbage DOM is left for the page's garbage collector (issue 5, P4).
    * Reads no layout: the scroll position is the one the last scroll event saw, and the viewport is the table's
    * maximum height (with fewer rows all of them are rendered anyway).
    */
@@ -104,7 +106,14 @@ export class JobsTable {
       const tr = renderRow(this._rows[i], i, this._ctx);
       const html = tr.outerHTML;
       const old = this._painted.get(this._rows[i].key);
-      const row = old && old.html === html ? old : { html, node: tr };
+      let row: PaintedRow;
+      if (old && old.html === html) {
+        row = old;
+      } else if (old && patch(old.node, tr)) {
+        row = { html, node: old.node }; // the same node, its changed attributes and texts rewritten
+      } else {
+        row = { html, node: tr };
+      }
       painted.set(this._rows[i].key, row);
       nodes.push(row.node);
     }
@@ -219,6 +228,47 @@ export class JobsTable {
 interface PaintedRow {
   html: string;
   node: HTMLTableRowElement;
+}
+
+/**
+ * Rewrites `old` in place into `next` (a fresh rendering of the same row): attributes and texts that differ are set,
+ * a child element of another tag is replaced. Returns false, leaving `old` to be replaced whole, when the two differ in
+ * tag or in their number or kinds of child nodes. Rows carry all of their state in attributes (handlers are delegated
+ * to the table body), so the patched node is what `next` would have been.
+ */
+export function patch(old: Element, next: Element): boolean {
+  if (old.tagName !== next.tagName || old.childNodes.length !== next.childNodes.length) {
+    return false;
+  }
+  for (let i = 0; i < old.childNodes.length; i++) {
+    const [a, b] = [old.childNodes[i], next.childNodes[i]];
+    if (a.nodeType !== b.nodeType || (a.nodeType !== Node.TEXT_NODE && a.nodeType !== Node.ELEMENT_NODE)) {
+      return false;
+    }
+  }
+  for (const name of old.getAttributeNames()) {
+    if (!next.hasAttribute(name)) {
+      old.removeAttribute(name);
+    }
+  }
+  for (const name of next.getAttributeNames()) {
+    const value = next.getAttribute(name)!;
+    if (old.getAttribute(name) !== value) {
+      old.setAttribute(name, value);
+    }
+  }
+  const children = [...next.childNodes];
+  children.forEach((b, i) => {
+    const a = old.childNodes[i];
+    if (b.nodeType === Node.TEXT_NODE) {
+      if (a.nodeValue !== b.nodeValue) {
+        a.nodeValue = b.nodeValue;
+      }
+    } else if (!patch(a as Element, b as Element)) {
+      old.replaceChild(b, a);
+    }
+  });
+  return true;
 }
 
 function spacer(): HTMLTableRowElement {

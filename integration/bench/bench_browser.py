@@ -141,7 +141,7 @@ FRESHNESS_PROBE = """cellId => {
 
 # P4 probe: long tasks (with the tab open when each began) and the monitor's element count every 200 ms.
 COST_PROBE = """cellId => {
-  const probe = { longTasks: [], nodes: [], tabs: [[performance.now(), 'jobs']] };
+  const probe = { longTasks: [], nodes: [], heap: [], tabs: [[performance.now(), 'jobs']] };
   window.__smCost = probe;
   const tabAt = t => { let tab = probe.tabs[0][1]; for (const [at, name] of probe.tabs) if (at <= t) tab = name; return tab; };
   probe.observer = new PerformanceObserver(list => {
@@ -150,6 +150,7 @@ COST_PROBE = """cellId => {
   probe.observer.observe({ entryTypes: ['longtask'] });
   probe.timer = setInterval(() => {
     const m = document.querySelector(`.sm-cell-monitor[data-cell-id="${cellId}"]`);
+    probe.heap.push(performance.memory ? performance.memory.usedJSHeapSize : 0);
     if (m) probe.nodes.push({ t: Date.now(), n: m.querySelectorAll('*').length, tab: tabAt(performance.now()) });
   }, 200);
 }"""
@@ -166,12 +167,14 @@ def spark_time_ms(text: str) -> int:
 
 
 def group_stages(ui_url: str, app_id: str, group: str) -> tuple[list[dict], list[dict]]:
-    """The jobs of a job group and the attempts of their stages, from Spark's REST API."""
+    """The jobs of a job group and the attempts of their stages, from Spark's REST API. Without `details=false` each
+    attempt would carry every one of its tasks (about 2 KB of JSON a task): polled during P4's 100 000-task stage, that
+    made the Spark driver and this process serialize and parse hundreds of MB a second, on the cores the page needs."""
     jobs = [j for j in spark_api(ui_url, app_id, "jobs") if j.get("jobGroup") == group]
     attempts = {}
     for stage_id in sorted({s for job in jobs for s in job["stageIds"]}):  # a stage may be in two jobs (AQE)
         try:
-            for a in spark_api(ui_url, app_id, f"stages/{stage_id}"):
+            for a in spark_api(ui_url, app_id, f"stages/{stage_id}?details=false"):
                 if a["status"] != "SKIPPED":  # AQE: the final job lists the map stage again, skipped
                     attempts[(a["stageId"], a["attemptId"])] = a
         except Exception:  # a skipped stage has no attempt
@@ -461,7 +464,7 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
         report_profile(cdp.send("Profiler.stop")["profile"])
     probe = page.evaluate(
         "() => { const p = window.__smCost; p.observer.disconnect(); clearInterval(p.timer);"
-        " return { longTasks: p.longTasks, nodes: p.nodes, tabs: p.tabs }; }"
+        " return { longTasks: p.longTasks, nodes: p.nodes, heap: p.heap, tabs: p.tabs }; }"
     )
     jobs, attempts = group_stages(ui, app_id, group)
     tasks = sum(a["numTasks"] for a in attempts)
@@ -480,6 +483,10 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
     ]
     if with_monitor:
         rows.append(Row("monitor DOM elements, max", str(max((s["n"] for s in nodes), default=0))))
+    heap = [h / 1e6 for h in probe["heap"] if h]
+    if heap:
+        rows.append(Row("page JS heap used: at the start / max / at the end (every 200 ms)",
+                        f"{heap[0]:.0f} / {max(heap):.0f} / {heap[-1]:.0f} MB"))
     rows += [
         Row("renderer main thread busy during the job (TaskDuration)", f"{used['TaskDuration'] * 1000:.0f} ms"),
         Row("  of which script / style / layout",
@@ -515,7 +522,7 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
                f"executors from {switched} (tab, tasks done when switched). " if with_monitor else "")
             + f"Headless Chromium. {setup_note}"
         ),
-        raw={"long_tasks": longs, "node_samples": nodes, "tabs": probe["tabs"], "switched": switched, "per_tab": per_tab,
+        raw={"long_tasks": longs, "node_samples": nodes, "heap_mb": [round(h, 1) for h in heap], "tabs": probe["tabs"], "switched": switched, "per_tab": per_tab,
              "elapsed_s": elapsed, "renderer_metrics": used,
              "trace": cpu},
     ).write()
