@@ -232,19 +232,13 @@ interface PaintedRow {
 
 /**
  * Rewrites `old` in place into `next` (a fresh rendering of the same row): attributes and texts that differ are set,
- * a child element of another tag is replaced. Returns false, leaving `old` to be replaced whole, when the two differ in
- * tag or in their number or kinds of child nodes. Rows carry all of their state in attributes (handlers are delegated
- * to the table body), so the patched node is what `next` would have been.
+ * a child that differs in kind or tag is replaced by `next`'s. Returns false, leaving `old` to be replaced whole, when
+ * the two differ in tag or in their number of child nodes. Rows carry all of their state in attributes (handlers are
+ * delegated to the table body), so the patched node is what `next` would have been.
  */
 export function patch(old: Element, next: Element): boolean {
   if (old.tagName !== next.tagName || old.childNodes.length !== next.childNodes.length) {
     return false;
-  }
-  for (let i = 0; i < old.childNodes.length; i++) {
-    const [a, b] = [old.childNodes[i], next.childNodes[i]];
-    if (a.nodeType !== b.nodeType || (a.nodeType !== Node.TEXT_NODE && a.nodeType !== Node.ELEMENT_NODE)) {
-      return false;
-    }
   }
   for (const name of old.getAttributeNames()) {
     if (!next.hasAttribute(name)) {
@@ -257,14 +251,14 @@ export function patch(old: Element, next: Element): boolean {
       old.setAttribute(name, value);
     }
   }
-  const children = [...next.childNodes];
-  children.forEach((b, i) => {
+  // A copy: replaceChild moves `next`'s children into `old`.
+  [...next.childNodes].forEach((b, i) => {
     const a = old.childNodes[i];
-    if (b.nodeType === Node.TEXT_NODE) {
+    if (a.nodeType === Node.TEXT_NODE && b.nodeType === Node.TEXT_NODE) {
       if (a.nodeValue !== b.nodeValue) {
         a.nodeValue = b.nodeValue;
       }
-    } else if (!patch(a as Element, b as Element)) {
+    } else if (!(a instanceof Element && b instanceof Element && patch(a, b))) {
       old.replaceChild(b, a);
     }
   });

@@ -522,8 +522,8 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
                f"executors from {switched} (tab, tasks done when switched). " if with_monitor else "")
             + f"Headless Chromium. {setup_note}"
         ),
-        raw={"long_tasks": longs, "node_samples": nodes, "heap_mb": [round(h, 1) for h in heap], "tabs": probe["tabs"], "switched": switched, "per_tab": per_tab,
-             "elapsed_s": elapsed, "renderer_metrics": used,
+        raw={"long_tasks": longs, "node_samples": nodes, "heap_mb": [round(h, 1) for h in heap], "tabs": probe["tabs"],
+             "switched": switched, "per_tab": per_tab, "elapsed_s": elapsed, "renderer_metrics": used,
              "trace": cpu},
     ).write()
     print(f"\n{result_id}: {len(longs)} long tasks (longest {rows[0].value}), per tab {per_tab}, renderer {used}, trace { {k: v for k, v in cpu.items() if k != 'long_tasks_wall_cpu_ms'} } → {path}")
