@@ -9,6 +9,8 @@ page shows under that cell.
 
 from __future__ import annotations
 
+import warnings
+
 from conftest import ALL_CELLS_DONE, NOTEBOOK_READY, open_and_run_all, put_setting, save_screenshot, shown_job, spark_api, spark_jobs, wait_until, write_notebook
 
 CELLS = [
@@ -204,20 +206,34 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     wait_until(lambda: want in header.inner_text(), 30, f"the c2 header to say {want!r}")
 
     # Step 3: the launcher's "Spark Monitor" tile opens the dashboard listing this application.
-    launcher_id = page.evaluate("async () => (await window.jupyterapp.commands.execute('launcher:create')).id")
-    # Activate it until it is the current tab (a focus event still on its way to the notebook can take it back).
-    page.wait_for_function(
-        """id => { const app = window.jupyterapp;
-                   if (app.shell.currentWidget && app.shell.currentWidget.id === id) return true;
-                   app.shell.activateById(id); return false; }""",
-        arg=launcher_id,
-        timeout=30_000,
-        polling=250,
-    )
+    # After the reload, JupyterLab may still be restoring its layout, which activates the notebook again: wait for it.
+    page.evaluate("async () => { await window.jupyterapp.restored; }")
+    taken_over = []  # which tab took the launcher's place, when one did (reported, as a warning, for diagnosis)
+
+    def click_launcher_tile():
+        launcher_id = page.evaluate("async () => (await window.jupyterapp.commands.execute('launcher:create')).id")
+        # Activate it until it is the current tab (a focus event still on its way to the notebook can take it back).
+        page.wait_for_function(
+            """id => { const app = window.jupyterapp;
+                       if (app.shell.currentWidget && app.shell.currentWidget.id === id) return true;
+                       app.shell.activateById(id); return false; }""",
+            arg=launcher_id,
+            timeout=30_000,
+            polling=250,
+        )
+        try:
+            page.locator('.jp-LauncherCard[title="Spark Monitor"]').locator("visible=true").first.click(timeout=10_000)
+        except Exception:
+            taken_over.append(page.evaluate("() => window.jupyterapp.shell.currentWidget?.title.label ?? null"))
+            raise
+        return True
+
     try:
-        page.locator('.jp-LauncherCard[title="Spark Monitor"]').locator("visible=true").first.click()
+        wait_until(click_launcher_tile, 120, "a click on the launcher's Spark Monitor tile")
     finally:
         save_screenshot(page, "launcher.png")
+    if taken_over:
+        warnings.warn(f"the launcher lost its place to {taken_over} before its tile could be clicked; clicked again")
     frame = page.frame_locator("iframe").first
     row = frame.locator(f'#apps .app[data-app-id="{app["appId"]}"]')
     row.wait_for(timeout=60_000)
