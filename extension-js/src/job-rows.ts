@@ -1,10 +1,12 @@
-// The DOM of one row of the jobs table, per kind of row (rows.ts). Every row is one line of ROW_HEIGHT pixels.
+// One row of the jobs table, per kind of row (rows.ts), as a VNode (vnode.ts). Every row is one line of ROW_HEIGHT
+// pixels.
 import { FailureReason, Hint, Job, Stage } from './api';
 import { CancelControl } from './cancel';
 import { formatBytes, formatDuration } from './format';
 import { GroupSummary, oneLine, Row, summarizeGroup } from './rows';
 import { JobGroup } from './model';
 import { sparkUILabel, UITarget } from './spark-ui';
+import { create, v, VNode } from './vnode';
 
 /** What rows need besides their data: the time, links into the Spark UI, and the cancel controls to show. */
 export interface RowContext {
@@ -34,12 +36,8 @@ export function setText(node: HTMLElement, text: string): void {
   }
 }
 
-function cell(cls: string, text: string, title?: string): HTMLTableCellElement {
-  const td = el('td', cls, text);
-  if (title) {
-    td.title = title;
-  }
-  return td;
+function cell(cls: string, text: string, title?: string): VNode {
+  return v('td', cls, text, title ? { title } : {});
 }
 
 const HINT_LABELS: Record<string, string> = { skew: 'skew', spill: 'spill', tinyTasks: 'tiny tasks' };
@@ -48,36 +46,48 @@ const HINT_LABELS: Record<string, string> = { skew: 'skew', spill: 'spill', tiny
  * A link into the Spark UI that opens in a new tab (`a.sm-ui-link[data-kind]`), or just the text when there is no
  * URL. The jobs table ignores clicks on links (they do not expand rows).
  */
-export function uiLink(url: string | null, target: UITarget, text: string): HTMLElement {
+export function uiLinkV(url: string | null, target: UITarget, text: string): VNode {
   if (url === null) {
-    return el('span', 'sm-ui-text', text);
+    return v('span', 'sm-ui-text', text);
   }
-  const a = el('a', 'sm-ui-link', text);
-  a.href = url;
-  a.target = '_blank';
-  a.rel = 'noopener';
-  a.dataset.kind = target.kind;
-  a.title = sparkUILabel(target);
-  a.setAttribute('aria-label', sparkUILabel(target));
-  return a;
+  const label = sparkUILabel(target);
+  return v('a', 'sm-ui-link', text, {
+    href: url,
+    target: '_blank',
+    rel: 'noopener',
+    'data-kind': target.kind,
+    title: label,
+    'aria-label': label
+  });
+}
+
+/** uiLinkV's DOM. */
+export function uiLink(url: string | null, target: UITarget, text: string): HTMLElement {
+  return create(uiLinkV(url, target, text));
 }
 
 /** A cancel button (`button.sm-cancel-{kind}`): "cancel", or "cancelling…" (disabled) while the request is pending. */
-export function cancelButton(kind: 'job' | 'stage' | 'cell', control: CancelControl, what: string): HTMLButtonElement {
+export function cancelButtonV(kind: 'job' | 'stage' | 'cell', control: CancelControl, what: string): VNode {
   const pending = control === 'pending';
   const label = kind === 'cell' ? "Cancel this cell's jobs" : 'cancel';
-  const button = el('button', `sm-cancel sm-cancel-${kind}`, pending ? 'cancelling…' : label);
-  button.type = 'button';
-  button.disabled = pending;
-  button.dataset.pending = String(pending);
-  button.title = pending ? `Cancelling ${what}…` : `Cancel ${what}`;
-  button.setAttribute('aria-label', button.title);
-  return button;
+  const title = pending ? `Cancelling ${what}…` : `Cancel ${what}`;
+  return v('button', `sm-cancel sm-cancel-${kind}`, pending ? 'cancelling…' : label, {
+    type: 'button',
+    ...(pending ? { disabled: '' } : {}),
+    'data-pending': String(pending),
+    title,
+    'aria-label': title
+  });
+}
+
+/** cancelButtonV's DOM. */
+export function cancelButton(kind: 'job' | 'stage' | 'cell', control: CancelControl, what: string): HTMLButtonElement {
+  return create(cancelButtonV(kind, control, what)) as HTMLButtonElement;
 }
 
 /** Builds the row at `index` of the table. */
-export function renderRow(row: Row, index: number, ctx: RowContext): HTMLTableRowElement {
-  let tr: HTMLTableRowElement;
+export function renderRow(row: Row, index: number, ctx: RowContext): VNode {
+  let tr: VNode;
   switch (row.kind) {
     case 'sql':
       tr = sqlRow(row.group, summarizeGroup(row.group), ctx);
@@ -95,58 +105,66 @@ export function renderRow(row: Row, index: number, ctx: RowContext): HTMLTableRo
       tr = failureRow(row.failure, row.job);
       break;
   }
-  tr.dataset.row = String(index);
+  tr.attrs['data-row'] = String(index);
   return tr;
 }
 
-function sqlRow(group: JobGroup, s: GroupSummary, ctx: RowContext): HTMLTableRowElement {
+function sqlRow(group: JobGroup, s: GroupSummary, ctx: RowContext): VNode {
   const now = ctx.now;
-  const tr = el('tr', `sm-sql sm-status-${s.status.toLowerCase()}`);
-  tr.dataset.executionId = String(group.executionId);
-  tr.dataset.status = s.status;
   const description = group.sql?.description || `SQL query ${group.executionId}`;
-  const id = el('td', 'sm-sql-id');
   const target: UITarget = { kind: 'sql', executionId: group.executionId as number };
-  id.appendChild(uiLink(ctx.uiUrl(group.appId, target), target, `SQL ${group.executionId}`));
-  tr.appendChild(id);
-  tr.appendChild(cell('sm-sql-description', oneLine(description), description));
-  tr.appendChild(cell('sm-sql-status', s.status, group.sql?.error ?? undefined));
-  tr.appendChild(cell('sm-sql-jobs', `${group.jobs.length} job${group.jobs.length === 1 ? '' : 's'}`));
-  const tasks = el('td', 'sm-sql-tasks');
-  tasks.appendChild(progress(s.numCompletedTasks, s.numTasks, s.numActiveTasks, s.numFailedTasks, s.numSkippedTasks));
-  tr.appendChild(tasks);
-  tr.appendChild(cell('sm-sql-submitted', new Date(s.start).toLocaleTimeString()));
-  tr.appendChild(cell('sm-sql-duration', formatDuration((s.end ?? now) - s.start)));
+  const id = v('td', 'sm-sql-id');
+  id.children.push(uiLinkV(ctx.uiUrl(group.appId, target), target, `SQL ${group.executionId}`));
+  const tasks = v('td', 'sm-sql-tasks');
+  tasks.children.push(
+    progress(s.numCompletedTasks, s.numTasks, s.numActiveTasks, s.numFailedTasks, s.numSkippedTasks)
+  );
+  const tr = v('tr', `sm-sql sm-status-${s.status.toLowerCase()}`, undefined, {
+    'data-execution-id': String(group.executionId),
+    'data-status': s.status
+  });
+  tr.children.push(
+    id,
+    cell('sm-sql-description', oneLine(description), description),
+    cell('sm-sql-status', s.status, group.sql?.error ?? undefined),
+    cell('sm-sql-jobs', `${group.jobs.length} job${group.jobs.length === 1 ? '' : 's'}`),
+    tasks,
+    cell('sm-sql-submitted', new Date(s.start).toLocaleTimeString()),
+    cell('sm-sql-duration', formatDuration((s.end ?? now) - s.start))
+  );
   return tr;
 }
 
-function jobRow(job: Job, expanded: boolean, ctx: RowContext): HTMLTableRowElement {
+function jobRow(job: Job, expanded: boolean, ctx: RowContext): VNode {
   const now = ctx.now;
-  const tr = el('tr', `sm-job sm-status-${job.status.toLowerCase()}`);
-  tr.dataset.appId = job.appId;
-  tr.dataset.jobId = String(job.jobId);
-  tr.dataset.status = job.status;
-  tr.dataset.expanded = String(expanded);
-  tr.title = expanded ? 'Hide stages' : 'Show stages';
+  const tr = v('tr', `sm-job sm-status-${job.status.toLowerCase()}`, undefined, {
+    'data-app-id': job.appId,
+    'data-job-id': String(job.jobId),
+    'data-status': job.status,
+    'data-expanded': String(expanded),
+    title: expanded ? 'Hide stages' : 'Show stages'
+  });
   const id = cell('sm-job-id', `${expanded ? '▾' : '▸'} `);
   const target: UITarget = { kind: 'job', jobId: job.jobId };
-  id.appendChild(uiLink(ctx.uiUrl(job.appId, target), target, String(job.jobId)));
-  tr.appendChild(id);
-  tr.appendChild(cell('sm-job-name', job.name, job.description ?? job.name));
+  id.children.push(uiLinkV(ctx.uiUrl(job.appId, target), target, String(job.jobId)));
   const status = cell('sm-job-status', job.status, job.error ?? undefined);
   const control = ctx.jobCancel(job);
   if (control !== 'none') {
-    status.appendChild(cancelButton('job', control, `job ${job.jobId}`));
+    status.children.push(cancelButtonV('job', control, `job ${job.jobId}`));
   }
-  tr.appendChild(status);
-  tr.appendChild(cell('sm-job-stages', `${job.numCompletedStages}/${job.numStages - job.numSkippedStages}`));
-  const tasks = el('td', 'sm-job-tasks');
-  tasks.appendChild(
+  const tasks = v('td', 'sm-job-tasks');
+  tasks.children.push(
     progress(job.numCompletedTasks, job.numTasks, job.numActiveTasks, job.numFailedTasks, job.numSkippedTasks)
   );
-  tr.appendChild(tasks);
-  tr.appendChild(cell('sm-job-submitted', new Date(job.submissionTime).toLocaleTimeString()));
-  tr.appendChild(cell('sm-job-duration', formatDuration((job.completionTime ?? now) - job.submissionTime)));
+  tr.children.push(
+    id,
+    cell('sm-job-name', job.name, job.description ?? job.name),
+    status,
+    cell('sm-job-stages', `${job.numCompletedStages}/${job.numStages - job.numSkippedStages}`),
+    tasks,
+    cell('sm-job-submitted', new Date(job.submissionTime).toLocaleTimeString()),
+    cell('sm-job-duration', formatDuration((job.completionTime ?? now) - job.submissionTime))
+  );
   return tr;
 }
 
@@ -171,90 +189,81 @@ export function stageIO(stage: Stage): string {
     .join(' · ');
 }
 
-function stageRow(job: Job, stage: Stage, ctx: RowContext): HTMLTableRowElement {
+function stageRow(job: Job, stage: Stage, ctx: RowContext): VNode {
   const now = ctx.now;
-  const tr = el('tr', `sm-stage sm-status-${stage.status.toLowerCase()}`);
-  tr.dataset.stageId = String(stage.stageId);
-  tr.dataset.attempt = String(stage.attemptId);
-  tr.dataset.status = stage.status;
-  const id = el('td', 'sm-stage-id');
+  const tr = v('tr', `sm-stage sm-status-${stage.status.toLowerCase()}`, undefined, {
+    'data-stage-id': String(stage.stageId),
+    'data-attempt': String(stage.attemptId),
+    'data-status': stage.status
+  });
+  const id = v('td', 'sm-stage-id');
   const target: UITarget = { kind: 'stage', stageId: stage.stageId, attemptId: stage.attemptId };
-  id.appendChild(uiLink(ctx.uiUrl(job.appId, target), target, `stage ${stage.stageId}.${stage.attemptId}`));
-  tr.appendChild(id);
-  tr.appendChild(cell('sm-stage-name', stage.name, stage.failureReason ?? stage.name));
+  id.children.push(uiLinkV(ctx.uiUrl(job.appId, target), target, `stage ${stage.stageId}.${stage.attemptId}`));
   const status = cell('sm-stage-status', stage.status, stage.failureReason ?? undefined);
   const control = ctx.stageCancel(job, stage);
   if (control !== 'none') {
-    status.appendChild(cancelButton('stage', control, `stage ${stage.stageId}`));
+    status.children.push(cancelButtonV('stage', control, `stage ${stage.stageId}`));
   }
-  tr.appendChild(status);
   const io = stageIO(stage);
   const ioCell = cell('sm-stage-io', io, io);
-  ioCell.dataset.shuffleWriteBytes = String(stage.shuffleWriteBytes);
-  ioCell.dataset.inputRecords = String(stage.inputRecords);
-  tr.appendChild(ioCell);
-  const tasks = el('td', 'sm-stage-tasks');
-  tasks.appendChild(progress(stage.numCompletedTasks, stage.numTasks, stage.numActiveTasks, stage.numFailedTasks, 0));
-  tr.appendChild(tasks);
-  tr.appendChild(
-    cell('sm-stage-submitted', stage.submissionTime ? new Date(stage.submissionTime).toLocaleTimeString() : '')
-  );
+  ioCell.attrs['data-shuffle-write-bytes'] = String(stage.shuffleWriteBytes);
+  ioCell.attrs['data-input-records'] = String(stage.inputRecords);
+  const tasks = v('td', 'sm-stage-tasks');
+  tasks.children.push(progress(stage.numCompletedTasks, stage.numTasks, stage.numActiveTasks, stage.numFailedTasks, 0));
   const duration = stage.submissionTime ? (stage.completionTime ?? now) - stage.submissionTime : null;
-  tr.appendChild(cell('sm-stage-duration', duration === null ? '' : formatDuration(duration)));
+  tr.children.push(
+    id,
+    cell('sm-stage-name', stage.name, stage.failureReason ?? stage.name),
+    status,
+    ioCell,
+    tasks,
+    cell('sm-stage-submitted', stage.submissionTime ? new Date(stage.submissionTime).toLocaleTimeString() : ''),
+    cell('sm-stage-duration', duration === null ? '' : formatDuration(duration))
+  );
   return tr;
 }
 
-function hintRow(hint: Hint): HTMLTableRowElement {
-  const tr = el('tr', `sm-hint sm-hint-${hint.severity}`);
-  tr.dataset.kind = hint.kind;
-  tr.dataset.severity = hint.severity;
-  tr.dataset.stageId = String(hint.stageId);
-  const td = el('td', 'sm-hint-cell');
-  td.colSpan = COLUMNS.length;
-  td.title = hint.message;
-  td.appendChild(el('span', 'sm-hint-kind', HINT_LABELS[hint.kind] ?? hint.kind));
-  td.appendChild(el('span', 'sm-hint-message', hint.message));
-  tr.appendChild(td);
+function hintRow(hint: Hint): VNode {
+  const td = v('td', 'sm-hint-cell', undefined, { colspan: String(COLUMNS.length), title: hint.message });
+  td.children.push(v('span', 'sm-hint-kind', HINT_LABELS[hint.kind] ?? hint.kind), v('span', 'sm-hint-message', hint.message));
+  const tr = v('tr', `sm-hint sm-hint-${hint.severity}`, undefined, {
+    'data-kind': hint.kind,
+    'data-severity': hint.severity,
+    'data-stage-id': String(hint.stageId)
+  });
+  tr.children.push(td);
   return tr;
 }
 
-function failureRow(failure: FailureReason, job: Job): HTMLTableRowElement {
-  const tr = el('tr', 'sm-failure');
-  tr.dataset.count = String(failure.count);
-  tr.dataset.jobId = String(job.jobId);
-  const td = el('td', 'sm-failure-cell');
-  td.colSpan = COLUMNS.length;
+function failureRow(failure: FailureReason, job: Job): VNode {
   const text = `${failure.count} failed task${failure.count === 1 ? '' : 's'}: ${failure.reason}`;
-  td.title = text;
+  const td = v('td', 'sm-failure-cell', undefined, { colspan: String(COLUMNS.length), title: text });
   if (failure.detail) {
-    const open = el('button', 'sm-failure-open', 'stack trace');
-    open.title = 'Show the first stack trace below the table';
-    td.appendChild(open);
+    td.children.push(v('button', 'sm-failure-open', 'stack trace', { title: 'Show the first stack trace below the table' }));
   }
-  td.appendChild(el('span', 'sm-failure-reason', text));
-  tr.appendChild(td);
+  td.children.push(v('span', 'sm-failure-reason', text));
+  const tr = v('tr', 'sm-failure', undefined, { 'data-count': String(failure.count), 'data-job-id': String(job.jobId) });
+  tr.children.push(td);
   return tr;
 }
 
 /** A task progress bar: completed, running and failed of total. */
-export function progress(completed: number, total: number, running: number, failed: number, skipped: number): HTMLElement {
-  const bar = el('div', 'sm-progress');
-  bar.dataset.completed = String(completed);
-  bar.dataset.total = String(total);
-  bar.dataset.running = String(running);
-  bar.dataset.failed = String(failed);
+export function progress(completed: number, total: number, running: number, failed: number, skipped: number): VNode {
+  const bar = v('div', 'sm-progress', undefined, {
+    'data-completed': String(completed),
+    'data-total': String(total),
+    'data-running': String(running),
+    'data-failed': String(failed)
+  });
   const pct = (n: number) => `${total > 0 ? Math.min(100, (100 * n) / total) : 0}%`;
-  const segments = el('div', 'sm-progress-track');
+  const segments = v('div', 'sm-progress-track');
   for (const [cls, n] of [
     ['sm-progress-completed', completed],
     ['sm-progress-running', running],
     ['sm-progress-failed', failed]
   ] as const) {
-    const seg = el('div', cls);
-    seg.style.width = pct(n);
-    segments.appendChild(seg);
+    segments.children.push(v('div', cls, undefined, { style: `width: ${pct(n)};` }));
   }
-  bar.appendChild(segments);
   const extra = [];
   if (running) {
     extra.push(`${running} running`);
@@ -265,6 +274,9 @@ export function progress(completed: number, total: number, running: number, fail
   if (skipped) {
     extra.push(`${skipped} skipped`);
   }
-  bar.appendChild(el('span', 'sm-progress-text', `${completed}/${total}${extra.length ? ` (${extra.join(', ')})` : ''}`));
+  bar.children.push(
+    segments,
+    v('span', 'sm-progress-text', `${completed}/${total}${extra.length ? ` (${extra.join(', ')})` : ''}`)
+  );
   return bar;
 }

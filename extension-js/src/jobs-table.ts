@@ -5,6 +5,7 @@ import { CancelTarget } from './cancel';
 import { COLUMNS, el, renderRow, RowContext } from './job-rows';
 import { jobKey, JobGroup } from './model';
 import { flattenRows, MAX_VISIBLE_ROWS, Row, ROW_HEIGHT, visibleWindow } from './rows';
+import { create, patch, signature } from './vnode';
 
 const COLUMN_WIDTHS = ['88px', '', '176px', '72px', '260px', '96px', '88px'];
 
@@ -90,10 +91,11 @@ export class JobsTable {
   }
 
   /**
-   * Renders the rows in view. A row keeps its node across updates: unchanged, or with only the attributes and texts
-   * that changed rewritten (patch), and nodes already in place are not moved. So an update that changes one row's
-   * counts rewrites a few texts and widths of that row: no node enters or leaves the document, the browser restyles
-   * and lays out only those, and no garbage DOM is left for the page's garbage collector (issue 5, P4).
+   * Renders the rows in view. Each row is built as a VNode (plain data, vnode.ts), and its node is kept across updates:
+   * unchanged, or with only the attributes and texts that changed rewritten (patch), and nodes already in place are
+   * not moved. So an update that changes one row's counts rewrites a few texts and widths of that row: no node enters
+   * or leaves the document, the browser restyles and lays out only those, and no DOM is built only to be thrown away
+   * (issue 5, P4).
    * Reads no layout: the scroll position is the one the last scroll event saw, and the viewport is the table's
    * maximum height (with fewer rows all of them are rendered anyway).
    */
@@ -103,16 +105,16 @@ export class JobsTable {
     const painted = new Map<string, PaintedRow>();
     const nodes: HTMLTableRowElement[] = [this._top];
     for (let i = win.start; i < win.end; i++) {
-      const tr = renderRow(this._rows[i], i, this._ctx);
-      const html = tr.outerHTML;
+      const vnode = renderRow(this._rows[i], i, this._ctx);
+      const sig = signature(vnode);
       const old = this._painted.get(this._rows[i].key);
       let row: PaintedRow;
-      if (old && old.html === html) {
+      if (old && old.sig === sig) {
         row = old;
-      } else if (old && patch(old.node, tr)) {
-        row = { html, node: old.node }; // the same node, its changed attributes and texts rewritten
+      } else if (old && patch(old.node, vnode)) {
+        row = { sig, node: old.node }; // the same node, its changed attributes and texts rewritten
       } else {
-        row = { html, node: tr };
+        row = { sig, node: create(vnode) as HTMLTableRowElement };
       }
       painted.set(this._rows[i].key, row);
       nodes.push(row.node);
@@ -226,43 +228,9 @@ export class JobsTable {
 }
 
 interface PaintedRow {
-  html: string;
+  /** The signature of the VNode the row was last rendered from. */
+  sig: string;
   node: HTMLTableRowElement;
-}
-
-/**
- * Rewrites `old` in place into `next` (a fresh rendering of the same row): attributes and texts that differ are set,
- * a child that differs in kind or tag is replaced by `next`'s. Returns false, leaving `old` to be replaced whole, when
- * the two differ in tag or in their number of child nodes. Rows carry all of their state in attributes (handlers are
- * delegated to the table body), so the patched node is what `next` would have been.
- */
-export function patch(old: Element, next: Element): boolean {
-  if (old.tagName !== next.tagName || old.childNodes.length !== next.childNodes.length) {
-    return false;
-  }
-  for (const name of old.getAttributeNames()) {
-    if (!next.hasAttribute(name)) {
-      old.removeAttribute(name);
-    }
-  }
-  for (const name of next.getAttributeNames()) {
-    const value = next.getAttribute(name)!;
-    if (old.getAttribute(name) !== value) {
-      old.setAttribute(name, value);
-    }
-  }
-  // A copy: replaceChild moves `next`'s children into `old`.
-  [...next.childNodes].forEach((b, i) => {
-    const a = old.childNodes[i];
-    if (a.nodeType === Node.TEXT_NODE && b.nodeType === Node.TEXT_NODE) {
-      if (a.nodeValue !== b.nodeValue) {
-        a.nodeValue = b.nodeValue;
-      }
-    } else if (!(a instanceof Element && b instanceof Element && patch(a, b))) {
-      old.replaceChild(b, a);
-    }
-  });
-  return true;
 }
 
 function spacer(): HTMLTableRowElement {

@@ -217,7 +217,10 @@ def main_thread_tasks(trace: bytes) -> dict:
         "longest_cpu_ms": max(cpu, default=0),
         "long_tasks_wall_cpu_ms": [[round(w), round(c)] for w, c in zip(wall, cpu) if w > LONG_TASK_MS],
     }
-    if TRACE:
+    if TRACE:  # the devtools.timeline category has the page's garbage collections
+        for kind in ("MajorGC", "MinorGC"):
+            gcs = [e["dur"] / 1000 for e in evs if e["name"] == kind]
+            out[kind] = {"count": len(gcs), "total_ms": round(sum(gcs)), "longest_ms": round(max(gcs, default=0))}
         ARTIFACTS.mkdir(exist_ok=True)
         (ARTIFACTS / "bench-p4-trace.json").write_bytes(trace)
         print("\nP4 trace: main-thread tasks over 50 ms (wall), with what took their time")
