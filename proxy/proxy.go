@@ -42,7 +42,8 @@ type Options struct {
 	CancelEnabled func(app string) bool
 	// WriteError writes the monitor's JSON error envelope (nil: an envelope of the same shape as spark/api's).
 	WriteError func(w http.ResponseWriter, code int, errorType, msg string)
-	// Transport reaches Spark (nil: a clone of http.DefaultTransport with the timeouts above and no HTTP proxy).
+	// Transport reaches Spark (nil: uiTransport, which makes plain GETs on the request's goroutine and hands anything
+	// else to a clone of http.DefaultTransport with the timeouts above and no HTTP proxy).
 	Transport http.RoundTripper
 	Logger    *slog.Logger
 }
@@ -98,7 +99,7 @@ func normalizePrefix(p string) string {
 	return "/" + p + "/"
 }
 
-// newTransport is tuned for latency (issue 5, P5: integration/bench/bench_proxy.py, BenchmarkProxy).
+// newTransport is uiTransport's fallback, tuned for latency (issue 5, P5: integration/bench/bench_proxy.py, BenchmarkProxy).
 func newTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = nil // the driver is local to the kernel; never send it through an HTTP_PROXY
