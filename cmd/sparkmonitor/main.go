@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -36,13 +35,7 @@ type flags struct {
 }
 
 func main() {
-	// One P unless GOMAXPROCS is set: the monitor's work is one state goroutine fed by a few connections, which one
-	// core keeps up with (P3: over 1M events/s). More Ps only add wake-ups across threads to every request and event
-	// (P5: the proxy's added latency drops by about a third with one), and would let the monitor take more than one
-	// core from the Spark job beside it.
-	if os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(1)
-	}
+	tuneRuntime()
 	var c flags
 	flag.StringVar(&c.listen, "listen", "127.0.0.1:0", "HTTP address (host:port) jupyter-server-proxy forwards to")
 	flag.StringVar(&c.baseURL, "base-url", "/", "Jupyter server base URL; the monitor is served under {base-url}sparkmonitor/")
