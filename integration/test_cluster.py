@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -27,7 +28,6 @@ from conftest import (
     ALL_CELLS_DONE,
     ARTIFACTS,
     Fatal,
-    free_port,
     monitor,
     open_and_run_all,
     save_screenshot,
@@ -44,17 +44,28 @@ DESCRIPTION = "sixty one-second tasks"
 class Cluster:
     """A standalone master and its workers, as subprocesses of the test."""
 
-    def __init__(self, tmp: Path, port: int, ui_port: int):
-        self.tmp, self.port, self.ui_port = tmp, port, ui_port
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.url = ""  # spark://127.0.0.1:<port>, as the master reports it
+        self.ui = ""  # http://127.0.0.1:<port>, the master's web UI (bound to SPARK_LOCAL_IP)
         self.procs: list[subprocess.Popen] = []
 
-    @property
-    def url(self) -> str:
-        return f"spark://127.0.0.1:{self.port}"
-
     def state(self) -> dict:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.ui_port}/json/", timeout=10) as resp:
+        with urllib.request.urlopen(f"{self.ui}/json/", timeout=10) as resp:
             return json.loads(resp.read().decode())
+
+
+MASTER_URL = re.compile(r"Starting Spark master at (spark://[^\s\"]+)")
+MASTER_UI_PORT = re.compile(r"Bound MasterWebUI to [^,]+, and started at http://[^\s\"]+:(\d+)")
+
+
+def master_addresses(log: Path) -> tuple[str, str] | None:
+    """The master's RPC URL and web UI URL from its log, once it has logged both. The master binds port 0 for both
+    and reports what it got: ports chosen by the test beforehand could be taken in between, and Spark then quietly
+    moves on to the next port (so the test would wait on a port nobody listens on)."""
+    text = log.read_text(errors="replace")
+    url, ui_port = MASTER_URL.search(text), MASTER_UI_PORT.search(text)
+    return (url.group(1), f"http://127.0.0.1:{ui_port.group(1)}") if url and ui_port else None
 
 
 def spark_env(tmp: Path) -> dict[str, str]:
@@ -105,16 +116,29 @@ def cluster(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cluster")
     env = spark_env(tmp)
     ARTIFACTS.mkdir(exist_ok=True)
-    c = Cluster(tmp, free_port(), free_port())
+    c = Cluster(tmp)
+    master_log = ARTIFACTS / "cluster-master.log"
+
+    def alive():
+        for p in c.procs:
+            if p.poll() is not None:
+                raise Fatal(f"a cluster daemon exited with {p.returncode}; see {ARTIFACTS}/cluster-*.log")
+
     try:
         c.procs.append(
             spark_class(
                 env,
-                ["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(c.port), "--webui-port", str(c.ui_port)],
-                ARTIFACTS / "cluster-master.log",
+                ["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", "0", "--webui-port", "0"],
+                master_log,
                 {"SPARK_LOCAL_DIRS": str(tmp / "master-local")},
             )
         )
+
+        def master_up():
+            alive()
+            return master_addresses(master_log)
+
+        c.url, c.ui = wait_until(master_up, 180, f"the standalone master to log its URL and web UI ({master_log})")
         for i in range(2):
             work = tmp / f"worker-{i}"
             work.mkdir()
@@ -129,9 +153,7 @@ def cluster(tmp_path_factory):
             )
 
         def two_workers_alive():
-            for p in c.procs:
-                if p.poll() is not None:
-                    raise Fatal(f"a cluster daemon exited with {p.returncode}; see {ARTIFACTS}/cluster-*.log")
+            alive()
             return sum(w["state"] == "ALIVE" for w in c.state()["workers"]) == 2
 
         wait_until(two_workers_alive, 180, "the standalone master to list two ALIVE workers")
