@@ -14,16 +14,19 @@ body, on three paths:
   a  direct:  http://127.0.0.1:4040/...                                     (the Spark UI itself)
   b  proxy:   http://127.0.0.1:{go port}/sparkmonitor/ui/{app}/...          (our Go binary; secret header)
   c  jupyter: http://127.0.0.1:{jupyter port}/sparkmonitor/ui/{app}/...     (JupyterLab + jupyter-server-proxy + b; token)
+  r  relay:   http://127.0.0.1:{relay port}/...                              (a TCP relay to a, integration/bench/relay)
+The relay passes bytes without reading HTTP (Go's io.Copy, splice), with the monitor's runtime settings: r/a is the
+cost of one more loopback hop and its wake-ups on this machine, the floor under any proxy's b/a.
 Each path has one persistent HTTP/1.1 keep-alive connection (http.client.HTTPConnection), opened before warm-up, so
 connection set-up is not measured (a connection the server closed is reopened before the request is timed again).
 The client sends a browser's Accept-Encoding (gzip) and reads the body as it arrives (not decompressed).
 
-Requests are interleaved: for each round and page, a, b and c one after the other, in an order that goes through all
-six orders (abc, acb, bac, bca, cab, cba), so drift and the machine's other load fall on all three alike, and each path
+Requests are interleaved: for each round and page, every path one after the other, in an order that goes through all
+orders of the paths (abcr, abrc, ...), so drift and the machine's other load fall on all of them alike, and each path
 follows each other path equally often: a request right after c (the JupyterLab path) took 3-6 % longer than one after
 a or b, and a rotation (abc, bca, cab) put a after c twice as often as b. The figure held to the target
 (p50 ratio b/a ≤ 1.10) is the median, over all rounds and pages, of the paired per-request ratios b/a (same round,
-same page); c/a is informative (tornado's overhead is jupyter-server-proxy's, not ours).
+same page); c/a and r/a are informative (tornado's overhead is jupyter-server-proxy's, not ours).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import itertools
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -58,9 +62,12 @@ BROWSER_HEADERS = {
     "Accept-Encoding": "gzip, deflate",
     "User-Agent": "sparkmonitor-bench",
 }
-KINDS = ("a", "b", "c")
+KINDS = ("a", "b", "c", "r")
 KIND_NAMES = {"a": "direct (Spark UI)", "b": "Go proxy", "c": "JupyterLab + jupyter-server-proxy + Go proxy",
-              "d": "Go proxy of --compare"}
+              "r": "TCP relay, no HTTP (the floor)", "d": "Go proxy of --compare"}
+RELAY = REPO / "build" / "bench" / "relay"
+# The monitor binary's own runtime settings (cmd/sparkmonitor/runtime.go), so the relay is its fair floor.
+MONITOR_RUNTIME_ENV = {"GOMAXPROCS": "1", "GODEBUG": "schedtrace=2147483647"}
 
 
 def pages(app: str, job: int, stage: int) -> list[tuple[str, str]]:
@@ -206,7 +213,7 @@ def main():
     jupyter = start_jupyter(tmp, extra_env={"SPARKMONITOR_BINARY": str(wrapper)})
     spark = None
     clients: dict[str, Client] = {}
-    other = None
+    other = relay = None
     try:
         # The first request through jupyter-server-proxy starts the monitor binary.
         wait_until(lambda: jupyter.get_json("sparkmonitor/api/apps") is not None, 60, "the monitor to start")
@@ -231,11 +238,13 @@ def main():
         page_list = pages(app, job, stage)
         if args.compare:
             other = start_other(args.compare, tmp, app, direct)
+        relay, relay_addr = start_relay(urllib.parse.urlsplit(direct).netloc)
 
         clients = {
             "a": Client(direct + "/", {}),
             "b": Client(go_base + urllib.parse.quote(app) + "/", {SECRET_HEADER: started["proxySecret"]}),
             "c": Client(f"{jupyter.url}sparkmonitor/ui/{urllib.parse.quote(app)}/", {"Authorization": f"token {jupyter.token}"}),
+            "r": Client(f"http://{relay_addr}/", {}),
         }
         if other:
             clients["d"] = Client(other["base"] + urllib.parse.quote(app) + "/", {SECRET_HEADER: other["proxySecret"]})
@@ -269,6 +278,9 @@ def main():
             other["proc"].terminate()
             other["proc"].wait()
             other["ingest"].close()
+        if relay:
+            relay.terminate()
+            relay.wait()
         if spark is not None:
             spark.stop()
         stop_jupyter(jupyter)
@@ -280,6 +292,20 @@ def main():
             ratios = [samples[n][k][i] / samples[n][base][i] for n in names for i in range(args.rounds)]
             print(f"p50 ratio {k}/{base} (median of paired): {median(ratios):.3f}")
         print("per page d/b:", {n: round(median([d / b for b, d in zip(samples[n]["b"], samples[n]["d"])]), 3) for n in names})
+
+
+def start_relay(upstream: str) -> tuple[subprocess.Popen, str]:
+    """Builds and starts the TCP relay to `upstream` (host:port); returns it and its address."""
+    RELAY.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["go", "build", "-trimpath", "-o", str(RELAY), "./integration/bench/relay"], cwd=REPO, check=True,
+                   env={**os.environ, "CGO_ENABLED": "0"})
+    proc = subprocess.Popen([str(RELAY), "-to", upstream], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, **MONITOR_RUNTIME_ENV})
+    line = proc.stdout.readline()  # "listening on HOST:PORT", or "" if it failed (its error is on stderr)
+    if not line.startswith("listening on "):
+        proc.kill()
+        raise SystemExit(f"the relay did not start: {line!r}")
+    return proc, line.split()[-1]
 
 
 def start_other(binary: Path, tmp: Path, app: str, ui: str) -> dict:
@@ -332,8 +358,8 @@ def http_get(url: str) -> bytes:
 def report(args, page_list, samples, sizes, elapsed, reconnects):
     names = [n for n, _ in page_list]
     pooled = {k: [s for n in names for s in samples[n][k]] for k in KINDS}
-    paired = {k: [samples[n][k][i] / samples[n]["a"][i] for n in names for i in range(args.rounds)] for k in ("b", "c")}
-    overall = {k: median(paired[k]) for k in ("b", "c")}
+    paired = {k: [samples[n][k][i] / samples[n]["a"][i] for n in names for i in range(args.rounds)] for k in ("b", "c", "r")}
+    overall = {k: median(paired[k]) for k in ("b", "c", "r")}
     per_page = {}
     for n in names:
         a50 = median(samples[n]["a"])
@@ -342,23 +368,27 @@ def report(args, page_list, samples, sizes, elapsed, reconnects):
             "bytes": sizes[n],
             "ratio_of_p50_b_a": round(median(samples[n]["b"]) / a50, 3),
             "ratio_of_p50_c_a": round(median(samples[n]["c"]) / a50, 3),
+            "ratio_of_p50_r_a": round(median(samples[n]["r"]) / a50, 3),
             "median_paired_ratio_b_a": round(median([b / a for a, b in zip(samples[n]["a"], samples[n]["b"])]), 3),
             "median_paired_ratio_c_a": round(median([c / a for a, c in zip(samples[n]["a"], samples[n]["c"])]), 3),
+            "median_paired_ratio_r_a": round(median([r / a for a, r in zip(samples[n]["a"], samples[n]["r"])]), 3),
         }
 
-    print(f"\n{args.rounds} rounds x {len(names)} pages x 3 paths in {elapsed:.1f} s; reconnects {reconnects}")
-    print(f"{'page':16} {'a p50':>8} {'b p50':>8} {'c p50':>8} {'b/a':>6} {'c/a':>6}   (ms; ratio = median of paired)")
+    print(f"\n{args.rounds} rounds x {len(names)} pages x {len(samples[names[0]])} paths in {elapsed:.1f} s; reconnects {reconnects}")
+    print(f"{'page':16} {'a p50':>8} {'b p50':>8} {'c p50':>8} {'r p50':>8} {'b/a':>6} {'c/a':>6} {'r/a':>6}"
+          "   (ms; ratio = median of paired)")
     for n in names:
         p = per_page[n]
         print(
-            f"{n:16} {p['a']['p50_ms']:8.2f} {p['b']['p50_ms']:8.2f} {p['c']['p50_ms']:8.2f} "
-            f"{p['median_paired_ratio_b_a']:6.2f} {p['median_paired_ratio_c_a']:6.2f}"
+            f"{n:16} {p['a']['p50_ms']:8.2f} {p['b']['p50_ms']:8.2f} {p['c']['p50_ms']:8.2f} {p['r']['p50_ms']:8.2f} "
+            f"{p['median_paired_ratio_b_a']:6.2f} {p['median_paired_ratio_c_a']:6.2f} {p['median_paired_ratio_r_a']:6.2f}"
         )
     for k in KINDS:
         s = summarize(pooled[k])
         print(f"{KIND_NAMES[k]:48} p50 {s['p50_ms']:7.2f} ms  p95 {s['p95_ms']:7.2f} ms")
     print(f"p50 ratio b/a (median of paired per-request ratios): {overall['b']:.3f}  (target ≤ {TARGET})")
     print(f"p50 ratio c/a (same): {overall['c']:.3f}")
+    print(f"p50 ratio r/a (same; the floor of any proxy): {overall['r']:.3f}")
     if args.no_write:
         return
 
@@ -370,6 +400,8 @@ def report(args, page_list, samples, sizes, elapsed, reconnects):
                     f"≤ {TARGET}×", overall["b"] <= TARGET))
     rows.append(Row("p50 ratio JupyterLab path / direct (informative: tornado is jupyter-server-proxy's)",
                     f"{overall['c']:.3f}×"))
+    rows.append(Row("p50 ratio TCP relay / direct (informative: one more loopback hop, no HTTP; the floor of any proxy)",
+                    f"{overall['r']:.3f}×"))
     worst = max(names, key=lambda n: per_page[n]["median_paired_ratio_b_a"])
     rows.append(Row(f"worst page b/a ({worst})", f"{per_page[worst]['median_paired_ratio_b_a']:.3f}×"))
     Result(
@@ -381,13 +413,14 @@ def report(args, page_list, samples, sizes, elapsed, reconnects):
             f"{args.rounds} rounds × {len(names)} pages ({', '.join(names)}), a real PySpark 4 driver (local[2], 20 jobs). "
             "One GET = request sent → last body byte, on one persistent keep-alive connection per path (connection "
             "set-up not measured), browser Accept-Encoding: gzip. Paths interleaved request by request, cycling "
-            "through all six orders of a, b and c, after warm-up. Overall ratio = median over all (round, page) pairs "
+            "through all orders of the paths, after warm-up. Path r is a TCP relay to a that reads no HTTP "
+            "(integration/bench/relay, Go io.Copy, the monitor's runtime settings). Overall ratio = median over all (round, page) pairs "
             "of b/a measured back to back; per-page figures and the ratio of medians in raw. p50/p95 per path pool all pages. "
             "2-core machine shared with other work: absolute figures are noisy, the paired ratios much less."
         ),
         raw={
             "per_page": per_page,
-            "ratio_of_pooled_p50": {k: round(median(pooled[k]) / median(pooled["a"]), 3) for k in ("b", "c")},
+            "ratio_of_pooled_p50": {k: round(median(pooled[k]) / median(pooled["a"]), 3) for k in ("b", "c", "r")},
             "reconnects": reconnects,
             "elapsed_s": round(elapsed, 1),
             "samples_ms": {n: {k: [round(s * 1000, 3) for s in samples[n][k]] for k in KINDS} for n in names},
