@@ -75,7 +75,7 @@ func New(resolver Resolver, opts Options) http.Handler {
 		opts.WriteError = writeError
 	}
 	if opts.Transport == nil {
-		opts.Transport = newTransport()
+		opts.Transport = newUITransport()
 	}
 	opts.Prefix = normalizePrefix(opts.Prefix)
 	h := &handler{opts: opts, base: opts.Prefix + "ui/", res: resolver}

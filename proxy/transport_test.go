@@ -283,3 +283,14 @@ func TestTransportReadsARawSparkResponse(t *testing.T) {
 		t.Fatalf("%d %q %v", resp.StatusCode, b, resp.Header)
 	}
 }
+
+// The proxy's default transport is uiTransport (it was once written and never wired in: every GET went through
+// http.Transport's reader and writer goroutines, and the bench figures did not show it).
+func TestProxyUsesUITransportByDefault(t *testing.T) {
+	h := New(apps{appID: "http://127.0.0.1:1"}, Options{Prefix: prefix}).(*handler)
+	tr, ok := h.http.Transport.(*uiTransport)
+	if !ok {
+		t.Fatalf("default transport is %T, want *uiTransport", h.http.Transport)
+	}
+	tr.CloseIdleConnections()
+}
