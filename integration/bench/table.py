@@ -25,7 +25,7 @@ def go_result(path: Path) -> Result | None:
         return None
     metrics: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for line in path.read_text().splitlines():
-        m = re.match(r"^(Benchmark\w+?)(?:-\d+)?\s+\d+\s+(.*)$", line)
+        m = re.match(r"^(Benchmark[\w/.]+?)(?:-\d+)?\s+\d+\s+(.*)$", line)  # sub-benchmarks too
         if not m:
             continue
         for value, unit in re.findall(r"([\d.]+) (\S+)", m.group(2)):
@@ -49,9 +49,8 @@ def go_result(path: Path) -> Result | None:
         rows.append(Row("live heap with 1M tasks retained", f"{at1:.1f} MB", "≤ 100 MB", at1 <= 100))
         rows.append(Row("live heap with 2M tasks retained (flat once the retention bounds are reached)",
                         f"{at2:.1f} MB", "≤ 1.25× the 1M figure", at2 <= 1.25 * at1))
-    proxy = get("BenchmarkProxy", "ns/op")
-    if proxy is not None:
-        sub = {k: v for k, v in med.items() if k.startswith("BenchmarkProxy")}
+    sub = {k: v for k, v in med.items() if k.startswith("BenchmarkProxy/")}  # BenchmarkProxy/{page}/{path}
+    if sub:
         rows.append(Row("BenchmarkProxy (ns/op per case, 50 KB page, loopback)",
                         ", ".join(f"{k.removeprefix('BenchmarkProxy')}: {v['ns/op'] / 1000:.0f} µs"
                                   for k, v in sub.items() if "ns/op" in v)))
