@@ -362,9 +362,9 @@ def test_notebook7_shows_the_cell_monitor(jupyter, browser):
         )
 
     wait_until(shows_every_job, 20, "Notebook 7 to show every job of the cell")
-    apps = [nb7_app()]
+    app = nb7_app()
     # The timeline tab draws every task of the cell (few enough not to be sampled).
-    tasks = sum(j["numTasks"] - j["numSkippedTasks"] for j in spark_jobs(apps[0]["uiUrl"], apps[0]["appId"]))
+    tasks = sum(j["numTasks"] - j["numSkippedTasks"] for j in spark_jobs(app["uiUrl"], app["appId"]))
     monitor = page.locator('.sm-cell-monitor[data-cell-id="n1"]')
     monitor.locator('.sm-tab[data-tab="timeline"]').click()
     timeline = monitor.locator(".sm-timeline")

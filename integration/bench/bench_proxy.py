@@ -63,6 +63,7 @@ BROWSER_HEADERS = {
     "User-Agent": "sparkmonitor-bench",
 }
 KINDS = ("a", "b", "c", "r")
+VERSUS_DIRECT = KINDS[1:]  # the paths whose time is compared with a's
 KIND_NAMES = {"a": "direct (Spark UI)", "b": "Go proxy", "c": "JupyterLab + jupyter-server-proxy + Go proxy",
               "r": "TCP relay, no HTTP (the floor)", "d": "Go proxy of --compare"}
 RELAY = REPO / "build" / "bench" / "relay"
@@ -358,20 +359,17 @@ def http_get(url: str) -> bytes:
 def report(args, page_list, samples, sizes, elapsed, reconnects):
     names = [n for n, _ in page_list]
     pooled = {k: [s for n in names for s in samples[n][k]] for k in KINDS}
-    paired = {k: [samples[n][k][i] / samples[n]["a"][i] for n in names for i in range(args.rounds)] for k in ("b", "c", "r")}
-    overall = {k: median(paired[k]) for k in ("b", "c", "r")}
+    paired = {k: [samples[n][k][i] / samples[n]["a"][i] for n in names for i in range(args.rounds)] for k in VERSUS_DIRECT}
+    overall = {k: median(paired[k]) for k in VERSUS_DIRECT}
     per_page = {}
     for n in names:
         a50 = median(samples[n]["a"])
         per_page[n] = {
             **{k: summarize(samples[n][k]) for k in KINDS},
             "bytes": sizes[n],
-            "ratio_of_p50_b_a": round(median(samples[n]["b"]) / a50, 3),
-            "ratio_of_p50_c_a": round(median(samples[n]["c"]) / a50, 3),
-            "ratio_of_p50_r_a": round(median(samples[n]["r"]) / a50, 3),
-            "median_paired_ratio_b_a": round(median([b / a for a, b in zip(samples[n]["a"], samples[n]["b"])]), 3),
-            "median_paired_ratio_c_a": round(median([c / a for a, c in zip(samples[n]["a"], samples[n]["c"])]), 3),
-            "median_paired_ratio_r_a": round(median([r / a for a, r in zip(samples[n]["a"], samples[n]["r"])]), 3),
+            **{f"ratio_of_p50_{k}_a": round(median(samples[n][k]) / a50, 3) for k in VERSUS_DIRECT},
+            **{f"median_paired_ratio_{k}_a": round(median([x / a for a, x in zip(samples[n]["a"], samples[n][k])]), 3)
+               for k in VERSUS_DIRECT},
         }
 
     print(f"\n{args.rounds} rounds x {len(names)} pages x {len(samples[names[0]])} paths in {elapsed:.1f} s; reconnects {reconnects}")
@@ -420,7 +418,7 @@ def report(args, page_list, samples, sizes, elapsed, reconnects):
         ),
         raw={
             "per_page": per_page,
-            "ratio_of_pooled_p50": {k: round(median(pooled[k]) / median(pooled["a"]), 3) for k in ("b", "c", "r")},
+            "ratio_of_pooled_p50": {k: round(median(pooled[k]) / median(pooled["a"]), 3) for k in VERSUS_DIRECT},
             "reconnects": reconnects,
             "elapsed_s": round(elapsed, 1),
             "samples_ms": {n: {k: [round(s * 1000, 3) for s in samples[n][k]] for k in KINDS} for n in names},
