@@ -39,11 +39,14 @@ func rawGet(t *testing.T, addr, requestTarget string, extra ...string) *http.Res
 // Hostile paths only ever reach the registered UI's host:port (or are refused); nothing reaches another host, no
 // header is injected, and no redirect leaves the prefix.
 func TestHostilePathsStayOnTheRegisteredUI(t *testing.T) {
+	onBothPaths(t, testHostilePathsStayOnTheRegisteredUI)
+}
+
+func testHostilePathsStayOnTheRegisteredUI(t *testing.T, f *fixture) {
 	var evilHits atomic.Int64
 	evil := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { evilHits.Add(1) }))
 	defer evil.Close()
 	evilHost := strings.TrimPrefix(evil.URL, "http://")
-	f := setup(t)
 	addr := strings.TrimPrefix(f.proxy.URL, "http://")
 	ui := prefix + "ui/" + appID
 	targets := []string{

@@ -64,6 +64,10 @@ type handler struct {
 	res  Resolver
 	http *httputil.ReverseProxy
 	ws   http.Handler
+	// ui is the transport when it is uiTransport (the default), which forward makes its requests with; nil otherwise.
+	ui *uiTransport
+	// modify applies the response policy (rewrite.go) on both paths.
+	modify func(*http.Response) error
 }
 
 // New returns the handler of Prefix + "ui/"; mount it on that path prefix.
@@ -78,11 +82,12 @@ func New(resolver Resolver, opts Options) http.Handler {
 		opts.Transport = newUITransport()
 	}
 	opts.Prefix = normalizePrefix(opts.Prefix)
-	h := &handler{opts: opts, base: opts.Prefix + "ui/", res: resolver}
+	h := &handler{opts: opts, base: opts.Prefix + "ui/", res: resolver, modify: chainResponse(rewriteLocation, dropSetCookie)}
+	h.ui, _ = opts.Transport.(*uiTransport)
 	h.http = &httputil.ReverseProxy{
 		Rewrite:        chain(toUpstream, forwardedContext, dropCredentials),
 		Transport:      opts.Transport,
-		ModifyResponse: chainResponse(rewriteLocation, dropSetCookie),
+		ModifyResponse: h.modify,
 		ErrorHandler:   h.unreachable,
 		BufferPool:     copyBuffers,
 		ErrorLog:       slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
@@ -146,6 +151,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(context.WithValue(r.Context(), targetKey{}, t))
 	if isWebSocket(r) {
 		h.ws.ServeHTTP(w, r)
+		return
+	}
+	if h.forwardable(r, t) {
+		h.forward(w, r, t)
 		return
 	}
 	h.http.ServeHTTP(w, r)

@@ -33,7 +33,10 @@ func envelope(t *testing.T, resp *http.Response) map[string]any {
 }
 
 func TestRootLandsOnJobsPageWithoutRedirect(t *testing.T) {
-	f := setup(t)
+	onBothPaths(t, testRootLandsOnJobsPageWithoutRedirect)
+}
+
+func testRootLandsOnJobsPageWithoutRedirect(t *testing.T, f *fixture) {
 	for _, p := range []string{"ui/" + appID, "ui/" + appID + "/"} {
 		resp := f.do(t, http.MethodGet, prefix+p, nil)
 		if resp.StatusCode != http.StatusOK {
@@ -48,13 +51,23 @@ func TestRootLandsOnJobsPageWithoutRedirect(t *testing.T) {
 	}
 }
 
-func TestRequestHeadersToSpark(t *testing.T) {
-	f := setup(t)
+func TestRequestHeadersToSpark(t *testing.T) { onBothPaths(t, testRequestHeadersToSpark) }
+
+func testRequestHeadersToSpark(t *testing.T, f *fixture) {
 	resp := f.do(t, http.MethodGet, prefix+"ui/"+appID+"/jobs/?id=3", http.Header{
 		"Cookie":        {"_xsrf=abc; username-127-0-0-1-8888=secret"},
 		"Authorization": {"token jupyter-token"},
 		SecretHeader:    {"proxy-secret"},
 		"X-Other":       {"kept"},
+		// Hop-by-hop (also those the Connection header names), and the client's own forwarding headers.
+		"Connection":          {"X-Client-Hop"},
+		"X-Client-Hop":        {"for the proxy only"},
+		"Keep-Alive":          {"timeout=5"},
+		"Proxy-Authorization": {"Basic eDp5"},
+		"X-Forwarded-For":     {"203.0.113.9"},
+		"Forwarded":           {"for=203.0.113.9"},
+		"X-Forwarded-Context": {"/elsewhere"},
+		"User-Agent":          {""}, // none: Spark sees none either (no Go-http-client of ours)
 	})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
@@ -71,6 +84,11 @@ func TestRequestHeadersToSpark(t *testing.T) {
 			t.Errorf("%s reached Spark: %q", h, v)
 		}
 	}
+	for _, h := range []string{"Connection", "X-Client-Hop", "Keep-Alive", "Proxy-Authorization", "X-Forwarded-For", "Forwarded", "User-Agent"} {
+		if v, ok := r.Header[h]; ok {
+			t.Errorf("%s reached Spark: %q", h, v)
+		}
+	}
 	if r.Header.Get("X-Other") != "kept" || r.URL.RawQuery != "id=3" {
 		t.Errorf("other headers and the query must pass: %v %q", r.Header, r.URL.RawQuery)
 	}
@@ -80,7 +98,10 @@ func TestRequestHeadersToSpark(t *testing.T) {
 }
 
 func TestSparkRedirectsStayUnderThePrefix(t *testing.T) {
-	f := setup(t)
+	onBothPaths(t, testSparkRedirectsStayUnderThePrefix)
+}
+
+func testSparkRedirectsStayUnderThePrefix(t *testing.T, f *fixture) {
 	resp := f.do(t, http.MethodGet, prefix+"ui/"+appID+"/jobs", nil)
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != ctxPath+"/jobs/" {
 		t.Fatalf("/jobs: %d Location %q, want 302 %s/jobs/", resp.StatusCode, resp.Header.Get("Location"), ctxPath)
@@ -100,8 +121,9 @@ func TestSparkRedirectsStayUnderThePrefix(t *testing.T) {
 	}
 }
 
-func TestGzipPassesThrough(t *testing.T) {
-	f := setup(t)
+func TestGzipPassesThrough(t *testing.T) { onBothPaths(t, testGzipPassesThrough) }
+
+func testGzipPassesThrough(t *testing.T, f *fixture) {
 	req, _ := http.NewRequest(http.MethodGet, f.proxy.URL+prefix+"ui/"+appID+"/static/big.js", nil)
 	req.Header.Set("Accept-Encoding", "gzip")
 	resp, err := http.DefaultClient.Do(req)
@@ -138,8 +160,9 @@ func TestUnknownAppIs404Envelope(t *testing.T) {
 	}
 }
 
-func TestUnreachableUIIs502WithReason(t *testing.T) {
-	f := setup(t)
+func TestUnreachableUIIs502WithReason(t *testing.T) { onBothPaths(t, testUnreachableUIIs502WithReason) }
+
+func testUnreachableUIIs502WithReason(t *testing.T, f *fixture) {
 	resp := f.do(t, http.MethodGet, prefix+"ui/other/jobs/", nil)
 	if resp.StatusCode != http.StatusBadGateway {
 		t.Fatalf("status %d, want 502", resp.StatusCode)
@@ -150,8 +173,9 @@ func TestUnreachableUIIs502WithReason(t *testing.T) {
 	}
 }
 
-func TestKillLinks(t *testing.T) {
-	f := setup(t)
+func TestKillLinks(t *testing.T) { onBothPaths(t, testKillLinks) }
+
+func testKillLinks(t *testing.T, f *fixture) {
 	kill := prefix + "ui/" + appID + "/jobs/job/kill/?id=1"
 	sameOrigin := http.Header{"Sec-Fetch-Site": {"same-origin"}}
 	f.setCancel(appID, false)
@@ -215,5 +239,94 @@ func TestWebSocket(t *testing.T) {
 	// A page of another origin cannot open it.
 	if _, resp, err := websocket.DefaultDialer.Dial(wsURL, http.Header{"Origin": {"http://evil.example"}}); err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("cross-origin WebSocket: %v %v", resp, err)
+	}
+}
+
+func TestHopByHopResponseHeadersStayHere(t *testing.T) {
+	onBothPaths(t, testHopByHopResponseHeadersStayHere)
+}
+
+func testHopByHopResponseHeadersStayHere(t *testing.T, f *fixture) {
+	resp := f.do(t, http.MethodGet, prefix+"ui/"+appID+"/hop", nil)
+	if resp.StatusCode != http.StatusOK || body(t, resp) != "hop" {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	for _, h := range []string{"X-Spark-Hop", "Keep-Alive"} {
+		if v := resp.Header.Get(h); v != "" {
+			t.Errorf("%s reached the client: %q", h, v)
+		}
+	}
+	if resp.Header.Get("X-Spark-Kept") != "yes" {
+		t.Errorf("Spark's other headers must pass: %v", resp.Header)
+	}
+}
+
+func TestHeadRequest(t *testing.T) { onBothPaths(t, testHeadRequest) }
+
+func testHeadRequest(t *testing.T, f *fixture) {
+	resp := f.do(t, http.MethodHead, prefix+"ui/"+appID+"/jobs/", nil)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/html" || body(t, resp) != "" {
+		t.Fatalf("HEAD: status %d, header %v", resp.StatusCode, resp.Header)
+	}
+	if r := f.spark.last(t); r.Method != http.MethodHead || r.URL.Path != "/jobs/" {
+		t.Fatalf("Spark got %s %s", r.Method, r.URL.Path)
+	}
+	// The connection to Spark is still good for the next request.
+	if resp := f.do(t, http.MethodGet, prefix+"ui/"+appID+"/jobs/", nil); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(body(t, resp), ctxPath+"/stages/") {
+		t.Fatalf("GET after HEAD: status %d", resp.StatusCode)
+	}
+}
+
+// A Spark driver that dies in the middle of a page: the client's response ends broken, not short and complete.
+func TestPageCutShortByTheDriverIsBroken(t *testing.T) {
+	onBothPaths(t, testPageCutShortByTheDriverIsBroken)
+}
+
+func testPageCutShortByTheDriverIsBroken(t *testing.T, f *fixture) {
+	for _, p := range []string{"/cut/length", "/cut/chunked"} {
+		resp, err := http.Get(f.proxy.URL + prefix + "ui/" + appID + p)
+		if err != nil {
+			continue // nothing had left yet (a page with a length leaves whole): the connection closed without an answer
+		}
+		b, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if err == nil {
+			t.Errorf("%s: status %d, the body read as complete (%q)", p, resp.StatusCode, b)
+		}
+	}
+	// The proxy goes on serving.
+	if resp := f.do(t, http.MethodGet, prefix+"ui/"+appID+"/jobs/", nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after a cut page: status %d", resp.StatusCode)
+	}
+}
+
+// jupyter-server-proxy closes its connection to the monitor after every request; the monitor's connection to Spark
+// stays open for the next one all the same.
+func TestClientClosingKeepsTheConnectionToSpark(t *testing.T) {
+	onBothPaths(t, testClientClosingKeepsTheConnectionToSpark)
+}
+
+func testClientClosingKeepsTheConnectionToSpark(t *testing.T, f *fixture) {
+	for range 3 {
+		req, err := http.NewRequest(http.MethodGet, f.proxy.URL+prefix+"ui/"+appID+"/jobs/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Close = true // Connection: close
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := body(t, resp); resp.StatusCode != http.StatusOK || !strings.Contains(b, ctxPath+"/stages/") {
+			t.Fatalf("status %d: %s", resp.StatusCode, b)
+		}
+		_ = resp.Body.Close()
+	}
+	rs := f.spark.requests()
+	for _, r := range rs[1:] {
+		if r.RemoteAddr != rs[0].RemoteAddr {
+			t.Fatalf("Spark saw the requests on new connections: %s then %s", rs[0].RemoteAddr, r.RemoteAddr)
+		}
 	}
 }

@@ -34,9 +34,13 @@ func forwardedContext(pr *httputil.ProxyRequest, t target) {
 	pr.Out.Header.Set("X-Forwarded-Context", t.context)
 }
 
-// dropCredentials keeps the user's Jupyter token and cookies, and the monitor's secret, away from Spark.
+// credentials are the request headers that never reach Spark: the user's Jupyter token and cookies, and the
+// monitor's secret.
+var credentials = []string{"Cookie", "Authorization", SecretHeader}
+
+// dropCredentials keeps the credentials away from Spark.
 func dropCredentials(pr *httputil.ProxyRequest, _ target) {
-	for _, h := range []string{"Cookie", "Authorization", SecretHeader} {
+	for _, h := range credentials {
 		pr.Out.Header.Del(h)
 	}
 }

@@ -70,6 +70,27 @@ func newFakeSpark(t *testing.T) *fakeSpark {
 			_ = c.WriteMessage(mt, append([]byte(r.Header.Get("X-Forwarded-Context")+" "), msg...))
 		}
 	})
+	mux.HandleFunc("/hop", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "X-Spark-Hop")
+		w.Header().Set("X-Spark-Hop", "for the proxy only")
+		w.Header().Set("Keep-Alive", "timeout=30")
+		w.Header().Set("X-Spark-Kept", "yes")
+		fmt.Fprint(w, "hop")
+	})
+	// A driver that dies in the middle of a page: the header and part of the body, then the connection closes.
+	mux.HandleFunc("/cut/", func(w http.ResponseWriter, r *http.Request) {
+		c, bw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		if strings.HasSuffix(r.URL.Path, "/chunked") {
+			fmt.Fprint(bw, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+		} else {
+			fmt.Fprint(bw, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello")
+		}
+		_ = bw.Flush()
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "path="+r.URL.Path) })
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
@@ -138,21 +159,44 @@ func mustURL(t *testing.T, s string) *url.URL {
 	return u
 }
 
-func setup(t *testing.T) *fixture {
+// setup is the proxy as the monitor runs it (default transport), in front of a fakeSpark.
+func setup(t *testing.T) *fixture { return setupWith(t, nil) }
+
+func setupWith(t *testing.T, transport http.RoundTripper) *fixture {
 	t.Helper()
 	f := &fixture{spark: newFakeSpark(t), cancel: map[string]bool{}}
 	h := New(apps{appID: f.spark.URL, "other": "http://127.0.0.1:1"}, Options{
-		Prefix: prefix,
+		Prefix:    prefix,
+		Transport: transport,
 		CancelEnabled: func(app string) bool {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			return f.cancel[app]
 		},
 	})
+	if (transport == nil) != (h.(*handler).ui != nil) {
+		t.Fatalf("transport %T: forward is used: %v", transport, h.(*handler).ui != nil)
+	}
 	f.proxy = httptest.NewServer(h)
 	t.Cleanup(f.proxy.Close)
 	return f
 }
+
+// onBothPaths runs test on each way a request can go through the proxy, which must apply the same policy: forward
+// (plain GETs and HEADs with the default transport) and ReverseProxy (everything else, and every request when
+// Options.Transport is set; here uiTransport behind a RoundTripper of another type).
+func onBothPaths(t *testing.T, test func(t *testing.T, f *fixture)) {
+	t.Run("forward", func(t *testing.T) { test(t, setupWith(t, nil)) })
+	t.Run("ReverseProxy", func(t *testing.T) {
+		tr := newUITransport()
+		t.Cleanup(tr.CloseIdleConnections)
+		test(t, setupWith(t, roundTripperFunc(tr.RoundTrip)))
+	})
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // noRedirect is a client that shows redirects instead of following them.
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -60,16 +60,30 @@ func newUITransport() *uiTransport {
 var errStale = errors.New("idle connection closed by the Spark UI")
 
 func (t *uiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme != "http" || (req.Method != http.MethodGet && req.Method != http.MethodHead) ||
-		(req.Body != nil && req.Body != http.NoBody) || req.Header.Get("Upgrade") != "" {
+	if !plainGet(req.URL.Scheme, req) {
 		return t.fallback.RoundTrip(req)
 	}
+	return t.exchange(req, req.URL.Host, req.Write, req.Close)
+}
+
+// plainGet says whether a request is one uiTransport makes itself: a GET or HEAD without a body or an upgrade, to a
+// UI of that scheme that is plain http.
+func plainGet(scheme string, req *http.Request) bool {
+	return scheme == "http" && (req.Method == http.MethodGet || req.Method == http.MethodHead) &&
+		(req.Body == nil || req.Body == http.NoBody) && req.ContentLength <= 0 && req.Header.Get("Upgrade") == ""
+}
+
+// exchange makes one plain GET or HEAD to host: write puts the request on the connection's buffer (RoundTrip: the
+// http.Request's own Write; the proxy's forward: the request as it goes to Spark, written without building one), and
+// req gives the method, which says how the response is framed, and the context that ends the wait. closes says that
+// the request written asks Spark to close the connection after its response (Connection: close).
+func (t *uiTransport) exchange(req *http.Request, host string, write func(io.Writer) error, closes bool) (*http.Response, error) {
 	for {
-		c, reused, err := t.conn(req.Context(), req.URL.Host)
+		c, reused, err := t.conn(req.Context(), host)
 		if err != nil {
 			return nil, err
 		}
-		resp, err := t.roundTrip(c, req, reused)
+		resp, err := t.roundTrip(c, req, write, closes, reused)
 		if errors.Is(err, errStale) {
 			continue // GET and HEAD are idempotent, and Spark never saw this one: once more on another connection
 		}
@@ -157,7 +171,7 @@ func (t *uiTransport) CloseIdleConnections() {
 // aLongTimeAgo is a deadline that makes every pending read or write on a connection fail at once.
 var aLongTimeAgo = time.Unix(1, 0)
 
-func (t *uiTransport) roundTrip(c *uiConn, req *http.Request, reused bool) (*http.Response, error) {
+func (t *uiTransport) roundTrip(c *uiConn, req *http.Request, write func(io.Writer) error, closes, reused bool) (*http.Response, error) {
 	ctx := req.Context()
 	// The client going away (or the request's context ending) ends the wait for Spark.
 	stop := context.AfterFunc(ctx, func() { _ = c.SetDeadline(aLongTimeAgo) })
@@ -172,7 +186,7 @@ func (t *uiTransport) roundTrip(c *uiConn, req *http.Request, reused bool) (*htt
 	if err := c.SetReadDeadline(time.Now().Add(t.headerTimeout)); err != nil {
 		return fail(err)
 	}
-	if err := req.Write(c.bw); err != nil {
+	if err := write(c.bw); err != nil {
 		return fail(err)
 	}
 	if err := c.bw.Flush(); err != nil {
@@ -196,7 +210,7 @@ func (t *uiTransport) roundTrip(c *uiConn, req *http.Request, reused bool) (*htt
 	if err := c.SetReadDeadline(time.Time{}); err != nil {
 		return fail(err)
 	}
-	keep := !resp.Close && !req.Close
+	keep := !resp.Close && !closes
 	if resp.Body == http.NoBody || resp.Body == nil {
 		t.release(c, stop, keep)
 		resp.Body = http.NoBody

@@ -10,23 +10,27 @@ process, with our plugin reporting to that same binary, runs 20 jobs (SQL, shuff
 content.
 
 What it measures, for each page of PAGES, the wall time of one GET, from sending the request to the last byte of the
-body, on three paths:
+body, on five paths:
   a  direct:  http://127.0.0.1:4040/...                                     (the Spark UI itself)
   b  proxy:   http://127.0.0.1:{go port}/sparkmonitor/ui/{app}/...          (our Go binary; secret header)
   c  jupyter: http://127.0.0.1:{jupyter port}/sparkmonitor/ui/{app}/...     (JupyterLab + jupyter-server-proxy + b; token)
   r  relay:   http://127.0.0.1:{relay port}/...                              (a TCP relay to a, integration/bench/relay)
-The relay passes bytes without reading HTTP (Go's io.Copy, splice), with the monitor's runtime settings: r/a is the
-cost of one more loopback hop and its wake-ups on this machine, the floor under any proxy's b/a.
+  x  direct with the header: as a, with the X-Forwarded-Context our proxy adds (Spark's own cost of serving under a
+     prefix: every link of a page is built from that header)
+The relay passes bytes without reading HTTP (Go's io.Copy, splice), with the monitor's runtime settings, and its
+client sends the X-Forwarded-Context header that our proxy adds, as x's does: r/a is the cost of one more loopback
+hop, its wake-ups and that header on this machine, the floor under the b/a of any proxy that serves Spark's pages
+under a prefix, and x/a the header's share of it.
 Each path has one persistent HTTP/1.1 keep-alive connection (http.client.HTTPConnection), opened before warm-up, so
 connection set-up is not measured (a connection the server closed is reopened before the request is timed again).
 The client sends a browser's Accept-Encoding (gzip) and reads the body as it arrives (not decompressed).
 
 Requests are interleaved: for each round and page, every path one after the other, in an order that goes through all
-orders of the paths (abcr, abrc, ...), so drift and the machine's other load fall on all of them alike, and each path
+orders of the paths (abcrx, abcxr, ...), so drift and the machine's other load fall on all of them alike, and each path
 follows each other path equally often: a request right after c (the JupyterLab path) took 3-6 % longer than one after
 a or b, and a rotation (abc, bca, cab) put a after c twice as often as b. The figure held to the target
 (p50 ratio b/a ≤ 1.10) is the median, over all rounds and pages, of the paired per-request ratios b/a (same round,
-same page); c/a and r/a are informative (tornado's overhead is jupyter-server-proxy's, not ours).
+same page); c/a, r/a and x/a are informative (tornado's overhead is jupyter-server-proxy's, not ours).
 """
 
 from __future__ import annotations
@@ -62,10 +66,11 @@ BROWSER_HEADERS = {
     "Accept-Encoding": "gzip, deflate",
     "User-Agent": "sparkmonitor-bench",
 }
-KINDS = ("a", "b", "c", "r")
+KINDS = ("a", "b", "c", "r", "x")
 VERSUS_DIRECT = KINDS[1:]  # the paths whose time is compared with a's
 KIND_NAMES = {"a": "direct (Spark UI)", "b": "Go proxy", "c": "JupyterLab + jupyter-server-proxy + Go proxy",
-              "r": "TCP relay, no HTTP (the floor)", "d": "Go proxy of --compare"}
+              "r": "TCP relay, no HTTP, with X-Forwarded-Context (the floor)",
+              "x": "direct with X-Forwarded-Context", "d": "Go proxy of --compare"}
 RELAY = REPO / "build" / "bench" / "relay"
 # The monitor binary's own runtime settings (cmd/sparkmonitor/runtime.go), so the relay is its fair floor.
 MONITOR_RUNTIME_ENV = {"GOMAXPROCS": "1", "GODEBUG": "schedtrace=2147483647"}
@@ -241,11 +246,13 @@ def main():
             other = start_other(args.compare, tmp, app, direct)
         relay, relay_addr = start_relay(urllib.parse.urlsplit(direct).netloc)
 
+        forwarded = {"X-Forwarded-Context": f"/sparkmonitor/ui/{urllib.parse.quote(app)}"}  # as our proxy sends it
         clients = {
             "a": Client(direct + "/", {}),
             "b": Client(go_base + urllib.parse.quote(app) + "/", {SECRET_HEADER: started["proxySecret"]}),
             "c": Client(f"{jupyter.url}sparkmonitor/ui/{urllib.parse.quote(app)}/", {"Authorization": f"token {jupyter.token}"}),
-            "r": Client(f"http://{relay_addr}/", {}),
+            "r": Client(f"http://{relay_addr}/", forwarded),
+            "x": Client(direct + "/", forwarded),
         }
         if other:
             clients["d"] = Client(other["base"] + urllib.parse.quote(app) + "/", {SECRET_HEADER: other["proxySecret"]})
@@ -373,20 +380,19 @@ def report(args, page_list, samples, sizes, elapsed, reconnects):
         }
 
     print(f"\n{args.rounds} rounds x {len(names)} pages x {len(samples[names[0]])} paths in {elapsed:.1f} s; reconnects {reconnects}")
-    print(f"{'page':16} {'a p50':>8} {'b p50':>8} {'c p50':>8} {'r p50':>8} {'b/a':>6} {'c/a':>6} {'r/a':>6}"
-          "   (ms; ratio = median of paired)")
+    print(f"{'page':16}" + "".join(f"{k + ' p50':>8}" for k in KINDS) + "".join(f"{k + '/a':>6}" for k in VERSUS_DIRECT)
+          + "   (ms; ratio = median of paired)")
     for n in names:
         p = per_page[n]
-        print(
-            f"{n:16} {p['a']['p50_ms']:8.2f} {p['b']['p50_ms']:8.2f} {p['c']['p50_ms']:8.2f} {p['r']['p50_ms']:8.2f} "
-            f"{p['median_paired_ratio_b_a']:6.2f} {p['median_paired_ratio_c_a']:6.2f} {p['median_paired_ratio_r_a']:6.2f}"
-        )
+        print(f"{n:16}" + "".join(f"{p[k]['p50_ms']:8.2f}" for k in KINDS)
+              + "".join(f"{p[f'median_paired_ratio_{k}_a']:6.2f}" for k in VERSUS_DIRECT))
     for k in KINDS:
         s = summarize(pooled[k])
         print(f"{KIND_NAMES[k]:48} p50 {s['p50_ms']:7.2f} ms  p95 {s['p95_ms']:7.2f} ms")
     print(f"p50 ratio b/a (median of paired per-request ratios): {overall['b']:.3f}  (target ≤ {TARGET})")
     print(f"p50 ratio c/a (same): {overall['c']:.3f}")
     print(f"p50 ratio r/a (same; the floor of any proxy): {overall['r']:.3f}")
+    print(f"p50 ratio x/a (same; Spark's cost of X-Forwarded-Context): {overall['x']:.3f}")
     if args.no_write:
         return
 
@@ -398,8 +404,11 @@ def report(args, page_list, samples, sizes, elapsed, reconnects):
                     f"≤ {TARGET}×", overall["b"] <= TARGET))
     rows.append(Row("p50 ratio JupyterLab path / direct (informative: tornado is jupyter-server-proxy's)",
                     f"{overall['c']:.3f}×"))
-    rows.append(Row("p50 ratio TCP relay / direct (informative: one more loopback hop, no HTTP; the floor of any proxy)",
+    rows.append(Row("p50 ratio TCP relay / direct (informative: one more loopback hop and X-Forwarded-Context, no HTTP "
+                    "work; the floor of any proxy)",
                     f"{overall['r']:.3f}×"))
+    rows.append(Row("p50 ratio direct with X-Forwarded-Context / direct (informative: Spark's own cost of serving "
+                    "its pages under a prefix)", f"{overall['x']:.3f}×"))
     worst = max(names, key=lambda n: per_page[n]["median_paired_ratio_b_a"])
     rows.append(Row(f"worst page b/a ({worst})", f"{per_page[worst]['median_paired_ratio_b_a']:.3f}×"))
     Result(
@@ -412,7 +421,8 @@ def report(args, page_list, samples, sizes, elapsed, reconnects):
             "One GET = request sent → last body byte, on one persistent keep-alive connection per path (connection "
             "set-up not measured), browser Accept-Encoding: gzip. Paths interleaved request by request, cycling "
             "through all orders of the paths, after warm-up. Path r is a TCP relay to a that reads no HTTP "
-            "(integration/bench/relay, Go io.Copy, the monitor's runtime settings). Overall ratio = median over all (round, page) pairs "
+            "(integration/bench/relay, Go io.Copy, the monitor's runtime settings), its requests with the "
+            "X-Forwarded-Context header our proxy adds; path x is a with that header. Overall ratio = median over all (round, page) pairs "
             "of b/a measured back to back; per-page figures and the ratio of medians in raw. p50/p95 per path pool all pages. "
             "2-core machine shared with other work: absolute figures are noisy, the paired ratios much less."
         ),

@@ -87,6 +87,10 @@ func Handler(opts Options) (http.Handler, error) {
 	h := &handler{opts: opts}
 	r := mux.NewRouter()
 	p := r.PathPrefix(opts.Prefix).Subrouter()
+	if opts.SparkUI != nil {
+		// First: mux tries the routes in order, and the Spark UI's pages and their resources are most of the requests.
+		p.PathPrefix("/ui/").Handler(opts.SparkUI)
+	}
 	p.HandleFunc("/", h.dashboard).Methods(http.MethodGet)
 	p.HandleFunc("/dashboard.js", h.asset("static/dashboard.js", "text/javascript; charset=utf-8")).Methods(http.MethodGet)
 	p.HandleFunc("/api/health", h.health).Methods(http.MethodGet)
@@ -100,9 +104,6 @@ func Handler(opts Options) (http.Handler, error) {
 	}
 	h.registerCancel(p)
 	p.HandleFunc("/api/eventlogs", h.openEventLog).Methods(http.MethodPost)
-	if opts.SparkUI != nil {
-		p.PathPrefix("/ui/").Handler(opts.SparkUI)
-	}
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		respondError(w, http.StatusNotFound, "not_found", "no such monitor endpoint")
 	})
