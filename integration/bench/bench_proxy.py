@@ -246,7 +246,8 @@ def main():
             other = start_other(args.compare, tmp, app, direct)
         relay, relay_addr = start_relay(urllib.parse.urlsplit(direct).netloc)
 
-        forwarded = {"X-Forwarded-Context": f"/sparkmonitor/ui/{urllib.parse.quote(app)}"}  # as our proxy sends it
+        # The header as our proxy sends it: its own path to the application's UI.
+        forwarded = {"X-Forwarded-Context": urllib.parse.urlsplit(go_base).path + urllib.parse.quote(app)}
         clients = {
             "a": Client(direct + "/", {}),
             "b": Client(go_base + urllib.parse.quote(app) + "/", {SECRET_HEADER: started["proxySecret"]}),
