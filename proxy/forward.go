@@ -2,10 +2,12 @@ package proxy
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -32,26 +34,34 @@ func (h *handler) forward(w http.ResponseWriter, r *http.Request, t target) {
 	}
 	_ = h.modify(resp) // resp.Request is r, which carries the target
 	copyHeader(w.Header(), resp.Header)
-	w.WriteHeader(resp.StatusCode)
 
-	// A body without a length (Spark's pages, chunked) goes on as it arrives, as ReverseProxy sends a response of
-	// unknown length; one with a length leaves in one write when it is all there, before this handler unwinds.
-	stream := resp.ContentLength < 0
-	rc := http.NewResponseController(w)
+	// The body's first read comes before the header leaves. When it holds the whole of a page of unknown length (a
+	// chunked page of Spark's that came in one piece, the usual case), the page goes on with its length, in one write
+	// with its header when it fits net/http's buffer, instead of a chunk and then, apart, the last chunk.
 	buf := copyBuffers.Get()
 	defer copyBuffers.Put(buf)
+	n, rerr := resp.Body.Read(buf)
+	if n == 0 && rerr != nil && rerr != io.EOF {
+		h.unreachable(w, r, fmt.Errorf("the page broke off before its first byte: %w", rerr))
+		return
+	}
+	stream := resp.ContentLength < 0 // a page of unknown length goes on as it arrives, as ReverseProxy sends it
+	if stream && rerr == io.EOF && n > 0 && r.Method == http.MethodGet {
+		w.Header()["Content-Length"] = []string{strconv.Itoa(n)}
+		stream = false
+	}
+	w.WriteHeader(resp.StatusCode)
+	rc := http.NewResponseController(w)
 	for {
-		n, rerr := resp.Body.Read(buf)
 		if n > 0 {
 			if _, err := w.Write(buf[:n]); err != nil {
 				return // the client went away; the deferred Close drops the connection to Spark
 			}
-			if stream {
-				_ = rc.Flush()
+			if stream && rerr == nil {
+				_ = rc.Flush() // not at the end: net/http writes what is left with the last chunk when this returns
 			}
 		}
 		if rerr == io.EOF {
-			_ = rc.Flush()
 			return
 		}
 		if rerr != nil {
@@ -59,6 +69,7 @@ func (h *handler) forward(w http.ResponseWriter, r *http.Request, t target) {
 			h.opts.Logger.Debug("spark ui response cut short", "app", t.app, "upstream", t.upstream.String(), "err", rerr)
 			panic(http.ErrAbortHandler)
 		}
+		n, rerr = resp.Body.Read(buf)
 	}
 }
 

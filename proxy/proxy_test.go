@@ -330,3 +330,46 @@ func testClientClosingKeepsTheConnectionToSpark(t *testing.T, f *fixture) {
 		}
 	}
 }
+
+// A page that Spark sends in parts (a long page as Jetty's output buffer fills) reaches the browser part by part.
+func TestPageInPartsArrivesPartByPart(t *testing.T) { onBothPaths(t, testPageInPartsArrivesPartByPart) }
+
+func testPageInPartsArrivesPartByPart(t *testing.T, f *fixture) {
+	resp := f.do(t, http.MethodGet, prefix+"ui/"+appID+"/parts/", nil)
+	first := make([]byte, len("part one;"))
+	if _, err := io.ReadFull(resp.Body, first); err != nil || string(first) != "part one;" {
+		t.Fatalf("first part: %q, %v", first, err)
+	}
+	if !f.spark.release() {
+		t.Fatal("the first part reached the client only once Spark had ended the page")
+	}
+	if rest := body(t, resp); rest != "part two" {
+		t.Fatalf("second part: %q", rest)
+	}
+}
+
+// A page of unknown length that the proxy has whole at once goes on with its length (forward; ReverseProxy sends it
+// chunked).
+func TestWholePageArrivesWithItsLength(t *testing.T) {
+	f := setup(t)
+	resp := f.do(t, http.MethodGet, prefix+"ui/"+appID+"/whole/", nil)
+	if b := body(t, resp); resp.StatusCode != http.StatusOK || b != wholePage {
+		t.Fatalf("status %d: %d bytes", resp.StatusCode, len(b))
+	}
+	if resp.ContentLength != int64(len(wholePage)) || len(resp.TransferEncoding) != 0 {
+		t.Fatalf("Content-Length %d, Transfer-Encoding %v", resp.ContentLength, resp.TransferEncoding)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "text/html" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+}
+
+// A driver that dies after a page's header and before its first byte: nothing has left for the client yet, which
+// gets a 502 that says so (forward; ReverseProxy has sent the header by then, and breaks the response).
+func TestPageBrokenBeforeItsFirstByteIs502(t *testing.T) {
+	f := setup(t)
+	resp := f.do(t, http.MethodGet, prefix+"ui/"+appID+"/cut/header", nil)
+	if b := body(t, resp); resp.StatusCode != http.StatusBadGateway || !strings.Contains(b, "broke off before its first byte") {
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+}

@@ -8,10 +8,16 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
+
+// wholePage is the page of /whole/: more than net/http's server holds back before it chooses chunking (so that the
+// length is the proxy's doing), less than the proxy's read buffer, and of even length (it is sent in two halves).
+var wholePage = strings.Repeat("<tr><td>stage</td></tr>\n", 400)
 
 // fakeSpark imitates a Spark driver UI: absolute redirects built from Host, pages whose links come from
 // X-Forwarded-Context, a gzip-encoded resource, the kill handler, and a WebSocket echo. It records what it received.
@@ -19,11 +25,15 @@ type fakeSpark struct {
 	*httptest.Server
 	mu   sync.Mutex
 	seen []*http.Request
+	// gate holds back the second part of /parts/ until release; gaveUp says that it was sent without.
+	gate    chan struct{}
+	release func() bool
+	gaveUp  atomic.Bool
 }
 
 func newFakeSpark(t *testing.T) *fakeSpark {
 	t.Helper()
-	f := &fakeSpark{}
+	f := &fakeSpark{gate: make(chan struct{})}
 	mux := http.NewServeMux()
 	redirect := func(dest string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
@@ -84,12 +94,38 @@ func newFakeSpark(t *testing.T) *fakeSpark {
 			return
 		}
 		defer c.Close()
-		if strings.HasSuffix(r.URL.Path, "/chunked") {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/chunked"):
 			fmt.Fprint(bw, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
-		} else {
+		case strings.HasSuffix(r.URL.Path, "/header"):
+			fmt.Fprint(bw, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+		default:
 			fmt.Fprint(bw, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello")
 		}
 		_ = bw.Flush()
+	})
+	// A page of unknown length that comes whole: header, two chunks and the last chunk in one write, as Jetty sends
+	// a page that fits its output buffer.
+	mux.HandleFunc("/whole/", func(w http.ResponseWriter, r *http.Request) {
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		half := wholePage[:len(wholePage)/2]
+		_, _ = fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n"+
+			"Connection: close\r\n\r\n%x\r\n%s\r\n%[1]x\r\n%[2]s\r\n0\r\n\r\n", len(half), half)
+	})
+	// A page in two parts: the second waits until the test has seen the first arrive (release), or gives up.
+	mux.HandleFunc("/parts/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "part one;")
+		_ = http.NewResponseController(w).Flush()
+		select {
+		case <-f.gate:
+		case <-time.After(5 * time.Second):
+			f.gaveUp.Store(true)
+		}
+		fmt.Fprint(w, "part two")
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "path="+r.URL.Path) })
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -99,6 +135,11 @@ func newFakeSpark(t *testing.T) *fakeSpark {
 		mux.ServeHTTP(w, r)
 	}))
 	t.Cleanup(f.Close)
+	var once sync.Once
+	f.release = func() bool {
+		once.Do(func() { close(f.gate) })
+		return !f.gaveUp.Load()
+	}
 	return f
 }
 
