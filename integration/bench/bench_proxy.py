@@ -10,25 +10,28 @@ process, with our plugin reporting to that same binary, runs 20 jobs (SQL, shuff
 content.
 
 What it measures, for each page of PAGES, the wall time of one GET, from sending the request to the last byte of the
-body, on five paths:
+body, on six paths:
   a  direct:  http://127.0.0.1:4040/...                                     (the Spark UI itself)
   b  proxy:   http://127.0.0.1:{go port}/sparkmonitor/ui/{app}/...          (our Go binary; secret header)
   c  jupyter: http://127.0.0.1:{jupyter port}/sparkmonitor/ui/{app}/...     (JupyterLab + jupyter-server-proxy + b; token)
   r  relay:   http://127.0.0.1:{relay port}/...                              (a TCP relay to a, integration/bench/relay)
   x  direct with the header: as a, with the X-Forwarded-Context our proxy adds (Spark's own cost of serving under a
      prefix: every link of a page is built from that header)
+  h  HTTP relay: http://127.0.0.1:{port}/...                                 (integration/bench/relay -http, to a)
 The relay passes bytes without reading HTTP (Go's io.Copy, splice), with the monitor's runtime settings, and its
 client sends the X-Forwarded-Context header that our proxy adds, as x's does: r/a is the cost of one more loopback
 hop, its wake-ups and that header on this machine, the floor under the b/a of any proxy that serves Spark's pages
-under a prefix, and x/a the header's share of it.
+under a prefix, and x/a the header's share of it. The HTTP relay (h, same header) is the least a proxy that reads
+HTTP does: each request and response parsed (Go's http.ReadRequest/ReadResponse) and passed on, the response in one
+write, without net/http's server and without any policy: h/a is the floor of a proxy that reads HTTP.
 Each path has one persistent HTTP/1.1 keep-alive connection (http.client.HTTPConnection), opened before warm-up, so
 connection set-up is not measured (a connection the server closed is reopened before the request is timed again).
 The client sends a browser's Accept-Encoding (gzip) and reads the body as it arrives (not decompressed).
 
-Requests are interleaved: for each round and page, every path one after the other, in an order that goes through all
-orders of the paths (abcrx, abcxr, ...), so drift and the machine's other load fall on all of them alike, and each path
-follows each other path equally often: a request right after c (the JupyterLab path) took 3-6 % longer than one after
-a or b, and a rotation (abc, bca, cab) put a after c twice as often as b. The figure held to the target
+Requests are interleaved: for each round and page, every path one after the other, in the orders of a balanced Latin
+square (balanced_orders), so drift and the machine's other load fall on all of them alike, and each path comes at each
+place and right after each other path equally often: a request right after c (the JupyterLab path) took 3-6 % longer
+than one after a or b, and a rotation (abc, bca, cab) put a after c twice as often as b. The figure held to the target
 (p50 ratio b/a ≤ 1.10) is the median, over all rounds and pages, of the paired per-request ratios b/a (same round,
 same page); c/a, r/a and x/a are informative (tornado's overhead is jupyter-server-proxy's, not ours).
 """
@@ -37,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import itertools
 import json
 import os
 import statistics
@@ -66,11 +68,12 @@ BROWSER_HEADERS = {
     "Accept-Encoding": "gzip, deflate",
     "User-Agent": "sparkmonitor-bench",
 }
-KINDS = ("a", "b", "c", "r", "x")
+KINDS = ("a", "b", "c", "r", "x", "h")
 VERSUS_DIRECT = KINDS[1:]  # the paths whose time is compared with a's
 KIND_NAMES = {"a": "direct (Spark UI)", "b": "Go proxy", "c": "JupyterLab + jupyter-server-proxy + Go proxy",
               "r": "TCP relay, no HTTP, with X-Forwarded-Context (the floor)",
-              "x": "direct with X-Forwarded-Context", "d": "Go proxy of --compare"}
+              "x": "direct with X-Forwarded-Context", "h": "HTTP relay, minimal, with X-Forwarded-Context",
+              "d": "Go proxy of --compare"}
 RELAY = REPO / "build" / "bench" / "relay"
 # The monitor binary's own runtime settings (cmd/sparkmonitor/runtime.go), so the relay is its fair floor.
 MONITOR_RUNTIME_ENV = {"GOMAXPROCS": "1", "GODEBUG": "schedtrace=2147483647"}
@@ -219,7 +222,8 @@ def main():
     jupyter = start_jupyter(tmp, extra_env={"SPARKMONITOR_BINARY": str(wrapper)})
     spark = None
     clients: dict[str, Client] = {}
-    other = relay = None
+    other = None
+    relays: list[subprocess.Popen] = []
     try:
         # The first request through jupyter-server-proxy starts the monitor binary.
         wait_until(lambda: jupyter.get_json("sparkmonitor/api/apps") is not None, 60, "the monitor to start")
@@ -245,6 +249,9 @@ def main():
         if args.compare:
             other = start_other(args.compare, tmp, app, direct)
         relay, relay_addr = start_relay(urllib.parse.urlsplit(direct).netloc)
+        relays.append(relay)
+        relay, http_relay_addr = start_relay(urllib.parse.urlsplit(direct).netloc, "-http")
+        relays.append(relay)
 
         # The header as our proxy sends it: its own path to the application's UI.
         forwarded = {"X-Forwarded-Context": urllib.parse.urlsplit(go_base).path + urllib.parse.quote(app)}
@@ -254,6 +261,7 @@ def main():
             "c": Client(f"{jupyter.url}sparkmonitor/ui/{urllib.parse.quote(app)}/", {"Authorization": f"token {jupyter.token}"}),
             "r": Client(f"http://{relay_addr}/", forwarded),
             "x": Client(direct + "/", forwarded),
+            "h": Client(f"http://{http_relay_addr}/", forwarded),
         }
         if other:
             clients["d"] = Client(other["base"] + urllib.parse.quote(app) + "/", {SECRET_HEADER: other["proxySecret"]})
@@ -270,7 +278,7 @@ def main():
                     clients[k].get(path)
 
         samples: dict[str, dict[str, list[float]]] = {name: {k: [] for k in kinds} for name, _ in page_list}
-        orders = list(itertools.permutations(kinds))  # each path after each other one equally often
+        orders = balanced_orders(kinds)
         t_start = time.monotonic()
         for r in range(args.rounds):
             for i, (name, path) in enumerate(page_list):
@@ -287,7 +295,7 @@ def main():
             other["proc"].terminate()
             other["proc"].wait()
             other["ingest"].close()
-        if relay:
+        for relay in relays:
             relay.terminate()
             relay.wait()
         if spark is not None:
@@ -303,12 +311,30 @@ def main():
         print("per page d/b:", {n: round(median([d / b for b, d in zip(samples[n]["b"], samples[n]["d"])]), 3) for n in names})
 
 
-def start_relay(upstream: str) -> tuple[subprocess.Popen, str]:
-    """Builds and starts the TCP relay to `upstream` (host:port); returns it and its address."""
+def balanced_orders(kinds: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The orders of a balanced Latin square (Williams design) of `kinds`: over them all, each kind comes at each place,
+    and right after each other kind, the same number of times (len(kinds) orders, twice as many for an odd number).
+    All permutations would be balanced too, but there are more of them (5040 for seven paths) than requests in a run."""
+    n = len(kinds)
+    first, low, high = [0], 1, n - 1
+    while len(first) < n:
+        first.append(low)
+        low += 1
+        if len(first) < n:
+            first.append(high)
+            high -= 1
+    rows = [[(j + i) % n for j in first] for i in range(n)]
+    if n % 2:
+        rows += [row[::-1] for row in rows]
+    return [tuple(kinds[j] for j in row) for row in rows]
+
+
+def start_relay(upstream: str, *flags: str) -> tuple[subprocess.Popen, str]:
+    """Builds and starts the relay to `upstream` (host:port) with `flags`; returns it and its address."""
     RELAY.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["go", "build", "-trimpath", "-o", str(RELAY), "./integration/bench/relay"], cwd=REPO, check=True,
                    env={**os.environ, "CGO_ENABLED": "0"})
-    proc = subprocess.Popen([str(RELAY), "-to", upstream], stdout=subprocess.PIPE, text=True,
+    proc = subprocess.Popen([str(RELAY), "-to", upstream, *flags], stdout=subprocess.PIPE, text=True,
                             env={**os.environ, **MONITOR_RUNTIME_ENV})
     line = proc.stdout.readline()  # "listening on HOST:PORT", or "" if it failed (its error is on stderr)
     if not line.startswith("listening on "):
@@ -394,6 +420,7 @@ def report(args, page_list, samples, sizes, elapsed, reconnects):
     print(f"p50 ratio c/a (same): {overall['c']:.3f}")
     print(f"p50 ratio r/a (same; the floor of any proxy): {overall['r']:.3f}")
     print(f"p50 ratio x/a (same; Spark's cost of X-Forwarded-Context): {overall['x']:.3f}")
+    print(f"p50 ratio h/a (same; the floor of a proxy that reads HTTP): {overall['h']:.3f}")
     if args.no_write:
         return
 
@@ -410,6 +437,9 @@ def report(args, page_list, samples, sizes, elapsed, reconnects):
                     f"{overall['r']:.3f}×"))
     rows.append(Row("p50 ratio direct with X-Forwarded-Context / direct (informative: Spark's own cost of serving "
                     "its pages under a prefix)", f"{overall['x']:.3f}×"))
+    rows.append(Row("p50 ratio HTTP relay / direct (informative: each request and response parsed and passed on, "
+                    "the response in one write, no net/http server, no policy; the floor of a proxy that reads HTTP)",
+                    f"{overall['h']:.3f}×"))
     worst = max(names, key=lambda n: per_page[n]["median_paired_ratio_b_a"])
     rows.append(Row(f"worst page b/a ({worst})", f"{per_page[worst]['median_paired_ratio_b_a']:.3f}×"))
     Result(
@@ -421,9 +451,10 @@ def report(args, page_list, samples, sizes, elapsed, reconnects):
             f"{args.rounds} rounds × {len(names)} pages ({', '.join(names)}), a real PySpark 4 driver (local[2], 20 jobs). "
             "One GET = request sent → last body byte, on one persistent keep-alive connection per path (connection "
             "set-up not measured), browser Accept-Encoding: gzip. Paths interleaved request by request, cycling "
-            "through all orders of the paths, after warm-up. Path r is a TCP relay to a that reads no HTTP "
+            "through the orders of a balanced Latin square, after warm-up. Path r is a TCP relay to a that reads no HTTP "
             "(integration/bench/relay, Go io.Copy, the monitor's runtime settings), its requests with the "
-            "X-Forwarded-Context header our proxy adds; path x is a with that header. Overall ratio = median over all (round, page) pairs "
+            "X-Forwarded-Context header our proxy adds; path x is a with that header; path h is the relay with -http "
+            "(the least a proxy that reads HTTP does), its requests with that header too. Overall ratio = median over all (round, page) pairs "
             "of b/a measured back to back; per-page figures and the ratio of medians in raw. p50/p95 per path pool all pages. "
             "2-core machine shared with other work: absolute figures are noisy, the paired ratios much less."
         ),

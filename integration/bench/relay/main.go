@@ -2,22 +2,31 @@
 // client and one upstream without reading HTTP at all (Go's io.Copy, splice on Linux). Any proxy costs at least this
 // one more loopback hop and its wake-ups; bench_proxy.py measures it next to the monitor's proxy.
 //
-//	relay -to 127.0.0.1:4040
+// With -http it is instead the least a proxy that reads HTTP does: per connection to it, one connection upstream, and
+// for each request, http.ReadRequest, the request line and header written on, http.ReadResponse, the body read whole,
+// and the status line, header (with the body's length) and body in one write. No net/http server (no goroutine or
+// background read per request), no policy, no streaming: a floor for the monitor's proxy, not a proxy to use.
+//
+//	relay -to 127.0.0.1:4040 [-http]
 //
 // It listens on 127.0.0.1, on a port of the kernel's choosing, prints "listening on HOST:PORT" and serves until killed.
 package main
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"net"
+	"net/http"
 	"os"
+	"strconv"
 )
 
 func main() {
 	to := flag.String("to", "", "upstream host:port")
+	readHTTP := flag.Bool("http", false, "read HTTP: forward request by request (the floor of a proxy that parses HTTP)")
 	flag.Parse()
 	if *to == "" {
 		fmt.Fprintln(os.Stderr, "relay: -to host:port is required")
@@ -33,7 +42,11 @@ func main() {
 		if err != nil {
 			log.Fatalf("relay: %v", err)
 		}
-		go relay(c.(*net.TCPConn), *to)
+		if *readHTTP {
+			go relayHTTP(c, *to)
+		} else {
+			go relay(c.(*net.TCPConn), *to)
+		}
 	}
 }
 
@@ -55,4 +68,50 @@ func relay(c *net.TCPConn, to string) {
 	_, _ = io.Copy(c, u)
 	_ = c.CloseWrite()
 	<-done
+}
+
+// relayHTTP forwards c's requests one at a time over one connection to the upstream, until either side closes or
+// sends what it cannot parse.
+func relayHTTP(c net.Conn, to string) {
+	defer c.Close()
+	u, err := net.Dial("tcp", to)
+	if err != nil {
+		log.Printf("relay: %v", err)
+		return
+	}
+	defer u.Close()
+	cr, cw := bufio.NewReader(c), bufio.NewWriterSize(c, 64<<10)
+	ur, uw := bufio.NewReaderSize(u, 64<<10), bufio.NewWriter(u)
+	for {
+		req, err := http.ReadRequest(cr)
+		if err != nil {
+			return
+		}
+		req.Header.Del("Connection")
+		fmt.Fprintf(uw, "%s %s HTTP/1.1\r\nHost: %s\r\n", req.Method, req.RequestURI, to)
+		_ = req.Header.Write(uw)
+		_, _ = uw.WriteString("\r\n")
+		if uw.Flush() != nil {
+			return
+		}
+		resp, err := http.ReadResponse(ur, req)
+		if err != nil {
+			return
+		}
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return
+		}
+		for _, h := range []string{"Connection", "Transfer-Encoding"} {
+			resp.Header.Del(h)
+		}
+		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		fmt.Fprintf(cw, "HTTP/1.1 %s\r\n", resp.Status)
+		_ = resp.Header.Write(cw)
+		_, _ = cw.WriteString("\r\n")
+		_, _ = cw.Write(body)
+		if cw.Flush() != nil {
+			return
+		}
+	}
 }
