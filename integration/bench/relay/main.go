@@ -37,21 +37,21 @@ func main() {
 		log.Fatalf("relay: %v", err)
 	}
 	fmt.Printf("listening on %s\n", ln.Addr())
+	pass := relay
+	if *readHTTP {
+		pass = func(c, u net.Conn) { relayHTTP(c, u, *to) }
+	}
 	for {
 		c, err := ln.Accept()
 		if err != nil {
 			log.Fatalf("relay: %v", err)
 		}
-		if *readHTTP {
-			go relayHTTP(c, *to)
-		} else {
-			go relay(c.(*net.TCPConn), *to)
-		}
+		go serve(c, *to, pass)
 	}
 }
 
-// relay copies both ways between c and a new connection to the upstream until either side closes.
-func relay(c *net.TCPConn, to string) {
+// serve runs pass between c and a new connection to the upstream, and closes both when it returns.
+func serve(c net.Conn, to string, pass func(c, u net.Conn)) {
 	defer c.Close()
 	u, err := net.Dial("tcp", to)
 	if err != nil {
@@ -59,6 +59,11 @@ func relay(c *net.TCPConn, to string) {
 		return
 	}
 	defer u.Close()
+	pass(c, u)
+}
+
+// relay copies both ways between c and u until either side closes.
+func relay(c, u net.Conn) {
 	done := make(chan struct{})
 	go func() {
 		_, _ = io.Copy(u, c)
@@ -66,20 +71,13 @@ func relay(c *net.TCPConn, to string) {
 		close(done)
 	}()
 	_, _ = io.Copy(c, u)
-	_ = c.CloseWrite()
+	_ = c.(*net.TCPConn).CloseWrite()
 	<-done
 }
 
-// relayHTTP forwards c's requests one at a time over one connection to the upstream, until either side closes or
-// sends what it cannot parse.
-func relayHTTP(c net.Conn, to string) {
-	defer c.Close()
-	u, err := net.Dial("tcp", to)
-	if err != nil {
-		log.Printf("relay: %v", err)
-		return
-	}
-	defer u.Close()
+// relayHTTP forwards c's requests one at a time to u, with Host: host, until either side closes or sends what it
+// cannot parse.
+func relayHTTP(c, u net.Conn, host string) {
 	cr, cw := bufio.NewReader(c), bufio.NewWriterSize(c, 64<<10)
 	ur, uw := bufio.NewReaderSize(u, 64<<10), bufio.NewWriter(u)
 	for {
@@ -88,7 +86,7 @@ func relayHTTP(c net.Conn, to string) {
 			return
 		}
 		req.Header.Del("Connection")
-		fmt.Fprintf(uw, "%s %s HTTP/1.1\r\nHost: %s\r\n", req.Method, req.RequestURI, to)
+		fmt.Fprintf(uw, "%s %s HTTP/1.1\r\nHost: %s\r\n", req.Method, req.RequestURI, host)
 		_ = req.Header.Write(uw)
 		_, _ = uw.WriteString("\r\n")
 		if uw.Flush() != nil {
