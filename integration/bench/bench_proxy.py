@@ -33,7 +33,7 @@ square (balanced_orders), so drift and the machine's other load fall on all of t
 place and right after each other path equally often: a request right after c (the JupyterLab path) took 3-6 % longer
 than one after a or b, and a rotation (abc, bca, cab) put a after c twice as often as b. The figure held to the target
 (p50 ratio b/a ≤ 1.10) is the median, over all rounds and pages, of the paired per-request ratios b/a (same round,
-same page); c/a, r/a and x/a are informative (tornado's overhead is jupyter-server-proxy's, not ours).
+same page); c/a, r/a, x/a and h/a are informative (tornado's overhead is jupyter-server-proxy's, not ours).
 """
 
 from __future__ import annotations
