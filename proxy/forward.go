@@ -32,9 +32,6 @@ func (h *handler) forward(w http.ResponseWriter, r *http.Request, t target) {
 		h.unreachable(w, r, errors.New("the Spark UI switched protocols for a plain request"))
 		return
 	}
-	_ = h.modify(resp) // resp.Request is r, which carries the target
-	copyHeader(w.Header(), resp.Header)
-
 	// The body's first read comes before the header leaves. When it holds the whole of a page of unknown length (a
 	// chunked page of Spark's that came in one piece, the usual case), the page goes on with its length, in one write
 	// with its header when it fits net/http's buffer, instead of a chunk and then, apart, the last chunk.
@@ -45,6 +42,8 @@ func (h *handler) forward(w http.ResponseWriter, r *http.Request, t target) {
 		h.unreachable(w, r, fmt.Errorf("the page broke off before its first byte: %w", rerr))
 		return
 	}
+	_ = h.modify(resp) // resp.Request is r, which carries the target
+	copyHeader(w.Header(), resp.Header)
 	stream := resp.ContentLength < 0 // a page of unknown length goes on as it arrives, as ReverseProxy sends it
 	if stream && rerr == io.EOF && n > 0 && r.Method == http.MethodGet {
 		w.Header()["Content-Length"] = []string{strconv.Itoa(n)}

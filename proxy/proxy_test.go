@@ -372,4 +372,8 @@ func TestPageBrokenBeforeItsFirstByteIs502(t *testing.T) {
 	if b := body(t, resp); resp.StatusCode != http.StatusBadGateway || !strings.Contains(b, "broke off before its first byte") {
 		t.Fatalf("status %d: %s", resp.StatusCode, b)
 	}
+	// The error is the monitor's, with none of the header of the page that broke (its encoding above all).
+	if ct, ce := resp.Header.Get("Content-Type"), resp.Header.Get("Content-Encoding"); ct != "application/json" || ce != "" {
+		t.Fatalf("Content-Type %q, Content-Encoding %q", ct, ce)
+	}
 }

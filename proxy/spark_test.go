@@ -98,7 +98,8 @@ func newFakeSpark(t *testing.T) *fakeSpark {
 		case strings.HasSuffix(r.URL.Path, "/chunked"):
 			fmt.Fprint(bw, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
 		case strings.HasSuffix(r.URL.Path, "/header"):
-			fmt.Fprint(bw, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+			fmt.Fprint(bw, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n"+
+				"Transfer-Encoding: chunked\r\n\r\n")
 		default:
 			fmt.Fprint(bw, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello")
 		}
