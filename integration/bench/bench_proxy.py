@@ -248,10 +248,10 @@ def main():
         page_list = pages(app, job, stage)
         if args.compare:
             other = start_other(args.compare, tmp, app, direct)
-        relay, relay_addr = start_relay(urllib.parse.urlsplit(direct).netloc)
-        relays.append(relay)
-        relay, http_relay_addr = start_relay(urllib.parse.urlsplit(direct).netloc, "-http")
-        relays.append(relay)
+        build_relay()
+        upstream = urllib.parse.urlsplit(direct).netloc
+        relay_addr = start_relay(upstream, relays)
+        http_relay_addr = start_relay(upstream, relays, "-http")
 
         # The header as our proxy sends it: its own path to the application's UI.
         forwarded = {"X-Forwarded-Context": urllib.parse.urlsplit(go_base).path + urllib.parse.quote(app)}
@@ -329,18 +329,24 @@ def balanced_orders(kinds: tuple[str, ...]) -> list[tuple[str, ...]]:
     return [tuple(kinds[j] for j in row) for row in rows]
 
 
-def start_relay(upstream: str, *flags: str) -> tuple[subprocess.Popen, str]:
-    """Builds and starts the relay to `upstream` (host:port) with `flags`; returns it and its address."""
+def build_relay():
+    """Builds integration/bench/relay into RELAY."""
     RELAY.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["go", "build", "-trimpath", "-o", str(RELAY), "./integration/bench/relay"], cwd=REPO, check=True,
                    env={**os.environ, "CGO_ENABLED": "0"})
+
+
+def start_relay(upstream: str, started: list[subprocess.Popen], *flags: str) -> str:
+    """Starts the built relay to `upstream` (host:port) with `flags`, adds it to `started` (to stop it later) and
+    returns its address."""
     proc = subprocess.Popen([str(RELAY), "-to", upstream, *flags], stdout=subprocess.PIPE, text=True,
                             env={**os.environ, **MONITOR_RUNTIME_ENV})
     line = proc.stdout.readline()  # "listening on HOST:PORT", or "" if it failed (its error is on stderr)
     if not line.startswith("listening on "):
         proc.kill()
         raise SystemExit(f"the relay did not start: {line!r}")
-    return proc, line.split()[-1]
+    started.append(proc)
+    return line.split()[-1]
 
 
 def start_other(binary: Path, tmp: Path, app: str, ui: str) -> dict:
