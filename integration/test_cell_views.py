@@ -55,6 +55,13 @@ CELLS = [
             "spark.sparkContext.parallelize(range(8), 8).map(lambda x: time.sleep(6 if x == 0 else 0.05) or x).count()"
         ),
     },
+    {
+        "id": "v4-executors-first",  # no test opens its monitor's tabs before test_executors_tab_fetches_no_task_spans
+        "source": (
+            "spark.sparkContext.setJobGroup('oracle-v4-executors-first', 'oracle')\n"
+            "spark.sparkContext.parallelize(range(6), 6).count()"
+        ),
+    },
 ]
 
 
@@ -195,6 +202,36 @@ def test_executors_chart_shows_active_tasks_within_the_cores(run):
     assert int(attrs["maxCores"]) == cores, (attrs, cores)
     assert 0 < int(attrs["maxActive"]) <= cores, attrs
     save_screenshot(run.page, "cell-views-executors.png")
+
+
+def test_executors_tab_fetches_no_task_spans_and_the_timeline_tab_then_draws_them(run):
+    """The Executors tab draws executor activity only, so it asks the monitor for the timeline without task spans
+    (a sampled big job's spans are ~200 KB a second); the Timeline tab opened after it fetches them and draws each."""
+    cell = "v4-executors-first"
+    [job] = run.cell_jobs(cell)
+    run.page.locator(f'.sm-cell-monitor[data-cell-id="{cell}"]').scroll_into_view_if_needed()
+
+    def fetched(r):
+        return "/sparkmonitor/api/timeline?" in r.url and f"cellId={cell}" in r.url
+
+    with run.page.expect_response(fetched, timeout=30_000) as info:
+        open_tab(run.page, cell, "executors")
+    assert "maxTasks=0" in info.value.url, info.value.url
+    [app] = info.value.json()["data"]["apps"]
+    assert app["tasks"] == [] and app["numTasks"] == job["numTasks"] and app["activity"], app
+    chart = monitor(run.page, cell).locator(".sm-executors")
+    wait_until(lambda: int(chart.evaluate("e => e.dataset.points || '0'")) > 1, 30, "the executors chart to draw")
+
+    with run.page.expect_response(fetched, timeout=30_000) as info:
+        open_tab(run.page, cell, "timeline")
+    assert "maxTasks" not in info.value.url, info.value.url
+    timeline = monitor(run.page, cell).locator(".sm-timeline")
+    attrs = wait_until(
+        lambda: (a := timeline.evaluate("e => ({...e.dataset})")) and a.get("tasksDrawn") == str(job["numTasks"]) and a,
+        30,
+        f"the timeline to draw the job's {job['numTasks']} tasks",
+    )
+    assert attrs["tasksTotal"] == str(job["numTasks"]) and attrs["sampled"] == "false", attrs
 
 
 def test_dark_theme_redraws_the_timeline(run):

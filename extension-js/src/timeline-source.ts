@@ -1,5 +1,7 @@
 // Fetches a cell's timeline (GET sparkmonitor/api/timeline?cellId=…) for the Timeline and Executors tabs: only
 // while one of them is visible, at most once a second while a job of the cell runs, and once more when all are done.
+// The Executors tab draws no task spans, so its fetches leave them out (maxTasks=0): a sampled timeline of a big job
+// is ~200 KB of JSON a second, its executor activity a few KB.
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
@@ -16,15 +18,23 @@ export type TimelineState =
   | { state: 'ready'; timeline: Timeline; fetchedAt: number }
   | { state: 'unavailable'; reason: string };
 
-/** Asks the monitor for a cell's timeline; throws an Error with the server's reason. */
+/** Which tab the timeline is fetched for: 'none' while neither is visible; 'executors' needs no task spans. */
+export type TimelineView = 'none' | 'timeline' | 'executors';
+
+/**
+ * Asks the monitor for a cell's timeline; throws an Error with the server's reason. `withTasks` false leaves the
+ * task spans out (maxTasks=0).
+ */
 export async function requestTimeline(
   settings: ServerConnection.ISettings,
   cellId: string,
-  notebook?: NotebookRef
+  notebook?: NotebookRef,
+  withTasks = true
 ): Promise<Timeline> {
   const url =
     `${URLExt.join(settings.baseUrl, PREFIX, 'api/timeline')}?cellId=${encodeURIComponent(cellId)}` +
-    notebookQuery(notebook);
+    notebookQuery(notebook) +
+    (withTasks ? '' : '&maxTasks=0');
   let resp: Response;
   try {
     resp = await ServerConnection.makeRequest(url, {}, settings);
@@ -58,10 +68,10 @@ export class TimelineSource {
 
   /**
    * Tells the source what the cell's jobs look like now: whether one runs, and a signature that changes when the
-   * jobs do. `active` is whether a tab showing the timeline is visible. Fetches when needed.
+   * jobs do. `view` is the visible tab that shows the timeline. Fetches when needed.
    */
-  update(active: boolean, running: boolean, signature: string): void {
-    this._active = active;
+  update(view: TimelineView, running: boolean, signature: string): void {
+    this._view = view;
     this._running = running;
     this._signature = signature;
     this._maybeFetch();
@@ -73,13 +83,15 @@ export class TimelineSource {
   }
 
   private _maybeFetch(): void {
-    if (this._disposed || !this._active || this._inflight || document.hidden) {
+    if (this._disposed || this._view === 'none' || this._inflight || document.hidden) {
       return;
     }
-    if (!this._running && this._fetchedSignature === this._signature) {
+    const lacksTasks = this._lacksTasks();
+    if (!this._running && this._fetchedSignature === this._signature && !lacksTasks) {
       return; // nothing changed since the fetch after the last job ended
     }
-    const wait = this._lastFetch + TIMELINE_REFRESH_MS - Date.now();
+    // The Timeline tab opened after the Executors tab has only a timeline without spans: fetch it at once.
+    const wait = lacksTasks ? 0 : this._lastFetch + TIMELINE_REFRESH_MS - Date.now();
     if (wait > 0) {
       if (this._timer === 0) {
         this._timer = window.setTimeout(() => {
@@ -94,24 +106,35 @@ export class TimelineSource {
 
   private async _fetch(): Promise<void> {
     const signature = this._signature;
+    const withTasks = this._view === 'timeline';
     this._inflight = true;
     this._lastFetch = Date.now();
-    if (this._state.state !== 'ready') {
+    if (this._state.state !== 'ready' || (withTasks && !this._fetchedTasks)) {
       this._set({ state: 'loading' });
     }
     try {
-      const timeline = await requestTimeline(this.settings, this.cellId, this.notebook());
+      const timeline = await requestTimeline(this.settings, this.cellId, this.notebook(), withTasks);
       this._fetchedSignature = signature;
-      this._set({ state: 'ready', timeline, fetchedAt: Date.now() });
+      this._fetchedTasks = withTasks;
+      if (withTasks || this._view !== 'timeline') {
+        // (a timeline without spans, fetched for the Executors tab, is not shown in the Timeline tab opened since)
+        this._set({ state: 'ready', timeline, fetchedAt: Date.now() });
+      }
     } catch (err) {
       this._fetchedSignature = signature; // retried when the jobs change, or once a second while one runs
+      this._fetchedTasks = withTasks; // (not again at once for the Timeline tab: a failing monitor is not hammered)
       this._set({ state: 'unavailable', reason: (err as Error).message });
     } finally {
       this._inflight = false;
     }
-    if (this._running || this._fetchedSignature !== this._signature) {
+    if (this._running || this._fetchedSignature !== this._signature || this._lacksTasks()) {
       this._maybeFetch();
     }
+  }
+
+  /** Whether the Timeline tab is visible but the last fetch left the task spans out. */
+  private _lacksTasks(): boolean {
+    return this._view === 'timeline' && !this._fetchedTasks;
   }
 
   private _set(state: TimelineState): void {
@@ -123,7 +146,9 @@ export class TimelineSource {
   }
 
   private _state: TimelineState = { state: 'empty' };
-  private _active = false;
+  private _view: TimelineView = 'none';
+  /** Whether the last fetch asked for the task spans. */
+  private _fetchedTasks = false;
   private _running = false;
   private _signature = '';
   private _fetchedSignature: string | null = null;

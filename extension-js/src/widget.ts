@@ -205,7 +205,7 @@ export class CellMonitorWidget extends Widget {
     }
     const visible = this.isAttached && !this.isHidden && !this._collapsed;
     this._source.update(
-      visible && this._tab !== 'jobs',
+      !visible || this._tab === 'jobs' ? 'none' : this._tab,
       running > 0,
       `${jobs.length}:${running}:${succeeded}:${failed}:${lastDone}`
     );

@@ -244,7 +244,13 @@ func TestTimelineEndpoint(t *testing.T) {
 		len(body["data"].(map[string]any)["apps"].([]any)[0].(map[string]any)["tasks"].([]any)) != 3 {
 		t.Errorf("maxTasks above the bound is clamped, not refused: %d %v", code, body)
 	}
-	for _, q := range []string{"", "?maxTasks=5", "?cellId=", "?cellId=c-1&maxTasks=abc", "?cellId=c-1&maxTasks=0", "?cellId=c-1&maxTasks=-3"} {
+	if code, body := get(t, srv.URL+prefix+"api/timeline?cellId=c-1&maxTasks=0", true); code != 200 {
+		t.Errorf("maxTasks=0: %d %v", code, body)
+	} else if app := body["data"].(map[string]any)["apps"].([]any)[0].(map[string]any); len(app["tasks"].([]any)) != 0 ||
+		app["numTasks"] != 3.0 || app["sampled"] != true || len(app["activity"].([]any)) == 0 || len(app["executors"].([]any)) != 1 {
+		t.Errorf("maxTasks=0 leaves out the task spans, and only them: %v", app)
+	}
+	for _, q := range []string{"", "?maxTasks=5", "?cellId=", "?cellId=c-1&maxTasks=abc", "?cellId=c-1&maxTasks=-3", "?cellId=c-1&maxTasks=1.5"} {
 		code, body := get(t, srv.URL+prefix+"api/timeline"+q, true)
 		if msg, _ := body["error"].(string); code != 400 || body["errorType"] != "bad_request" || !strings.Contains(msg, "cellId") && !strings.Contains(msg, "maxTasks") {
 			t.Errorf("GET api/timeline%s: %d %v", q, code, body)

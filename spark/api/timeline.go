@@ -8,7 +8,8 @@ import (
 )
 
 // timeline answers GET api/timeline?cellId=…[&kernelId=…][&notebookPath=…][&maxTasks=N]: the cell's jobs, stages, sampled tasks and executor
-// activity (API.md). maxTasks above state.MaxTimelineTasks is clamped.
+// activity (API.md). maxTasks=0 leaves the task spans out (the Executors tab draws none); above
+// state.MaxTimelineTasks it is clamped.
 func (h *handler) timeline(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	cellID := q.Get("cellId")
@@ -19,9 +20,9 @@ func (h *handler) timeline(w http.ResponseWriter, r *http.Request) {
 	maxTasks := state.DefaultTimelineTasks
 	if s := q.Get("maxTasks"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
+		if err != nil || n < 0 {
 			respondError(w, http.StatusBadRequest, "bad_request",
-				"maxTasks must be a positive integer (at most "+strconv.Itoa(state.MaxTimelineTasks)+" are used), got "+strconv.Quote(s))
+				"maxTasks must be an integer from 0 (no task spans) up (at most "+strconv.Itoa(state.MaxTimelineTasks)+" are used), got "+strconv.Quote(s))
 			return
 		}
 		maxTasks = min(n, state.MaxTimelineTasks)

@@ -61,7 +61,7 @@ func TestCopiesOfANotebookKeepTheirCellsApart(t *testing.T) {
 		return apps
 	}
 	timeline := func(c Cell) []string {
-		tl, err := s.Timeline(ctx, c, 0)
+		tl, err := s.Timeline(ctx, c, DefaultTimelineTasks)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +125,7 @@ func TestConnectServerJobsNameTheirNotebook(t *testing.T) {
 				t.Errorf("%+v: ByJob = %v", c.cell, cj.ByJob)
 			}
 		}
-		tl, err := s.Timeline(ctx, c.cell, 0)
+		tl, err := s.Timeline(ctx, c.cell, DefaultTimelineTasks)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -239,7 +239,7 @@ func TestStoreTimelineShowsRunningTasksFirst(t *testing.T) {
 			t.Errorf("running tasks come first: %+v", sp)
 		}
 	}
-	tl, _ = s.Timeline(context.Background(), Cell{ID: cell}, 0)
+	tl, _ = s.Timeline(context.Background(), Cell{ID: cell}, DefaultTimelineTasks)
 	if f := tl.Apps[0].Tasks[2]; f.TaskID != 1 || f.Status != "FAILED" || f.Start != 4 || *f.End != 9 {
 		t.Errorf("finished span = %+v", f)
 	}
@@ -249,7 +249,7 @@ func TestStoreTimelineShowsRunningTasksFirst(t *testing.T) {
 	if act := tl.Apps[0].Activity; len(act) != 3 || act[0] != (ActivityPoint{2, 0, 2}) || act[2] != (ActivityPoint{5, 2, 2}) {
 		t.Errorf("activity = %+v", act)
 	}
-	tl, _ = s.Timeline(context.Background(), Cell{ID: "no-such-cell"}, 0)
+	tl, _ = s.Timeline(context.Background(), Cell{ID: "no-such-cell"}, DefaultTimelineTasks)
 	if tl.Apps == nil || len(tl.Apps) != 0 {
 		t.Errorf("unknown cell: %+v", tl)
 	}

@@ -54,13 +54,10 @@ type TimelineStage struct {
 }
 
 // Timeline returns a copy of the timeline of the cell, from its jobs (Cell.Owns): at most
-// maxTasks task spans per application (≤ 0: the default; above MaxTimelineTasks: clamped). It reflects every Submit
-// that returned before the call.
+// maxTasks task spans per application (0 or less: none, for a view that draws only executor activity; above
+// MaxTimelineTasks: clamped). It reflects every Submit that returned before the call.
 func (s *Store) Timeline(ctx context.Context, cell Cell, maxTasks int) (Timeline, error) {
-	if maxTasks <= 0 {
-		maxTasks = DefaultTimelineTasks
-	}
-	maxTasks = min(maxTasks, MaxTimelineTasks)
+	maxTasks = max(0, min(maxTasks, MaxTimelineTasks))
 	out := Timeline{CellID: cell.ID, Apps: []TimelineApp{}}
 	err := s.do(ctx, func() {
 		for _, id := range s.appOrder {

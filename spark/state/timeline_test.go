@@ -151,7 +151,7 @@ func TestReplayTimelineCountsEveryTaskAndSamplesSpans(t *testing.T) {
 				t.Fatal("no task ran in a cell")
 			}
 			for cell, want := range tasks {
-				for _, maxTasks := range []int{0, 7} {
+				for _, maxTasks := range []int{0, 7, DefaultTimelineTasks} {
 					tl, err := s.Timeline(context.Background(), Cell{ID: cell}, maxTasks)
 					if err != nil {
 						t.Fatal(err)
@@ -159,18 +159,11 @@ func TestReplayTimelineCountsEveryTaskAndSamplesSpans(t *testing.T) {
 					if len(tl.Apps) != 1 || tl.CellID != cell || tl.Apps[0].AppID != app {
 						t.Fatalf("cell %s: %+v", cell, tl)
 					}
-					checkTimelineApp(t, cell, tl.Apps[0], want, cmpOr(maxTasks, DefaultTimelineTasks))
+					checkTimelineApp(t, cell, tl.Apps[0], want, maxTasks)
 				}
 			}
 		})
 	}
-}
-
-func cmpOr(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // checkTimelineApp compares a cell's timeline with the tasks its stage attempts started in the recording: every task
