@@ -22,7 +22,7 @@ func (h *handler) timeline(w http.ResponseWriter, r *http.Request) {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
 			respondError(w, http.StatusBadRequest, "bad_request",
-				"maxTasks must be an integer from 0 (no task spans) up (at most "+strconv.Itoa(state.MaxTimelineTasks)+" are used), got "+strconv.Quote(s))
+				"maxTasks must be a whole number, 0 or more (0: no task spans; at most "+strconv.Itoa(state.MaxTimelineTasks)+" are used), got "+strconv.Quote(s))
 			return
 		}
 		maxTasks = min(n, state.MaxTimelineTasks)
