@@ -114,17 +114,17 @@ export class TimelineSource {
     }
     try {
       const timeline = await requestTimeline(this.settings, this.cellId, this.notebook(), withTasks);
-      this._fetchedSignature = signature;
-      this._fetchedTasks = withTasks;
       if (withTasks || this._view !== 'timeline') {
         // (a timeline without spans, fetched for the Executors tab, is not shown in the Timeline tab opened since)
         this._set({ state: 'ready', timeline, fetchedAt: Date.now() });
       }
     } catch (err) {
-      this._fetchedSignature = signature; // retried when the jobs change, or once a second while one runs
-      this._fetchedTasks = withTasks; // (not again at once for the Timeline tab: a failing monitor is not hammered)
       this._set({ state: 'unavailable', reason: (err as Error).message });
     } finally {
+      // Also after a failure: retried when the jobs change, or once a second while one runs, and not again at once for
+      // the Timeline tab (a failing monitor is not hammered).
+      this._fetchedSignature = signature;
+      this._fetchedTasks = withTasks;
       this._inflight = false;
     }
     if (this._running || this._fetchedSignature !== this._signature || this._lacksTasks()) {

@@ -25,7 +25,7 @@ func (h *handler) timeline(w http.ResponseWriter, r *http.Request) {
 				"maxTasks must be a whole number, 0 or more (0: no task spans; at most "+strconv.Itoa(state.MaxTimelineTasks)+" are used), got "+strconv.Quote(s))
 			return
 		}
-		maxTasks = min(n, state.MaxTimelineTasks)
+		maxTasks = n // Store.Timeline clamps it
 	}
 	tl, err := h.opts.Source.Timeline(r.Context(), cellOf(r, cellID), maxTasks)
 	if err != nil {
