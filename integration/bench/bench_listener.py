@@ -6,9 +6,15 @@ from its own venv). Runs are interleaved round by round (none, ours, swan, then 
 machine's load falls on all three alike. Reported: the median job time per mode, its ratio to the no-listener median,
 Spark's dropped-event counts and the monitor's own, and whether every task end reached the monitor.
 
-    .venv/bin/python integration/bench/bench_listener.py --swan-python PATH [--runs N]
-
-`make bench` creates that package's venv (in the download cache) and passes its python.
+The job runs with a 4 GB driver heap after a 20 000-task warm-up (BENCH_DRIVER_MEMORY, BENCH_WARMUP_TASKS), the
+same in every mode. With Spark's default 1 GB heap and a 1 000-task warm-up, identical no-listener runs took 120 s to
+181 s: the garbage collector's CPU time varied two-fold (34 s and 68 s in two runs), and the JIT compiler was still
+busy during the timed job. Two things check what is left of that noise:
+- a host speed probe on a thread of this process times a fixed piece of work every 250 ms while a job runs (its
+  thread CPU time, so waiting for a core does not count), to show whether the machine itself slowed;
+- the driver JVM's CPU time by thread: the listener queue thread where both listeners run (Spark's "shared" queue,
+  which exists only when a listener is added) and our sender's threads give the listener's own cost in CPU seconds,
+  which no drift of the job's time moves much.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -32,7 +39,11 @@ from results import Result, Row, median  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 JOB = Path(__file__).with_name("listener_job.py")
 MODES = ("none", "ours", "swan")
+LISTENER_THREADS = ("spark-listener-group-shared", "sparkmonitor-sender", "sparkmonitor-control")
 DRAIN = int(os.environ.setdefault("BENCH_DRAIN_SECONDS", "120"))  # listener_job.py waits this long for the monitor
+# Read by listener_job.py; the same in every mode (see above).
+WARMUP = int(os.environ.setdefault("BENCH_WARMUP_TASKS", "20000"))
+DRIVER_MEMORY = os.environ.setdefault("BENCH_DRIVER_MEMORY", "4g")
 
 
 def main() -> None:
@@ -59,15 +70,17 @@ def main() -> None:
                 if mode == "ours":
                     env.update(monitor.env())
                 monitor_cpu = monitor.cpu_seconds()
-                out = subprocess.run(
-                    [python, str(JOB), mode], env=env, capture_output=True, text=True, timeout=1800, cwd=tmp
-                )
+                with HostSpeed() as probe:
+                    out = subprocess.run(
+                        [python, str(JOB), mode], env=env, capture_output=True, text=True, timeout=1800, cwd=tmp
+                    )
                 lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
                 if out.returncode != 0 or not lines:
                     sys.stderr.write(out.stderr[-4000:])
                     raise SystemExit(f"P1: the {mode} run failed (exit {out.returncode})")
                 run = json.loads(lines[-1])
                 run["cpuSeconds"]["monitor"] = monitor.cpu_seconds() - monitor_cpu if mode == "ours" else 0.0
+                run["probeMs"] = probe.during(*run["window"])
                 runs[mode].append(run)
                 if all(runs.values()):  # a figure for every mode: keep what is measured so far
                     result(runs, r + 1, swan_version).write()
@@ -80,6 +93,8 @@ def main() -> None:
 def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
     med = {m: median([r["seconds"] for r in runs[m]]) for m in MODES}
     ratio = {m: med[m] / med["none"] for m in MODES}
+    def spread(values: list[float]) -> str:
+        return f"{min(values):.1f} – {max(values):.1f} s ({max(values) / min(values):.2f}×)"
 
     def dropped(m: str) -> int:
         return max(sum(r["sparkDroppedEvents"].values()) + (r["listenerDroppedEvents"] or 0) for r in runs[m])
@@ -90,6 +105,14 @@ def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
         return f"{median([r['drainSeconds'] for r in runs[m]]) * 1000:.0f} ms"
 
     cpu = {m: median([sum(r["cpuSeconds"].values()) for r in runs[m]]) for m in MODES}
+
+    def threads(m: str, *groups: str) -> float:
+        return median([sum(r["jvmThreadCpuSeconds"].get(g, 0.0) for g in groups) for r in runs[m]])
+
+    def listener_cpu(m: str) -> str:
+        own = threads(m, *LISTENER_THREADS)
+        jvm = median([r["cpuSeconds"]["driverJvm"] for r in runs[m]])
+        return f"{own:.1f} s of {jvm:.0f} s ({own / jvm:.1%})"
 
     def per_round(m: str) -> str:
         rounds = min(len(runs[m]), len(runs["none"]))
@@ -108,8 +131,16 @@ def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
         # each round's runs, taken minutes apart, show how far the medians can be trusted.
         Row("ratio to none within each round: ours", per_round("ours")),
         Row(f"ratio to none within each round: sparkmonitor {swan_version}", per_round("swan")),
-        Row("job time without a listener, fastest – slowest run (the machine's drift)",
-            f"{min(r['seconds'] for r in runs['none']):.1f} – {max(r['seconds'] for r in runs['none']):.1f} s"),
+        Row("job time without a listener, fastest – slowest run",
+            spread([r["seconds"] for r in runs["none"]])),
+        Row("host speed probe: fixed work's CPU time, median per run (none; ours; sparkmonitor)",
+            "; ".join(", ".join(f"{r['probeMs']:.2f}" for r in runs[m]) for m in MODES) + " ms"),
+        Row("driver JVM CPU in the listener's threads (Spark's shared listener queue, our sender), median: ours",
+            listener_cpu("ours")),
+        Row(f"driver JVM CPU in the listener's threads (Spark's shared listener queue), median: sparkmonitor "
+            f"{swan_version}", listener_cpu("swan")),
+        Row("driver JVM CPU in the garbage collector / JIT compiler, median (none; ours; sparkmonitor)",
+            "; ".join(f"{threads(m, 'GC'):.1f} / {threads(m, 'JIT compiler'):.1f} s" for m in MODES)),
         Row("monitor binary CPU time per run (median)",
             f"{median([r['cpuSeconds'].get('monitor', 0.0) for r in runs['ours']]):.1f} s"),
         Row("CPU time (driver JVM + driver Python + monitor binary, median), ratio to none: ours",
@@ -131,11 +162,49 @@ def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
         rows=rows,
         command="make bench (integration/bench/bench_listener.py)",
         notes=(f"Median of {n} runs per mode, each in a fresh driver JVM, interleaved round by round. The job is "
-               "spark.range(0, 100000, 1, 100000).count() after a 1 000-task warm-up. The sparkmonitor package runs "
+               f"spark.range(0, 100000, 1, 100000).count() after a {WARMUP:,}-task warm-up, with a "
+               f"{DRIVER_MEMORY} driver heap in every mode. The sparkmonitor package runs "
                "from its own venv; its kernel extension's receiving socket thread counts the messages where the "
-               "kernel would forward them to the browser."),
+               "kernel would forward them to the browser. The host speed probe times a fixed piece of pure-Python "
+               "work (its thread CPU time) every 250 ms during each job."),
         raw=runs,
     )
+
+
+class HostSpeed:
+    """Times a fixed piece of pure-Python work every 250 ms on a thread of this process (which only waits for the job
+    meanwhile): its thread CPU time, about 2 ms, tracks how fast the machine runs instructions now. The work and its
+    period are the same in every mode."""
+
+    PERIOD = 0.25
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[float, float]] = []  # (Unix time, CPU ms)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="host-speed", daemon=True)
+
+    def __enter__(self) -> "HostSpeed":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.PERIOD):
+            before = time.thread_time_ns()
+            x = 1
+            for _ in range(20000):
+                x = (x * 1103515245 + 12345) & 0xFFFFFFFF
+            self.samples.append((time.time(), (time.thread_time_ns() - before) / 1e6))
+
+    def during(self, start: float, end: float) -> float:
+        """The median CPU ms of the samples taken between start and end."""
+        inside = [ms for at, ms in self.samples if start <= at <= end]
+        if not inside:
+            raise SystemExit("P1: the host speed probe took no sample during the job")
+        return median(inside)
 
 
 class Monitor:

@@ -11,6 +11,7 @@ and prints one JSON line on stdout. The modes:
   picks), reporting to that package's own receiving socket thread (`SocketThread` of its kernel extension). Its kernel
   extension would forward each message to the browser over a comm; here the messages are counted instead.
 
+Before the timed job, a warm-up job of BENCH_WARMUP_TASKS tasks (20 000); the driver heap is BENCH_DRIVER_MEMORY (4g).
 After the timed job the run waits until the monitor has received every task end (or a deadline passes), so that
 Spark's dropped-event counters and the monitor's received counts are final.
 """
@@ -23,9 +24,12 @@ import sys
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 TASKS = int(os.environ.get("BENCH_TASKS", "100000"))
 DRAIN_DEADLINE = float(os.environ.get("BENCH_DRAIN_SECONDS", "120"))
+WARMUP_TASKS = int(os.environ.get("BENCH_WARMUP_TASKS", "20000"))
+DRIVER_MEMORY = os.environ.get("BENCH_DRIVER_MEMORY", "4g")
 
 
 def main(mode: str) -> None:
@@ -36,6 +40,8 @@ def main(mode: str) -> None:
         .appName(f"bench-listener-{mode}")
         .config("spark.ui.showConsoleProgress", "false")
     )
+    if DRIVER_MEMORY:
+        builder = builder.config("spark.driver.memory", DRIVER_MEMORY)
     receiver = None
     if mode == "ours":
         builder = builder.config("spark.plugins", "io.sparkmonitor.listener.MonitorPlugin").config(
@@ -51,12 +57,16 @@ def main(mode: str) -> None:
 
     spark = builder.getOrCreate()
     sc = spark.sparkContext
-    spark.range(0, 1000, 1, 1000).count()  # warm-up: JIT, class loading, the listener's connection
+    # Warm-up: class loading, the JIT compiler, the listener's connection.
+    spark.range(0, WARMUP_TASKS, 1, WARMUP_TASKS).count()
     jvm = sc._gateway.proc.pid  # spark-submit execs the JVM, so this is the driver JVM's pid
+    threads_before = thread_cpu(sc)
     cpu_before = cpu_seconds(jvm), time.process_time()
+    window = [time.time()]
     started = time.perf_counter()
     spark.range(0, TASKS, 1, TASKS).count()
     seconds = time.perf_counter() - started
+    window.append(time.time())
 
     app_id = sc.applicationId
     ui = sc.uiWebUrl
@@ -71,6 +81,8 @@ def main(mode: str) -> None:
         time.sleep(0.1)
     drained = time.perf_counter() - drain_started
     cpu = {"driverJvm": cpu_seconds(jvm) - cpu_before[0], "driverPython": time.process_time() - cpu_before[1]}
+    threads = thread_cpu(sc)
+    thread_cpu_seconds = {k: round(v - threads_before.get(k, 0.0), 3) for k, v in threads.items()}
     metrics = json.load(urllib.request.urlopen(ui + "/metrics/json/", timeout=30))
     dropped = {
         name.split(".queue.", 1)[1].split(".", 1)[0]: counter["count"]
@@ -82,7 +94,9 @@ def main(mode: str) -> None:
             {
                 "mode": mode,
                 "seconds": seconds,
+                "window": window,  # the timed job's start and end (Unix time), for the host speed probe
                 "cpuSeconds": cpu,  # from the timed job's start until the monitor had every task end
+                "jvmThreadCpuSeconds": thread_cpu_seconds,  # the same span, by the driver JVM's thread groups
                 "sparkTaskEnds": expected,
                 "monitorTaskEnds": received,
                 "drainSeconds": drained if mode != "none" else None,
@@ -99,6 +113,42 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu(sc) -> dict[str, float]:
+    """CPU seconds so far of the driver JVM's live threads (ThreadMXBean), summed by group: each listener bus queue
+    ("spark-listener-group-shared" is where ours and the published package's listeners run), our listener's sender and
+    control threads, Spark's scheduler threads, its task threads (those that ended meanwhile are not counted), the JIT
+    compiler, the garbage collector, and the rest."""
+    bean = sc._jvm.java.lang.management.ManagementFactory.getThreadMXBean()
+    groups: dict[str, float] = {}
+    for tid in bean.getAllThreadIds():
+        info = bean.getThreadInfo(tid)
+        cpu = bean.getThreadCpuTime(tid)
+        if info is None or cpu < 0:
+            continue  # ended meanwhile
+        name = info.getThreadName()
+        if name.startswith("spark-listener-group-") or name.startswith("sparkmonitor-"):
+            group = name.rstrip("0123456789").rstrip("-")
+        elif name.startswith("Executor task launch worker"):
+            group = "task threads"
+        elif name.startswith(("dag-scheduler", "dispatcher-event-loop", "task-result-getter")):
+            group = name.rstrip("0123456789").rstrip("-")
+        else:
+            group = "other"
+        groups[group] = groups.get(group, 0.0) + cpu / 1e9
+    # The JVM's own threads (not Java threads, so not in the MXBean): from /proc, by their (truncated) names.
+    pid = sc._gateway.proc.pid
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        group = "JIT compiler" if "CompilerThre" in name else "GC" if name.startswith(("GC Thread", "G1 ")) else None
+        if group:
+            groups[group] = groups.get(group, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return groups
 
 
 def spark_tasks(ui: str, app_id: str) -> int:
