@@ -3,15 +3,16 @@
 The same 100 000-task PySpark job (local[2], listener_job.py) runs in fresh driver JVMs without any listener, with
 ours (reporting to a running monitor binary) and with the published `sparkmonitor` package's listener (swan-cern's,
 from its own venv). Runs are interleaved round by round (none, ours, swan, then rotated) so that drift in the
-machine's load falls on all three alike. Reported: the median job time per mode, its ratio to the no-listener median,
+machine's speed falls on all three alike. Reported: the median job time per mode, its ratio to the no-listener median,
 Spark's dropped-event counts and the monitor's own, and whether every task end reached the monitor.
 
 The job runs with a 4 GB driver heap after a 20 000-task warm-up (BENCH_DRIVER_MEMORY, BENCH_WARMUP_TASKS), the
 same in every mode. With Spark's default 1 GB heap and a 1 000-task warm-up, identical no-listener runs took 120 s to
 181 s: the garbage collector's CPU time varied two-fold (34 s and 68 s in two runs), and the JIT compiler was still
 busy during the timed job. Two things check what is left of that noise:
-- a host speed probe on a thread of this process times a fixed piece of work every 250 ms while a job runs (its
-  thread CPU time, so waiting for a core does not count), to show whether the machine itself slowed;
+- a host speed probe on a thread of this process times a fixed piece of arithmetic every 250 ms while a job runs
+  (its thread CPU time, so waiting for a core does not count): it shows whether the cores themselves slowed, not
+  whether memory-bound work did (its data fits in the first-level cache);
 - the driver JVM's CPU time by thread: the listener queue thread where both listeners run (Spark's "shared" queue,
   which exists only when a listener is added) and our sender's threads give the listener's own cost in CPU seconds,
   which no drift of the job's time moves much.
