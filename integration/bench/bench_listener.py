@@ -15,7 +15,11 @@ busy during the timed job. Two things check what is left of that noise:
   whether memory-bound work did (its data fits in the first-level cache);
 - the driver JVM's CPU time by thread: the listener queue thread where both listeners run (Spark's "shared" queue,
   which exists only when a listener is added) and our sender's threads give the listener's own cost in CPU seconds,
-  which no drift of the job's time moves much.
+  and as a share of the driver JVM's CPU time, which the run-to-run spread of the job's time moves much less.
+
+    .venv/bin/python integration/bench/bench_listener.py --swan-python PATH [--runs N]
+
+`make bench` creates that package's venv (in the download cache) and passes its python.
 """
 
 from __future__ import annotations
@@ -94,6 +98,7 @@ def main() -> None:
 def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
     med = {m: median([r["seconds"] for r in runs[m]]) for m in MODES}
     ratio = {m: med[m] / med["none"] for m in MODES}
+
     def spread(values: list[float]) -> str:
         return f"{min(values):.1f} – {max(values):.1f} s ({max(values) / min(values):.2f}×)"
 
@@ -173,9 +178,9 @@ def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
 
 
 class HostSpeed:
-    """Times a fixed piece of pure-Python work every 250 ms on a thread of this process (which only waits for the job
-    meanwhile): its thread CPU time, about 2 ms, tracks how fast the machine runs instructions now. The work and its
-    period are the same in every mode."""
+    """Times a fixed piece of pure-Python arithmetic every 250 ms on a thread of this process (which only waits for the
+    job meanwhile): its thread CPU time, about 2 ms, tracks how fast the cores run it now (not memory-bound work: its
+    data fits in the first-level cache). The work and its period are the same in every mode."""
 
     PERIOD = 0.25
 
