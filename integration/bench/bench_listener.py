@@ -40,6 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from results import Result, Row, median  # noqa: E402
+from listener_job import cpu_seconds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 JOB = Path(__file__).with_name("listener_job.py")
@@ -249,8 +250,7 @@ class Monitor:
                 time.sleep(0.1)
 
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.proc.pid)
 
     def env(self) -> dict[str, str]:
         from_main = ROOT / "build" / "sparkmonitor-listener.jar"

@@ -60,7 +60,7 @@ def main(mode: str) -> None:
     # Warm-up: class loading, the JIT compiler, the listener's connection.
     spark.range(0, WARMUP_TASKS, 1, WARMUP_TASKS).count()
     jvm = sc._gateway.proc.pid  # spark-submit execs the JVM, so this is the driver JVM's pid
-    threads_before = thread_cpu(sc)
+    threads_before = thread_cpu(sc, jvm)
     cpu_before = cpu_seconds(jvm), time.process_time()
     window = [time.time()]
     started = time.perf_counter()
@@ -81,7 +81,7 @@ def main(mode: str) -> None:
         time.sleep(0.1)
     drained = time.perf_counter() - drain_started
     cpu = {"driverJvm": cpu_seconds(jvm) - cpu_before[0], "driverPython": time.process_time() - cpu_before[1]}
-    threads = thread_cpu(sc)
+    threads = thread_cpu(sc, jvm)
     thread_cpu_seconds = {k: round(v - threads_before.get(k, 0.0), 3) for k, v in threads.items()}
     metrics = json.load(urllib.request.urlopen(ui + "/metrics/json/", timeout=30))
     dropped = {
@@ -111,15 +111,20 @@ def main(mode: str) -> None:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return stat_cpu_seconds(Path(f"/proc/{pid}/stat"))
+
+
+def stat_cpu_seconds(stat: Path) -> float:
+    """User + system CPU time from a /proc stat file (a process's, or one thread's under /proc/PID/task)."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def thread_cpu(sc) -> dict[str, float]:
-    """CPU seconds so far of the driver JVM's live threads (ThreadMXBean), summed by group: each listener bus queue
-    ("spark-listener-group-shared" is where ours and the published package's listeners run), our listener's sender and
-    control threads, Spark's scheduler threads, its task threads (those that ended meanwhile are not counted), the JIT
-    compiler, the garbage collector, and the rest."""
+def thread_cpu(sc, jvm: int) -> dict[str, float]:
+    """CPU seconds so far of the driver JVM's live threads (ThreadMXBean; `jvm` is its process ID), summed by group:
+    each listener bus queue ("spark-listener-group-shared" is where ours and the published package's listeners run),
+    our listener's sender and control threads, Spark's scheduler threads, its task threads (those that ended meanwhile
+    are not counted), the JIT compiler, the garbage collector, and the rest."""
     bean = sc._jvm.java.lang.management.ManagementFactory.getThreadMXBean()
     groups: dict[str, float] = {}
     for tid in bean.getAllThreadIds():
@@ -128,26 +133,24 @@ def thread_cpu(sc) -> dict[str, float]:
         if info is None or cpu < 0:
             continue  # ended meanwhile
         name = info.getThreadName()
-        if name.startswith("spark-listener-group-") or name.startswith("sparkmonitor-"):
+        if name.startswith(("spark-listener-group-", "sparkmonitor-", "dag-scheduler", "dispatcher-event-loop",
+                            "task-result-getter")):
             group = name.rstrip("0123456789").rstrip("-")
         elif name.startswith("Executor task launch worker"):
             group = "task threads"
-        elif name.startswith(("dag-scheduler", "dispatcher-event-loop", "task-result-getter")):
-            group = name.rstrip("0123456789").rstrip("-")
         else:
             group = "other"
         groups[group] = groups.get(group, 0.0) + cpu / 1e9
     # The JVM's own threads (not Java threads, so not in the MXBean): from /proc, by their (truncated) names.
-    pid = sc._gateway.proc.pid
-    for task in Path(f"/proc/{pid}/task").iterdir():
+    for task in Path(f"/proc/{jvm}/task").iterdir():
         try:
             name = (task / "comm").read_text().strip()
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            group = ("JIT compiler" if "CompilerThre" in name
+                     else "GC" if name.startswith(("GC Thread", "G1 ")) else None)
+            if group:
+                groups[group] = groups.get(group, 0.0) + stat_cpu_seconds(task / "stat")
         except OSError:
             continue  # ended meanwhile
-        group = "JIT compiler" if "CompilerThre" in name else "GC" if name.startswith(("GC Thread", "G1 ")) else None
-        if group:
-            groups[group] = groups.get(group, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return groups
 
 
