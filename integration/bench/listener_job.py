@@ -42,6 +42,9 @@ def main(mode: str) -> None:
     )
     if DRIVER_MEMORY:
         builder = builder.config("spark.driver.memory", DRIVER_MEMORY)
+    for setting in filter(None, os.environ.get("BENCH_SPARK_CONF", "").split(",")):  # key=value,...: for experiments
+        key, _, value = setting.partition("=")
+        builder = builder.config(key.strip(), value.strip())
     receiver = None
     if mode == "ours":
         builder = builder.config("spark.plugins", "io.sparkmonitor.listener.MonitorPlugin").config(
@@ -122,7 +125,7 @@ def stat_cpu_seconds(stat: Path) -> float:
 
 def thread_cpu(sc, jvm: int) -> dict[str, float]:
     """CPU seconds so far of the driver JVM's live threads (ThreadMXBean; `jvm` is its process ID), summed by group:
-    each listener bus queue ("spark-listener-group-shared" is where ours and the published package's listeners run),
+    each listener bus queue ("spark-listener-group-appStatus" is where ours runs, "-shared" the published package's),
     our listener's sender and control threads, Spark's scheduler threads, its task threads (those that ended meanwhile
     are not counted), the JIT compiler, the garbage collector, and the rest."""
     bean = sc._jvm.java.lang.management.ManagementFactory.getThreadMXBean()

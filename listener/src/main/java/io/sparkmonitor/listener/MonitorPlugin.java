@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code spark.sparkmonitor.enabled} (default {@code true}): {@code false} turns the plugin off.</li>
  *   <li>{@code spark.sparkmonitor.queueSize} (default 20000): events kept while the monitor is slow or away; beyond it
  *       events are dropped and counted (reported to the monitor as {@code stats.dropped}).</li>
+ *   <li>{@code spark.sparkmonitor.listenerQueue} (default {@code appStatus}): the listener bus queue the listener runs
+ *       on: {@code appStatus}, beside Spark's own status listener, or {@code shared}, where {@code addSparkListener} puts
+ *       listeners (see {@link #register}).</li>
  *   <li>{@code spark.ui.killEnabled} (Spark's, default {@code true}): sent in the hello; when {@code false} the monitor's
  *       cancel requests are ignored (see {@link Control}).</li>
  * </ul>
@@ -49,7 +52,7 @@ public final class MonitorPlugin implements SparkPlugin {
         }
         try {
           start(sc, Settings.fromEnv(System.getenv(), queueSize(sc.getConf()),
-              sc.getConf().getBoolean("spark.ui.killEnabled", true)));
+              sc.getConf().getBoolean("spark.ui.killEnabled", true), listenerQueue(sc.getConf())));
         } catch (Throwable t) {
           LOG.warn("SparkMonitor: not monitoring this application: {}", t.toString());
         }
@@ -98,9 +101,44 @@ public final class MonitorPlugin implements SparkPlugin {
     Control control = Control.of(sc, settings.killEnabled);
     Sender sender = new Sender(settings, () -> hello(sc, settings), listener::resync, control::handle);
     listener.attach(sender, control);
-    sc.addSparkListener(listener);
+    LOG.info("SparkMonitor: listening on Spark's {} listener queue", register(sc, listener, settings.listenerQueue));
     sender.start();
     return listener;
+  }
+
+  /**
+   * Adds the listener to Spark's listener bus, on the queue {@code queue} names, and returns the queue it is on.
+   *
+   * <p>{@code appStatus}: the queue of Spark's own status listener (the Spark UI's), through the bus's
+   * {@code addToStatusQueue} (Spark's SQL status listener is added the same way; {@code private[spark]} in Scala, public
+   * to Java, in Spark 3.x and 4.x). The listener's callbacks only copy fields and offer a frame to a bounded queue, a
+   * few microseconds each, so they add little to that queue's thread, which is awake for every event anyway. Spark's
+   * public {@code addSparkListener} puts a listener on the {@code shared} queue instead, whose thread exists only for
+   * the listeners added that way: one more queue and one more thread woken for every event, which is most of a
+   * listener's cost to a job of many short tasks (issue 5, P1). Falls back to {@code shared} if this Spark has no such
+   * method.
+   */
+  static String register(SparkContext sc, MonitorListener listener, String queue) {
+    if (queue.equals(STATUS_QUEUE)) {
+      try {
+        sc.listenerBus().addToStatusQueue(listener);
+        return STATUS_QUEUE;
+      } catch (Throwable t) {
+        LOG.info("SparkMonitor: could not join Spark's appStatus listener queue ({}); using the shared queue", t.toString());
+      }
+    }
+    sc.addSparkListener(listener);
+    return SHARED_QUEUE;
+  }
+
+  static final String STATUS_QUEUE = "appStatus", SHARED_QUEUE = "shared";
+
+  static String listenerQueue(SparkConf conf) {
+    String v = conf.get("spark.sparkmonitor.listenerQueue", STATUS_QUEUE).trim();
+    if (v.equals(STATUS_QUEUE) || v.equals(SHARED_QUEUE)) return v;
+    LOG.warn("SparkMonitor: spark.sparkmonitor.listenerQueue={} is neither {} nor {}; using {}", v, STATUS_QUEUE,
+        SHARED_QUEUE, STATUS_QUEUE);
+    return STATUS_QUEUE;
   }
 
   /** The hello frame, or null while the SparkContext has no application id yet. */

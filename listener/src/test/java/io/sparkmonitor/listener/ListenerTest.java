@@ -24,6 +24,9 @@ public final class ListenerTest {
         .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false"));
     jsc.setLogLevel("WARN");
     List<String> failures = new ArrayList<>();
+    // First: before any SparkSession.builder() (which adds a listener of its own to the shared queue).
+    run("the listener runs on Spark's appStatus queue, or on the shared one when configured", ListenerTest::listenerQueues,
+        failures);
     run("streams a job's events with exact task counts", ListenerTest::streamsJobEvents, failures);
     run("streams SQL query executions and their jobs", ListenerTest::streamsSqlExecutions, failures);
     run("a wrong secret is refused and Spark keeps working", ListenerTest::wrongSecret, failures);
@@ -96,6 +99,43 @@ public final class ListenerTest {
     SparkConf only = new SparkConf(false).set("spark.plugins.defaultList", self);
     MonitorPlugin.keepOffExecutors(only);
     check(!only.contains("spark.plugins.defaultList") && !only.contains("spark.plugins"), only.toDebugString());
+  }
+
+  /**
+   * By default the listener adds no listener queue (no spark-listener-group-shared thread): it rides Spark's appStatus
+   * queue (PySpark's SparkSession adds no listener to the shared queue; a Scala one built with SparkSession.builder()
+   * does, so this test runs first); spark.sparkmonitor.listenerQueue=shared puts it where addSparkListener would. Either way a job's events
+   * arrive; an unknown value falls back to appStatus.
+   */
+  static void listenerQueues() throws Exception {
+    check(MonitorPlugin.listenerQueue(new SparkConf(false)).equals("appStatus"), "appStatus by default");
+    check(MonitorPlugin.listenerQueue(new SparkConf(false).set("spark.sparkmonitor.listenerQueue", " shared "))
+        .equals("shared"), "shared when asked");
+    check(MonitorPlugin.listenerQueue(new SparkConf(false).set("spark.sparkmonitor.listenerQueue", "eventLog"))
+        .equals("appStatus"), "an unknown queue falls back to appStatus");
+    for (String queue : new String[] {"appStatus", "shared"}) {
+      try (FakeMonitor m = new FakeMonitor(dir.resolve("q-" + queue + ".sock"), "good")) {
+        MonitorListener l = MonitorPlugin.start(jsc.sc(),
+            new Settings("unix:" + m.socket, "good", "kernel-1", "nb.ipynb", 1000, true, queue));
+        try {
+          m.next("hello", DEADLINE_MS);
+          boolean shared = jsc.sc().listenerBus().activeQueues().contains("shared");
+          check(shared == queue.equals("shared"), queue + ": the shared queue exists: " + shared);
+          check(runJob(3, "cell-q") == 30, "the job's result");
+          int ends = 0;
+          JsonNode f;
+          while (!(f = m.frames.poll(DEADLINE_MS, java.util.concurrent.TimeUnit.MILLISECONDS)).path("type").asText()
+              .equals("jobEnd")) {
+            if (f.path("type").asText().equals("taskEnd")) ends++;
+          }
+          check(ends == 3, queue + ": 3 taskEnd frames before jobEnd, got " + ends);
+        } finally {
+          jsc.sc().removeSparkListener(l);
+        }
+      }
+    }
+    check(!jsc.sc().listenerBus().activeQueues().contains("shared"), "the shared queue goes with its last listener: "
+        + jsc.sc().listenerBus().activeQueues());
   }
 
   static void streamsJobEvents() throws Exception {
