@@ -32,8 +32,9 @@ final class Sender implements Runnable {
   // At thousands of tasks a second this turns one write (and one wake-up of the monitor) per event into one per
   // batch. During the linger this thread is parked, not waiting on the queue, so a frame offered meanwhile wakes
   // nobody: the listener bus thread pays no unpark per event, and this thread wakes once per batch, not once per frame.
-  // Each batch also costs the monitor a wake-up and a read, and wakes the control thread (its blocking read waits on
-  // the same socket, and the kernel wakes every waiter when the monitor's read frees buffer space). At 50 ms rather
+  // Each batch also costs the monitor a wake-up and a read, and seemingly wakes the control thread (its CPU follows
+  // the number of batches: its blocking read waits on the same socket, whose waiters the kernel wakes when the
+  // monitor's read frees buffer space). At 50 ms rather
   // than 10 ms, the sender, control thread and monitor used about half the CPU in a 32 000-task job (issue 5, P1);
   // the monitor pushes to browsers every 100 ms, so the browser sees at most 50 ms more (P2: task end to DOM).
   static final long LINGER_MS = 50;
