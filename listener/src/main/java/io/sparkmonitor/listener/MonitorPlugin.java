@@ -114,9 +114,9 @@ public final class MonitorPlugin implements SparkPlugin {
    * to Java, in Spark 3.x and 4.x). The listener's callbacks only copy fields and offer a frame to a bounded queue, a
    * few microseconds each, so they add little to that queue's thread, which is awake for every event anyway. Spark's
    * public {@code addSparkListener} puts a listener on the {@code shared} queue instead, whose thread exists only for
-   * the listeners added that way: one more queue and one more thread woken for every event, which is most of a
-   * listener's cost to a job of many short tasks (issue 5, P1). Falls back to {@code shared} if this Spark has no such
-   * method.
+   * the listeners added that way: one more queue and one more thread woken for every event, the largest part of the
+   * listener's cost in the driver JVM in a job of many short tasks (issue 5, P1). Falls back to {@code shared} if this
+   * Spark has no such method.
    */
   static String register(SparkContext sc, MonitorListener listener, String queue) {
     if (queue.equals(STATUS_QUEUE)) {

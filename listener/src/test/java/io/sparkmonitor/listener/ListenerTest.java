@@ -103,9 +103,9 @@ public final class ListenerTest {
 
   /**
    * By default the listener adds no listener queue (no spark-listener-group-shared thread): it rides Spark's appStatus
-   * queue (PySpark's SparkSession adds no listener to the shared queue; a Scala one built with SparkSession.builder()
-   * does, so this test runs first); spark.sparkmonitor.listenerQueue=shared puts it where addSparkListener would. Either way a job's events
-   * arrive; an unknown value falls back to appStatus.
+   * queue (PySpark's SparkSession adds no listener to the shared queue; one built with SparkSession.builder() in the
+   * JVM does, so this test runs first). spark.sparkmonitor.listenerQueue=shared puts it where addSparkListener would.
+   * Either way a job's events arrive; an unknown value falls back to appStatus.
    */
   static void listenerQueues() throws Exception {
     check(MonitorPlugin.listenerQueue(new SparkConf(false)).equals("appStatus"), "appStatus by default");
