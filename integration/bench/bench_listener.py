@@ -119,6 +119,9 @@ def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
     def threads(m: str, *groups: str) -> float:
         return median([sum(r["jvmThreadCpuSeconds"].get(g, 0.0) for g in groups) for r in runs[m]])
 
+    def job_threads(m: str, key: str) -> float:  # task threads; 0 from runs recorded before the harness kept them
+        return median([r.get(key, {}).get("task threads", 0.0) for r in runs[m]])
+
     def bus(m: str) -> float:
         return median([sum(cpu for g, cpu in r["jvmThreadCpuSeconds"].items() if g.startswith(LISTENER_THREADS))
                        for r in runs[m]])
@@ -155,6 +158,9 @@ def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
             listener_cpu("ours")),
         Row(f"driver JVM CPU in the listener bus threads (Spark's queues), median: sparkmonitor {swan_version}",
             listener_cpu("swan")),
+        Row("Spark's task threads in the timed job: CPU time, of it in the kernel, median (none; ours; sparkmonitor)",
+            "; ".join(f"{job_threads(m, 'jvmThreadCpuSecondsJob'):.1f} s, "
+                      f"{job_threads(m, 'jvmThreadSystemCpuSecondsJob'):.1f} s" for m in MODES)),
         Row("driver JVM CPU in the garbage collector / JIT compiler, median (none; ours; sparkmonitor)",
             "; ".join(f"{threads(m, 'GC'):.1f} / {threads(m, 'JIT compiler'):.1f} s" for m in MODES)),
         Row("monitor binary CPU time per run (median)",

@@ -12,6 +12,10 @@ and prints one JSON line on stdout. The modes:
   extension would forward each message to the browser over a comm; here the messages are counted instead.
 
 Before the timed job, a warm-up job of BENCH_WARMUP_TASKS tasks (20 000); the driver heap is BENCH_DRIVER_MEMORY (4g).
+Spark's local directory (spark.local.dir) is a fresh folder in BENCH_LOCAL_DIR (/dev/shm, a tmpfs, where there is
+one): every map task of the job writes its shuffle files there, two files a task, and on the disk's ext4 creating
+them took about a third of the task threads' CPU time (kernel time in ext4_create, per perf), an amount that
+depends on the file system's state from run to run.
 After the timed job the run waits until the monitor has received every task end (or a deadline passes), so that
 Spark's dropped-event counters and the monitor's received counts are final.
 """
@@ -20,7 +24,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -30,6 +36,7 @@ TASKS = int(os.environ.get("BENCH_TASKS", "100000"))
 DRAIN_DEADLINE = float(os.environ.get("BENCH_DRAIN_SECONDS", "120"))
 WARMUP_TASKS = int(os.environ.get("BENCH_WARMUP_TASKS", "20000"))
 DRIVER_MEMORY = os.environ.get("BENCH_DRIVER_MEMORY", "4g")
+LOCAL_DIR = os.environ.get("BENCH_LOCAL_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else None)
 
 
 def main(mode: str) -> None:
@@ -42,6 +49,8 @@ def main(mode: str) -> None:
     )
     if DRIVER_MEMORY:
         builder = builder.config("spark.driver.memory", DRIVER_MEMORY)
+    local_dir = tempfile.mkdtemp(prefix="bench-p1-spark-", dir=LOCAL_DIR)
+    builder = builder.config("spark.local.dir", local_dir)
     for setting in filter(None, os.environ.get("BENCH_SPARK_CONF", "").split(",")):  # key=value,...: for experiments
         key, _, value = setting.partition("=")
         builder = builder.config(key.strip(), value.strip())
@@ -70,6 +79,7 @@ def main(mode: str) -> None:
     spark.range(0, TASKS, 1, TASKS).count()
     seconds = time.perf_counter() - started
     window.append(time.time())
+    threads_at_end = thread_cpu(sc, jvm)  # before the wait for the monitor, which can outlast idle task threads
 
     app_id = sc.applicationId
     ui = sc.uiWebUrl
@@ -85,7 +95,11 @@ def main(mode: str) -> None:
     drained = time.perf_counter() - drain_started
     cpu = {"driverJvm": cpu_seconds(jvm) - cpu_before[0], "driverPython": time.process_time() - cpu_before[1]}
     threads = thread_cpu(sc, jvm)
-    thread_cpu_seconds = {k: round(v - threads_before.get(k, 0.0), 3) for k, v in threads.items()}
+
+    def since_start(now: dict[str, float], before: dict[str, float]) -> dict[str, float]:
+        return {k: round(v - before.get(k, 0.0), 3) for k, v in now.items()}
+
+    thread_cpu_seconds = since_start(threads[0], threads_before[0])
     metrics = json.load(urllib.request.urlopen(ui + "/metrics/json/", timeout=30))
     dropped = {
         name.split(".queue.", 1)[1].split(".", 1)[0]: counter["count"]
@@ -100,6 +114,9 @@ def main(mode: str) -> None:
                 "window": window,  # the timed job's start and end (Unix time), for the host speed probe
                 "cpuSeconds": cpu,  # from the timed job's start until the monitor had every task end
                 "jvmThreadCpuSeconds": thread_cpu_seconds,  # the same span, by the driver JVM's thread groups
+                # The timed job alone, by thread group: CPU time, and of it the time in the kernel.
+                "jvmThreadCpuSecondsJob": since_start(threads_at_end[0], threads_before[0]),
+                "jvmThreadSystemCpuSecondsJob": since_start(threads_at_end[1], threads_before[1]),
                 "sparkTaskEnds": expected,
                 "monitorTaskEnds": received,
                 "drainSeconds": drained if mode != "none" else None,
@@ -110,6 +127,7 @@ def main(mode: str) -> None:
         flush=True,
     )
     spark.stop()
+    shutil.rmtree(local_dir, ignore_errors=True)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -117,23 +135,27 @@ def cpu_seconds(pid: int) -> float:
     return stat_cpu_seconds(Path(f"/proc/{pid}/stat"))
 
 
-def stat_cpu_seconds(stat: Path) -> float:
-    """User + system CPU time from a /proc stat file (a process's, or one thread's under /proc/PID/task)."""
+def stat_cpu_seconds(stat: Path, system_only: bool = False) -> float:
+    """User + system CPU time (or the system time alone) from a /proc stat file (a process's, or one thread's under
+    /proc/PID/task)."""
     fields = stat.read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return ((0 if system_only else int(fields[11])) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def thread_cpu(sc, jvm: int) -> dict[str, float]:
+def thread_cpu(sc, jvm: int) -> tuple[dict[str, float], dict[str, float]]:
     """CPU seconds so far of the driver JVM's live threads (ThreadMXBean; `jvm` is its process ID), summed by group:
     each listener bus queue ("spark-listener-group-appStatus" is where ours runs, "-shared" the published package's),
     our listener's sender and control threads, Spark's scheduler threads, its task threads (those that ended meanwhile
-    are not counted), the JIT compiler, the garbage collector, and the rest."""
+    are not counted), the JIT compiler, the garbage collector, and the rest. Also, by the same groups, the part of it
+    spent in the kernel (system time)."""
     bean = sc._jvm.java.lang.management.ManagementFactory.getThreadMXBean()
     groups: dict[str, float] = {}
+    system: dict[str, float] = {}
     for tid in bean.getAllThreadIds():
         info = bean.getThreadInfo(tid)
         cpu = bean.getThreadCpuTime(tid)
-        if info is None or cpu < 0:
+        user = bean.getThreadUserTime(tid)
+        if info is None or cpu < 0 or user < 0:
             continue  # ended meanwhile
         name = info.getThreadName()
         if name.startswith(("spark-listener-group-", "sparkmonitor-", "dag-scheduler", "dispatcher-event-loop",
@@ -144,6 +166,7 @@ def thread_cpu(sc, jvm: int) -> dict[str, float]:
         else:
             group = "other"
         groups[group] = groups.get(group, 0.0) + cpu / 1e9
+        system[group] = system.get(group, 0.0) + max(0, cpu - user) / 1e9
     # The JVM's own threads (not Java threads, so not in the MXBean): from /proc, by their (truncated) names.
     for task in Path(f"/proc/{jvm}/task").iterdir():
         try:
@@ -152,9 +175,10 @@ def thread_cpu(sc, jvm: int) -> dict[str, float]:
                      else "GC" if name.startswith(("GC Thread", "G1 ")) else None)
             if group:
                 groups[group] = groups.get(group, 0.0) + stat_cpu_seconds(task / "stat")
+                system[group] = system.get(group, 0.0) + stat_cpu_seconds(task / "stat", system_only=True)
         except OSError:
             continue  # ended meanwhile
-    return groups
+    return groups, system
 
 
 def spark_tasks(ui: str, app_id: str) -> int:
