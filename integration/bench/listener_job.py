@@ -14,7 +14,7 @@ and prints one JSON line on stdout. The modes:
 Before the timed job, a warm-up job of BENCH_WARMUP_TASKS tasks (20 000); the driver heap is BENCH_DRIVER_MEMORY (4g).
 Spark's local directory (spark.local.dir) is a fresh folder in BENCH_LOCAL_DIR (/dev/shm, a tmpfs, where there is
 one): every map task of the job writes its shuffle files there, two files a task, and on the disk's ext4 creating
-them took about a third of the task threads' CPU time (kernel time in ext4_create, per perf), an amount that
+them took about half of the task threads' CPU time (kernel time in ext4_create, per perf), an amount that
 depends on the file system's state from run to run.
 After the timed job the run waits until the monitor has received every task end (or a deadline passes), so that
 Spark's dropped-event counters and the monitor's received counts are final.
