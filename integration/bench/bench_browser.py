@@ -17,11 +17,12 @@ task's end (not executorRunTime, which is the time inside the executor). The k-t
 time at which the count is ≥ k; freshness = that time − the k-th end. Browser and JVM share the host's wall clock.
 
 P4. A cell runs `spark.range(0, 100000, 1, 100000).count()` (a first stage of 100 000 tasks, checked against Spark's
-REST API) on local[2] with its monitor in view. A PerformanceObserver('longtask'), installed before the job, records
-every main-thread task over 50 ms; an interval samples the monitor's element count. The open tab is Jobs, then
-Timeline, then Executors, switched at a third and two thirds of the tasks; figures are given per tab. The baseline
-(P4base) runs the same job in the same page and kernel after a reload with the labextension disabled: the long tasks
-that JupyterLab and the busy machine give without the monitor. P4b runs it again with the browser on its own core.
+REST API) on local[2] with its monitor in view; Spark's local directory is on /dev/shm, as in P1. A
+PerformanceObserver('longtask'), installed before the job, records every main-thread task over 50 ms; an interval
+samples the monitor's element count. The open tab is Jobs, then Timeline, then Executors, switched at a third and two
+thirds of the tasks; figures are given per tab. The baseline (P4base) runs the same job in the same page and kernel
+after a reload with the labextension disabled: the long tasks that JupyterLab and the busy machine give without the
+monitor. P4b runs it again with the browser on its own core.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from __future__ import annotations
 import collections
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -60,7 +63,8 @@ CELLS = [
         "id": "b0-session",
         "source": (
             "from pyspark.sql import SparkSession\n"
-            "spark = SparkSession.builder.master('local[2]').appName('sparkmonitor-bench-browser').getOrCreate()\n"
+            "spark = (SparkSession.builder.master('local[2]').appName('sparkmonitor-bench-browser')\n"
+            "         .config('spark.local.dir', LOCAL_DIR).getOrCreate())\n"
             "sc = spark.sparkContext\n"
             "sc.parallelize(range(8), 8).map(lambda x: x).count()  # warm the Python workers"
         ),
@@ -265,8 +269,13 @@ def freshness(ends: list[int], samples: list[list[int]]) -> list[int]:
 @pytest.fixture(scope="module")
 def session(tmp_path_factory, browser):
     jupyter = start_jupyter(tmp_path_factory.mktemp("bench-browser"))
+    # Spark's local directory, where the map tasks write their shuffle files (two a task), on a tmpfs where there is
+    # one, as in P1: creating 200 000 files on the disk's ext4 costs the task threads kernel time that varies by run.
+    local_dir = tempfile.mkdtemp(prefix="bench-browser-spark-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+    cells = [dict(c) for c in CELLS]
+    cells[0]["source"] = f"LOCAL_DIR = {local_dir!r}\n" + cells[0]["source"]
     try:
-        write_notebook(jupyter.root / "bench.ipynb", CELLS)
+        write_notebook(jupyter.root / "bench.ipynb", cells)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{jupyter.url}lab/tree/bench.ipynb?token={jupyter.token}")
         page.wait_for_function(NOTEBOOK_READY, arg="bench.ipynb", timeout=120_000, polling=250)
@@ -276,6 +285,7 @@ def session(tmp_path_factory, browser):
         page.close()
     finally:
         stop_jupyter(jupyter)
+        shutil.rmtree(local_dir, ignore_errors=True)
 
 
 def run_cell(page, cell_id: str, timeout_s: float):

@@ -40,6 +40,14 @@ LOCAL_DIR = os.environ.get("BENCH_LOCAL_DIR", "/dev/shm" if os.path.isdir("/dev/
 
 
 def main(mode: str) -> None:
+    local_dir = tempfile.mkdtemp(prefix="bench-p1-spark-", dir=LOCAL_DIR)
+    try:
+        run(mode, local_dir)
+    finally:  # also when the job fails
+        shutil.rmtree(local_dir, ignore_errors=True)
+
+
+def run(mode: str, local_dir: str) -> None:
     from pyspark.sql import SparkSession
 
     builder = (
@@ -49,7 +57,6 @@ def main(mode: str) -> None:
     )
     if DRIVER_MEMORY:
         builder = builder.config("spark.driver.memory", DRIVER_MEMORY)
-    local_dir = tempfile.mkdtemp(prefix="bench-p1-spark-", dir=LOCAL_DIR)
     builder = builder.config("spark.local.dir", local_dir)
     for setting in filter(None, os.environ.get("BENCH_SPARK_CONF", "").split(",")):  # key=value,...: for experiments
         key, _, value = setting.partition("=")
@@ -127,19 +134,18 @@ def main(mode: str) -> None:
         flush=True,
     )
     spark.stop()
-    shutil.rmtree(local_dir, ignore_errors=True)
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
-    return stat_cpu_seconds(Path(f"/proc/{pid}/stat"))
+    return sum(stat_cpu_seconds(Path(f"/proc/{pid}/stat")))
 
 
-def stat_cpu_seconds(stat: Path, system_only: bool = False) -> float:
-    """User + system CPU time (or the system time alone) from a /proc stat file (a process's, or one thread's under
-    /proc/PID/task)."""
+def stat_cpu_seconds(stat: Path) -> tuple[float, float]:
+    """User and system CPU time from a /proc stat file (a process's, or one thread's under /proc/PID/task)."""
     fields = stat.read_text().rsplit(")", 1)[1].split()
-    return ((0 if system_only else int(fields[11])) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def thread_cpu(sc, jvm: int) -> tuple[dict[str, float], dict[str, float]]:
@@ -174,8 +180,9 @@ def thread_cpu(sc, jvm: int) -> tuple[dict[str, float], dict[str, float]]:
             group = ("JIT compiler" if "CompilerThre" in name
                      else "GC" if name.startswith(("GC Thread", "G1 ")) else None)
             if group:
-                groups[group] = groups.get(group, 0.0) + stat_cpu_seconds(task / "stat")
-                system[group] = system.get(group, 0.0) + stat_cpu_seconds(task / "stat", system_only=True)
+                user, kernel = stat_cpu_seconds(task / "stat")
+                groups[group] = groups.get(group, 0.0) + user + kernel
+                system[group] = system.get(group, 0.0) + kernel
         except OSError:
             continue  # ended meanwhile
     return groups, system
