@@ -140,7 +140,7 @@ SWAN_VERSION := 3.3.0
 SWAN_VENV    := $(CACHE)/bench/venv-sparkmonitor-$(SWAN_VERSION)
 
 .PHONY: bench
-bench: bootstrap install-dev $(SWAN_VENV)/.installed ## Benchmarks (not tests), issue 5 P1-P5: writes build/bench/table.md (50-75 min)
+bench: bootstrap install-dev $(SWAN_VENV)/.installed ## Benchmarks (not tests), issue 5 P1-P5: writes build/bench/table.md (about 45 min)
 	@mkdir -p $(BUILD)/bench && rm -f $(BUILD)/bench/*.json
 	go test -run '^$$' -bench . -benchmem -cpu 1 -count 3 ./... | tee $(BUILD)/bench/go.txt
 	$(PY) integration/bench/bench_proxy.py
