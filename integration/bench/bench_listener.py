@@ -50,7 +50,7 @@ MODES = ("none", "ours", "swan")
 # package's listener runs; ours runs on appStatus) and our sender and control threads.
 LISTENER_THREADS = ("spark-listener-group-", "sparkmonitor-")
 # listener_job.py waits up to this long for the monitor after the job. Ours has every task end within milliseconds;
-# the published package's receiver had 17 000-18 000 of the 120 002 after 30 s, about 40 000 after 120 s, so its runs
+# the published package's receiver had about 17 000 of the 120 002 after 30 s, about 40 000 after 120 s, so its runs
 # always wait this long.
 DRAIN = int(os.environ.setdefault("BENCH_DRAIN_SECONDS", "30"))
 # Read by listener_job.py; the same in every mode (see above).
