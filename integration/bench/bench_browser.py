@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # conftest helpers
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from conftest import ARTIFACTS, NOTEBOOK_READY, monitor, save_screenshot, spark_api, start_jupyter, stop_jupyter, wait_until, write_notebook  # noqa: E402
+from listener_job import LOCAL_DIR  # noqa: E402
 from results import Result, Row, median, percentile  # noqa: E402
 
 EXTENSION = "sparkmonitor-go-labextension"  # the labextension's package name, the prefix of its plugin ids
@@ -269,9 +270,9 @@ def freshness(ends: list[int], samples: list[list[int]]) -> list[int]:
 @pytest.fixture(scope="module")
 def session(tmp_path_factory, browser):
     jupyter = start_jupyter(tmp_path_factory.mktemp("bench-browser"))
-    # Spark's local directory, where the map tasks write their shuffle files (two a task), on a tmpfs where there is
-    # one, as in P1: creating 200 000 files on the disk's ext4 costs the task threads kernel time that varies by run.
-    local_dir = tempfile.mkdtemp(prefix="bench-browser-spark-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+    # Spark's local directory, where the map tasks write their shuffle files (two a task), where P1 puts it (a tmpfs):
+    # creating 200 000 files on the disk's ext4 costs the task threads kernel time that varies by run.
+    local_dir = tempfile.mkdtemp(prefix="bench-browser-spark-", dir=LOCAL_DIR)
     cells = [dict(c) for c in CELLS]
     cells[0]["source"] = f"LOCAL_DIR = {local_dir!r}\n" + cells[0]["source"]
     try:

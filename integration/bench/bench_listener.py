@@ -41,7 +41,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from results import Result, Row, median  # noqa: E402
-from listener_job import cpu_seconds  # noqa: E402
+# listener_job.py's settings (from the environment, which its runs inherit), the same in every mode (see above).
+from listener_job import DRAIN_DEADLINE, DRIVER_MEMORY, WARMUP_TASKS, cpu_seconds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 JOB = Path(__file__).with_name("listener_job.py")
@@ -49,13 +50,6 @@ MODES = ("none", "ours", "swan")
 # Spark's listener bus queue threads (appStatus and executorManagement in every mode; "shared" where the published
 # package's listener runs; ours runs on appStatus) and our sender and control threads.
 LISTENER_THREADS = ("spark-listener-group-", "sparkmonitor-")
-# listener_job.py waits up to this long for the monitor after the job. Ours has every task end within milliseconds;
-# the published package's receiver had about 17 000 of the 120 002 after 30 s, about 40 000 after 120 s, so its runs
-# always wait this long.
-DRAIN = int(os.environ.setdefault("BENCH_DRAIN_SECONDS", "30"))
-# Read by listener_job.py; the same in every mode (see above).
-WARMUP = int(os.environ.setdefault("BENCH_WARMUP_TASKS", "20000"))
-DRIVER_MEMORY = os.environ.setdefault("BENCH_DRIVER_MEMORY", "4g")
 
 
 def main() -> None:
@@ -114,7 +108,7 @@ def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
 
     def drain(m: str) -> str:
         if lost(m):
-            return f"more than {DRAIN} s (it had not got them all)"
+            return f"more than {DRAIN_DEADLINE:g} s (it had not got them all)"
         return f"{median([r['drainSeconds'] for r in runs[m]]) * 1000:.0f} ms"
 
     cpu = {m: median([sum(r["cpuSeconds"].values()) for r in runs[m]]) for m in MODES}
@@ -175,8 +169,8 @@ def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
         Row("dropped events with ours (Spark's queues + the listener's own)", str(dropped("ours")), "0",
             dropped("ours") == 0),
         Row(f"dropped events with sparkmonitor {swan_version} (Spark's queues)", str(dropped("swan"))),
-        Row(f"task ends that had not reached the monitor {DRAIN} s after the job: ours", str(lost("ours")), "0", lost("ours") == 0),
-        Row(f"task ends that had not reached the monitor {DRAIN} s after the job: sparkmonitor {swan_version}", str(lost("swan"))),
+        Row(f"task ends that had not reached the monitor {DRAIN_DEADLINE:g} s after the job: ours", str(lost("ours")), "0", lost("ours") == 0),
+        Row(f"task ends that had not reached the monitor {DRAIN_DEADLINE:g} s after the job: sparkmonitor {swan_version}", str(lost("swan"))),
         Row("after the job, until the monitor had every task end (median): ours", drain("ours")),
         Row(f"after the job, until the monitor had every task end (median): sparkmonitor {swan_version}",
             drain("swan")),
@@ -187,7 +181,7 @@ def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
         rows=rows,
         command="make bench (integration/bench/bench_listener.py)",
         notes=(f"Median of {n} runs per mode, each in a fresh driver JVM, interleaved round by round. The job is "
-               f"spark.range(0, 100000, 1, 100000).count() after a {WARMUP:,}-task warm-up, with a "
+               f"spark.range(0, 100000, 1, 100000).count() after a {WARMUP_TASKS:,}-task warm-up, with a "
                f"{DRIVER_MEMORY} driver heap in every mode. The sparkmonitor package runs "
                "from its own venv; its kernel extension's receiving socket thread counts the messages where the "
                "kernel would forward them to the browser. The host speed probe times a fixed piece of pure-Python "
