@@ -2,7 +2,6 @@
 
 package ingest
 
-// hugeJobs is TestHugeDescriptionsAreCutAndCostNothing's size: issue 21's 1 500 jobs. Under -race, 150
-// (bound_size_race_test.go): the race detector makes decoding a 1 MB frame about ten times dearer, and 150 uncut
-// descriptions and errors (270 MB) are still well over the bound.
+// hugeJobs is TestHugeDescriptionsAreCutAndCostNothing's size: issue 21's 1 500 jobs. `make test` runs it in a line
+// of its own without -race, beside TestEventFlood (bound_size_race_test.go).
 const hugeJobs = 1500
