@@ -150,6 +150,12 @@ bench: bootstrap install-dev $(SWAN_VENV)/.installed ## Benchmarks (not tests), 
 	$(PY) -m pytest -q -p no:cacheprovider -o python_files='bench_*.py' integration/bench/bench_browser.py
 	$(PY) integration/bench/bench_listener.py --swan-python $(SWAN_VENV)/bin/python
 	$(PY) integration/bench/table.py
+	@echo "make bench-hostile: the monitor's peak RSS after each hostile input of issue 21 (not in this table)"
+
+.PHONY: bench-hostile
+bench-hostile: $(BUILD)/sparkmonitor ## The monitor's peak RSS (VmHWM) after each hostile input of issue 21: a Markdown table (about 5 min)
+	@mkdir -p $(BUILD)/bench
+	python3 integration/bench/hostile_rss.py --binary $(BUILD)/sparkmonitor | tee $(BUILD)/bench/hostile_rss.md
 
 $(SWAN_VENV)/.installed: requirements.txt
 	rm -rf $(SWAN_VENV) && python3 -m venv $(SWAN_VENV)
