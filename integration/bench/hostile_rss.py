@@ -99,8 +99,9 @@ class Monitor:
         host, port = self.listen.rsplit(":", 1)
         return http.client.HTTPConnection(host, int(port), timeout=timeout)
 
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
-        c = self.connection()
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
+                timeout: float = 30):
+        c = self.connection(timeout)
         try:
             c.request(method, "/sparkmonitor/" + path, body=body, headers={**self.headers, **(headers or {})})
             r = c.getresponse()
@@ -240,7 +241,7 @@ def upload_and_restart(binary: Path, tmp: Path) -> list[tuple[str, float, bool]]
     rows = []
     try:
         status, body = m.request("POST", "api/eventlogs", log.read_bytes(),
-                                 {CSRF_HEADER: "1", "Content-Type": "application/octet-stream"})
+                                 {CSRF_HEADER: "1", "Content-Type": "application/octet-stream"}, timeout=WAIT_S)
         if status != 201:
             raise RuntimeError(f"upload refused: {status} {body[:300]!r}")
         rows.append((f"uploaded event log of {size / 1000:.0f} kB (1 000 jobs, 1 MB descriptions)", m.hwm_mb(),
