@@ -215,7 +215,7 @@ def descriptions(binary: Path, tmp: Path) -> tuple[str, float, bool]:
 def hostile_log(path: Path, jobs: int = 1000) -> None:
     """A Spark event log of jobs with 1 MB descriptions, zstd-compressed (by the zstd command) into path."""
     big = "d" * 1_000_000
-    with subprocess.Popen(["zstd", "-q", "-19", "--long=27", "-f", "-o", str(path)], stdin=subprocess.PIPE) as z:
+    with subprocess.Popen(["zstd", "-q", "-19", "-f", "-o", str(path)], stdin=subprocess.PIPE) as z:
         w = z.stdin
         w.write(b'{"Event":"SparkListenerLogStart","Spark Version":"3.5.0"}\n')
         w.write(f'{{"Event":"SparkListenerApplicationStart","App Name":"hostile","App ID":"{APP}","Timestamp":1,'

@@ -102,3 +102,35 @@ func TestHostileUploadIsCutWhenOpenedAndAtEachStart(t *testing.T) {
 	}
 	checkHostileApp(t, restarted, hostileJobs, "restored at the next start")
 }
+
+// A zstd log that declares a window over MaxWindow (zstd --long=27: 128 MiB, in a few bytes of its header; the
+// decoder would allocate it whole, twice per upload) is refused with the reason, and nothing is kept.
+func TestUploadWithAHugeZstdWindowIsRefused(t *testing.T) {
+	var out bytes.Buffer
+	zw, err := zstd.NewWriter(&out, zstd.WithSingleSegment(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = zw.Write([]byte(`{"Event":"SparkListenerApplicationStart","App Name":"w","App ID":"app-window","Timestamp":1}` + "\n"))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The frame header declares its window (RFC 8878 §3.1.1.1.2): written by the encoder for this small input as a
+	// small one, set here to 2^27 as zstd --long=27 writes it.
+	data := out.Bytes()
+	if data[4]&0x20 != 0 {
+		t.Fatalf("a single-segment frame has no window descriptor: %x", data[:8])
+	}
+	data[5] = (27 - 10) << 3
+	dir := t.TempDir()
+	s := startStore(t)
+	_, err = Import(context.Background(), dir, bytes.NewReader(data),
+		ImportOptions{MaxBytes: 64 << 20, MaxUncompressed: 4 << 30}, s)
+	var fe *FormatError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "compressed with a zstd window over the 8 MiB") {
+		t.Fatalf("Import = %v, want a FormatError about the window", err)
+	}
+	if files, _ := List(dir); len(files) != 0 {
+		t.Errorf("kept %v", files)
+	}
+}
