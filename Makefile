@@ -126,6 +126,9 @@ test: bootstrap install-dev spark-runtimes dist test-envs ## Run every test: Go,
 	go test -run '^$$' -fuzz '^FuzzForward$$' -fuzztime 20000x ./proxy
 	# The event flood at full size (2M tasks): -race above runs a smaller one (spark/ingest/flood_size*_test.go).
 	go test -count=1 -run '^TestEventFlood$$' ./spark/ingest
+	# Hostile texts (issue 21), skipped under -race: 1 500 jobs of 1 MB descriptions, a 1.2 GB zstd upload.
+	go test -count=1 -run '^(TestHugeDescriptionsAreCutAndCostNothing|TestHostileUploadIsCutWhenOpenedAndAtEachStart)$$' \
+		./spark/ingest ./spark/history
 	bash listener/test.sh
 	cd extension-js && npm test
 	$(PY) -m pytest -q jupyter_config/tests integration
@@ -147,6 +150,12 @@ bench: bootstrap install-dev $(SWAN_VENV)/.installed ## Benchmarks (not tests), 
 	$(PY) -m pytest -q -p no:cacheprovider -o python_files='bench_*.py' integration/bench/bench_browser.py
 	$(PY) integration/bench/bench_listener.py --swan-python $(SWAN_VENV)/bin/python
 	$(PY) integration/bench/table.py
+	@echo "make bench-hostile: the monitor's peak RSS after each hostile input of issue 21 (not in this table)"
+
+.PHONY: bench-hostile
+bench-hostile: $(BUILD)/sparkmonitor ## The monitor's peak RSS (VmHWM) after each hostile input of issue 21: a Markdown table (about 5 min)
+	@mkdir -p $(BUILD)/bench
+	python3 integration/bench/hostile_rss.py --binary $(BUILD)/sparkmonitor | tee $(BUILD)/bench/hostile_rss.md
 
 $(SWAN_VENV)/.installed: requirements.txt
 	rm -rf $(SWAN_VENV) && python3 -m venv $(SWAN_VENV)

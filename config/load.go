@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"regexp"
 	"strings"
 
@@ -28,9 +27,10 @@ func (e *Error) Error() string {
 }
 
 // Load reads and validates the file at path. A missing file is the defaults (an empty File, exists false); any
-// other problem is an *Error (or the read error, wrapped with the path).
+// other problem is an *Error: one that cannot be read, or is not a regular file of at most MaxFileBytes (readFile),
+// names its path and why.
 func Load(path string) (f *File, exists bool, err error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &File{}, false, nil
 	}

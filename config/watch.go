@@ -90,7 +90,7 @@ func (w *Watcher) Status() Status {
 // reload reads the file and, when it is good and differs from the one in use, swaps it in and calls Apply (unless
 // initial). A broken file leaves the configuration in use alone.
 func (w *Watcher) reload(now time.Time, initial bool) {
-	data, err := os.ReadFile(w.opts.Path)
+	data, err := readFile(w.opts.Path)
 	exists := !errors.Is(err, fs.ErrNotExist)
 	var f *File
 	switch {

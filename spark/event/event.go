@@ -162,11 +162,8 @@ type SQLStart struct {
 	Header
 	ExecutionID     int64  `json:"executionId"`
 	RootExecutionID *int64 `json:"rootExecutionId"`
-	Description     string `json:"description"` // the query text or the call site, at most MaxSQLDescription bytes
+	Description     string `json:"description"` // the query text or the call site, at most MaxDescription bytes
 }
-
-// MaxSQLDescription bounds SQLStart.Description (the listener truncates; the monitor enforces it again).
-const MaxSQLDescription = 4 << 10
 
 // SQLEnd is Spark's SparkListenerSQLExecutionEnd.
 type SQLEnd struct {

@@ -13,6 +13,12 @@ import (
 // ErrTooLarge is returned when an event log decompresses to more than the limit given to Open.
 var ErrTooLarge = errors.New("event log too large")
 
+// MaxWindow bounds the window of a zstd-compressed log, which its decoder allocates whole: 8 MiB is what zstd's
+// levels up to 19 use (Spark's codec writes level 1, a window of 512 KiB to 2 MiB). A log compressed with a bigger
+// window (zstd --long or --ultra: up to 2 GiB, declared in a few bytes of its header) is refused with the reason;
+// before, a 45 kB upload made with --long=27 cost two 128 MiB windows.
+const MaxWindow = 8 << 20
+
 // Magic numbers of the codecs Spark can write event logs with.
 var (
 	zstdMagic   = []byte{0x28, 0xb5, 0x2f, 0xfd}
@@ -37,11 +43,12 @@ func Open(r io.Reader, limit int64) (io.ReadCloser, error) {
 	closer := func() {}
 	switch {
 	case bytes.HasPrefix(head, zstdMagic):
-		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+		d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxWindow(MaxWindow))
 		if err != nil {
 			return nil, fmt.Errorf("zstd: %w", err)
 		}
-		out, closer = d, d.Close
+		out, closer = windowError{d}, d.Close
 	default:
 		for _, c := range otherCodecs {
 			if bytes.HasPrefix(head, c.magic) {
@@ -54,6 +61,18 @@ func Open(r io.Reader, limit int64) (io.ReadCloser, error) {
 		out = &limited{r: out, left: limit, limit: limit}
 	}
 	return &readCloser{Reader: out, close: closer}, nil
+}
+
+// windowError says what to do about a zstd window over MaxWindow.
+type windowError struct{ r io.Reader }
+
+func (w windowError) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	if errors.Is(err, zstd.ErrWindowSizeExceeded) {
+		err = &FormatError{Err: fmt.Errorf("compressed with a zstd window over the %d MiB the monitor reads (zstd "+
+			"--long or --ultra): compress it again without them, or upload it uncompressed", MaxWindow>>20)}
+	}
+	return n, err
 }
 
 type readCloser struct {

@@ -171,6 +171,7 @@ func (rp *replayer) out(ev event.Event) error {
 		if len(rp.pending) >= maxPreamble {
 			return &FormatError{Err: fmt.Errorf("no SparkListenerApplicationStart in the first %d events", maxPreamble)}
 		}
+		event.Bound(ev) // held here before the store's Submit cuts it: 10 000 uncut events could be gigabytes
 		rp.pending = append(rp.pending, ev)
 		return nil
 	}
@@ -306,12 +307,8 @@ func (rp *replayer) convert(l *sparkLine) (event.Event, error) {
 		if l.ExecutionID == nil {
 			return nil, &FormatError{Err: errors.New(`SparkListenerSQLExecutionStart without "executionId"`)}
 		}
-		d := l.Description
-		if len(d) > event.MaxSQLDescription {
-			d = strings.ToValidUTF8(d[:event.MaxSQLDescription], "")
-		}
 		return &event.SQLStart{Header: hdr("sqlStart", l.Time), ExecutionID: *l.ExecutionID,
-			RootExecutionID: l.RootExecutionID, Description: d}, nil
+			RootExecutionID: l.RootExecutionID, Description: l.Description}, nil
 	case evSQLEnd:
 		if l.ExecutionID == nil {
 			return nil, &FormatError{Err: errors.New(`SparkListenerSQLExecutionEnd without "executionId"`)}

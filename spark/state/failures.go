@@ -3,6 +3,8 @@ package state
 import (
 	"strings"
 	"unicode"
+
+	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
 // Bounds of a job's failure summary.
@@ -38,10 +40,7 @@ func addFailure(list []FailureReason, reason string) []FailureReason {
 			}
 		}
 	}
-	if len(reason) > maxFailureDetail {
-		reason = reason[:maxFailureDetail] + "\n…"
-	}
-	return append(list, FailureReason{Reason: summary, Count: 1, Detail: reason})
+	return append(list, FailureReason{Reason: summary, Count: 1, Detail: event.Clip(reason, maxFailureDetail)})
 }
 
 // summarizeFailure picks the line a user recognises: the Python exception at the end of a Python traceback, else the
@@ -67,10 +66,7 @@ func summarizeFailure(reason string) string {
 			}
 		}
 	}
-	if len(summary) > maxFailureSummary {
-		summary = summary[:maxFailureSummary] + "…"
-	}
-	return strings.TrimSpace(summary)
+	return event.Clip(strings.TrimSpace(summary), maxFailureSummary)
 }
 
 // isExceptionLine reports whether l looks like "ValueError: message" (an unindented dotted identifier, then ": ").

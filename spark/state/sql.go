@@ -2,7 +2,6 @@ package state
 
 import (
 	"slices"
-	"unicode/utf8"
 
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
@@ -46,7 +45,7 @@ func (a *liveApp) sqlStart(e *event.SQLStart) {
 		a.sql.order = append(a.sql.order, e.ExecutionID)
 	}
 	// A known execution is one a resync announced before its queued sqlStart arrived: keep its status.
-	x.RootExecutionID, x.Description, x.StartTime = e.RootExecutionID, truncateUTF8(e.Description, event.MaxSQLDescription), e.Time
+	x.RootExecutionID, x.Description, x.StartTime = e.RootExecutionID, e.Description, e.Time
 	a.sql.dirty[e.ExecutionID] = true
 }
 
@@ -152,15 +151,4 @@ func (a *liveApp) sqlChanges() []SQLExecution {
 	}
 	a.sql.dirty = map[int64]bool{}
 	return out
-}
-
-// truncateUTF8 cuts s to at most n bytes without splitting a character.
-func truncateUTF8(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

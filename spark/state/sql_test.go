@@ -2,7 +2,6 @@ package state
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -145,15 +144,5 @@ func TestResyncRestoresRunningSQLExecutions(t *testing.T) {
 	if len(got) != 2 || got[0].Status != SQLRunning || got[4].Status != SQLRunning || got[4].Description != "started while away" ||
 		got[4].StartTime != 2 {
 		t.Errorf("after resync = %+v", got)
-	}
-}
-
-func TestSQLDescriptionIsBoundedOnACharacterBoundary(t *testing.T) {
-	a := newLiveApp("a")
-	long := strings.Repeat("é", event.MaxSQLDescription) // 2 bytes each
-	a.apply(sqlStart(0, nil, "x"+long, 1))
-	d := a.sql.execs[0].Description
-	if len(d) > event.MaxSQLDescription || !strings.HasPrefix("x"+long, d) || !strings.HasSuffix(d, "é") {
-		t.Errorf("description of %d bytes ends %q", len(d), d[len(d)-4:])
 	}
 }

@@ -132,7 +132,13 @@ func (s *Store) Run(ctx context.Context) error {
 
 // Submit enqueues an event of the application appID. It waits while the queue is full (back-pressure on the
 // listener's socket; the listener's own bounded queue absorbs it) until ctx ends.
+//
+// It first cuts the event's free text to event's bounds (event.Bound), so that every path (live listeners, history
+// replay, uploaded event logs) keeps at most that much, and a caller that goes on using ev (history.Tee's recorder)
+// sees it cut too.
 func (s *Store) Submit(ctx context.Context, appID string, ev event.Event) error {
+	event.Bound(ev)
+	appID = event.Clip(appID, event.MaxShort)
 	select {
 	case s.in <- input{appID, ev}:
 		return nil

@@ -102,8 +102,9 @@ public final class MonitorListener extends SparkListener {
   @Override
   public void onApplicationStart(SparkListenerApplicationStart e) {
     try {
-      emit("appStart", frame("appStart", e.time()).put("appId", opt(e.appId())).put("attemptId", opt(e.appAttemptId()))
-          .put("appName", e.appName()).put("sparkUser", e.sparkUser()));
+      emit("appStart", frame("appStart", e.time()).put("appId", Text.cut(opt(e.appId()), Text.SHORT))
+          .put("attemptId", Text.cut(opt(e.appAttemptId()), Text.SHORT)).put("appName", Text.cut(e.appName(), Text.SHORT))
+          .put("sparkUser", Text.cut(e.sparkUser(), Text.SHORT)));
     } catch (Throwable t) {
       guard("applicationStart", t);
     }
@@ -129,15 +130,19 @@ public final class MonitorListener extends SparkListener {
       String sqlId = prop(p, "spark.sql.execution.id");
       String tags = prop(p, "spark.job.tags");
       List<String> tagList = new ArrayList<>();
-      if (tags != null) for (String tag : tags.split(",")) if (!tag.isEmpty()) tagList.add(tag);
+      if (tags != null) for (String tag : tags.split(",")) if (!tag.isEmpty()) tagList.add(Text.cut(tag, Text.SHORT));
       // A Connect operation's tag names its cell exactly; the local property may be one its thread inherited (a local
       // Connect server started from a kernel's SparkContext).
       ConnectTags connect = ConnectTags.of(tagList);
-      String cellId = connect.cellId != null ? connect.cellId : prop(p, CELL_ID_PROPERTY);
-      Json body = new Json().put("jobId", e.jobId()).put("name", jobName(e, p)).put("description", prop(p, "spark.job.description"))
-          .put("jobGroup", prop(p, "spark.jobGroup.id")).putRaw("jobTags", Json.strings(tagList))
+      String cellId = Text.cut(connect.cellId != null ? connect.cellId : prop(p, CELL_ID_PROPERTY), Text.SHORT);
+      Json body = new Json().put("jobId", e.jobId()).put("name", Text.cut(jobName(e, p), Text.SHORT))
+          .put("description", Text.cut(prop(p, "spark.job.description"), Text.DESCRIPTION))
+          .put("jobGroup", Text.cut(prop(p, "spark.jobGroup.id"), Text.SHORT)).putRaw("jobTags", Json.strings(tagList))
           .put("cellId", cellId);
-      if (connect.namesNotebook()) body.put("kernelId", connect.kernelId).put("notebookPath", connect.notebookPath);
+      if (connect.namesNotebook()) {
+        body.put("kernelId", Text.cut(connect.kernelId, Text.SHORT))
+            .put("notebookPath", Text.cut(connect.notebookPath, Text.PATH));
+      }
       if (sqlId != null && sqlId.matches("-?\\d+")) body.putRaw("sqlExecutionId", sqlId); else body.putNull("sqlExecutionId");
       body.putRaw("stages", Json.array(stages));
       String json = body.end();
@@ -178,7 +183,7 @@ public final class MonitorListener extends SparkListener {
       if (e.jobResult() instanceof JobFailed) {
         Exception ex = ((JobFailed) e.jobResult()).exception();
         result = "FAILED";
-        error = ex == null ? "failed" : String.valueOf(ex.getMessage());
+        error = ex == null ? "failed" : Text.cut(String.valueOf(ex.getMessage()), Text.REASON);
       }
       synchronized (lock) {
         String started = liveJobs.remove(e.jobId());
@@ -203,7 +208,7 @@ public final class MonitorListener extends SparkListener {
       String body = stageInfo(s, false);
       synchronized (lock) {
         activeStages.put(key, new int[] {s.numTasks(), 0, 0, 0, 0});
-        stageNames.put(key, s.name());
+        stageNames.put(key, Text.cut(s.name(), Text.SHORT));
         doneStages.remove(key);
         emit("stageSubmitted", frameWith("stageSubmitted", time, body));
       }
@@ -224,11 +229,11 @@ public final class MonitorListener extends SparkListener {
         int[] c = activeStages.remove(key);
         stageNames.remove(key);
         if (c != null) {
-          doneStages.put(key, stageCounts(s.stageId(), s.attemptNumber(), s.name(), c, status, time));
+          doneStages.put(key, stageCounts(s.stageId(), s.attemptNumber(), Text.cut(s.name(), Text.SHORT), c, status, time));
           trim(doneStages, MAX_DONE_STAGES);
         }
         emit("stageCompleted", frame("stageCompleted", time).put("stageId", s.stageId()).put("attemptId", s.attemptNumber())
-            .put("status", status).put("failureReason", failed ? s.failureReason().get() : null)
+            .put("status", status).put("failureReason", failed ? Text.cut(s.failureReason().get(), Text.REASON) : null)
             .put("numTasks", s.numTasks()));
       }
     } catch (Throwable t) {
@@ -256,7 +261,7 @@ public final class MonitorListener extends SparkListener {
       TaskInfo ti = e.taskInfo();
       String status = statusOf(e.reason());
       String reason = null;
-      if (!status.equals("SUCCESS") && e.reason() instanceof TaskFailedReason) reason = ((TaskFailedReason) e.reason()).toErrorString();
+      if (!status.equals("SUCCESS") && e.reason() instanceof TaskFailedReason) reason = Text.cut(((TaskFailedReason) e.reason()).toErrorString(), Text.REASON);
       Json f = task(frame("taskEnd", ti.finishTime() > 0 ? ti.finishTime() : System.currentTimeMillis()), e.stageId(),
           e.stageAttemptId(), ti).put("launchTime", ti.launchTime()).put("status", status).put("reason", reason);
       TaskMetrics m = e.taskMetrics();
@@ -300,11 +305,11 @@ public final class MonitorListener extends SparkListener {
   @Override
   public void onExecutorAdded(SparkListenerExecutorAdded e) {
     try {
-      String body = new Json().put("executorId", e.executorId()).put("host", e.executorInfo().executorHost())
-          .put("cores", e.executorInfo().totalCores()).end();
+      String id = Text.cut(e.executorId(), Text.SHORT), host = Text.cut(e.executorInfo().executorHost(), Text.SHORT);
+      String body = new Json().put("executorId", id).put("host", host).put("cores", e.executorInfo().totalCores()).end();
       executors.put(e.executorId(), body);
-      emit("executorAdded", frame("executorAdded", e.time()).put("executorId", e.executorId())
-          .put("host", e.executorInfo().executorHost()).put("cores", e.executorInfo().totalCores()));
+      emit("executorAdded", frame("executorAdded", e.time()).put("executorId", id).put("host", host)
+          .put("cores", e.executorInfo().totalCores()));
     } catch (Throwable t) {
       guard("executorAdded", t);
     }
@@ -314,7 +319,8 @@ public final class MonitorListener extends SparkListener {
   public void onExecutorRemoved(SparkListenerExecutorRemoved e) {
     try {
       executors.remove(e.executorId());
-      emit("executorRemoved", frame("executorRemoved", e.time()).put("executorId", e.executorId()).put("reason", e.reason()));
+      emit("executorRemoved", frame("executorRemoved", e.time()).put("executorId", Text.cut(e.executorId(), Text.SHORT))
+          .put("reason", Text.cut(e.reason(), Text.REASON)));
     } catch (Throwable t) {
       guard("executorRemoved", t);
     }
@@ -393,14 +399,15 @@ public final class MonitorListener extends SparkListener {
 
   private static Json task(Json f, int stageId, int stageAttempt, TaskInfo ti) {
     return f.put("stageId", stageId).put("stageAttemptId", stageAttempt).put("taskId", ti.taskId()).put("index", ti.index())
-        .put("attempt", ti.attemptNumber()).put("executorId", ti.executorId()).put("host", ti.host())
+        .put("attempt", ti.attemptNumber()).put("executorId", Text.cut(ti.executorId(), Text.SHORT))
+        .put("host", Text.cut(ti.host(), Text.SHORT))
         .put("speculative", ti.speculative());
   }
 
   private static String stageInfo(StageInfo s, boolean withCompletion) throws Throwable {
     List<String> parents = new ArrayList<>();
     for (Object p : Compat.parentIds(s)) parents.add(String.valueOf(p));
-    Json j = new Json().put("stageId", s.stageId()).put("attemptId", s.attemptNumber()).put("name", s.name())
+    Json j = new Json().put("stageId", s.stageId()).put("attemptId", s.attemptNumber()).put("name", Text.cut(s.name(), Text.SHORT))
         .put("numTasks", s.numTasks()).putRaw("parentIds", Json.array(parents));
     if (withCompletion) {
       if (s.completionTime().isDefined()) j.put("completionTime", (Long) s.completionTime().get());

@@ -144,12 +144,15 @@ public final class MonitorPlugin implements SparkPlugin {
   /** The hello frame, or null while the SparkContext has no application id yet. */
   static String hello(SparkContext sc, Settings s) {
     if (sc.applicationId() == null) return null;
-    return new Json().put("type", "hello").put("protocol", 1).put("secret", s.secret).put("appId", sc.applicationId())
-        .put("attemptId", sc.applicationAttemptId().isDefined() ? sc.applicationAttemptId().get() : null)
-        .put("appName", sc.appName()).put("sparkVersion", sc.version())
-        .put("scalaVersion", scala.util.Properties.versionNumberString()).put("sparkUser", sc.sparkUser())
-        .put("master", sc.master()).put("uiUrl", sc.uiWebUrl().isDefined() ? sc.uiWebUrl().get() : null)
-        .put("kernelId", s.kernelId).put("notebookPath", s.notebookPath).put("pid", Compat.pid())
+    return new Json().put("type", "hello").put("protocol", 1).put("secret", s.secret)
+        .put("appId", Text.cut(sc.applicationId(), Text.SHORT))
+        .put("attemptId", sc.applicationAttemptId().isDefined() ? Text.cut(sc.applicationAttemptId().get(), Text.SHORT) : null)
+        .put("appName", Text.cut(sc.appName(), Text.SHORT)).put("sparkVersion", sc.version())
+        .put("scalaVersion", scala.util.Properties.versionNumberString()).put("sparkUser", Text.cut(sc.sparkUser(), Text.SHORT))
+        .put("master", Text.cut(sc.master(), Text.SHORT))
+        .put("uiUrl", sc.uiWebUrl().isDefined() ? Text.cut(sc.uiWebUrl().get(), Text.PATH) : null)
+        .put("kernelId", Text.cut(s.kernelId, Text.SHORT)).put("notebookPath", Text.cut(s.notebookPath, Text.PATH))
+        .put("pid", Compat.pid())
         .put("startTime", sc.startTime()).put("killEnabled", s.killEnabled).end();
   }
 

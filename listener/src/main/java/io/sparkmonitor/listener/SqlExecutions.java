@@ -22,8 +22,6 @@ final class SqlExecutions {
   static final String START = "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart";
   static final String END = "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionEnd";
   /** Bounds of the description and the error (UTF-8 bytes) and of the running executions kept for resync. */
-  static final int MAX_DESCRIPTION = 4 << 10;
-  static final int MAX_ERROR = 8 << 10;
   static final int MAX_RUNNING = 1000;
 
   /** One frame to send: its type, Spark's timestamp and its fields as a JSON object. */
@@ -69,7 +67,7 @@ final class SqlExecutions {
     Json body = new Json().put("executionId", id);
     if (root instanceof Number) body.put("rootExecutionId", ((Number) root).longValue()); else body.putNull("rootExecutionId");
     String sqlText = sqlText(e, id);
-    body.put("description", truncate(sqlText != null ? sqlText : (String) get(e, "description"), MAX_DESCRIPTION));
+    body.put("description", Text.cut(sqlText != null ? sqlText : (String) get(e, "description"), Text.DESCRIPTION));
     String json = body.end();
     if (running.size() < MAX_RUNNING) running.put(id, json.substring(0, json.length() - 1) + ",\"time\":" + time + "}");
     return new Frame("sqlStart", time, json);
@@ -80,7 +78,7 @@ final class SqlExecutions {
     running.remove(id);
     // Spark 3.4+ sends Some("") for success (None is left for event logs of older Sparks): both become null.
     Object error = option(get(e, "errorMessage"));
-    String message = error == null || error.toString().isEmpty() ? null : truncate(error.toString(), MAX_ERROR);
+    String message = error == null || error.toString().isEmpty() ? null : Text.cut(error.toString(), Text.REASON);
     return new Frame("sqlEnd", (Long) get(e, "time"), new Json().put("executionId", id).put("error", message).end());
   }
 
@@ -137,18 +135,5 @@ final class SqlExecutions {
     if (!(o instanceof scala.Option<?>)) return null;
     scala.Option<?> opt = (scala.Option<?>) o;
     return opt.isDefined() ? opt.get() : null;
-  }
-
-  /** Cuts s to at most maxBytes of UTF-8 without splitting a character. */
-  static String truncate(String s, int maxBytes) {
-    if (s == null || s.length() * 3 <= maxBytes) return s;
-    int bytes = 0;
-    for (int i = 0; i < s.length(); ) {
-      int cp = s.codePointAt(i);
-      bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-      if (bytes > maxBytes) return s.substring(0, i);
-      i += Character.charCount(cp);
-    }
-    return s;
   }
 }

@@ -40,6 +40,9 @@ public final class ListenerTest {
     run("cancelJob and cancelStage frames cancel within 2 s", CancelTest::cancelsJobAndStage, failures);
     run("cancelCell cancels only that cell's jobs", CancelTest::cancelsOnlyTheCell, failures);
     run("killEnabled=false ignores cancel frames", CancelTest::killDisabledIgnoresCancel, failures);
+    run("texts are cut on a character boundary with an ellipsis", TextTest::cutsOnCharacterBoundaries, failures);
+    run("a 1 MB description and call site are cut before they are queued", TextTest::hugeDescriptionIsCutBeforeItIsQueued,
+        failures);
     run("Spark Connect job tags: cell, kernel and notebook decoded", ConnectTagsTest::parsesTags, failures);
     run("a job's Spark Connect tags name its cell and notebook", ConnectTagsTest::jobStartNamesTheTaggedCell, failures);
     jsc.stop();
