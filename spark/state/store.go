@@ -212,15 +212,7 @@ func (s *Store) apply(in input) {
 	if h, ok := in.ev.(*event.Hello); ok && !a.replaying {
 		s.supersede(a, h)
 	}
-	switch in.ev.(type) {
-	case *event.JobEnd:
-		a.evict(s.opts.MaxJobsPerApp)
-	case *event.SQLStart:
-		a.boundSQL(s.opts.MaxJobsPerApp)
-	case *event.Resync: // may bring back many finished jobs
-		a.evict(s.opts.MaxJobsPerApp)
-		a.boundSQL(s.opts.MaxJobsPerApp)
-	}
+	a.bound(s.opts.MaxJobsPerApp)
 }
 
 // supersede ends the running jobs of the applications of the same kernel whose listener went away without an
@@ -301,7 +293,7 @@ type Tunables struct {
 
 // Reconfigure applies t on the owner goroutine and returns once it is applied. A change of ReadOnly flips
 // cancelEnabled of every application, and the next delta carries their headers to subscribers; a lower
-// MaxJobsPerApp evicts the oldest finished jobs (and SQL queries) at once, a higher one keeps more from now on.
+// MaxJobsPerApp evicts the oldest jobs, finished first (and stages and SQL queries), at once, a higher one keeps more from now on.
 func (s *Store) Reconfigure(ctx context.Context, t Tunables) error {
 	return s.do(ctx, func() {
 		if t.ReadOnly != s.opts.ReadOnly {
@@ -313,8 +305,7 @@ func (s *Store) Reconfigure(ctx context.Context, t Tunables) error {
 		if t.MaxJobsPerApp > 0 && t.MaxJobsPerApp != s.opts.MaxJobsPerApp {
 			s.opts.MaxJobsPerApp = t.MaxJobsPerApp
 			for _, a := range s.apps {
-				a.evict(t.MaxJobsPerApp)
-				a.boundSQL(t.MaxJobsPerApp)
+				a.bound(t.MaxJobsPerApp)
 			}
 		}
 	})
