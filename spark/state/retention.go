@@ -3,6 +3,8 @@ package state
 import (
 	"cmp"
 	"slices"
+
+	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
 // Retention (README § Configuration, retention.*): what an application keeps, whatever its listener or event log
@@ -159,4 +161,52 @@ func (a *liveApp) boundStages(maxStages int) {
 		}
 	}
 	a.removeJobs(victims)
+}
+
+// admit makes room for a new application when MaxApps are held: the ended application (FINISHED or DISCONNECTED,
+// not being replayed) listed first is forgotten (applications are listed in order of arrival, past ones restored
+// oldest first). A connected application is never forgotten: when every held application is connected, the new
+// one is refused, its events dropped and counted (refusedAppEvents) and the refusal logged at its hello. At the
+// bound, only a hello or the start of a replay adds an application; other events of an unknown one are dropped.
+func (s *Store) admit(in input) bool {
+	if len(s.apps) < s.opts.MaxApps {
+		return true
+	}
+	starts := false
+	switch e := in.ev.(type) {
+	case *event.Hello:
+		starts = true
+	case *Restored:
+		starts = !e.Done
+	}
+	if starts && s.evictApps(len(s.apps)-s.opts.MaxApps+1) {
+		return true
+	}
+	s.refusedAppEvents++
+	if starts {
+		s.opts.Logger.Warn("too many applications held, all of them connected: ignoring a new one (raise "+
+			"retention.maxApps)", "app", in.appID, "maxApps", s.opts.MaxApps)
+	}
+	return false
+}
+
+// evictApps forgets n ended applications, first listed first, and reports whether it could.
+func (s *Store) evictApps(n int) bool {
+	for n > 0 {
+		victim := -1
+		for i, id := range s.appOrder {
+			if a := s.apps[id]; a.info.State != AppRunning && !a.replaying {
+				victim = i
+				break
+			}
+		}
+		if victim < 0 {
+			return false
+		}
+		delete(s.apps, s.appOrder[victim])
+		s.appOrder = slices.Delete(s.appOrder, victim, victim+1)
+		s.evictedApps++
+		n--
+	}
+	return true
 }

@@ -17,6 +17,7 @@ import (
 const (
 	DefaultQueueSize     = 4096
 	DefaultMaxJobsPerApp = 1000
+	DefaultMaxApps       = 50
 	DefaultFlushInterval = 100 * time.Millisecond
 	// subscriberBuffer is how many updates a subscriber may lag before it is dropped.
 	subscriberBuffer = 64
@@ -29,6 +30,8 @@ var ErrStopped = errors.New("state store stopped")
 type Options struct {
 	QueueSize     int
 	MaxJobsPerApp int
+	// MaxApps bounds the applications held, live and past (retention.go: admit).
+	MaxApps       int
 	FlushInterval time.Duration
 	// Tick, when set, replaces the flush ticker (tests drive flushes themselves).
 	Tick <-chan time.Time
@@ -61,6 +64,8 @@ type Store struct {
 	appOrder []string
 	active   map[*subscription]bool
 	applied  int64 // events applied (counts.go); owner goroutine only
+	// evictedApps and refusedAppEvents count what the bound on applications cost (retention.go); owner goroutine only.
+	evictedApps, refusedAppEvents int64
 }
 
 // New returns a Store; call Run to start it.
@@ -70,6 +75,9 @@ func New(opts Options) *Store {
 	}
 	if opts.MaxJobsPerApp <= 0 {
 		opts.MaxJobsPerApp = DefaultMaxJobsPerApp
+	}
+	if opts.MaxApps <= 0 {
+		opts.MaxApps = DefaultMaxApps
 	}
 	if opts.FlushInterval <= 0 {
 		opts.FlushInterval = DefaultFlushInterval
@@ -196,7 +204,7 @@ func (s *Store) apply(in input) {
 	s.applied++
 	a, ok := s.apps[in.appID]
 	if !ok {
-		if _, isDisconnect := in.ev.(*Disconnected); isDisconnect {
+		if _, isDisconnect := in.ev.(*Disconnected); isDisconnect || !s.admit(in) {
 			return
 		}
 		a = newLiveApp(in.appID)
@@ -287,13 +295,14 @@ func (s *Store) flush() {
 // Tunables are the Options a running Store can change (the monitor's config file, reloaded).
 type Tunables struct {
 	ReadOnly bool
-	// MaxJobsPerApp ≤ 0 leaves the limit unchanged.
-	MaxJobsPerApp int
+	// MaxJobsPerApp and MaxApps ≤ 0 leave their limit unchanged.
+	MaxJobsPerApp, MaxApps int
 }
 
 // Reconfigure applies t on the owner goroutine and returns once it is applied. A change of ReadOnly flips
 // cancelEnabled of every application, and the next delta carries their headers to subscribers; a lower
-// MaxJobsPerApp evicts the oldest jobs, finished first (and stages and SQL queries), at once, a higher one keeps more from now on.
+// MaxJobsPerApp evicts the oldest jobs, finished first (and stages and SQL queries), at once, a lower MaxApps the
+// ended applications listed first; a higher one keeps more from now on.
 func (s *Store) Reconfigure(ctx context.Context, t Tunables) error {
 	return s.do(ctx, func() {
 		if t.ReadOnly != s.opts.ReadOnly {
@@ -307,6 +316,10 @@ func (s *Store) Reconfigure(ctx context.Context, t Tunables) error {
 			for _, a := range s.apps {
 				a.bound(t.MaxJobsPerApp)
 			}
+		}
+		if t.MaxApps > 0 && t.MaxApps != s.opts.MaxApps {
+			s.opts.MaxApps = t.MaxApps
+			s.evictApps(len(s.apps) - t.MaxApps)
 		}
 	})
 }
