@@ -49,11 +49,7 @@ func TestAppsBeyondTheBoundEvictTheOldestEndedFirst(t *testing.T) {
 	if got := appIDs(t, s); !slices.Equal(got, []string{"ended-live", "past-2", "live-2"}) {
 		t.Fatalf("after a 5th app: %v, want the disconnected live-1 evicted", got)
 	}
-	c, err := s.Counts(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.EvictedApps != 2 || c.RefusedAppEvents != 0 {
+	if c := storeCounts(t, s); c.EvictedApps != 2 || c.RefusedAppEvents != 0 {
 		t.Errorf("evicted %d, refused %d: want 2 and 0", c.EvictedApps, c.RefusedAppEvents)
 	}
 }
@@ -67,11 +63,7 @@ func TestWhenAllAppsAreLiveTheNewestIsRefused(t *testing.T) {
 	if got := appIDs(t, s); !slices.Equal(got, []string{"a", "b"}) {
 		t.Fatalf("apps %v, want the two connected ones kept and the newcomers refused", got)
 	}
-	c, err := s.Counts(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.RefusedAppEvents != 6 || c.EvictedApps != 0 {
+	if c := storeCounts(t, s); c.RefusedAppEvents != 6 || c.EvictedApps != 0 {
 		t.Errorf("refused %d events, evicted %d apps: want 6 and 0", c.RefusedAppEvents, c.EvictedApps)
 	}
 	// Once a held application ends, a new one gets its place.

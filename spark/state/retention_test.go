@@ -73,13 +73,18 @@ func heapInUse() uint64 {
 	return m.HeapAlloc
 }
 
-func stageCount(t *testing.T, s *Store, app string) int {
+func storeCounts(t *testing.T, s *Store) Counts {
 	t.Helper()
 	c, err := s.Counts(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range c.Apps {
+	return c
+}
+
+func stageCount(t *testing.T, s *Store, app string) int {
+	t.Helper()
+	for _, a := range storeCounts(t, s).Apps {
 		if a.AppID == app {
 			n := 0
 			for _, v := range a.Stages {
