@@ -51,8 +51,9 @@ type File struct {
 
 // Retention bounds the monitor's memory.
 type Retention struct {
-	// MaxJobsPerApp is how many jobs the monitor keeps per Spark application (and as many SQL queries); beyond it
-	// the oldest finished jobs are dropped, at least 10% at a time. 10 to 100000; default 1000.
+	// MaxJobsPerApp is how many jobs the monitor keeps per Spark application (and as many SQL queries, and ten times
+	// as many stage attempts, at least 1000); beyond it the oldest finished jobs are dropped, then the oldest running
+	// ones, at least 10% at a time. 10 to 100000; default 1000.
 	MaxJobsPerApp *int `yaml:"maxJobsPerApp"`
 	// MaxApps is how many Spark applications the monitor keeps in memory, live and past (restored from the history
 	// or opened in the dashboard); beyond it the ended application listed first is dropped (the history on disk

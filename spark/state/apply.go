@@ -124,7 +124,7 @@ func (a *liveApp) apply(ev event.Event) {
 	case *event.SQLEnd:
 		a.sqlEnd(e)
 	case *event.ExecutorAdded:
-		a.executors[e.ExecutorID] = e.Cores
+		a.addExecutor(e.ExecutorID, e.Cores)
 		a.laneAdded(e)
 		a.dirty = true
 	case *event.ExecutorRemoved:
@@ -341,7 +341,7 @@ func (a *liveApp) resync(e *event.Resync) {
 		}
 	}
 	for _, ex := range e.Executors {
-		a.executors[ex.ExecutorID] = ex.Cores
+		a.addExecutor(ex.ExecutorID, ex.Cores)
 		a.laneAdded(&ex)
 	}
 	a.resyncSQL(e.SQLExecutions)

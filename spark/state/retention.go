@@ -210,3 +210,13 @@ func (s *Store) evictApps(n int) bool {
 	}
 	return true
 }
+
+// maxExecutorsAlive bounds the executors an application counts as alive (numExecutors, totalCores; removed ones are
+// forgotten): beyond it a new executor is not counted (a listener or event log announcing executors it never removes).
+const maxExecutorsAlive = 10_000
+
+func (a *liveApp) addExecutor(id string, cores int) {
+	if _, known := a.executors[id]; known || len(a.executors) < maxExecutorsAlive {
+		a.executors[id] = cores
+	}
+}

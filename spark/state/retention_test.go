@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
@@ -254,5 +255,21 @@ func TestAStageSharedByManyJobsForgetsTheEvictedOnes(t *testing.T) {
 	}
 	if refs > 10 || taskRefs > 10 {
 		t.Errorf("stage 0 refers to %d jobs (%d in its task detail), want at most the 10 retained", refs, taskRefs)
+	}
+}
+
+func TestExecutorsNeverRemovedAreBounded(t *testing.T) {
+	s, _ := startStore(t, Options{})
+	submitAll(t, s, "a", hello("a", 1))
+	for i := range maxExecutorsAlive + 500 {
+		submitAll(t, s, "a", &event.ExecutorAdded{ExecutorID: strconv.Itoa(i), Cores: 1})
+	}
+	if a := snapshotApp(t, s, "a"); a.NumExecutors != maxExecutorsAlive || a.TotalCores != maxExecutorsAlive {
+		t.Fatalf("%d executors, %d cores counted, want %d", a.NumExecutors, a.TotalCores, maxExecutorsAlive)
+	}
+	// A removed executor makes room again.
+	submitAll(t, s, "a", &event.ExecutorRemoved{ExecutorID: "0"}, &event.ExecutorAdded{ExecutorID: "new", Cores: 1})
+	if a := snapshotApp(t, s, "a"); a.NumExecutors != maxExecutorsAlive {
+		t.Fatalf("%d executors after a removal and an addition, want %d", a.NumExecutors, maxExecutorsAlive)
 	}
 }
