@@ -15,8 +15,8 @@ function app(over: Partial<App> = {}): App {
 
 test('the cell monitor says how many older jobs of the application the monitor no longer holds', () => {
   assert.equal(appLine(app()), 'demo · 1 executor · 2 cores · RUNNING');
-  assert.equal(appLine(app({ evictedJobs: 99000 })), 'demo · 1 executor · 2 cores · RUNNING · 99000 older jobs not shown');
-  assert.equal(olderJobsNote(app({ evictedJobs: 1 })), '1 older job not shown');
+  assert.equal(appLine(app({ evictedJobs: 99000 })), 'demo · 1 executor · 2 cores · RUNNING · 99000 older jobs not kept');
+  assert.equal(olderJobsNote(app({ evictedJobs: 1 })), '1 older job not kept');
   assert.equal(olderJobsNote(app()), '');
   // A server from before the field: no note.
   assert.equal(olderJobsNote({} as App), '');

@@ -99,7 +99,7 @@
       jobs.dataset.succeeded = a.numCompletedJobs;
       jobs.dataset.failed = a.numFailedJobs;
       if (a.evictedJobs > 0) { // the monitor keeps retention.maxJobsPerApp jobs per application
-        jobs.textContent += ` (${counted(a.evictedJobs, 'older job')} not shown)`;
+        jobs.textContent += ` (${counted(a.evictedJobs, 'older job')} not kept)`;
         jobs.dataset.evicted = a.evictedJobs;
       }
       cell(tr, 'app-executors', `${counted(a.numExecutors, 'executor')}, ${counted(a.totalCores, 'core')}`);
