@@ -21,6 +21,9 @@ const (
 	DefaultMaxJobsPerApp = 1000
 	MinMaxJobsPerApp     = 10
 	MaxMaxJobsPerApp     = 100_000
+	DefaultMaxApps       = 50
+	MinMaxApps           = 1
+	MaxMaxApps           = 10_000
 )
 
 // File is the contents of sparkmonitor.yaml. Pointer fields are "unset" (the default applies). Unknown keys are an
@@ -48,9 +51,15 @@ type File struct {
 
 // Retention bounds the monitor's memory.
 type Retention struct {
-	// MaxJobsPerApp is how many jobs the monitor keeps per Spark application (and as many SQL queries); beyond it
-	// the oldest finished jobs are dropped, at least 10% at a time. 10 to 100000; default 1000.
+	// MaxJobsPerApp is how many jobs the monitor keeps per Spark application (and as many SQL queries, and ten times
+	// as many stage attempts, at least 1000); beyond it the oldest finished jobs are dropped, then the oldest running
+	// ones, at least 10% at a time. 10 to 100000; default 1000.
 	MaxJobsPerApp *int `yaml:"maxJobsPerApp"`
+	// MaxApps is how many Spark applications the monitor keeps in memory, live and past (restored from the history
+	// or opened in the dashboard); beyond it the ended application listed first is dropped (the history on disk
+	// keeps it). A connected application is never dropped: when all are connected, a new one is refused and
+	// logged. 1 to 10000; default 50.
+	MaxApps *int `yaml:"maxApps"`
 }
 
 // Settings are the effective values of a File, defaults applied.
@@ -59,6 +68,7 @@ type Settings struct {
 	// LogLevel is nil when the file does not set it (the --log-level flag applies).
 	LogLevel      *slog.Level
 	MaxJobsPerApp int
+	MaxApps       int
 	// Profiles are the file's Spark configuration profiles, valid and invalid; nil when it has none.
 	Profiles *ProfileSet
 	History  HistorySettings
@@ -66,7 +76,7 @@ type Settings struct {
 
 // Defaults are the Settings of an empty or missing file.
 func Defaults() Settings {
-	return Settings{MaxJobsPerApp: DefaultMaxJobsPerApp, History: defaultHistory()}
+	return Settings{MaxJobsPerApp: DefaultMaxJobsPerApp, MaxApps: DefaultMaxApps, History: defaultHistory()}
 }
 
 // Settings returns the effective values; call it on a File that passed Validate.
@@ -82,6 +92,9 @@ func (f *File) Settings() Settings {
 	}
 	if f.Retention.MaxJobsPerApp != nil {
 		s.MaxJobsPerApp = *f.Retention.MaxJobsPerApp
+	}
+	if f.Retention.MaxApps != nil {
+		s.MaxApps = *f.Retention.MaxApps
 	}
 	s.Profiles = f.Profiles.profileSet(f.path)
 	s.History = f.History.settings()
@@ -108,6 +121,10 @@ func (f *File) validate() []problem {
 	if n := f.Retention.MaxJobsPerApp; n != nil && (*n < MinMaxJobsPerApp || *n > MaxMaxJobsPerApp) {
 		out = append(out, problem{"retention.maxJobsPerApp",
 			fmt.Sprintf("retention.maxJobsPerApp %d: must be between %d and %d", *n, MinMaxJobsPerApp, MaxMaxJobsPerApp)})
+	}
+	if n := f.Retention.MaxApps; n != nil && (*n < MinMaxApps || *n > MaxMaxApps) {
+		out = append(out, problem{"retention.maxApps",
+			fmt.Sprintf("retention.maxApps %d: must be between %d and %d", *n, MinMaxApps, MaxMaxApps)})
 	}
 	return append(out, f.History.validate()...)
 }

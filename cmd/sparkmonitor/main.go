@@ -118,7 +118,7 @@ func run(ctx context.Context, c flags, ingestSecret, proxySecret string) error {
 		profilesFn = profileList(watcher)
 		metricsConfigFn = metricsConfig(watcher)
 	}
-	store := state.New(state.Options{Logger: log, ReadOnly: tun.ReadOnly, MaxJobsPerApp: tun.MaxJobsPerApp})
+	store := state.New(state.Options{Logger: log, ReadOnly: tun.ReadOnly, MaxJobsPerApp: tun.MaxJobsPerApp, MaxApps: tun.MaxApps})
 	live.store = store
 	hist := newHistory(live.historySettings(), live, store, log)
 	var sink ingest.Sink = store

@@ -42,7 +42,7 @@ func (s *settings) effective(c config.Settings) state.Tunables {
 	s.history.Store(&h)
 	ro := s.flagReadOnly || c.ReadOnly
 	s.readOnly.Store(ro)
-	return state.Tunables{ReadOnly: ro, MaxJobsPerApp: c.MaxJobsPerApp}
+	return state.Tunables{ReadOnly: ro, MaxJobsPerApp: c.MaxJobsPerApp, MaxApps: c.MaxApps}
 }
 
 // apply is the watcher's Apply: a reloaded configuration, applied without restart.
@@ -53,7 +53,7 @@ func (s *settings) apply(ctx context.Context) func(config.Settings) {
 			s.log.Warn("config: the state store did not take the new settings", "err", err)
 			return
 		}
-		s.log.Info("config applied", "readOnly", t.ReadOnly, "maxJobsPerApp", t.MaxJobsPerApp, "logLevel", s.level.Level())
+		s.log.Info("config applied", "readOnly", t.ReadOnly, "maxJobsPerApp", t.MaxJobsPerApp, "maxApps", t.MaxApps, "logLevel", s.level.Level())
 	}
 }
 

@@ -31,6 +31,8 @@ export interface App {
   numCompletedJobs: number;
   numFailedJobs: number;
   droppedEvents: number;
+  /** Older jobs of the application the monitor no longer holds (retention.maxJobsPerApp); numJobs is what it holds. */
+  evictedJobs: number;
   jobs?: Job[];
   /** Snapshot only: the SQL executions the retained jobs belong to. */
   sqlExecutions?: SQLExecution[];

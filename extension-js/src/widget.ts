@@ -5,10 +5,11 @@ import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { Job } from './api';
+import { appLine, OLDER_JOBS_TITLE, olderJobsNote } from './app-line';
 import { CancelTarget, jobCancelControl, PendingCancels, requestCancel, stageCancelControl } from './cancel';
 import type { ConnectionStatus } from './connection';
 import { ExecutorsChart } from './executors-chart';
-import { counted, formatDuration } from './format';
+import { formatDuration } from './format';
 import { cancelButton, el, RowContext, setText, uiLink } from './job-rows';
 import { JobsTable, setData } from './jobs-table';
 import { MonitorModel, NotebookRef } from './model';
@@ -262,10 +263,11 @@ export class CellMonitorWidget extends Widget {
     setHidden(this._hintCount, hints === 0);
     const app = jobs.length ? this.model.app(jobs[jobs.length - 1].appId) : undefined;
     setHidden(this._appText, !app);
-    setText(
-      this._appText,
-      app ? `${app.appName} · ${counted(app.numExecutors, 'executor')} · ${counted(app.totalCores, 'core')} · ${app.state}` : ''
-    );
+    setText(this._appText, app ? appLine(app) : '');
+    const older = app ? olderJobsNote(app) : '';
+    if (this._appText.title !== (older ? OLDER_JOBS_TITLE : '')) {
+      this._appText.title = older ? OLDER_JOBS_TITLE : '';
+    }
     // The app's Spark UI: a link while the monitor proxies it, nothing otherwise.
     const uiUrl = app ? sparkUIUrl(this._server.baseUrl, app, { kind: 'app' }) : null;
     if (this._uiSlot.dataset.url !== (uiUrl ?? '')) {

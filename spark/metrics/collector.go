@@ -28,6 +28,7 @@ type Collector struct {
 	buildInfo, apps, appInfo, appStart, jobs, stages, tasks, executors, cores, dropped *prometheus.Desc
 	queueLen, queueCap, listeners, wsClients, wsDropped, applied, malformed, rejected  *prometheus.Desc
 	configGood, configLoaded, profiles                                                 *prometheus.Desc
+	jobsEvicted, appsEvicted, appsRefused                                              *prometheus.Desc
 }
 
 // NewCollector returns the collector of Handler, for a registry of one's own.
@@ -63,6 +64,10 @@ func NewCollector(opts Options) *Collector {
 			"1 when the config file on disk is the configuration in use (or there is none), 0 when it is broken."),
 		configLoaded: desc("config_last_reload_success_timestamp_seconds", "When the configuration in use was loaded (Unix time)."),
 		profiles:     desc("profiles", "Spark configuration profiles of the config file, by validity.", "valid"),
+		jobsEvicted:  desc("jobs_evicted_total", "Jobs of the application no longer held (retention.maxJobsPerApp).", "app_id"),
+		appsEvicted:  desc("apps_evicted_total", "Ended applications no longer held (retention.maxApps)."),
+		appsRefused: desc("app_events_refused_total",
+			"Events of new applications dropped because every held application was connected (retention.maxApps)."),
 	}
 }
 
@@ -71,7 +76,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		c.buildInfo, c.apps, c.appInfo, c.appStart, c.jobs, c.stages, c.tasks, c.executors, c.cores, c.dropped,
 		c.queueLen, c.queueCap, c.listeners, c.wsClients, c.wsDropped, c.applied, c.malformed, c.rejected,
-		c.configGood, c.configLoaded, c.profiles,
+		c.configGood, c.configLoaded, c.profiles, c.jobsEvicted, c.appsEvicted, c.appsRefused,
 	} {
 		ch <- d
 	}
@@ -115,6 +120,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(c.wsClients, float64(counts.Subscribers))
 	counter(c.applied, float64(counts.EventsApplied))
+	counter(c.appsEvicted, float64(counts.EvictedApps))
+	counter(c.appsRefused, float64(counts.RefusedAppEvents))
 	byState := map[string]int{}
 	for _, a := range counts.Apps {
 		byState[a.State]++
@@ -138,6 +145,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.executors, float64(a.Executors), a.AppID)
 		gauge(c.cores, float64(a.Cores), a.AppID)
 		counter(c.dropped, float64(a.DroppedEvents), a.AppID)
+		counter(c.jobsEvicted, float64(a.EvictedJobs), a.AppID)
 	}
 }
 

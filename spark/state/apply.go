@@ -44,6 +44,8 @@ type liveApp struct {
 	log *slog.Logger
 	// replaying: between the two Restored events of a replay.
 	replaying bool
+	// evictedJobs and evictedStages count what the retention forgot (retention.go).
+	evictedJobs, evictedStages int
 }
 
 type liveJob struct {
@@ -122,7 +124,7 @@ func (a *liveApp) apply(ev event.Event) {
 	case *event.SQLEnd:
 		a.sqlEnd(e)
 	case *event.ExecutorAdded:
-		a.executors[e.ExecutorID] = e.Cores
+		a.addExecutor(e.ExecutorID, e.Cores)
 		a.laneAdded(e)
 		a.dirty = true
 	case *event.ExecutorRemoved:
@@ -339,7 +341,7 @@ func (a *liveApp) resync(e *event.Resync) {
 		}
 	}
 	for _, ex := range e.Executors {
-		a.executors[ex.ExecutorID] = ex.Cores
+		a.addExecutor(ex.ExecutorID, ex.Cores)
 		a.laneAdded(&ex)
 	}
 	a.resyncSQL(e.SQLExecutions)
@@ -475,6 +477,7 @@ func (a *liveApp) header() App {
 		}
 	}
 	out.CancelEnabled = a.cancelEnabled()
+	out.EvictedJobs = a.evictedJobs
 	out.NumExecutors, out.TotalCores = 0, 0
 	for id, cores := range a.executors {
 		if id != "driver" {
@@ -488,31 +491,4 @@ func (a *liveApp) header() App {
 		}
 	}
 	return out
-}
-
-// evict drops the oldest finished jobs beyond maxJobs, at least 10% of maxJobs at a time, and stages no job refers to.
-func (a *liveApp) evict(maxJobs int) {
-	if maxJobs <= 0 || len(a.jobs) <= maxJobs {
-		return
-	}
-	toRemove := max(len(a.jobs)-maxJobs, maxJobs/10, 1)
-	kept := a.order[:0]
-	for _, id := range a.order {
-		if toRemove > 0 && a.jobs[id].info.Status != JobRunning {
-			delete(a.jobs, id)
-			delete(a.dirtyJobs, id)
-			toRemove--
-			continue
-		}
-		kept = append(kept, id)
-	}
-	a.order = kept
-	for k, st := range a.stages {
-		if !slices.ContainsFunc(st.jobIDs, func(id int) bool { return a.jobs[id] != nil }) {
-			a.tasks.forget(k)
-			delete(a.stages, k)
-		}
-	}
-	a.dropUnreferencedSQL()
-	a.dirty = true
 }

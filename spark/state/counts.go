@@ -15,6 +15,8 @@ type AppCounts struct {
 	Executors, Cores int
 	// DroppedEvents is what the listener reported it had to drop.
 	DroppedEvents int64
+	// EvictedJobs: jobs no longer held (retention.maxJobsPerApp).
+	EvictedJobs int
 }
 
 // Counts are the store's numbers at one moment.
@@ -24,6 +26,9 @@ type Counts struct {
 	Subscribers int
 	// EventsApplied counts the events applied to the state since the store started.
 	EventsApplied int64
+	// EvictedApps: ended applications forgotten for retention.maxApps; RefusedAppEvents: events of new applications
+	// dropped because every held application was connected.
+	EvictedApps, RefusedAppEvents int64
 }
 
 // Counts computes the numbers on the owner goroutine, after the events already submitted, without copying jobs.
@@ -31,6 +36,7 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 	var out Counts
 	err := s.do(ctx, func() {
 		out.Subscribers, out.EventsApplied = len(s.active), s.applied
+		out.EvictedApps, out.RefusedAppEvents = s.evictedApps, s.refusedAppEvents
 		out.Apps = make([]AppCounts, 0, len(s.appOrder))
 		for _, id := range s.appOrder {
 			out.Apps = append(out.Apps, s.apps[id].counts())
@@ -44,7 +50,8 @@ func (a *liveApp) counts() AppCounts {
 	c := AppCounts{
 		AppID: h.AppID, AppName: h.AppName, SparkVersion: h.SparkVersion, NotebookPath: h.NotebookPath, State: h.State,
 		StartTime: h.StartTime, Executors: h.NumExecutors, Cores: h.TotalCores, DroppedEvents: h.DroppedEvents,
-		Jobs: map[string]int{}, Stages: map[string]int{},
+		EvictedJobs: h.EvictedJobs,
+		Jobs:        map[string]int{}, Stages: map[string]int{},
 	}
 	for _, j := range a.jobs {
 		c.Jobs[j.info.Status]++

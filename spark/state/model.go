@@ -41,6 +41,9 @@ type App struct {
 	NumCompletedJobs int     `json:"numCompletedJobs"`
 	NumFailedJobs    int     `json:"numFailedJobs"`
 	DroppedEvents    int64   `json:"droppedEvents"`
+	// EvictedJobs counts the application's jobs no longer held (retention.maxJobsPerApp, retention.go): numJobs and
+	// jobs are the retained ones, the oldest were forgotten.
+	EvictedJobs int `json:"evictedJobs"`
 	// CancelEnabled: the cancel buttons may be shown (cancel.go).
 	CancelEnabled bool  `json:"cancelEnabled"`
 	Jobs          []Job `json:"jobs,omitempty"`

@@ -17,6 +17,7 @@ import (
 const (
 	DefaultQueueSize     = 4096
 	DefaultMaxJobsPerApp = 1000
+	DefaultMaxApps       = 50
 	DefaultFlushInterval = 100 * time.Millisecond
 	// subscriberBuffer is how many updates a subscriber may lag before it is dropped.
 	subscriberBuffer = 64
@@ -29,6 +30,8 @@ var ErrStopped = errors.New("state store stopped")
 type Options struct {
 	QueueSize     int
 	MaxJobsPerApp int
+	// MaxApps bounds the applications held, live and past (retention.go: admit).
+	MaxApps       int
 	FlushInterval time.Duration
 	// Tick, when set, replaces the flush ticker (tests drive flushes themselves).
 	Tick <-chan time.Time
@@ -61,6 +64,8 @@ type Store struct {
 	appOrder []string
 	active   map[*subscription]bool
 	applied  int64 // events applied (counts.go); owner goroutine only
+	// evictedApps and refusedAppEvents count what the bound on applications cost (retention.go); owner goroutine only.
+	evictedApps, refusedAppEvents int64
 }
 
 // New returns a Store; call Run to start it.
@@ -70,6 +75,9 @@ func New(opts Options) *Store {
 	}
 	if opts.MaxJobsPerApp <= 0 {
 		opts.MaxJobsPerApp = DefaultMaxJobsPerApp
+	}
+	if opts.MaxApps <= 0 {
+		opts.MaxApps = DefaultMaxApps
 	}
 	if opts.FlushInterval <= 0 {
 		opts.FlushInterval = DefaultFlushInterval
@@ -202,7 +210,7 @@ func (s *Store) apply(in input) {
 	s.applied++
 	a, ok := s.apps[in.appID]
 	if !ok {
-		if _, isDisconnect := in.ev.(*Disconnected); isDisconnect {
+		if _, isDisconnect := in.ev.(*Disconnected); isDisconnect || !s.admit(in) {
 			return
 		}
 		a = newLiveApp(in.appID)
@@ -218,15 +226,7 @@ func (s *Store) apply(in input) {
 	if h, ok := in.ev.(*event.Hello); ok && !a.replaying {
 		s.supersede(a, h)
 	}
-	switch in.ev.(type) {
-	case *event.JobEnd:
-		a.evict(s.opts.MaxJobsPerApp)
-	case *event.SQLStart:
-		a.boundSQL(s.opts.MaxJobsPerApp)
-	case *event.Resync: // may bring back many finished jobs
-		a.evict(s.opts.MaxJobsPerApp)
-		a.boundSQL(s.opts.MaxJobsPerApp)
-	}
+	a.bound(s.opts.MaxJobsPerApp)
 }
 
 // supersede ends the running jobs of the applications of the same kernel whose listener went away without an
@@ -301,13 +301,14 @@ func (s *Store) flush() {
 // Tunables are the Options a running Store can change (the monitor's config file, reloaded).
 type Tunables struct {
 	ReadOnly bool
-	// MaxJobsPerApp ≤ 0 leaves the limit unchanged.
-	MaxJobsPerApp int
+	// MaxJobsPerApp and MaxApps ≤ 0 leave their limit unchanged.
+	MaxJobsPerApp, MaxApps int
 }
 
 // Reconfigure applies t on the owner goroutine and returns once it is applied. A change of ReadOnly flips
 // cancelEnabled of every application, and the next delta carries their headers to subscribers; a lower
-// MaxJobsPerApp evicts the oldest finished jobs (and SQL queries) at once, a higher one keeps more from now on.
+// MaxJobsPerApp evicts the oldest jobs, finished first (and stages and SQL queries), at once, a lower MaxApps the
+// ended applications listed first; a higher one keeps more from now on.
 func (s *Store) Reconfigure(ctx context.Context, t Tunables) error {
 	return s.do(ctx, func() {
 		if t.ReadOnly != s.opts.ReadOnly {
@@ -319,9 +320,12 @@ func (s *Store) Reconfigure(ctx context.Context, t Tunables) error {
 		if t.MaxJobsPerApp > 0 && t.MaxJobsPerApp != s.opts.MaxJobsPerApp {
 			s.opts.MaxJobsPerApp = t.MaxJobsPerApp
 			for _, a := range s.apps {
-				a.evict(t.MaxJobsPerApp)
-				a.boundSQL(t.MaxJobsPerApp)
+				a.bound(t.MaxJobsPerApp)
 			}
+		}
+		if t.MaxApps > 0 && t.MaxApps != s.opts.MaxApps {
+			s.opts.MaxApps = t.MaxApps
+			s.evictApps(len(s.apps) - t.MaxApps)
 		}
 	})
 }

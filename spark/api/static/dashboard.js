@@ -98,6 +98,10 @@
       jobs.dataset.running = a.numActiveJobs;
       jobs.dataset.succeeded = a.numCompletedJobs;
       jobs.dataset.failed = a.numFailedJobs;
+      if (a.evictedJobs > 0) { // the monitor keeps retention.maxJobsPerApp jobs per application
+        jobs.textContent += ` (${counted(a.evictedJobs, 'older job')} not kept)`;
+        jobs.dataset.evicted = a.evictedJobs;
+      }
       cell(tr, 'app-executors', `${counted(a.numExecutors, 'executor')}, ${counted(a.totalCores, 'core')}`);
       cell(tr, 'app-start', a.startTime ? new Date(a.startTime).toLocaleString() : '');
       if (isPast(a)) {
