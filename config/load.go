@@ -28,8 +28,12 @@ func (e *Error) Error() string {
 }
 
 // Load reads and validates the file at path. A missing file is the defaults (an empty File, exists false); any
-// other problem is an *Error (or the read error, wrapped with the path).
+// other problem is an *Error (or the read error, wrapped with the path), among them a file another user could change
+// (owner.go).
 func Load(path string) (f *File, exists bool, err error) {
+	if why := othersCanChange(path); why != "" {
+		return nil, true, &Error{Path: path, Problems: []string{why}}
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &File{}, false, nil
