@@ -11,6 +11,9 @@ in use and the history folder holds the application's event log. Then a second u
 - to list the history folder and read the application's event log;
 - to read the secrets: the environment of the monitor, of the kernel and of the Spark driver JVM (/proc/PID/environ),
   the generated Spark conf dir, and any world-readable command line (/proc/*/cmdline) holding either secret;
+- to plant the monitor's config file: SPARKMONITOR_CONFIG names a file in a shared sticky directory (mode 1777, as
+  /tmp) that the user has not made yet; the other user makes it first, with a profile that would put a Java agent
+  into the user's Spark driver. The monitor does not read it (api/health and api/profiles say why, no profile);
 - and the monitor process owns no listening TCP socket at all (/proc/net/tcp{,6} against the process's socket
   inodes, and `ss -ltnp`).
 
@@ -45,6 +48,14 @@ from conftest import (
 from test_auth import http_socket, monitor_process
 
 INTRUDER = "sm-intruder"
+# What the other user plants as the config file: a profile whose settings would run its code in the user's driver.
+PLANTED = (
+    "profiles:\n"
+    "  fast:\n"
+    "    description: Faster shuffles\n"
+    "    conf:\n"
+    "      spark.driver.extraJavaOptions: -javaagent:/tmp/agent.jar\n"
+)
 SYSTEM_PYTHON = "/usr/bin/python3"  # the other user cannot run the test's venv Python in a private checkout
 
 # Runs as the other user: tries each access in its argument and prints what happened, one JSON object.
@@ -78,6 +89,13 @@ out["unix"] = {p: attempt(lambda p=p: connect_unix(p)) for p in plan["unix"]}
 out["tcp"] = {str(p): attempt(lambda p=p: connect_tcp(p)) for p in plan["tcp"]}
 out["list"] = {p: attempt(lambda p=p: os.listdir(p)) for p in plan["list"]}
 out["read"] = {p: attempt(lambda p=p: read(p)) for p in plan["read"]}
+
+def create(path, text):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(fd, "w") as f:
+        return f.write(text)
+
+out["create"] = {p: attempt(lambda p=p, t=t: create(p, t)) for p, t in plan["create"].items()}
 leaks = []
 for pid in filter(str.isdigit, os.listdir("/proc")):
     try:
@@ -203,7 +221,10 @@ def world(browser):
     base.chmod(0o755)  # others may enter, as they may enter a home directory made with umask 022
     # XDG_STATE_HOME (~/.local/state), with a history folder made by hand, open to others: the monitor closes it.
     (base / "state" / "sparkmonitor" / "history").mkdir(mode=0o755, parents=True)
-    jupyter = start_jupyter(base)
+    shared = base / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)  # a directory every user may write in, as /tmp
+    jupyter = start_jupyter(base, extra_env={"SPARKMONITOR_CONFIG": str(shared / "sparkmonitor.yaml")})
     try:
         write_notebook(
             jupyter.root / "iso.ipynb",
@@ -223,7 +244,14 @@ def world(browser):
             page.wait_for_function(ALL_CELLS_DONE, timeout=240_000, polling=500)
             apps = wait_until(lambda: jupyter.get_json("sparkmonitor/api/apps")["data"], 120, "the application")
             flags = monitor_process(jupyter)
-            yield {"jupyter": jupyter, "base": base, "flags": flags, "app": apps[0], "kernel_id": kernel_id}
+            yield {
+                "jupyter": jupyter,
+                "base": base,
+                "flags": flags,
+                "app": apps[0],
+                "kernel_id": kernel_id,
+                "config": shared / "sparkmonitor.yaml",
+            }
         except Exception:
             save_screenshot(page, "isolation-failure.png")
             raise
@@ -270,6 +298,7 @@ def test_another_user_cannot_reach_the_monitor_its_history_or_its_secrets(world)
         + [f"/proc/{p}/environ" for p in [monitor_pid, *kernel, *driver]]
         + [str(conf_dir / "spark-defaults.conf"), f"/proc/{monitor_pid}/cmdline"],
         "secrets": [ingest_secret, proxy_secret],
+        "create": {str(world["config"]): PLANTED},
     }
     out = as_intruder(plan)
 
@@ -281,6 +310,20 @@ def test_another_user_cannot_reach_the_monitor_its_history_or_its_secrets(world)
         "ok: "
     ), out["read"]
     assert out["secretsInCmdlines"] == [], out
+
+    # The planted config file is the other user's, and the monitor does not read it.
+    assert out["create"] == {str(world["config"]): f"ok: {len(PLANTED)}"}, out
+    assert world["config"].stat().st_uid == intruder().pw_uid
+
+    def refused():
+        health = jupyter.get_json("sparkmonitor/api/health")["data"]["config"]
+        return health if health["error"] else None
+
+    config = wait_until(refused, 60, "the monitor to refuse the planted config file")
+    assert config["path"] == str(world["config"]) and config["exists"] is True, config
+    assert f"belongs to another user (uid {intruder().pw_uid})" in config["error"], config
+    profiles = jupyter.get_json("sparkmonitor/api/profiles")["data"]
+    assert profiles["profiles"] == [] and "belongs to another user" in profiles["configError"], profiles
 
     # No TCP port of the monitor: no listening TCP socket of the host is one of the monitor process's sockets.
     assert not listening_tcp_inodes() & socket_inodes(monitor_pid)
