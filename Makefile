@@ -15,7 +15,7 @@ PYTHON  ?= python3
 # Port of the demo JupyterLab.
 PORT    ?= 8888
 
-GO_SOURCES  := $(shell find cmd config spark proxy -name '*.go' -not -name '*_test.go' 2>/dev/null) $(shell find spark -path '*/static/*' 2>/dev/null) go.mod go.sum
+GO_SOURCES  := $(shell find cmd config socket spark proxy -name '*.go' -not -name '*_test.go' 2>/dev/null) $(shell find spark -path '*/static/*' 2>/dev/null) go.mod go.sum
 JAVA_SOURCES := $(shell find listener/src/main -type f 2>/dev/null) listener/build.sh
 EXT_SOURCES := $(shell find extension-js/src extension-js/style extension-js/schema -type f 2>/dev/null) extension-js/package.json extension-js/tsconfig.json
 

@@ -28,8 +28,11 @@ func (e *Error) Error() string {
 
 // Load reads and validates the file at path. A missing file is the defaults (an empty File, exists false); any
 // other problem is an *Error: one that cannot be read, or is not a regular file of at most MaxFileBytes (readFile),
-// names its path and why.
+// names its path and why, and so does a file another user could change (owner.go).
 func Load(path string) (f *File, exists bool, err error) {
+	if why := othersCanChange(path); why != "" {
+		return nil, true, &Error{Path: path, Problems: []string{why}}
+	}
 	data, err := readFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &File{}, false, nil

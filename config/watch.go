@@ -101,6 +101,9 @@ func (w *Watcher) reload(now time.Time, initial bool) {
 	default:
 		f, err = Parse(w.opts.Path, data)
 	}
+	if why := othersCanChange(w.opts.Path); exists && why != "" {
+		f, err = nil, &Error{Path: w.opts.Path, Problems: []string{why}}
+	}
 
 	w.mu.Lock()
 	w.status.Exists = exists

@@ -2,9 +2,10 @@
 
 Through the real JupyterLab and jupyter-server-proxy: a request to {base}sparkmonitor/... without Jupyter's token or
 cookie (or with a wrong token, or with a forged proxy-secret header) is refused by Jupyter and never answered by the
-monitor; a cross-site request with the user's cookie cannot cancel. Directly: the monitor's own HTTP port answers 401
-with no data on every route, WebSocket upgrades included; the ingest socket sits in a 0700 directory with mode 0600 and
-refuses a listener with a wrong or missing secret, closing the connection and changing nothing.
+monitor; a cross-site request with the user's cookie cannot cancel. Directly: the monitor's own HTTP socket (a unix
+socket, mode 0600 in a 0700 directory: no TCP port) answers 401 with no data on every route, WebSocket upgrades
+included; the ingest socket sits in the same directory with mode 0600 and refuses a listener with a wrong or missing
+secret, closing the connection and changing nothing. test_isolation.py shows another OS user kept off both sockets.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import json
 import os
 import socket
 import stat
-import urllib.parse
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -61,12 +61,34 @@ class Answer:
         return f"{self.status} {self.headers} {self.body[:300]!r}"
 
 
-def raw(port: int, method: str, target: str, headers: dict[str, str] | None = None, body: bytes = b"") -> Answer:
-    """Sends one HTTP/1.1 request exactly as given and reads the answer (only the head of a 101)."""
-    lines = [f"{method} {target} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+def connect(address: int | Path) -> socket.socket:
+    """A connection to a loopback TCP port, or to the unix socket at a path."""
+    if isinstance(address, int):
+        return socket.create_connection(("127.0.0.1", address), timeout=30)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(30)
+    try:
+        s.connect(str(address))
+    except OSError:
+        s.close()
+        raise
+    return s
+
+
+def host_of(address: int | Path) -> str:
+    """The Host header for a request to `address` (jupyter-server-proxy sends localhost to a unix socket)."""
+    return f"127.0.0.1:{address}" if isinstance(address, int) else "localhost"
+
+
+def raw(
+    address: int | Path, method: str, target: str, headers: dict[str, str] | None = None, body: bytes = b""
+) -> Answer:
+    """Sends one HTTP/1.1 request exactly as given to a loopback port or a unix socket and reads the answer (only the
+    head of a 101)."""
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {host_of(address)}"]
     hdrs = {"Connection": "close", "Content-Length": str(len(body))} | (headers or {})
     lines += [f"{k}: {v}" for k, v in hdrs.items()]
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+    with connect(address) as s:
         s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
         data = b""
         while b"\r\n\r\n" not in data:
@@ -103,7 +125,8 @@ def read_body(s: socket.socket, headers: dict[str, str], rest: bytes) -> bytes:
 
 
 def monitor_process(jupyter) -> dict[str, str]:
-    """The monitor jupyter-server-proxy started: its --listen and --ingest flags (read from /proc)."""
+    """The monitor jupyter-server-proxy started: its flags (--listen, --ingest, ...) and its pid under "pid" (read from
+    /proc)."""
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -114,7 +137,7 @@ def monitor_process(jupyter) -> dict[str, str]:
             continue
         if int(fields[1]) != jupyter.proc.pid or not args[0].endswith(b"/sparkmonitor"):
             continue
-        flags = {}
+        flags = {"pid": pid}
         for a in args[1:]:
             k, _, v = a.decode().partition("=")
             flags[k] = v
@@ -215,21 +238,30 @@ def test_cross_site_requests_with_the_users_cookie_cannot_cancel(server):
         assert a.status == 403 and b'"success"' not in a.body, ("event log: " + name, a)
 
 
-def test_monitor_port_refuses_direct_access(server):
-    flags = monitor_process(server)
-    listen = urllib.parse.urlsplit("//" + flags["--listen"])
-    assert listen.hostname == "127.0.0.1", flags
+def http_socket(flags: dict[str, str]) -> Path:
+    """The monitor's HTTP socket from its --listen flag, checked to be a unix socket of mode 0600 in a directory of
+    mode 0700 owned by this user."""
+    listen = flags["--listen"]
+    assert listen.startswith("unix:"), f"the monitor listens on {listen}, not on a unix socket"
+    sock = Path(listen[len("unix:") :])
+    assert stat.S_IMODE(sock.parent.stat().st_mode) == 0o700 and sock.parent.stat().st_uid == os.getuid(), sock
+    assert stat.S_ISSOCK(sock.lstat().st_mode) and stat.S_IMODE(sock.lstat().st_mode) == 0o600, sock
+    return sock
+
+
+def test_monitor_socket_refuses_direct_access(server):
+    sock = http_socket(monitor_process(server))
     prefix = server.base_url + "sparkmonitor/"
     targets = ["/", "*"] + [prefix + r for _, r in ROUTES] + [prefix + "ui/local-1/api/v1/applications"]
     for target in targets:
         for method in ("GET", "POST", "OPTIONS", "HEAD"):
             for headers in ({}, {PROXY_SECRET_HEADER: "wrong"}, {PROXY_SECRET_HEADER: ""}):
-                a = raw(listen.port, method, target, headers | {CSRF: "1", "Origin": f"http://127.0.0.1:{listen.port}"})
+                a = raw(sock, method, target, headers | {CSRF: "1", "Origin": "http://localhost"})
                 assert a.status == 401, (method, target, headers, a)
                 if method != "HEAD":
                     assert json.loads(a.body)["errorType"] == "unauthorized", (method, target, a)
         if target != "*":
-            a = raw(listen.port, "GET", target, WS_HEADERS)
+            a = raw(sock, "GET", target, WS_HEADERS)
             assert a.status == 401, (target, a)
 
 

@@ -7,10 +7,11 @@ single-user image would have it.
   user's Spark jobs with Spark's own counts (oracle: the driver's REST API), and its Spark UI link works under
   /user/NAME/sparkmonitor/ui/... through the Hub's proxy.
 - Neither user reaches the other's monitor: alice's browser cookie and alice's API token get no monitor data from
-  /user/bob/sparkmonitor/..., through the Hub's proxy or straight at bob's single-user server; bob's monitor port answers
-  401 without jupyter-server-proxy's secret; each server has its own ingest socket (0600 in a 0700 directory) and
-  secret, and bob's socket refuses alice's secret. All users are the same OS user here, so the file modes are checked
-  but cannot be shown to keep another OS user out (README § Deploying for many users).
+  /user/bob/sparkmonitor/..., through the Hub's proxy or straight at bob's single-user server; bob's monitor socket
+  answers 401 without jupyter-server-proxy's secret; each server has its own HTTP and ingest sockets (0600 in a 0700
+  directory) and secret, and bob's ingest socket refuses alice's secret. All users are the same OS user here, so the
+  file modes are checked but cannot be shown to keep another OS user out here (test_isolation.py does, with a second
+  OS user).
 - The monitor's own traffic does not keep a server active: requests to the monitor do not advance the server's
   last_activity in the Hub, and jupyterhub-idle-culler culls the server while they go on.
 """
@@ -33,7 +34,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ALL_CELLS_DONE, ARTIFACTS, NOTEBOOK_READY, Fatal, free_port, monitor, save_screenshot, shown_job, spark_jobs, wait_until, write_notebook
-from test_auth import WS_HEADERS, monitor_process, raw
+from test_auth import WS_HEADERS, http_socket, monitor_process, raw
 from test_cell_monitor import MONITORS
 from test_wheel import REPO, WHEEL_VENV, cached_venv, fresh_install, the_wheel
 
@@ -277,15 +278,16 @@ def test_users_cannot_reach_each_others_monitor(hub, sessions):
         answer = raw(port, "GET", "/user/bob/sparkmonitor/api/ws", WS_HEADERS | {"Authorization": f"token {alice_token}"})
         assert answer.status == 403, (port, answer)
 
-    # Below Jupyter: each server's monitor has its own port, ingest socket and secret.
+    # Below Jupyter: each server's monitor has its own HTTP socket, ingest socket and secret.
     monitors = {}
     for name in USERS:
         pid = hub.server(name)["state"]["pid"]
         monitors[name] = monitor_process(types.SimpleNamespace(proc=types.SimpleNamespace(pid=pid)))
     bob = monitors["bob"]
-    bob_port = int(bob["--listen"].rsplit(":", 1)[1])
+    http = {name: http_socket(m) for name, m in monitors.items()}  # 0600 in a 0700 directory
+    assert http["alice"].parent != http["bob"].parent
     for path in ("/user/bob/sparkmonitor/api/apps", f"/user/bob/sparkmonitor/ui/{bob_app}/jobs/"):
-        assert raw(bob_port, "GET", path, {}).status == 401
+        assert raw(http["bob"], "GET", path, {}).status == 401
     sockets = {name: Path(m["--ingest"].removeprefix("unix:")) for name, m in monitors.items()}
     assert sockets["alice"] != sockets["bob"] and sockets["alice"].parent != sockets["bob"].parent
     for sock in sockets.values():

@@ -73,6 +73,9 @@ func newHistory(h config.HistorySettings, live *settings, store *state.Store, lo
 	if err == nil {
 		err = os.MkdirAll(dir, 0o700)
 	}
+	if err == nil {
+		err = closeToOthers(dir, log)
+	}
 	if err != nil {
 		log.Warn("history: no history folder; ended applications are not kept", "dir", dir, "err", err)
 		return nil
@@ -86,6 +89,24 @@ func newHistory(h config.HistorySettings, live *settings, store *state.Store, lo
 	hs.rec = history.NewRecorder(history.Options{Dir: dir, Logger: log,
 		Retention: func() history.Retention { return retention(live.historySettings()) }})
 	return hs
+}
+
+// closeToOthers makes the history folder 0700 when it already existed open to other users (made by hand, or by another
+// tool): its event logs hold job descriptions, SQL text and the application's Spark configuration. The files in it
+// are created 0600. A folder that cannot be closed (not this user's) is an error: the history is then off.
+func closeToOthers(dir string, log *slog.Logger) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		if err := os.Chmod(dir, perm&^0o077); err != nil {
+			return fmt.Errorf("the folder is open to other users (mode %04o) and cannot be closed: %w", perm, err)
+		}
+		log.Info("history: the folder was open to other users; closed it", "dir", dir, "was", fmt.Sprintf("%04o", perm),
+			"now", fmt.Sprintf("%04o", perm&^0o077))
+	}
+	return nil
 }
 
 // restore replays the history folder's logs into the store (before listeners connect).

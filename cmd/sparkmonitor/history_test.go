@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/sparkmonitor/sparkmonitor-go/config"
@@ -74,6 +75,32 @@ func TestUploadErrorsReachTheAPIAsTheirKind(t *testing.T) {
 		_, err := hs.Open(ctx, strings.NewReader(c.body))
 		if !errors.Is(err, c.kind) || !strings.HasPrefix(err.Error(), c.msg) {
 			t.Errorf("%.20q: %v, want %v %q", c.body, err, c.kind, c.msg)
+		}
+	}
+}
+
+// TestHistoryFolderIsClosedToOthers: a history folder that already exists open to other users is made 0700 at start,
+// and one made by the monitor is 0700 (with any folder it had to make above it).
+func TestHistoryFolderIsClosedToOthers(t *testing.T) {
+	old := syscall.Umask(0) // the most permissive umask: the modes must not come from it
+	defer syscall.Umask(old)
+	log := slog.New(slog.DiscardHandler)
+	open := filepath.Join(t.TempDir(), "history")
+	if err := os.Mkdir(open, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(t.TempDir(), "state")
+	made := filepath.Join(state, "sparkmonitor", "history")
+	for dir, private := range map[string][]string{open: {open}, made: {made, filepath.Dir(made), state}} {
+		h := config.Defaults().History
+		h.Dir = dir
+		if hs := newHistory(h, &settings{}, nil, log); hs == nil {
+			t.Fatalf("%s: no history", dir)
+		}
+		for _, d := range private {
+			if fi, err := os.Stat(d); err != nil || fi.Mode().Perm() != 0o700 {
+				t.Errorf("%s: mode %v (%v), want 0700", d, fi.Mode(), err)
+			}
 		}
 	}
 }

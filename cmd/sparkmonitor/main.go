@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/sparkmonitor/sparkmonitor-go/config"
 	"github.com/sparkmonitor/sparkmonitor-go/proxy"
+	"github.com/sparkmonitor/sparkmonitor-go/socket"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/api"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/history"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/ingest"
@@ -37,7 +37,8 @@ type flags struct {
 func main() {
 	tuneRuntime()
 	var c flags
-	flag.StringVar(&c.listen, "listen", "127.0.0.1:0", "HTTP address (host:port) jupyter-server-proxy forwards to")
+	flag.StringVar(&c.listen, "listen", "127.0.0.1:0",
+		"HTTP address jupyter-server-proxy forwards to: unix:/path/to/socket (in a folder only you can enter) or host:port")
 	flag.StringVar(&c.baseURL, "base-url", "/", "Jupyter server base URL; the monitor is served under {base-url}sparkmonitor/")
 	flag.StringVar(&c.ingest, "ingest", "", "listener address: unix:/path/to/socket or host:port (required)")
 	flag.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -148,9 +149,9 @@ func run(ctx context.Context, c flags, ingestSecret, proxySecret string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", c.listen)
+	ln, err := socket.Listen(c.listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", c.listen, err)
+		return fmt.Errorf("--listen: %w", err)
 	}
 	// DisableGeneralOptionsHandler: net/http answers "OPTIONS *" itself otherwise, before the proxy-secret check.
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, DisableGeneralOptionsHandler: true}

@@ -2,9 +2,10 @@
 
 jupyter-server-proxy calls `server()` once, inside the Jupyter Server process, while it loads its server extension
 (`_load_jupyter_server_extension` -> `get_entrypoint_server_processes`). The monitor binary itself starts lazily, on the
-first request to `{base_url}sparkmonitor/`. Because `server()` runs at server start, it is also where kernels get
-configured: everything it puts into `os.environ` is inherited by every kernel the server starts afterwards, and by the
-Spark driver JVM each kernel launches:
+first request to `{base_url}sparkmonitor/`; it listens on unix sockets only, in a directory of mode 0700 (see
+server_block), so no other local user can connect to it, and jsp adds a per-server secret header as a second lock.
+Because `server()` runs at server start, it is also where kernels get configured: everything it puts into `os.environ`
+is inherited by every kernel the server starts afterwards, and by the Spark driver JVM each kernel launches:
 
 - SPARKMONITOR_INGEST / SPARKMONITOR_SECRET: where and how the listener jar reports (read by the jar);
 - SPARK_CONF_DIR: a generated conf dir (see sparkconf.py) that enables our Spark plugin on top of the user's config;
@@ -24,7 +25,6 @@ import logging
 import os
 import secrets
 import shutil
-import socket
 import stat
 import tempfile
 from pathlib import Path
@@ -57,6 +57,10 @@ USER_PYTHONSTARTUP = "SPARKMONITOR_USER_PYTHONSTARTUP"
 GENERATED_CONF_DIR = "SPARKMONITOR_CONF_DIR"
 USER_SPARK_CONF_DIR = "SPARKMONITOR_USER_SPARK_CONF_DIR"
 
+# The monitor's sockets in the private workdir: the browser's HTTP API (through jupyter-server-proxy) and the
+# listeners' ingest.
+HTTP_SOCKET = "http.sock"
+INGEST_SOCKET = "ingest.sock"
 # Unix socket paths are limited to 108 bytes on Linux (104 on macOS).
 _MAX_SOCKET_PATH = 100
 
@@ -80,16 +84,15 @@ def server() -> dict:
     except Exception as e:
         log.warning(
             "sparkmonitor: cannot create a private temporary directory (%s); Spark applications started from this "
-            "server are not monitored.",
+            "server are not monitored (the monitor opens no TCP port, so its sockets need that directory).",
             e,
         )
-    ingest = f"unix:{workdir / 'ingest.sock'}" if workdir else f"127.0.0.1:{_free_port()}"
 
     if _truthy(env.get(DISABLE)):
         log.info("sparkmonitor: %s is set, kernels are not configured for monitoring.", DISABLE)
     elif workdir is not None:
         try:
-            configure_kernels(env, workdir, ingest, ingest_secret, jar, log)
+            configure_kernels(env, workdir, _ingest(workdir), ingest_secret, jar, log)
         except Exception:
             log.warning(
                 "sparkmonitor: configuring kernels failed; Spark applications started from this server are not "
@@ -97,7 +100,7 @@ def server() -> dict:
                 exc_info=True,
             )
     return server_block(
-        binary, ingest, ingest_secret, proxy_secret, read_only=_truthy(env.get(READ_ONLY)), config=config_path(env, log)
+        binary, workdir, ingest_secret, proxy_secret, read_only=_truthy(env.get(READ_ONLY)), config=config_path(env, log)
     )
 
 
@@ -117,7 +120,7 @@ def config_path(env, log) -> Optional[str]:
 
 def server_block(
     binary: Path,
-    ingest: str,
+    workdir: Optional[Path],
     ingest_secret: str,
     proxy_secret: str,
     *,
@@ -126,18 +129,28 @@ def server_block(
 ) -> dict:
     """The dict jupyter-server-proxy turns into a ServerProcess.
 
+    The monitor listens on unix sockets only, both in `workdir` (mode 0700): the browser's HTTP API on http.sock
+    (jsp's `unix_socket`, which jsp connects to and renders as `{unix_socket}`) and the listeners' ingest on
+    ingest.sock. Without a workdir, jsp makes the private directory itself (`unix_socket: True`: a mkdtemp folder,
+    mode 0700, with the socket named `socket`), and the ingest socket goes beside it; no kernel reports to it then.
+
     jsp runs str.format({port}, {base_url}, {unix_socket}) over every string of command, environment and
     request_headers_override, so braces in our own values are escaped.
     """
+    if workdir is not None:
+        unix_socket, ingest = str(workdir / HTTP_SOCKET), "--ingest=" + _literal(_ingest(workdir))
+    else:
+        unix_socket, ingest = True, "--ingest=unix:{unix_socket}-ingest"
     return {
         "command": [
             _literal(str(binary)),
-            "--listen=127.0.0.1:{port}",
+            "--listen=unix:{unix_socket}",
             "--base-url={base_url}",
-            "--ingest=" + _literal(ingest),
+            ingest,
         ]
         + (["--config=" + _literal(config)] if config else [])
         + (["--read-only"] if read_only else []),
+        "unix_socket": unix_socket,
         "environment": {SECRET: ingest_secret, PROXY_SECRET: proxy_secret},
         "request_headers_override": {PROXY_SECRET_HEADER: proxy_secret},
         "absolute_url": True,
@@ -151,6 +164,10 @@ def server_block(
             "category": "Other",
         },
     }
+
+
+def _ingest(workdir: Path) -> str:
+    return f"unix:{workdir / INGEST_SOCKET}"
 
 
 def configure_kernels(env, workdir: Path, ingest: str, ingest_secret: str, jar: Path, log) -> Optional[Path]:
@@ -204,7 +221,7 @@ def configure_kernels(env, workdir: Path, ingest: str, ingest_secret: str, jar: 
 
 def _make_workdir() -> Path:
     path = Path(tempfile.mkdtemp(prefix="sparkmonitor-"))  # mode 0700
-    if len(str(path / "ingest.sock")) > _MAX_SOCKET_PATH:  # a long $TMPDIR (macOS); /tmp is short
+    if len(str(path / INGEST_SOCKET)) > _MAX_SOCKET_PATH:  # the longer of the two names  # a long $TMPDIR (macOS); /tmp is short
         shutil.rmtree(path, ignore_errors=True)
         path = Path(tempfile.mkdtemp(prefix="sparkmonitor-", dir="/tmp"))
     atexit.register(shutil.rmtree, path, True)
@@ -243,12 +260,6 @@ def _logger():
     except Exception:
         pass
     return logging.getLogger("sparkmonitor_go")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _literal(s: str) -> str:

@@ -177,9 +177,11 @@ def test_monitor_starts_on_first_request_with_rendered_command_and_secret_header
     seen = server.request("sparkmonitor/api/ping?x=1")
 
     listen, base_url, ingest, config = seen["argv"]
-    assert listen.startswith("--listen=127.0.0.1:") and int(listen.rsplit(":", 1)[1]) > 0
+    # jsp reached the monitor on the unix socket it was told to use, beside the ingest socket in the 0700 workdir.
+    assert listen.startswith("--listen=unix:") and listen.endswith("/http.sock")
     assert base_url == f"--base-url={BASE_URL}"
     assert ingest.startswith("--ingest=unix:") and ingest.endswith("/ingest.sock")
+    assert Path(listen[len("--listen=unix:") :]).parent == Path(ingest[len("--ingest=unix:") :]).parent
     assert config == f"--config={server.config_dir / 'sparkmonitor.yaml'}"  # Jupyter's config dir
     assert seen["path"] == f"{BASE_URL}sparkmonitor/api/ping?x=1"  # absolute_url: the full path is forwarded
     assert seen["proxySecretOk"] is True

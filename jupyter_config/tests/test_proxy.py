@@ -36,11 +36,15 @@ def test_server_block_is_accepted_by_jupyter_server_proxy(fake_artifacts):
     ingest = os.environ["SPARKMONITOR_INGEST"]
     assert block["command"] == [
         str(binary),
-        "--listen=127.0.0.1:{port}",
+        "--listen=unix:{unix_socket}",
         "--base-url={base_url}",
         f"--ingest={ingest}",
         config_arg(),
     ]
+    # The HTTP socket beside the ingest socket, in the private workdir; jsp connects to it (and opens no port).
+    workdir = Path(ingest[len("unix:") :]).parent
+    assert process.unix_socket == str(workdir / "http.sock") and process.port == 0
+    assert stat.S_IMODE(workdir.stat().st_mode) == 0o700 and workdir.stat().st_uid == os.getuid()
     assert process.absolute_url is True and process.update_last_activity is False
     assert process.timeout == 30 and process.new_browser_tab is False
     assert process.launcher_entry.title == "Spark Monitor"
@@ -53,7 +57,7 @@ def test_server_block_is_accepted_by_jupyter_server_proxy(fake_artifacts):
     assert len(secret) == 64 and secret != block["environment"]["SPARKMONITOR_SECRET"]
 
 
-def test_jsp_renders_the_command_with_port_and_base_url(fake_artifacts, tmp_path):
+def test_jsp_renders_the_command_with_socket_and_base_url(fake_artifacts, tmp_path):
     # jsp runs str.format over each string; a '{' in a path (or any value of ours) must come out unchanged.
     braced = tmp_path / "dir{x}"
     braced.mkdir()
@@ -63,11 +67,12 @@ def test_jsp_renders_the_command_with_port_and_base_url(fake_artifacts, tmp_path
     os.environ["SPARKMONITOR_BINARY"] = str(binary)
 
     block = proxy.server()
-    rendered = [part.format(port=8123, base_url="/user/ana/", unix_socket="") for part in block["command"]]
+    args = {"port": 0, "base_url": "/user/ana/", "unix_socket": block["unix_socket"]}  # jsp's process_args
+    rendered = [part.format(**args) for part in block["command"]]
 
     assert rendered == [
         str(binary),
-        "--listen=127.0.0.1:8123",
+        "--listen=unix:" + block["unix_socket"],
         "--base-url=/user/ana/",
         "--ingest=" + os.environ["SPARKMONITOR_INGEST"],
         config_arg(),
@@ -152,7 +157,7 @@ def test_read_only_starts_the_monitor_with_read_only(fake_artifacts, value):
     assert block["command"][-1] == "--read-only" and process.command[-1] == "--read-only"
     assert block["command"][:-1] == [
         str(fake_artifacts[0]),
-        "--listen=127.0.0.1:{port}",
+        "--listen=unix:{unix_socket}",
         "--base-url={base_url}",
         "--ingest=" + os.environ["SPARKMONITOR_INGEST"],
         config_arg(),
@@ -224,6 +229,26 @@ def test_internal_error_is_logged_and_the_server_block_still_returned(fake_artif
     assert "configuring kernels failed" in caplog.text and "disk on fire" in caplog.text
     assert dict(os.environ) == before
     assert block["command"][3].startswith("--ingest=unix:")
+
+
+def test_without_a_private_directory_kernels_are_not_configured_and_no_port_is_opened(fake_artifacts, monkeypatch, caplog):
+    def no_tmp():
+        raise PermissionError("[Errno 13] Permission denied: '/tmp/sparkmonitor-x'")
+
+    monkeypatch.setattr(proxy, "_make_workdir", no_tmp)
+    before = dict(os.environ)
+
+    with caplog.at_level(logging.WARNING, logger="sparkmonitor_go"):
+        block = proxy.server()
+
+    assert "cannot create a private temporary directory" in caplog.text and "Permission denied" in caplog.text
+    assert "are not monitored" in caplog.text
+    assert dict(os.environ) == before  # no kernel is told where to report
+    # Both sockets in the 0700 directory jsp makes for `unix_socket: True`; no TCP address anywhere.
+    assert block["unix_socket"] is True
+    rendered = [part.format(port=0, base_url="/", unix_socket="/tmp/jsp-x/socket") for part in block["command"]]
+    assert rendered[1:4] == ["--listen=unix:/tmp/jsp-x/socket", "--base-url=/", "--ingest=unix:/tmp/jsp-x/socket-ingest"]
+    assert not any("127.0.0.1" in part or "{port}" in part for part in block["command"])
 
 
 def test_binary_without_exec_bit_is_fixed(fake_artifacts):

@@ -110,7 +110,7 @@ func Handler(opts Options) (http.Handler, error) {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		respondError(w, http.StatusMethodNotAllowed, "bad_request", "method not allowed")
 	})
-	return h.requireSecret(r), nil
+	return drainBody(h.requireSecret(r)), nil
 }
 
 type handler struct{ opts Options }

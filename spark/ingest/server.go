@@ -11,12 +11,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/sparkmonitor/sparkmonitor-go/socket"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
@@ -31,7 +30,7 @@ type Sink interface {
 
 // Options configure a Server.
 type Options struct {
-	// Addr is "unix:/path/to/socket" or "host:port".
+	// Addr is "unix:/path/to/socket" (in a folder only this user can enter: socket.Listen) or "host:port".
 	Addr   string
 	Secret string
 	Sink   Sink
@@ -73,9 +72,9 @@ func (s *Server) Ready() <-chan net.Addr { return s.ready }
 
 // Run listens until ctx ends, then closes the listener and every connection.
 func (s *Server) Run(ctx context.Context) error {
-	ln, err := listen(s.opts.Addr)
+	ln, err := socket.Listen(s.opts.Addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("ingest: %w", err)
 	}
 	s.ready <- ln.Addr()
 	s.opts.Logger.Info("ingest listening", "addr", s.opts.Addr)
@@ -113,28 +112,6 @@ func (s *Server) Run(ctx context.Context) error {
 			mu.Unlock()
 		}()
 	}
-}
-
-func listen(addr string) (net.Listener, error) {
-	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
-		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("ingest: removing stale socket %s: %w", path, err)
-		}
-		ln, err := net.Listen("unix", path)
-		if err != nil {
-			return nil, fmt.Errorf("ingest: listen on unix socket %s: %w", path, err)
-		}
-		if err := os.Chmod(path, 0o600); err != nil {
-			ln.Close()
-			return nil, fmt.Errorf("ingest: chmod %s: %w", path, err)
-		}
-		return ln, nil
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("ingest: listen on %s: %w", addr, err)
-	}
-	return ln, nil
 }
 
 func (s *Server) serve(ctx context.Context, c net.Conn) {

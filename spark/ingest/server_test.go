@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,7 +22,11 @@ func start(t testing.TB) (*Server, *state.Store, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	store := state.New(state.Options{})
-	sock := filepath.Join(t.TempDir(), "ingest.sock")
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil { // socket.Listen serves only in a folder closed to others
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "ingest.sock")
 	srv, err := New(Options{Addr: "unix:" + sock, Secret: secret, Sink: store})
 	if err != nil {
 		t.Fatal(err)

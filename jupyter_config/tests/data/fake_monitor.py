@@ -1,13 +1,17 @@
-"""Stands in for the Go binary in test_packaging.py: answers every HTTP request with what jupyter-server-proxy gave it
-(argv, the request path, whether the proxy-secret header matches its environment)."""
+"""Stands in for the Go binary in test_jupyter_server.py: listens on the unix socket of its --listen=unix:PATH, as the
+monitor does, and answers every HTTP request with what jupyter-server-proxy gave it (argv, the request path, whether
+the proxy-secret header matches its environment)."""
 
 import json
 import os
 import sys
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
+from socketserver import UnixStreamServer
 
 listen = next(a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--listen="))
-host, port = listen.rsplit(":", 1)
+if not listen.startswith("unix:"):
+    sys.exit(f"fake monitor: --listen={listen} is not unix:PATH")
+path = listen[len("unix:") :]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -26,8 +30,11 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def address_string(self):  # a unix socket's peer has no address
+        return "unix"
+
     def log_message(self, *args):
         pass
 
 
-HTTPServer((host, int(port)), Handler).serve_forever()
+UnixStreamServer(path, Handler).serve_forever()
