@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -25,9 +26,9 @@ type ServerLimits struct {
 	IdleTimeout time.Duration
 	// BodyReadTimeout closes a connection whose request body stalls that long (DefaultBodyReadTimeout). It is a
 	// deadline renewed by every read of the body, not one for the whole request as http.Server.ReadTimeout would be:
-	// that one would cut long uploads, and once it passes, net/http's background read cancels the context of a
-	// long-running response (a large download from the Spark UI). WebSockets are not affected: the hijacked
-	// connection has no deadline from net/http, and each WebSocket sets its own.
+	// that one would cut the upload of a large event log on a slow link. It ends with the body: a long response (a
+	// download from the Spark UI) and a WebSocket (net/http lifts a hijacked connection's deadlines, and each
+	// WebSocket sets its own) are not affected.
 	BodyReadTimeout time.Duration
 	// MaxHeaderBytes bounds the request line and headers (DefaultMaxHeaderBytes).
 	MaxHeaderBytes int
@@ -108,41 +109,41 @@ func bodyDeadline(h http.Handler, d time.Duration) http.Handler {
 			return
 		}
 		r.Body = b
-		defer b.finish()
+		defer b.set(func() { b.done = true })
 		h.ServeHTTP(w, r)
 	})
 }
 
-// deadlineBody is a request body whose reads renew the connection's read deadline, while the handler runs.
+// deadlineBody is a request body whose reads renew the connection's read deadline, until the body ends.
 type deadlineBody struct {
-	body     io.ReadCloser
-	rc       *http.ResponseController
-	d        time.Duration
-	mu       sync.Mutex
-	finished bool // the handler returned: the connection is net/http's again
+	body io.ReadCloser
+	rc   *http.ResponseController
+	d    time.Duration
+	mu   sync.Mutex
+	// done: the handler returned, the connection is net/http's again. ended: the body ended; net/http may be reading
+	// the connection in the background (to see the client go), where a deadline would cancel the request's context.
+	done, ended bool
 }
 
 func (b *deadlineBody) Read(p []byte) (int, error) {
-	b.setDeadline(time.Now().Add(b.d))
+	b.set(func() { _ = b.rc.SetReadDeadline(time.Now().Add(b.d)) })
 	n, err := b.body.Read(p)
-	if err != nil { // the body ended: no more deadline, which would end a long response through the background read
-		b.setDeadline(time.Time{})
+	if errors.Is(err, io.EOF) {
+		b.set(func() {
+			_ = b.rc.SetReadDeadline(time.Time{})
+			b.ended = true
+		})
 	}
 	return n, err
 }
 
 func (b *deadlineBody) Close() error { return b.body.Close() }
 
-func (b *deadlineBody) setDeadline(t time.Time) {
+// set runs f under the lock, unless the handler returned or the body ended.
+func (b *deadlineBody) set(f func()) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if !b.finished {
-		_ = b.rc.SetReadDeadline(t)
+	if !b.done && !b.ended {
+		f()
 	}
-}
-
-func (b *deadlineBody) finish() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.finished = true
 }
