@@ -4,6 +4,7 @@
 package accept
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net"
@@ -103,5 +104,5 @@ func (s *Sometimes) Log(log *slog.Logger, level slog.Level, msg string, args ...
 	if n > 0 {
 		args = append(args, "suppressed", n)
 	}
-	log.Log(nil, level, msg, args...) //nolint:staticcheck // no context: a log line about a listener, not a request
+	log.Log(context.Background(), level, msg, args...)
 }
