@@ -26,10 +26,7 @@ var servingAddr = regexp.MustCompile(`msg="sparkmonitor serving" http=(\S+)`)
 // api/health with the file's error naming its path, and stops on SIGTERM. The binary is this package's main, run as
 // jupyter-server-proxy runs it (TestMain).
 func TestMonitorWithAFifoConfigStartsReportsAndStopsOnSIGTERM(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.Chmod(dir, 0o700); err != nil { // the ingest socket is served only in a private folder
-		t.Fatal(err)
-	}
+	dir := privateDir(t)
 	fifo := filepath.Join(dir, "sparkmonitor.yaml")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)

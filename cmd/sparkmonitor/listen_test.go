@@ -24,13 +24,20 @@ func unixClient(path string) *http.Client {
 	}}
 }
 
-// TestServesOnUnixSocketAndRemovesItAtShutdown runs the monitor as jupyter-server-proxy starts it (--listen
-// unix:{unix_socket}), over a stale socket a killed monitor left, and stops it as SIGTERM does.
-func TestServesOnUnixSocketAndRemovesItAtShutdown(t *testing.T) {
+// privateDir is a temporary folder closed to other users, as socket.Listen wants a unix socket's folder.
+func privateDir(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+// TestServesOnUnixSocketAndRemovesItAtShutdown runs the monitor as jupyter-server-proxy starts it (--listen
+// unix:{unix_socket}), over a stale socket a killed monitor left, and stops it as SIGTERM does.
+func TestServesOnUnixSocketAndRemovesItAtShutdown(t *testing.T) {
+	dir := privateDir(t)
 	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
 	sock := filepath.Join(dir, "http.sock")
 	dead, err := net.Listen("unix", sock)
@@ -108,10 +115,7 @@ func TestRefusesASocketFolderOpenToOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
-	private := t.TempDir()
-	if err := os.Chmod(private, 0o700); err != nil {
-		t.Fatal(err)
-	}
+	private := privateDir(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := run(ctx, flags{listen: "unix:" + filepath.Join(dir, "http.sock"), baseURL: "/",

@@ -153,8 +153,7 @@ func run(ctx context.Context, c flags, ingestSecret, proxySecret string) error {
 	if err != nil {
 		return fmt.Errorf("--listen: %w", err)
 	}
-	// DisableGeneralOptionsHandler: net/http answers "OPTIONS *" itself otherwise, before the proxy-secret check.
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, DisableGeneralOptionsHandler: true}
+	srv := api.NewServer(handler, api.ServerLimits{}, log)
 	log.Info("sparkmonitor serving", "http", ln.Addr().String(), "prefix", prefix, "ingest", c.ingest, "version", version,
 		"readOnly", tun.ReadOnly, "config", c.config)
 

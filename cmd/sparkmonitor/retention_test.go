@@ -104,7 +104,7 @@ func TestAnUploadedLogOfManyJobsIsBoundedAfterUploadAndAfterRestart(t *testing.T
 	const n = 100_000
 	logData := craftedLog(t, n)
 	t.Logf("crafted log: %d jobs in %d KiB", n, len(logData)>>10)
-	dir := t.TempDir()
+	dir := privateDir(t)
 	base := heapInUse()
 	_, url := monitor(t, dir)
 	if code, m := call(t, http.MethodPost, url+"api/eventlogs", bytes.NewReader(logData)); code != http.StatusCreated {

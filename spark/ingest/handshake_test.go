@@ -18,10 +18,12 @@ import (
 )
 
 // handshakeOutcome is what the monitor must answer to a connection whose stream is first: "welcome" only for a hello
-// (the first non-empty frame) with the right secret and protocol, else "error". It reads the frame with the same
-// Reader and Decode as the server.
+// (the first non-empty frame, at most MaxHelloBytes) with the right secret and protocol, else "error". It reads the
+// frame with the same Reader and Decode as the server.
 func handshakeOutcome(first []byte) string {
-	line, _, err := event.NewReader(bytes.NewReader(first)).Next()
+	r := event.NewReader(bytes.NewReader(first))
+	r.Limit(MaxHelloBytes)
+	line, _, err := r.Next()
 	if err != nil {
 		return "error"
 	}
@@ -148,7 +150,9 @@ func TestHandshakeRefusalsSayWhy(t *testing.T) {
 		{"truncated hello", `{"type":"hello","protocol":1,"secret":"` + secret, "malformed hello"},
 		{"binary", "\x00\xff\xfe\x01", "malformed hello"},
 		{"oversized hello", `{"type":"hello","protocol":1,"secret":"` + secret + `","pad":"` +
-			strings.Repeat("a", event.MaxFrameBytes) + `"}` + "\n", "frame exceeds the size limit"},
+			strings.Repeat("a", event.MaxFrameBytes) + `"}` + "\n", "hello longer than 32768 bytes"},
+		{"hello over MaxHelloBytes", `{"type":"hello","protocol":1,"secret":"` + secret + `","pad":"` +
+			strings.Repeat("a", MaxHelloBytes) + `"}` + "\n", "hello longer than 32768 bytes: line 1: frame exceeds the size limit (32768 bytes)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			checkHandshake(t, srv, sock, []byte(c.first), apps)
@@ -164,10 +168,15 @@ func TestHandshakeRefusalsSayWhy(t *testing.T) {
 		t.Fatalf("refused connections created %d applications", n)
 	}
 	good := []byte(hello(`,"protocol":1,"secret":"` + secret + `"`))
-	if handshakeOutcome(good) != "welcome" {
-		t.Fatalf("%q must be welcome", good)
+	// A hello of MaxHelloBytes (a long application name) is still welcome.
+	long := hello(`,"protocol":1,"secret":"` + secret + `","pad":""`)
+	long = strings.Replace(long, `"pad":""`, `"pad":"`+strings.Repeat("a", MaxHelloBytes-len(long))+`"`, 1)
+	for _, first := range [][]byte{good, []byte(long)} {
+		if handshakeOutcome(first) != "welcome" {
+			t.Fatalf("%.80q... must be welcome", first)
+		}
+		checkHandshake(t, srv, sock, first, apps)
 	}
-	checkHandshake(t, srv, sock, good, apps)
 }
 
 // The ingest socket is the Jupyter user's only: mode 0600 (in the 0700 directory jupyter_config creates).

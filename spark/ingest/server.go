@@ -15,13 +15,25 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sparkmonitor/sparkmonitor-go/accept"
 	"github.com/sparkmonitor/sparkmonitor-go/socket"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
 
-// HelloTimeout bounds how long a new connection may take to send its hello.
-const HelloTimeout = 10 * time.Second
+// Bounds of the listener endpoint: what connections that have not (yet) proved they know the secret can hold.
+const (
+	// HelloTimeout bounds how long a new connection may take to send its hello.
+	HelloTimeout = 10 * time.Second
+	// MaxHelloBytes bounds the hello frame. A real one is under 1 KiB: its only free-form fields are the application's
+	// name and the notebook's path (at most 4 KiB on Linux, 24 KiB if every byte were \u-escaped).
+	MaxHelloBytes = 32 << 10
+	// MaxHandshakes bounds the connections waiting for their hello; a connection beyond it is refused at once.
+	MaxHandshakes = 32
+	// MaxConns bounds the listener connections open at once (each Spark application keeps one); one beyond it is
+	// refused at once.
+	MaxConns = 256
+)
 
 // Sink receives decoded events; *state.Store implements it. Safe for concurrent use.
 type Sink interface {
@@ -42,6 +54,9 @@ type Server struct {
 	opts      Options
 	malformed atomic.Int64
 	rejected  atomic.Int64
+	refusals  accept.Sometimes // the log of refused connections, at most one line a minute
+	open      atomic.Int64     // connections open (MaxConns)
+	greeting  atomic.Int64     // connections waiting for their hello (MaxHandshakes)
 	ready     chan net.Addr
 	mu        sync.Mutex
 	live      map[string]*outbox // app id -> its live connection's control path (control.go)
@@ -64,18 +79,20 @@ func New(opts Options) (*Server, error) {
 // Malformed counts frames skipped because they could not be decoded.
 func (s *Server) Malformed() int64 { return s.malformed.Load() }
 
-// Rejected counts connections refused at the handshake.
+// Rejected counts connections refused: at the handshake, or at once beyond MaxConns or MaxHandshakes.
 func (s *Server) Rejected() int64 { return s.rejected.Load() }
 
 // Ready delivers the bound address once Run listens.
 func (s *Server) Ready() <-chan net.Addr { return s.ready }
 
-// Run listens until ctx ends, then closes the listener and every connection.
+// Run listens until ctx ends, then closes the listener and every connection. A failed accept (out of file
+// descriptors, of memory) is retried after a backoff: it never ends Run.
 func (s *Server) Run(ctx context.Context) error {
-	ln, err := socket.Listen(s.opts.Addr)
+	raw, err := socket.Listen(s.opts.Addr)
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
+	ln := accept.Retry(raw, "ingest", s.opts.Logger)
 	s.ready <- ln.Addr()
 	s.opts.Logger.Info("ingest listening", "addr", s.opts.Addr)
 	var wg sync.WaitGroup
@@ -99,12 +116,18 @@ func (s *Server) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("ingest accept on %s: %w", s.opts.Addr, err)
 		}
+		if err := s.admit(); err != nil {
+			s.refuse(c, s.opts.Logger, err)
+			c.Close()
+			continue
+		}
 		mu.Lock()
 		conns[c] = true
 		mu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer s.open.Add(-1)
 			s.serve(ctx, c)
 			c.Close()
 			mu.Lock()
@@ -117,14 +140,15 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) serve(ctx context.Context, c net.Conn) {
 	log := s.opts.Logger.With("remote", c.RemoteAddr().String())
 	r := event.NewReader(c)
+	r.Limit(MaxHelloBytes)
 	_ = c.SetReadDeadline(time.Now().Add(HelloTimeout))
 	hello, err := s.handshake(r)
+	s.greeting.Add(-1)
 	if err != nil {
-		s.rejected.Add(1)
-		log.Warn("listener connection refused", "err", err)
-		reply(c, map[string]any{"type": "error", "error": err.Error()})
+		s.refuse(c, log, err)
 		return
 	}
+	r.Limit(event.MaxFrameBytes)
 	_ = c.SetReadDeadline(time.Time{})
 	if err := reply(c, map[string]any{"type": "welcome", "protocol": event.ProtocolVersion}); err != nil {
 		log.Warn("listener connection lost during handshake", "err", err)
@@ -179,6 +203,9 @@ func (s *Server) serve(ctx context.Context, c net.Conn) {
 
 func (s *Server) handshake(r *event.Reader) (*event.Hello, error) {
 	line, _, err := r.Next()
+	if errors.Is(err, event.ErrFrameTooLong) {
+		return nil, fmt.Errorf("hello longer than %d bytes: %w", MaxHelloBytes, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading hello: %w", err)
 	}
@@ -198,6 +225,29 @@ func (s *Server) handshake(r *event.Reader) (*event.Hello, error) {
 	}
 	h.Secret = ""
 	return h, nil
+}
+
+// admit counts a new connection in, or says why it is refused (then it is not counted).
+func (s *Server) admit() error {
+	if n := s.open.Add(1); n > MaxConns {
+		s.open.Add(-1)
+		return fmt.Errorf("too many listener connections (%d); try again later", MaxConns)
+	}
+	if n := s.greeting.Add(1); n > MaxHandshakes {
+		s.greeting.Add(-1)
+		s.open.Add(-1)
+		return fmt.Errorf("too many connections waiting for their hello (%d); try again later", MaxHandshakes)
+	}
+	return nil
+}
+
+// refuse answers a refused connection with its reason; it counts it, logs it at Debug, and at Warn at most once a
+// minute (a flood of refusals cannot flood the log).
+func (s *Server) refuse(c net.Conn, log *slog.Logger, err error) {
+	s.rejected.Add(1)
+	log.Debug("listener connection refused", "err", err)
+	s.refusals.Log(log, slog.LevelWarn, "listener connection refused", "err", err, "rejectedTotal", s.rejected.Load())
+	_ = reply(c, map[string]any{"type": "error", "error": err.Error()})
 }
 
 func reply(c net.Conn, v any) error {

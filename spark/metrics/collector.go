@@ -59,7 +59,7 @@ func NewCollector(opts Options) *Collector {
 		wsDropped: desc("websocket_clients_dropped_total", "WebSocket clients disconnected for not keeping up."),
 		applied:   desc("events_ingested_total", "Listener events applied to the monitor's state."),
 		malformed: desc("ingest_malformed_frames_total", "Listener frames skipped because they could not be decoded."),
-		rejected:  desc("ingest_rejected_connections_total", "Listener connections refused at the handshake (wrong secret or protocol)."),
+		rejected:  desc("ingest_rejected_connections_total", "Listener connections refused: at the handshake (wrong secret or protocol, hello too long or too late), or at once over the connection or handshake cap."),
 		configGood: desc("config_last_reload_successful",
 			"1 when the config file on disk is the configuration in use (or there is none), 0 when it is broken."),
 		configLoaded: desc("config_last_reload_success_timestamp_seconds", "When the configuration in use was loaded (Unix time)."),
