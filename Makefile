@@ -27,7 +27,7 @@ help: ## Show this help
 bootstrap: ## Install what the project needs (JDK if missing, chromium, .venv); idempotent, cached in $(CACHE)
 	bash scripts/bootstrap.sh --browser
 
-$(PY): requirements.txt scripts/bootstrap.sh
+$(PY): requirements.txt docs/requirements.txt scripts/bootstrap.sh
 	bash scripts/bootstrap.sh
 	@touch $(PY)
 
@@ -68,7 +68,7 @@ install: build ## Install into an existing Jupyter environment: make install PYT
 	$(PYTHON) -m pip install --no-deps --force-reinstall ./jupyter_config
 	@echo "Installed. Restart Jupyter Server; 'Spark Monitor' appears in the launcher."
 
-# The wheel users install: `pip install dist/sparkmonitor_go-*.whl` (README § Install). Built with hatchling and
+# The wheel users install: `pip install dist/sparkmonitor_go-*.whl` (docs/install.md). Built with hatchling and
 # hatch-jupyter-builder from the artifacts `build` made (the wheel's build hook would build missing ones itself).
 DIST := dist
 
@@ -112,8 +112,20 @@ demo: install-dev ## Run JupyterLab with the extension, a local Spark and the ex
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(JUPYTER) lab --no-browser --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=$(BUILD)/demo \
 		--LabApp.default_url=/lab/tree/example.ipynb $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
+# The docs site (Sphinx + MyST, docs/requirements.txt). The build is the link check, offline and deterministic: a fresh
+# environment every time (-E -a, so no warning hides in a cache), nitpicky (-n), every warning an error (-W): a link to
+# a missing page, heading or image fails it. docs/check_links.py checks the Markdown files outside the site the same way.
+DOCS_OUT := $(BUILD)/docs
+
+.PHONY: docs
+docs: | $(PY) ## Build the docs site into build/docs/html; a broken internal link, anchor or image fails it
+	$(PY) docs/check_links.py README.md jupyter_config/README.md
+	rm -rf $(DOCS_OUT)
+	$(PY) -m sphinx -E -a -W --keep-going -n -q -b html -d $(DOCS_OUT)/doctrees docs $(DOCS_OUT)/html
+	@echo "docs: $(DOCS_OUT)/html/index.html"
+
 .PHONY: test
-test: bootstrap install-dev spark-runtimes dist test-envs ## Run every test: Go, listener (real JVM), Python, extension, end-to-end (JupyterLab + Spark + Chromium)
+test: bootstrap install-dev spark-runtimes dist test-envs docs ## Run every test: docs, Go, listener (real JVM), Python, extension, end-to-end (JupyterLab + Spark + Chromium)
 	go vet ./...
 	go test -race -count=1 ./...
 	# Fuzzing is bounded by a count of runs, not a time: with a time, Go 1.26's fuzz coordinator can report its own
