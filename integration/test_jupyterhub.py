@@ -10,7 +10,7 @@ single-user image would have it.
   /user/bob/sparkmonitor/..., through the Hub's proxy or straight at bob's single-user server; bob's monitor port answers
   401 without jupyter-server-proxy's secret; each server has its own ingest socket (0600 in a 0700 directory) and
   secret, and bob's socket refuses alice's secret. All users are the same OS user here, so the file modes are checked
-  but cannot be shown to keep another OS user out (README § Deploying for many users).
+  but cannot be shown to keep another OS user out (docs/deployment.md, docs/security.md).
 - The monitor's own traffic does not keep a server active: requests to the monitor do not advance the server's
   last_activity in the Hub, and jupyterhub-idle-culler culls the server while they go on.
 """
