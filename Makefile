@@ -24,7 +24,7 @@ help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
 .PHONY: bootstrap
-bootstrap: ## Install what the project needs (JDK if missing, chromium, .venv); idempotent, cached in $(CACHE)
+bootstrap: ## Install what the project needs (JDK if missing, chromium, .venv with the test and docs tools); idempotent, cached in $(CACHE)
 	bash scripts/bootstrap.sh --browser
 
 $(PY): requirements.txt docs/requirements.txt scripts/bootstrap.sh
@@ -152,7 +152,7 @@ SWAN_VERSION := 3.3.0
 SWAN_VENV    := $(CACHE)/bench/venv-sparkmonitor-$(SWAN_VERSION)
 
 .PHONY: bench
-bench: bootstrap install-dev $(SWAN_VENV)/.installed ## Benchmarks (not tests), issue 5 P1-P5: writes build/bench/table.md (about 45 min)
+bench: bootstrap install-dev $(SWAN_VENV)/.installed ## Benchmarks (not tests), issue 5 P1-P5: writes build/bench/table.md for docs/benchmarks.md (about 45 min)
 	@mkdir -p $(BUILD)/bench && rm -f $(BUILD)/bench/*.json
 	go test -run '^$$' -bench . -benchmem -cpu 1 -count 3 ./... | tee $(BUILD)/bench/go.txt
 	$(PY) integration/bench/bench_proxy.py
