@@ -124,6 +124,16 @@ docs: | $(PY) ## Build the docs site into build/docs/html; a broken internal lin
 	$(PY) -m sphinx -E -a -W --keep-going -n -q -b html -d $(DOCS_OUT)/doctrees docs $(DOCS_OUT)/html
 	@echo "docs: $(DOCS_OUT)/html/index.html"
 
+# The pictures of the docs: the browser tests take them while they check the product (integration/docs_screenshots.py).
+DOCS_SHOTS := integration/test_cell_monitor.py::test_run_all_shows_each_cells_jobs_live_and_final \
+	integration/test_cell_views.py::test_timeline_of_a_20k_task_job_renders_sampled_with_exact_counts \
+	integration/test_cell_views.py::test_executors_chart_shows_active_tasks_within_the_cores
+
+.PHONY: docs-images
+docs-images: install-dev ## Re-take the docs' screenshots (docs/images/) with the browser tests, and re-draw the P1 plot
+	SPARKMONITOR_DOCS_SCREENSHOTS=1 $(PY) -m pytest -q $(DOCS_SHOTS)
+	$(PY) docs/plot_p1.py
+
 .PHONY: test
 test: bootstrap install-dev spark-runtimes dist test-envs docs ## Run every test: docs, Go, listener (real JVM), Python, extension, end-to-end (JupyterLab + Spark + Chromium)
 	go vet ./...
