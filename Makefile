@@ -115,10 +115,12 @@ demo: install-dev ## Run JupyterLab with the extension, a local Spark and the ex
 # The docs site (Sphinx + MyST, docs/requirements.txt). The build is the link check, offline and deterministic: a fresh
 # environment every time (-E -a, so no warning hides in a cache), nitpicky (-n), every warning an error (-W): a link to
 # a missing page, heading or image fails it. docs/check_links.py checks the Markdown files outside the site the same way.
+# bootstrap.sh installs docs/requirements.txt into .venv when a requirements file changed (a hash), else does nothing.
 DOCS_OUT := $(BUILD)/docs
 
 .PHONY: docs
-docs: | $(PY) ## Build the docs site into build/docs/html; a broken internal link, anchor or image fails it
+docs: ## Build the docs site into build/docs/html; a broken internal link, anchor or image fails it
+	@bash scripts/bootstrap.sh
 	$(PY) docs/check_links.py README.md jupyter_config/README.md
 	rm -rf $(DOCS_OUT)
 	$(PY) -m sphinx -E -a -W --keep-going -n -q -b html -d $(DOCS_OUT)/doctrees docs $(DOCS_OUT)/html
