@@ -210,9 +210,17 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
 
     # The header of a cell's monitor counts that cell's jobs.
     # (Shown again, the monitor re-renders its header on the next frame: wait for it rather than read once.)
+    # Scrolled into view first, as a user would: JupyterLab skips rendering cells far off screen (CSS
+    # content-visibility), and an unrendered element's innerText is empty. c2 ends up far above the view when the
+    # notebook saved before the reload holds c3's long traceback (autosave, under load).
     header = page.locator('.sm-cell-monitor[data-cell-id="c2-sum-range"]')
     want = f"Spark jobs: {len(expected['c2-sum-range'])}"
-    wait_until(lambda: want in header.inner_text(), 30, f"the c2 header to say {want!r}")
+
+    def header_says_want() -> bool:
+        header.scroll_into_view_if_needed(timeout=10_000)
+        return want in header.inner_text()
+
+    wait_until(header_says_want, 30, f"the c2 header to say {want!r}")
 
     # Step 3: the launcher's "Spark Monitor" tile opens the dashboard listing this application.
     # After the reload, JupyterLab may still be restoring its layout, which activates the notebook again: wait for it.
