@@ -24,10 +24,10 @@ help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
 .PHONY: bootstrap
-bootstrap: ## Install what the project needs (JDK if missing, chromium, .venv); idempotent, cached in $(CACHE)
+bootstrap: ## Install what the project needs (JDK if missing, chromium, .venv with the test and docs tools); idempotent, cached in $(CACHE)
 	bash scripts/bootstrap.sh --browser
 
-$(PY): requirements.txt scripts/bootstrap.sh
+$(PY): requirements.txt docs/requirements.txt scripts/bootstrap.sh
 	bash scripts/bootstrap.sh
 	@touch $(PY)
 
@@ -68,7 +68,7 @@ install: build ## Install into an existing Jupyter environment: make install PYT
 	$(PYTHON) -m pip install --no-deps --force-reinstall ./jupyter_config
 	@echo "Installed. Restart Jupyter Server; 'Spark Monitor' appears in the launcher."
 
-# The wheel users install: `pip install dist/sparkmonitor_go-*.whl` (README § Install). Built with hatchling and
+# The wheel users install: `pip install dist/sparkmonitor_go-*.whl` (docs/install.md). Built with hatchling and
 # hatch-jupyter-builder from the artifacts `build` made (the wheel's build hook would build missing ones itself).
 DIST := dist
 
@@ -112,8 +112,32 @@ demo: install-dev ## Run JupyterLab with the extension, a local Spark and the ex
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(JUPYTER) lab --no-browser --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=$(BUILD)/demo \
 		--LabApp.default_url=/lab/tree/example.ipynb $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
+# The docs site (Sphinx + MyST, docs/requirements.txt). The build is the link check, offline and deterministic: a fresh
+# environment every time (-E -a, so no warning hides in a cache), nitpicky (-n), every warning an error (-W): a link to
+# a missing page, heading or image fails it. docs/check_links.py checks the Markdown files outside the site the same way.
+# bootstrap.sh installs docs/requirements.txt into .venv when a requirements file changed (a hash), else does nothing.
+DOCS_OUT := $(BUILD)/docs
+
+.PHONY: docs
+docs: ## Build the docs site into build/docs/html; a broken internal link, anchor or image fails it
+	@bash scripts/bootstrap.sh
+	$(PY) docs/check_links.py README.md jupyter_config/README.md
+	rm -rf $(DOCS_OUT)
+	$(PY) -m sphinx -E -a -W --keep-going -n -q -b html -d $(DOCS_OUT)/doctrees docs $(DOCS_OUT)/html
+	@echo "docs: $(DOCS_OUT)/html/index.html"
+
+# The pictures of the docs: the browser tests take them while they check the product (integration/docs_screenshots.py).
+DOCS_SHOTS := integration/test_cell_monitor.py::test_run_all_shows_each_cells_jobs_live_and_final \
+	integration/test_cell_views.py::test_timeline_of_a_20k_task_job_renders_sampled_with_exact_counts \
+	integration/test_cell_views.py::test_executors_chart_shows_active_tasks_within_the_cores
+
+.PHONY: docs-images
+docs-images: install-dev ## Re-take the docs' screenshots (docs/images/) with the browser tests, and re-draw the P1 plot
+	SPARKMONITOR_DOCS_SCREENSHOTS=1 $(PY) -m pytest -q $(DOCS_SHOTS)
+	$(PY) docs/plot_p1.py
+
 .PHONY: test
-test: bootstrap install-dev spark-runtimes dist test-envs ## Run every test: Go, listener (real JVM), Python, extension, end-to-end (JupyterLab + Spark + Chromium)
+test: bootstrap install-dev spark-runtimes dist test-envs docs ## Run every test: docs, Go, listener (real JVM), Python, extension, end-to-end (JupyterLab + Spark + Chromium)
 	go vet ./...
 	go test -race -count=1 ./...
 	# Fuzzing is bounded by a count of runs, not a time: with a time, Go 1.26's fuzz coordinator can report its own
@@ -143,7 +167,7 @@ SWAN_VERSION := 3.3.0
 SWAN_VENV    := $(CACHE)/bench/venv-sparkmonitor-$(SWAN_VERSION)
 
 .PHONY: bench
-bench: bootstrap install-dev $(SWAN_VENV)/.installed ## Benchmarks (not tests), issue 5 P1-P5: writes build/bench/table.md (about 45 min)
+bench: bootstrap install-dev $(SWAN_VENV)/.installed ## Benchmarks (not tests), issue 5 P1-P5: writes build/bench/table.md for docs/benchmarks.md (about 45 min)
 	@mkdir -p $(BUILD)/bench && rm -f $(BUILD)/bench/*.json
 	go test -run '^$$' -bench . -benchmem -cpu 1 -count 3 ./... | tee $(BUILD)/bench/go.txt
 	$(PY) integration/bench/bench_proxy.py

@@ -129,7 +129,7 @@ def start_jupyter(
         JUPYTER_CONFIG_DIR=str(tmp / "jupyter-config"),
         JUPYTER_RUNTIME_DIR=str(tmp / "jupyter-runtime"),
         IPYTHONDIR=str(tmp / "ipython"),
-        XDG_STATE_HOME=str(tmp / "state"),  # the monitor's history folder: each server its own (README § History)
+        XDG_STATE_HOME=str(tmp / "state"),  # the monitor's history folder: each server its own (docs/user-guide.md § History)
         JUPYTER_PLATFORM_DIRS="1",
     )
     env.update(extra_env or {})

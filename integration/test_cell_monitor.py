@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 
+from docs_screenshots import docs_screenshot
 from conftest import ALL_CELLS_DONE, NOTEBOOK_READY, open_and_run_all, put_setting, save_screenshot, shown_job, spark_api, spark_jobs, wait_until, write_notebook
 
 CELLS = [
@@ -107,6 +108,12 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     live = running.evaluate("e => ({c: Number(e.dataset.completed), t: Number(e.dataset.total)})")
     assert live["t"] == 100, f"the running job should have 100 tasks in total, page shows {live}"
     save_screenshot(page, "cell-monitor-live.png")
+    docs_screenshot(
+        page.locator('.jp-Cell:has(.sm-cell-monitor[data-cell-id="c4-slow"])'),
+        "cell-monitor.png",
+        when="""cell => { const bar = cell.querySelector('.sm-job[data-status="RUNNING"] [data-total]');
+                        return bar !== null && Number(bar.dataset.completed) >= 35; }""",
+    )
 
     page.wait_for_function(ALL_CELLS_DONE, timeout=300_000, polling=250)
 
@@ -150,6 +157,7 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     detail = page.locator('.sm-cell-monitor[data-cell-id="c3-raises"] .sm-failure-panel .sm-failure-detail')
     detail.wait_for(timeout=10_000)
     assert "Traceback" in detail.inner_text()
+    docs_screenshot(page.locator('.sm-cell-monitor[data-cell-id="c3-raises"]'), "failures.png")
 
     # Expanding a job shows its stages with Spark's own status, task count and shuffle bytes per stage.
     stages = {}
@@ -179,6 +187,7 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     )
     assert any(s["shuffleWrite"] > 0 for rows in expected_stages.values() for s in rows), "a shuffle was written"
     save_screenshot(page, "cell-monitor-stages.png")
+    docs_screenshot(page.locator('.jp-Cell:has(.sm-cell-monitor[data-cell-id="c5-group-by"])'), "stages.png")
 
     # Reloading the page brings every cell's monitor back from the server's state.
     page.reload()
@@ -201,9 +210,17 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
 
     # The header of a cell's monitor counts that cell's jobs.
     # (Shown again, the monitor re-renders its header on the next frame: wait for it rather than read once.)
+    # Scrolled into view first, as a user would: JupyterLab skips rendering cells far off screen (CSS
+    # content-visibility), and an unrendered element's innerText is empty. c2 ends up far above the view when the
+    # notebook saved before the reload holds c3's long traceback (autosave, under load).
     header = page.locator('.sm-cell-monitor[data-cell-id="c2-sum-range"]')
     want = f"Spark jobs: {len(expected['c2-sum-range'])}"
-    wait_until(lambda: want in header.inner_text(), 30, f"the c2 header to say {want!r}")
+
+    def header_says_want() -> bool:
+        header.scroll_into_view_if_needed(timeout=10_000)
+        return want in header.inner_text()
+
+    wait_until(header_says_want, 30, f"the c2 header to say {want!r}")
 
     # Step 3: the launcher's "Spark Monitor" tile opens the dashboard listing this application.
     # After the reload, JupyterLab may still be restoring its layout, which activates the notebook again: wait for it.
@@ -255,6 +272,7 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     )
     assert "Spark Jobs" in html, html[:300]
     save_screenshot(page, "dashboard.png")
+    docs_screenshot(page.locator("iframe").first, "dashboard.png")
     page.close()
 
 

@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from docs_screenshots import docs_screenshot
 from conftest import (
     ALL_CELLS_DONE,
     monitor,
@@ -188,6 +189,7 @@ def test_timeline_of_a_20k_task_job_renders_sampled_with_exact_counts(run):
     note = monitor(run.page, "v2-tiny-tasks").locator(".sm-timeline-note").inner_text()
     assert f"{total:,}" in note or str(total) in note, note
     save_screenshot(run.page, "cell-views-timeline.png")
+    docs_screenshot(monitor(run.page, "v2-tiny-tasks"), "timeline.png")
 
 
 def test_executors_chart_shows_active_tasks_within_the_cores(run):
@@ -202,6 +204,7 @@ def test_executors_chart_shows_active_tasks_within_the_cores(run):
     assert int(attrs["maxCores"]) == cores, (attrs, cores)
     assert 0 < int(attrs["maxActive"]) <= cores, attrs
     save_screenshot(run.page, "cell-views-executors.png")
+    docs_screenshot(monitor(run.page, "v3-skew"), "executors.png")
 
 
 def test_executors_tab_fetches_no_task_spans_and_the_timeline_tab_then_draws_them(run):

@@ -1,4 +1,4 @@
-"""End to end: the monitor's config file (README § Configuration) and broken configuration.
+"""End to end: the monitor's config file (docs/configuration.md) and broken configuration.
 
 JupyterLab starts with two broken files: the monitor's `sparkmonitor.yaml` (in Jupyter's config dir) has an unknown
 key, and the user's own `spark-defaults.conf` (SPARK_CONF_DIR) has an escape Java cannot load. The monitor still

@@ -11,7 +11,7 @@ single-user image would have it.
   answers 401 without jupyter-server-proxy's secret; each server has its own HTTP and ingest sockets (0600 in a 0700
   directory) and secret, and bob's ingest socket refuses alice's secret. All users are the same OS user here, so the
   file modes are checked but cannot be shown to keep another OS user out here (test_isolation.py does, with a second
-  OS user).
+  OS user; docs/security.md).
 - The monitor's own traffic does not keep a server active: requests to the monitor do not advance the server's
   last_activity in the Hub, and jupyterhub-idle-culler culls the server while they go on.
 """

@@ -1,4 +1,4 @@
-"""End to end: Spark configuration profiles (README § Profiles) with real JupyterLab, PySpark and Chromium.
+"""End to end: Spark configuration profiles (docs/user-guide.md § Spark profiles) with real JupyterLab, PySpark and Chromium.
 
 JupyterLab starts with a `sparkmonitor.yaml` holding one invalid profile. The notebook's toolbar button opens the
 chooser: the invalid profile is listed with its reason (file and line) and cannot be chosen. A valid profile saved

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs, idempotently, from the package registries:
 #   - Debian packages (a JDK if `java` is missing, chromium for the browser tests) when run with `--system`
-#   - a Python venv in .venv with requirements.txt
+#   - a Python venv in .venv with requirements.txt and docs/requirements.txt
 # Heavy downloads are cached outside the work tree (SPARKMONITOR_CACHE, default ~/.cache/sparkmonitor-go) so that a
 # fresh clone installs from cache.
 set -euo pipefail
@@ -36,12 +36,13 @@ if [ "$want_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
 fi
 
 PY="${PYTHON:-python3}"
+# requirements.txt for the product and its tests, docs/requirements.txt for `make docs` (Sphinx, MyST, the theme).
 stamp=".venv/.requirements.sha256"
-want="$(sha256sum requirements.txt | cut -d' ' -f1)"
+want="$(cat requirements.txt docs/requirements.txt | sha256sum | cut -d' ' -f1)"
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "bootstrap: creating .venv from requirements.txt"
+  echo "bootstrap: creating .venv from requirements.txt and docs/requirements.txt"
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
   PIP_CACHE_DIR="$CACHE/pip" .venv/bin/pip install -q --upgrade pip
-  PIP_CACHE_DIR="$CACHE/pip" .venv/bin/pip install -q -r requirements.txt
+  PIP_CACHE_DIR="$CACHE/pip" .venv/bin/pip install -q -r requirements.txt -r docs/requirements.txt
   echo "$want" > "$stamp"
 fi

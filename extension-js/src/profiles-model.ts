@@ -1,4 +1,4 @@
-// Spark configuration profiles (spark/api/API.md § Profiles; README § Profiles): the monitor's list, the notebook's
+// Spark configuration profiles (spark/api/API.md § Profiles; docs/user-guide.md): the monitor's list, the notebook's
 // choice (kept in its metadata), the kernel call that hands the choice to the next SparkSession, and what the chooser
 // says. No DOM: unit-tested in Node.
 import { URLExt } from '@jupyterlab/coreutils';

@@ -1,4 +1,4 @@
-// The Spark profile chooser (README § Profiles): a toolbar button on every notebook ("Spark: <profile>") and the
+// The Spark profile chooser (docs/user-guide.md): a toolbar button on every notebook ("Spark: <profile>") and the
 // command "Choose Spark Profile…" open a dialog listing the monitor's profiles (api/profiles, re-read while it is
 // open, so a profile saved into the config file shows up without a restart); invalid ones show their reasons and
 // cannot be chosen. The choice goes into the notebook's metadata and, with a silent execute, to its kernel, which

@@ -335,7 +335,7 @@ def unload_ipython_extension(ipython) -> None:
         del _state["shell"]
 
 
-# ---- Spark configuration profiles (README § Profiles) ------------------------------------------------------------
+# ---- Spark configuration profiles (docs/user-guide.md § Spark profiles) ------------------------------------------------------------
 #
 # The notebook's profile chooser (extension-js/src/profiles.ts) sends the chosen profile's Spark settings with a silent
 # execute of `use_profile`. The next SparkContext this kernel creates (SparkSession.builder.getOrCreate() creates one)
