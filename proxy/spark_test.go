@@ -216,29 +216,10 @@ func setupWith(t *testing.T, transport http.RoundTripper) *fixture {
 			return f.cancel[app]
 		},
 	})
-	if (transport == nil) != (h.(*handler).ui != nil) {
-		t.Fatalf("transport %T: forward is used: %v", transport, h.(*handler).ui != nil)
-	}
 	f.proxy = httptest.NewServer(h)
 	t.Cleanup(f.proxy.Close)
 	return f
 }
-
-// onBothPaths runs test on each way a request can go through the proxy, which must apply the same policy: forward
-// (plain GETs and HEADs with the default transport) and ReverseProxy (everything else, and every request when
-// Options.Transport is set; here uiTransport behind a RoundTripper of another type).
-func onBothPaths(t *testing.T, test func(t *testing.T, f *fixture)) {
-	t.Run("forward", func(t *testing.T) { test(t, setupWith(t, nil)) })
-	t.Run("ReverseProxy", func(t *testing.T) {
-		tr := newUITransport()
-		t.Cleanup(tr.CloseIdleConnections)
-		test(t, setupWith(t, roundTripperFunc(tr.RoundTrip)))
-	})
-}
-
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // noRedirect is a client that shows redirects instead of following them.
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
