@@ -139,10 +139,11 @@ SWAN_VERSION := 3.3.0
 SWAN_VENV    := $(CACHE)/bench/venv-sparkmonitor-$(SWAN_VERSION)
 
 .PHONY: bench
-bench: bootstrap install-dev $(SWAN_VENV)/.installed ## Benchmarks (not tests), issue 5 P1-P5: writes build/bench/table.md (about 45 min)
+bench: bootstrap install-dev $(SWAN_VENV)/.installed ## Benchmarks (not tests), issues 5 and 21, P1-P6: writes build/bench/table.md (about 50 min)
 	@mkdir -p $(BUILD)/bench && rm -f $(BUILD)/bench/*.json
 	go test -run '^$$' -bench . -benchmem -cpu 1 -count 3 ./... | tee $(BUILD)/bench/go.txt
 	$(PY) integration/bench/bench_proxy.py
+	$(PY) integration/bench/bench_idle.py
 	$(PY) -m pytest -q -p no:cacheprovider -o python_files='bench_*.py' integration/bench/bench_browser.py
 	$(PY) integration/bench/bench_listener.py --swan-python $(SWAN_VENV)/bin/python
 	$(PY) integration/bench/table.py
