@@ -15,7 +15,8 @@ import (
 //   - a driver that dies after a page's header and before its first byte gets the 502 that says so, instead of a
 //     response with Spark's header (its encoding above all) and a broken body.
 func readAhead(resp *http.Response, _ target) error {
-	if resp.Body == nil || resp.Body == http.NoBody || resp.Request.Method == http.MethodHead {
+	if resp.Body == nil || resp.Body == http.NoBody || resp.Request.Method == http.MethodHead ||
+		resp.StatusCode == http.StatusSwitchingProtocols { // an upgraded connection's body is a stream of its own
 		return nil
 	}
 	buf := copyBuffers.Get()

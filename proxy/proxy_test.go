@@ -1,12 +1,15 @@
 package proxy
 
 import (
+	"bufio"
 	"compress/gzip"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -370,5 +373,33 @@ func TestPageBrokenBeforeItsFirstByteIs502(t *testing.T) {
 	// The error is the monitor's, with none of the header of the page that broke (its encoding above all).
 	if ct, ce := resp.Header.Get("Content-Type"), resp.Header.Get("Content-Encoding"); ct != "application/json" || ce != "" {
 		t.Fatalf("Content-Type %q, Content-Encoding %q", ct, ce)
+	}
+}
+
+// An upgrade other than WebSocket goes through ReverseProxy, and the switched connection carries bytes both ways
+// (readAhead leaves a 101's stream alone).
+func TestOtherUpgradeSwitchesProtocols(t *testing.T) {
+	f := setup(t)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(f.proxy.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	_, err = io.WriteString(conn, "GET "+prefix+"ui/"+appID+"/upgrade HTTP/1.1\r\nHost: jupyter.example\r\n"+
+		"Connection: Upgrade\r\nUpgrade: spark-echo\r\n\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	if _, err := io.WriteString(conn, "ping\n"); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := br.ReadString('\n'); err != nil || line != "echo ping\n" {
+		t.Fatalf("over the switched connection: %q, %v", line, err)
 	}
 }

@@ -128,6 +128,25 @@ func newFakeSpark(t *testing.T) *fakeSpark {
 		}
 		fmt.Fprint(w, "part two")
 	})
+	// An upgrade to a protocol of its own: each line it reads comes back after "echo ".
+	mux.HandleFunc("/upgrade", func(w http.ResponseWriter, r *http.Request) {
+		c, bw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second)) // a proxy that never switches does not hold the test
+		fmt.Fprint(bw, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: spark-echo\r\n\r\n")
+		_ = bw.Flush()
+		for {
+			line, err := bw.Reader.ReadString('\n')
+			if err != nil {
+				return
+			}
+			fmt.Fprint(bw, "echo "+line)
+			_ = bw.Flush()
+		}
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "path="+r.URL.Path) })
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
