@@ -142,12 +142,11 @@ test: bootstrap install-dev spark-runtimes dist test-envs docs ## Run every test
 	go test -race -count=1 ./...
 	# Fuzzing is bounded by a count of runs, not a time: with a time, Go 1.26's fuzz coordinator can report its own
 	# deadline as a failure ("context deadline exceeded", no failing input) on a loaded host (go.dev/issue/75804).
-	# The counts are about 20 s (15 s for FuzzAPI and FuzzIngestHandshake, 6 s for FuzzForward) on the 2-core CI machine.
+	# The counts are about 20 s (15 s for FuzzAPI and FuzzIngestHandshake) on the 2-core CI machine.
 	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 600000x ./spark/event
 	go test -run '^$$' -fuzz '^FuzzDecodeMatchesReference$$' -fuzztime 450000x ./spark/event
 	go test -run '^$$' -fuzz '^FuzzAPI$$' -fuzztime 40000x ./spark/api
 	go test -run '^$$' -fuzz '^FuzzIngestHandshake$$' -fuzztime 100000x ./spark/ingest
-	go test -run '^$$' -fuzz '^FuzzForward$$' -fuzztime 20000x ./proxy
 	# The event flood at full size (2M tasks): -race above runs a smaller one (spark/ingest/flood_size*_test.go).
 	go test -count=1 -run '^TestEventFlood$$' ./spark/ingest
 	# Hostile texts (issue 21), skipped under -race: 1 500 jobs of 1 MB descriptions, a 1.2 GB zstd upload.
@@ -167,10 +166,11 @@ SWAN_VERSION := 3.3.0
 SWAN_VENV    := $(CACHE)/bench/venv-sparkmonitor-$(SWAN_VERSION)
 
 .PHONY: bench
-bench: bootstrap install-dev $(SWAN_VENV)/.installed ## Benchmarks (not tests), issue 5 P1-P5: writes build/bench/table.md for docs/benchmarks.md (about 45 min)
+bench: bootstrap install-dev $(SWAN_VENV)/.installed ## Benchmarks (not tests), issues 5 and 21, P1-P6: writes build/bench/table.md for docs/benchmarks.md (about 50 min)
 	@mkdir -p $(BUILD)/bench && rm -f $(BUILD)/bench/*.json
 	go test -run '^$$' -bench . -benchmem -cpu 1 -count 3 ./... | tee $(BUILD)/bench/go.txt
 	$(PY) integration/bench/bench_proxy.py
+	$(PY) integration/bench/bench_idle.py
 	$(PY) -m pytest -q -p no:cacheprovider -o python_files='bench_*.py' integration/bench/bench_browser.py
 	$(PY) integration/bench/bench_listener.py --swan-python $(SWAN_VENV)/bin/python
 	$(PY) integration/bench/table.py

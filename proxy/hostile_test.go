@@ -39,7 +39,7 @@ func rawGet(t *testing.T, addr, requestTarget string, extra ...string) *http.Res
 // Hostile paths only ever reach the registered UI's host:port (or are refused); nothing reaches another host, no
 // header is injected, and no redirect leaves the prefix.
 func TestHostilePathsStayOnTheRegisteredUI(t *testing.T) {
-	onBothPaths(t, testHostilePathsStayOnTheRegisteredUI)
+	testHostilePathsStayOnTheRegisteredUI(t, setup(t))
 }
 
 func testHostilePathsStayOnTheRegisteredUI(t *testing.T, f *fixture) {

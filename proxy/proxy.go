@@ -42,8 +42,8 @@ type Options struct {
 	CancelEnabled func(app string) bool
 	// WriteError writes the monitor's JSON error envelope (nil: an envelope of the same shape as spark/api's).
 	WriteError func(w http.ResponseWriter, code int, errorType, msg string)
-	// Transport reaches Spark (nil: uiTransport, which makes plain GETs on the request's goroutine and hands anything
-	// else to a clone of http.DefaultTransport with the timeouts above and no HTTP proxy).
+	// Transport reaches Spark (nil: a clone of http.DefaultTransport with the timeouts above and no HTTP proxy). A
+	// request that meets a pooled connection Spark had closed is sent again on another (retry.go).
 	Transport http.RoundTripper
 	Logger    *slog.Logger
 }
@@ -64,10 +64,6 @@ type handler struct {
 	res  Resolver
 	http *httputil.ReverseProxy
 	ws   http.Handler
-	// ui is the transport when it is uiTransport (the default), which forward makes its requests with; nil otherwise.
-	ui *uiTransport
-	// modify applies the response policy (rewrite.go) on both paths.
-	modify func(*http.Response) error
 }
 
 // New returns the handler of Prefix + "ui/"; mount it on that path prefix.
@@ -79,15 +75,14 @@ func New(resolver Resolver, opts Options) http.Handler {
 		opts.WriteError = writeError
 	}
 	if opts.Transport == nil {
-		opts.Transport = newUITransport()
+		opts.Transport = newTransport()
 	}
 	opts.Prefix = normalizePrefix(opts.Prefix)
-	h := &handler{opts: opts, base: opts.Prefix + "ui/", res: resolver, modify: chainResponse(rewriteLocation, dropSetCookie)}
-	h.ui, _ = opts.Transport.(*uiTransport)
+	h := &handler{opts: opts, base: opts.Prefix + "ui/", res: resolver}
 	h.http = &httputil.ReverseProxy{
-		Rewrite:        chain(toUpstream, forwardedContext, dropCredentials),
-		Transport:      opts.Transport,
-		ModifyResponse: h.modify,
+		Rewrite:        chain(toUpstream, forwardedContext, dropCredentials, replayableBody),
+		Transport:      retryStale{next: opts.Transport},
+		ModifyResponse: chainResponse(rewriteLocation, dropSetCookie, readAhead),
 		ErrorHandler:   h.unreachable,
 		BufferPool:     copyBuffers,
 		ErrorLog:       slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
@@ -104,13 +99,16 @@ func normalizePrefix(p string) string {
 	return "/" + p + "/"
 }
 
-// newTransport is uiTransport's fallback, tuned for latency (issue 5, P5: integration/bench/bench_proxy.py, BenchmarkProxy).
+// maxIdlePerUI: a page's static resources arrive in parallel; keep their connections to Spark.
+const maxIdlePerUI = 8
+
+// newTransport is the transport to Spark, tuned for latency (P5: integration/bench/bench_proxy.py, BenchmarkProxy).
 func newTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = nil // the driver is local to the kernel; never send it through an HTTP_PROXY
 	t.DialContext = (&net.Dialer{Timeout: DefaultDialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	t.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
-	t.MaxIdleConnsPerHost = 8 // a page's static resources arrive in parallel; keep their connections to Spark
+	t.MaxIdleConnsPerHost = maxIdlePerUI
 	t.IdleConnTimeout = 30 * time.Second
 	// Spark answers with the encoding the client asked for. Without this, a client that asks for none (a script,
 	// curl) would make Spark gzip every page and us gunzip it again.
@@ -151,10 +149,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(context.WithValue(r.Context(), targetKey{}, t))
 	if isWebSocket(r) {
 		h.ws.ServeHTTP(w, r)
-		return
-	}
-	if h.forwardable(r, t) {
-		h.forward(w, r, t)
 		return
 	}
 	h.http.ServeHTTP(w, r)

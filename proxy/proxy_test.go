@@ -1,12 +1,15 @@
 package proxy
 
 import (
+	"bufio"
 	"compress/gzip"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -33,7 +36,7 @@ func envelope(t *testing.T, resp *http.Response) map[string]any {
 }
 
 func TestRootLandsOnJobsPageWithoutRedirect(t *testing.T) {
-	onBothPaths(t, testRootLandsOnJobsPageWithoutRedirect)
+	testRootLandsOnJobsPageWithoutRedirect(t, setup(t))
 }
 
 func testRootLandsOnJobsPageWithoutRedirect(t *testing.T, f *fixture) {
@@ -51,7 +54,7 @@ func testRootLandsOnJobsPageWithoutRedirect(t *testing.T, f *fixture) {
 	}
 }
 
-func TestRequestHeadersToSpark(t *testing.T) { onBothPaths(t, testRequestHeadersToSpark) }
+func TestRequestHeadersToSpark(t *testing.T) { testRequestHeadersToSpark(t, setup(t)) }
 
 func testRequestHeadersToSpark(t *testing.T, f *fixture) {
 	resp := f.do(t, http.MethodGet, prefix+"ui/"+appID+"/jobs/?id=3", http.Header{
@@ -94,7 +97,7 @@ func testRequestHeadersToSpark(t *testing.T, f *fixture) {
 }
 
 func TestSparkRedirectsStayUnderThePrefix(t *testing.T) {
-	onBothPaths(t, testSparkRedirectsStayUnderThePrefix)
+	testSparkRedirectsStayUnderThePrefix(t, setup(t))
 }
 
 func testSparkRedirectsStayUnderThePrefix(t *testing.T, f *fixture) {
@@ -117,7 +120,7 @@ func testSparkRedirectsStayUnderThePrefix(t *testing.T, f *fixture) {
 	}
 }
 
-func TestGzipPassesThrough(t *testing.T) { onBothPaths(t, testGzipPassesThrough) }
+func TestGzipPassesThrough(t *testing.T) { testGzipPassesThrough(t, setup(t)) }
 
 func testGzipPassesThrough(t *testing.T, f *fixture) {
 	req, _ := http.NewRequest(http.MethodGet, f.proxy.URL+prefix+"ui/"+appID+"/static/big.js", nil)
@@ -156,7 +159,7 @@ func TestUnknownAppIs404Envelope(t *testing.T) {
 	}
 }
 
-func TestUnreachableUIIs502WithReason(t *testing.T) { onBothPaths(t, testUnreachableUIIs502WithReason) }
+func TestUnreachableUIIs502WithReason(t *testing.T) { testUnreachableUIIs502WithReason(t, setup(t)) }
 
 func testUnreachableUIIs502WithReason(t *testing.T, f *fixture) {
 	resp := f.do(t, http.MethodGet, prefix+"ui/other/jobs/", nil)
@@ -169,7 +172,7 @@ func testUnreachableUIIs502WithReason(t *testing.T, f *fixture) {
 	}
 }
 
-func TestKillLinks(t *testing.T) { onBothPaths(t, testKillLinks) }
+func TestKillLinks(t *testing.T) { testKillLinks(t, setup(t)) }
 
 func testKillLinks(t *testing.T, f *fixture) {
 	kill := prefix + "ui/" + appID + "/jobs/job/kill/?id=1"
@@ -239,7 +242,7 @@ func TestWebSocket(t *testing.T) {
 }
 
 func TestHopByHopResponseHeadersStayHere(t *testing.T) {
-	onBothPaths(t, testHopByHopResponseHeadersStayHere)
+	testHopByHopResponseHeadersStayHere(t, setup(t))
 }
 
 func testHopByHopResponseHeadersStayHere(t *testing.T, f *fixture) {
@@ -257,7 +260,7 @@ func testHopByHopResponseHeadersStayHere(t *testing.T, f *fixture) {
 	}
 }
 
-func TestHeadRequest(t *testing.T) { onBothPaths(t, testHeadRequest) }
+func TestHeadRequest(t *testing.T) { testHeadRequest(t, setup(t)) }
 
 func testHeadRequest(t *testing.T, f *fixture) {
 	resp := f.do(t, http.MethodHead, prefix+"ui/"+appID+"/jobs/", nil)
@@ -276,7 +279,7 @@ func testHeadRequest(t *testing.T, f *fixture) {
 
 // A Spark driver that dies in the middle of a page: the client's response ends broken, not short and complete.
 func TestPageCutShortByTheDriverIsBroken(t *testing.T) {
-	onBothPaths(t, testPageCutShortByTheDriverIsBroken)
+	testPageCutShortByTheDriverIsBroken(t, setup(t))
 }
 
 func testPageCutShortByTheDriverIsBroken(t *testing.T, f *fixture) {
@@ -300,7 +303,7 @@ func testPageCutShortByTheDriverIsBroken(t *testing.T, f *fixture) {
 // jupyter-server-proxy closes its connection to the monitor after every request; the monitor's connection to Spark
 // stays open for the next one all the same.
 func TestClientClosingKeepsTheConnectionToSpark(t *testing.T) {
-	onBothPaths(t, testClientClosingKeepsTheConnectionToSpark)
+	testClientClosingKeepsTheConnectionToSpark(t, setup(t))
 }
 
 func testClientClosingKeepsTheConnectionToSpark(t *testing.T, f *fixture) {
@@ -328,7 +331,7 @@ func testClientClosingKeepsTheConnectionToSpark(t *testing.T, f *fixture) {
 }
 
 // A page that Spark sends in parts (a long page as Jetty's output buffer fills) reaches the browser part by part.
-func TestPageInPartsArrivesPartByPart(t *testing.T) { onBothPaths(t, testPageInPartsArrivesPartByPart) }
+func TestPageInPartsArrivesPartByPart(t *testing.T) { testPageInPartsArrivesPartByPart(t, setup(t)) }
 
 func testPageInPartsArrivesPartByPart(t *testing.T, f *fixture) {
 	resp := f.do(t, http.MethodGet, prefix+"ui/"+appID+"/parts/", nil)
@@ -344,8 +347,7 @@ func testPageInPartsArrivesPartByPart(t *testing.T, f *fixture) {
 	}
 }
 
-// A page of unknown length that the proxy has whole at once goes on with its length (forward; ReverseProxy sends it
-// chunked).
+// A page of unknown length that the proxy has whole at once goes on with its length (readAhead).
 func TestWholePageArrivesWithItsLength(t *testing.T) {
 	f := setup(t)
 	resp := f.do(t, http.MethodGet, prefix+"ui/"+appID+"/whole/", nil)
@@ -361,7 +363,7 @@ func TestWholePageArrivesWithItsLength(t *testing.T) {
 }
 
 // A driver that dies after a page's header and before its first byte: nothing has left for the client yet, which
-// gets a 502 that says so (forward; ReverseProxy has sent the header by then, and breaks the response).
+// gets a 502 that says so (readAhead).
 func TestPageBrokenBeforeItsFirstByteIs502(t *testing.T) {
 	f := setup(t)
 	resp := f.do(t, http.MethodGet, prefix+"ui/"+appID+"/cut/header", nil)
@@ -371,5 +373,33 @@ func TestPageBrokenBeforeItsFirstByteIs502(t *testing.T) {
 	// The error is the monitor's, with none of the header of the page that broke (its encoding above all).
 	if ct, ce := resp.Header.Get("Content-Type"), resp.Header.Get("Content-Encoding"); ct != "application/json" || ce != "" {
 		t.Fatalf("Content-Type %q, Content-Encoding %q", ct, ce)
+	}
+}
+
+// An upgrade other than WebSocket goes through ReverseProxy, and the switched connection carries bytes both ways
+// (readAhead leaves a 101's stream alone).
+func TestOtherUpgradeSwitchesProtocols(t *testing.T) {
+	f := setup(t)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(f.proxy.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	_, err = io.WriteString(conn, "GET "+prefix+"ui/"+appID+"/upgrade HTTP/1.1\r\nHost: jupyter.example\r\n"+
+		"Connection: Upgrade\r\nUpgrade: spark-echo\r\n\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	if _, err := io.WriteString(conn, "ping\n"); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := br.ReadString('\n'); err != nil || line != "echo ping\n" {
+		t.Fatalf("over the switched connection: %q, %v", line, err)
 	}
 }

@@ -45,13 +45,16 @@ func dropCredentials(pr *httputil.ProxyRequest, _ target) {
 	}
 }
 
-type responseDecorator func(resp *http.Response, t target)
+// responseDecorator changes Spark's response before its header leaves; an error makes it the 502 of unreachable.
+type responseDecorator func(resp *http.Response, t target) error
 
 func chainResponse(ds ...responseDecorator) func(*http.Response) error {
 	return func(resp *http.Response) error {
 		t := resp.Request.Context().Value(targetKey{}).(target)
 		for _, d := range ds {
-			d(resp, t)
+			if err := d(resp, t); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
@@ -59,10 +62,11 @@ func chainResponse(ds ...responseDecorator) func(*http.Response) error {
 
 // rewriteLocation maps Spark's redirects (absolute, built from Host: `http://127.0.0.1:4040/jobs/`, or root-relative
 // `/jobs/`) under our prefix, as root-relative URLs that jupyter-server-proxy (absolute_url) passes on untouched.
-func rewriteLocation(resp *http.Response, t target) {
+func rewriteLocation(resp *http.Response, t target) error {
 	if loc := resp.Header.Get("Location"); loc != "" {
 		resp.Header.Set("Location", mapLocation(loc, t))
 	}
+	return nil
 }
 
 func mapLocation(loc string, t target) string {
@@ -90,6 +94,7 @@ func mapLocation(loc string, t target) string {
 }
 
 // dropSetCookie keeps Spark's cookies (auth filters) off the Jupyter origin, where they would reach every path.
-func dropSetCookie(resp *http.Response, _ target) {
+func dropSetCookie(resp *http.Response, _ target) error {
 	resp.Header.Del("Set-Cookie")
+	return nil
 }

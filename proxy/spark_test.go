@@ -128,6 +128,25 @@ func newFakeSpark(t *testing.T) *fakeSpark {
 		}
 		fmt.Fprint(w, "part two")
 	})
+	// An upgrade to a protocol of its own: each line it reads comes back after "echo ".
+	mux.HandleFunc("/upgrade", func(w http.ResponseWriter, r *http.Request) {
+		c, bw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second)) // a proxy that never switches does not hold the test
+		fmt.Fprint(bw, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: spark-echo\r\n\r\n")
+		_ = bw.Flush()
+		for {
+			line, err := bw.Reader.ReadString('\n')
+			if err != nil {
+				return
+			}
+			fmt.Fprint(bw, "echo "+line)
+			_ = bw.Flush()
+		}
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "path="+r.URL.Path) })
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
@@ -216,29 +235,10 @@ func setupWith(t *testing.T, transport http.RoundTripper) *fixture {
 			return f.cancel[app]
 		},
 	})
-	if (transport == nil) != (h.(*handler).ui != nil) {
-		t.Fatalf("transport %T: forward is used: %v", transport, h.(*handler).ui != nil)
-	}
 	f.proxy = httptest.NewServer(h)
 	t.Cleanup(f.proxy.Close)
 	return f
 }
-
-// onBothPaths runs test on each way a request can go through the proxy, which must apply the same policy: forward
-// (plain GETs and HEADs with the default transport) and ReverseProxy (everything else, and every request when
-// Options.Transport is set; here uiTransport behind a RoundTripper of another type).
-func onBothPaths(t *testing.T, test func(t *testing.T, f *fixture)) {
-	t.Run("forward", func(t *testing.T) { test(t, setupWith(t, nil)) })
-	t.Run("ReverseProxy", func(t *testing.T) {
-		tr := newUITransport()
-		t.Cleanup(tr.CloseIdleConnections)
-		test(t, setupWith(t, roundTripperFunc(tr.RoundTrip)))
-	})
-}
-
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // noRedirect is a client that shows redirects instead of following them.
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -22,7 +22,11 @@ PerformanceObserver('longtask'), installed before the job, records every main-th
 samples the monitor's element count. The open tab is Jobs, then Timeline, then Executors, switched at a third and two
 thirds of the tasks; figures are given per tab. The baseline (P4base) runs the same job in the same page and kernel
 after a reload with the labextension disabled: the long tasks that JupyterLab and the busy machine give without the
-monitor. P4b runs it again with the browser on its own core.
+monitor. P4's target is a ratio of that one run (issue 21): the page's long-task time (the summed durations of its
+main-thread tasks over 50 ms during the job) with the monitor ≤ P4_RATIO_TARGET × the same without it (P4base), since
+on a machine whose two cores the job keeps busy the page's long tasks are mostly the machine's. P4b runs the job again
+with the browser on its own core, as when the browser runs on the user's own computer, and keeps the absolute target:
+no main-thread task over 50 ms.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from conftest import ARTIFACTS, NOTEBOOK_READY, monitor, save_screenshot, spark_api, start_jupyter, stop_jupyter, wait_until, write_notebook  # noqa: E402
 from listener_job import LOCAL_DIR  # noqa: E402
-from results import Result, Row, median, percentile  # noqa: E402
+from results import OUT, Result, Row, median, percentile  # noqa: E402
 
 EXTENSION = "sparkmonitor-go-labextension"  # the labextension's package name, the prefix of its plugin ids
 COMMAND = ".venv/bin/python -m pytest -q -o python_files='bench_*.py' integration/bench/bench_browser.py"
@@ -58,6 +62,9 @@ PROFILE = os.environ.get("SPARKMONITOR_BENCH_PROFILE") == "1"
 TRACE = os.environ.get("SPARKMONITOR_BENCH_TRACE") == "1"
 FRESHNESS_TARGET_MS = 250
 LONG_TASK_MS = 50
+P4_RATIO_TARGET = 1.10
+# The long-task time of this session's P4 run (ms), for P4base's ratio.
+LONG_TASK_TIME: dict[str, float] = {}
 
 CELLS = [
     {
@@ -378,10 +385,13 @@ def chromium_root(browser) -> int:
 
 def test_p4_browser_cost(session):
     jupyter, page, app = session
-    measure_p4(page, app, "P4", "b2-many", "bench-p4",
-               "Browser cost of a 100 000-task job with the cell monitor open",
-               "The job keeps both cores of local[2] busy, so on a 2-core machine the renderer waits for a core: the "
-               "trace rows give each main-thread task's CPU time next to its wall time (raw.trace.long_tasks_wall_cpu_ms).")
+    LONG_TASK_TIME["P4"] = measure_p4(
+        page, app, "P4", "b2-many", "bench-p4",
+        "Browser cost of a 100 000-task job with the cell monitor open",
+        "The job keeps both cores of local[2] busy, so on a 2-core machine the renderer waits for a core: the "
+        "trace rows give each main-thread task's CPU time next to its wall time (raw.trace.long_tasks_wall_cpu_ms). "
+        f"The target is the ratio to P4base of the same run (≤ {P4_RATIO_TARGET}×); the other rows are informative.",
+        absolute_targets=False)
 
 
 def test_p4_baseline_without_the_monitor(session):
@@ -395,14 +405,32 @@ def test_p4_baseline_without_the_monitor(session):
         reload_notebook(page)
         assert not page.evaluate(f"() => window.jupyterapp.hasPlugin('{EXTENSION}:cell-monitor')"), \
             "the extension is still loaded"
-        measure_p4(page, app, "P4base", "b4-many-no-monitor", "bench-p4-no-monitor",
-                   "Browser cost baseline: the same job and page with the extension disabled",
-                   "Baseline for P4: the same JupyterLab page and kernel after a reload with the labextension disabled, "
-                   "so no cell monitor and no connection to the monitor.", with_monitor=False)
+        base = measure_p4(page, app, "P4base", "b4-many-no-monitor", "bench-p4-no-monitor",
+                          "Browser cost baseline: the same job and page with the extension disabled",
+                          "Baseline for P4: the same JupyterLab page and kernel after a reload with the labextension "
+                          "disabled, so no cell monitor and no connection to the monitor.", with_monitor=False)
         assert page.evaluate("() => document.querySelectorAll('.sm-cell-monitor').length") == 0
+        if "P4" in LONG_TASK_TIME:
+            add_p4_ratio(LONG_TASK_TIME["P4"], base)
     finally:
         page_config.unlink()
         reload_notebook(page)
+
+
+def add_p4_ratio(with_monitor_ms: float, without_ms: float):
+    """Adds P4's target row to build/bench/P4.json: its long-task time over P4base's, both of this session."""
+    path = OUT / "P4.json"
+    data = json.loads(path.read_text())
+    if without_ms > 0:
+        ratio, shown = with_monitor_ms / without_ms, f"{with_monitor_ms / without_ms:.2f}×"
+    else:  # no long task without the monitor: met only when there is none with it either
+        ratio, shown = (1.0, "1.00× (none in either)") if with_monitor_ms == 0 else (float("inf"), "∞ (none in P4base)")
+    row = Row(f"long-task time with the monitor / without it (P4base, same run): {with_monitor_ms:.0f} / "
+              f"{without_ms:.0f} ms", shown, f"≤ {P4_RATIO_TARGET}×", ratio <= P4_RATIO_TARGET)
+    data["rows"].insert(0, row.__dict__)
+    data["raw"]["long_task_time_ratio"] = {"with_ms": with_monitor_ms, "without_ms": without_ms, "ratio": ratio}
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False))
+    print(f"\nP4: long-task time {with_monitor_ms:.0f} ms with the monitor, {without_ms:.0f} ms without: {shown}")
 
 
 def reload_notebook(page):
@@ -428,7 +456,9 @@ def test_p4_browser_on_its_own_core(session, browser):
                "process trees, inherited by threads started later).")
 
 
-def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, setup_note: str, with_monitor=True):
+def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, setup_note: str, with_monitor=True,
+               absolute_targets=True) -> float:
+    """Runs P4's job in the page and writes build/bench/<result_id>.json; returns the page's long-task time (ms)."""
     # The renderer's own counters (CDP Performance.getMetrics): main-thread time by kind, and how many style
     # recalculations and layouts the job caused; less sensitive to a busy machine than long tasks are.
     metrics = page.context.new_cdp_session(page)
@@ -486,11 +516,13 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
     assert biggest_stage >= MANY_TASKS, f"the job's largest stage has {biggest_stage} tasks"
 
     longs, nodes = probe["longTasks"], probe["nodes"]
-    # The targets are the monitor's; the baseline has none (it shows what the page and machine give without us).
+    # The absolute targets are P4b's; P4 is held to its ratio to P4base (add_p4_ratio), and the baseline has none.
     def target(t: str, met: bool) -> tuple[str, bool | None]:
-        return (t, met) if with_monitor else ("", None)
+        return (t, met) if with_monitor and absolute_targets else ("", None)
 
+    long_time = sum(t["duration"] for t in longs)
     rows = [
+        Row("long-task time during the job (summed durations of main-thread tasks over 50 ms)", f"{long_time:.0f} ms"),
         Row("longest main-thread task during the job", f"{max((t['duration'] for t in longs), default=0):.0f} ms",
             *target(f"≤ {LONG_TASK_MS} ms", not longs)),
         Row("main-thread tasks over 50 ms", str(len(longs)), *target("0", not longs)),
@@ -538,6 +570,7 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
         ),
         raw={"long_tasks": longs, "node_samples": nodes, "heap_mb": [round(h, 1) for h in heap], "tabs": probe["tabs"],
              "switched": switched, "per_tab": per_tab, "elapsed_s": elapsed, "renderer_metrics": used,
-             "trace": cpu},
+             "trace": cpu, "long_task_time_ms": long_time},
     ).write()
-    print(f"\n{result_id}: {len(longs)} long tasks (longest {rows[0].value}), per tab {per_tab}, renderer {used}, trace { {k: v for k, v in cpu.items() if k != 'long_tasks_wall_cpu_ms'} } → {path}")
+    print(f"\n{result_id}: {len(longs)} long tasks (longest {rows[1].value}, {long_time:.0f} ms in all), per tab {per_tab}, renderer {used}, trace { {k: v for k, v in cpu.items() if k != 'long_tasks_wall_cpu_ms'} } → {path}")
+    return long_time

@@ -27,7 +27,7 @@ class Row:
 
 @dataclass
 class Result:
-    id: str  # "P1".."P5"
+    id: str  # "P1".."P6"
     title: str
     rows: list[Row] = field(default_factory=list)
     command: str = ""

@@ -1,4 +1,4 @@
-"""Writes build/bench/table.md from what one `make bench` left in build/bench: P1, P2, P4, P5 (<id>.json) and the Go
+"""Writes build/bench/table.md from what one `make bench` left in build/bench: P1, P2, P4, P5, P6 (<id>.json) and the Go
 benchmarks (go.txt, P3). Each figure of the Go benchmarks is the median of its -count runs.
 
     .venv/bin/python integration/bench/table.py
@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from results import OUT, Result, Row, machine  # noqa: E402
 
-ORDER = ("P1", "P2", "P3", "P4", "P4base", "P4b", "P5")
+ORDER = ("P1", "P2", "P3", "P4", "P4base", "P4b", "P5", "P6")
 
 
 def go_result(path: Path) -> Result | None:

@@ -37,8 +37,10 @@ type Options struct {
 	// Retention, read at each sweep (after an application ends), says what to keep.
 	Retention func() Retention
 	Logger    *slog.Logger
-	// Tick, when set, replaces the flush ticker (tests).
+	// Tick, when set, replaces the flush timer (tests).
 	Tick <-chan time.Time
+	// After, when set, replaces time.After for the flush timer (tests see when a flush is scheduled).
+	After func(time.Duration) <-chan time.Time
 }
 
 type record struct {
@@ -68,6 +70,7 @@ type Recorder struct {
 	lastErr string
 	logs    map[string]*appLog // owned by Run
 	failed  map[string]bool    // apps whose file failed (not written again; owned by Run)
+	pending bool               // a log has lines to flush (owned by Run)
 	buf     []byte
 }
 
@@ -84,6 +87,9 @@ func NewRecorder(opts Options) *Recorder {
 	}
 	if opts.Retention == nil {
 		opts.Retention = func() Retention { return Retention{} }
+	}
+	if opts.After == nil {
+		opts.After = time.After
 	}
 	return &Recorder{opts: opts, in: make(chan record, opts.QueueSize), logs: map[string]*appLog{},
 		failed: map[string]bool{}}
@@ -152,14 +158,13 @@ func (r *Recorder) Run(ctx context.Context) error {
 	if err := os.MkdirAll(r.opts.Dir, 0o700); err != nil {
 		return fmt.Errorf("history folder %s: %w", r.opts.Dir, err)
 	}
-	tick := r.opts.Tick
-	if tick == nil {
-		t := time.NewTicker(r.opts.FlushInterval)
-		defer t.Stop()
-		tick = t.C
-	}
+	// The flush timer runs only while lines wait to be flushed: an idle monitor has no timer to wake it (P6).
+	var flushDue <-chan time.Time
 	defer r.closeAll()
 	for {
+		if r.pending && flushDue == nil && r.opts.Tick == nil {
+			flushDue = r.opts.After(r.opts.FlushInterval)
+		}
 		select {
 		case <-ctx.Done():
 			for n := len(r.in); n > 0; n-- { // what was offered before the end is written
@@ -168,7 +173,10 @@ func (r *Recorder) Run(ctx context.Context) error {
 			return nil
 		case rec := <-r.in:
 			r.write(rec)
-		case <-tick:
+		case <-flushDue:
+			flushDue = nil
+			r.flush()
+		case <-r.opts.Tick:
 			r.flush()
 		}
 	}
@@ -191,6 +199,7 @@ func (r *Recorder) flush() {
 			l.dirty = false
 		}
 	}
+	r.pending = false
 }
 
 func (r *Recorder) write(rec record) {
@@ -222,7 +231,7 @@ func (r *Recorder) write(rec record) {
 			r.fail(rec.app, err)
 			return
 		}
-		l.dirty = true
+		l.dirty, r.pending = true, true
 		r.written.Add(1)
 	}
 	if _, end := rec.ev.(*event.AppEnd); end {

@@ -33,8 +33,10 @@ type Options struct {
 	// MaxApps bounds the applications held, live and past (retention.go: admit).
 	MaxApps       int
 	FlushInterval time.Duration
-	// Tick, when set, replaces the flush ticker (tests drive flushes themselves).
+	// Tick, when set, replaces the flush timer (tests drive flushes themselves).
 	Tick <-chan time.Time
+	// After, when set, replaces time.After for the flush timer (tests see when a flush is scheduled).
+	After func(time.Duration) <-chan time.Time
 	// ReadOnly turns cancelling off for every application (--read-only).
 	ReadOnly bool
 	Logger   *slog.Logger
@@ -66,6 +68,7 @@ type Store struct {
 	applied  int64 // events applied (counts.go); owner goroutine only
 	// evictedApps and refusedAppEvents count what the bound on applications cost (retention.go); owner goroutine only.
 	evictedApps, refusedAppEvents int64
+	pending                       bool // something may have changed since the last flush; owner goroutine only
 }
 
 // New returns a Store; call Run to start it.
@@ -85,6 +88,9 @@ func New(opts Options) *Store {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.After == nil {
+		opts.After = time.After
+	}
 	return &Store{
 		opts:   opts,
 		in:     make(chan input, opts.QueueSize),
@@ -99,15 +105,17 @@ func New(opts Options) *Store {
 }
 
 // Run owns the state until ctx ends; then every subscription channel is closed.
+//
+// Changes reach subscribers in one delta per FlushInterval at most. The flush timer runs only while a change is
+// pending: it starts at the first event after a flush, so an idle monitor (no Spark application running) has no timer
+// to wake it (P6).
 func (s *Store) Run(ctx context.Context) error {
 	defer close(s.done)
-	tick := s.opts.Tick
-	if tick == nil {
-		t := time.NewTicker(s.opts.FlushInterval)
-		defer t.Stop()
-		tick = t.C
-	}
+	var flushDue <-chan time.Time // nil while nothing is pending
 	for {
+		if s.pending && flushDue == nil && s.opts.Tick == nil {
+			flushDue = s.opts.After(s.opts.FlushInterval)
+		}
 		select {
 		case <-ctx.Done():
 			for sub := range s.active {
@@ -116,7 +124,11 @@ func (s *Store) Run(ctx context.Context) error {
 			return nil
 		case in := <-s.in:
 			s.apply(in)
-		case <-tick:
+		case <-flushDue:
+			flushDue = nil
+			s.drain()
+			s.flush()
+		case <-s.opts.Tick:
 			s.drain()
 			s.flush()
 		case reply := <-s.snaps:
@@ -208,6 +220,7 @@ func (s *Store) drain() {
 
 func (s *Store) apply(in input) {
 	s.applied++
+	s.pending = true
 	a, ok := s.apps[in.appID]
 	if !ok {
 		if _, isDisconnect := in.ev.(*Disconnected); isDisconnect || !s.admit(in) {
@@ -282,6 +295,7 @@ func (s *Store) flush() {
 		u.SQLExecutions = append(u.SQLExecutions, a.sqlChanges()...)
 		a.dirty, a.dirtyJobs = false, map[int]bool{}
 	}
+	s.pending = false
 	if len(u.Apps) == 0 {
 		return
 	}
@@ -311,6 +325,7 @@ type Tunables struct {
 // ended applications listed first; a higher one keeps more from now on.
 func (s *Store) Reconfigure(ctx context.Context, t Tunables) error {
 	return s.do(ctx, func() {
+		s.pending = true
 		if t.ReadOnly != s.opts.ReadOnly {
 			s.opts.ReadOnly = t.ReadOnly
 			for _, a := range s.apps {

@@ -16,6 +16,13 @@ func startStore(t *testing.T, opts Options) (*Store, chan time.Time) {
 	tick := make(chan time.Time)
 	opts.Tick = tick
 	s := New(opts)
+	runStore(t, s)
+	return s, tick
+}
+
+// runStore runs s until the test ends, and returns the context it runs with.
+func runStore(t *testing.T, s *Store) context.Context {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
@@ -23,7 +30,7 @@ func startStore(t *testing.T, opts Options) (*Store, chan time.Time) {
 		cancel()
 		<-done
 	})
-	return s, tick
+	return ctx
 }
 
 func submitAll(t *testing.T, s *Store, app string, evs ...event.Event) {
