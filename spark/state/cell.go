@@ -62,9 +62,14 @@ func jobCell(e *event.JobStart) (cell *string, byRun bool) {
 	if e.CellID != nil {
 		return e.CellID, false
 	}
-	if e.RunningCell == nil || *e.RunningCell == "" || e.KernelID != "" || e.NotebookPath != "" ||
-		slices.ContainsFunc(e.JobTags, func(t string) bool { return strings.HasPrefix(t, connectTagPrefix) }) {
+	if e.RunningCell == nil || *e.RunningCell == "" || connectOperation(e) {
 		return nil, false
 	}
 	return e.RunningCell, true
+}
+
+// connectOperation reports whether the job is a Spark Connect operation's (another client's, not the app's kernel's).
+func connectOperation(e *event.JobStart) bool {
+	return e.KernelID != "" || e.NotebookPath != "" ||
+		slices.ContainsFunc(e.JobTags, func(t string) bool { return strings.HasPrefix(t, connectTagPrefix) })
 }

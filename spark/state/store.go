@@ -61,6 +61,7 @@ type Store struct {
 	appOrder []string
 	active   map[*subscription]bool
 	applied  int64 // events applied (counts.go); owner goroutine only
+	runs     cellRuns
 }
 
 // New returns a Store; call Run to start it.
@@ -206,6 +207,7 @@ func (s *Store) apply(in input) {
 	}
 	ui := a.runningUI()
 	a.apply(in.ev)
+	s.placeJobs(a, in.ev)
 	if a.runningUI() != ui {
 		s.publishUIs()
 	}
