@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/gorilla/mux"
@@ -71,9 +72,9 @@ const maxRunBody = 1 << 10
 // cellRun answers POST api/cells/{cellId}/runs?notebookPath=… with the body {"start": ms, "end": ms|null} (API.md
 // § Cells): the browser saw the cell of a notebook whose kernel has no cell-id hook start (or end) running.
 func (h *handler) cellRun(w http.ResponseWriter, r *http.Request) {
-	if err := checkCSRF(r); err != nil {
-		ce := err.(*errCancel)
-		respondError(w, ce.code, ce.errorType, ce.msg)
+	var refused *errCancel
+	if errors.As(checkCSRF(r), &refused) {
+		respondError(w, refused.code, refused.errorType, refused.msg)
 		return
 	}
 	var body struct {
