@@ -5,7 +5,9 @@
   and our plugin reports to the monitor's ingest socket.
 - With no monitor listening, Spark starts, computes and stops as usual.
 - With a user's spark-defaults.conf that cannot be read, Spark starts (with a warning in the Jupyter log).
-- In a real IPython kernel, the jobs of a cell carry that cell's id, including in the cell that creates the session.
+- In a real IPython kernel, the jobs of a cell carry that cell's id, including in the cell that creates the session;
+  the jobs of its Python threads (a threading.Thread, a ThreadPoolExecutor made in an earlier cell) carry none, but
+  name the cell as the one the kernel was running (`runningCell`, from the hook's cell marks).
 
 Each test starts one JVM; the fixtures are shared. Needs build/sparkmonitor-listener.jar (skipped, with that reason,
 until it is built).
