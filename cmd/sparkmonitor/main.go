@@ -136,7 +136,7 @@ func run(ctx context.Context, c flags, ingestSecret, proxySecret string) error {
 	})
 	apiOpts := api.Options{
 		Prefix: prefix, ProxySecret: proxySecret, Source: store, Version: version, IngestAddr: c.ingest,
-		SparkUI: sparkUI, Logger: log, ReadOnly: live.readOnly.Load, Targets: store, Controller: in, Config: configFn,
+		SparkUI: sparkUI, Logger: log, ReadOnly: live.readOnly.Load, Targets: store, CellRuns: store, Controller: in, Config: configFn,
 		Profiles: profilesFn,
 		Metrics: metrics.Handler(metrics.Options{
 			Store: store, Ingest: in, Config: metricsConfigFn, Version: version, Logger: log,

@@ -1,10 +1,12 @@
-// The one WebSocket to the monitor, shared by all notebooks: snapshot then deltas into the model; reconnects with
-// backoff. The first request (api/health) also makes jupyter-server-proxy start the Go server.
+// A notebook's WebSocket to the monitor: snapshot then deltas of that notebook's view (api/ws?kernelId=…&notebookPath=…:
+// only the jobs under its cells, decided by the server) into its model; reconnects with backoff, and at once when the
+// notebook's kernel or path changes. The first request (api/health) also makes jupyter-server-proxy start the Go
+// server.
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { Update } from './api';
-import { MonitorModel } from './model';
+import { MonitorModel, NotebookRef, notebookQuery } from './model';
 
 const PREFIX = 'sparkmonitor/';
 const MIN_BACKOFF_MS = 500;
@@ -15,7 +17,9 @@ export type ConnectionStatus = { state: 'connecting' | 'live' } | { state: 'unav
 export class MonitorConnection {
   constructor(
     readonly model: MonitorModel,
-    private readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+    private readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings(),
+    /** The notebook whose view to stream; without it (or while it gives none), every job (the dashboard's view). */
+    private readonly notebook: () => NotebookRef | undefined = () => undefined
   ) {}
 
   get status(): ConnectionStatus {
@@ -29,6 +33,19 @@ export class MonitorConnection {
   }
 
   start(): void {
+    void this._connect();
+  }
+
+  /** Reconnects now, for the notebook as it is now (its kernel or path changed): a fresh snapshot follows. */
+  restart(): void {
+    if (this._disposed) {
+      return;
+    }
+    window.clearTimeout(this._timer);
+    const socket = this._socket;
+    this._socket = null;
+    socket?.close();
+    this._backoff = MIN_BACKOFF_MS;
     void this._connect();
   }
 
@@ -57,9 +74,13 @@ export class MonitorConnection {
       this._unavailable(`SparkMonitor server not reachable: ${(err as Error).message}`);
       return;
     }
-    let wsUrl = URLExt.join(this.settings.wsUrl, PREFIX, 'api/ws');
+    let query = notebookQuery(this.notebook());
     if (this.settings.appendToken && this.settings.token) {
-      wsUrl += `?token=${encodeURIComponent(this.settings.token)}`;
+      query += `&token=${encodeURIComponent(this.settings.token)}`;
+    }
+    const wsUrl = URLExt.join(this.settings.wsUrl, PREFIX, 'api/ws') + query.replace(/^&/, '?');
+    if (this._disposed || this._socket) {
+      return; // disposed, or restarted while api/health was on its way
     }
     const socket = new WebSocket(wsUrl);
     this._socket = socket;

@@ -16,8 +16,8 @@ import { CellMonitorWidget, focusCellOf } from './widget';
 const TOGGLE_ALL = 'sparkmonitor-go:toggle-all';
 
 /**
- * Shows, under every notebook cell, the Spark jobs that cell started (matched by the cell id the kernel attaches to
- * each job). Works in JupyterLab 4 and Notebook 7: only INotebookTracker is required.
+ * Shows, under every notebook cell, the Spark jobs that cell started, as the monitor's server attributes them (one
+ * stream per notebook). Works in JupyterLab 4 and Notebook 7: only INotebookTracker is required.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'sparkmonitor-go-labextension:cell-monitor',
@@ -31,12 +31,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     registry: ISettingRegistry | null
   ) => {
-    const model = new MonitorModel();
     let settings: MonitorSettings = DEFAULT_SETTINGS;
     const widgets = new Set<CellMonitorWidget>();
+    const models = new Set<MonitorModel>();
     const applySettings = (next: MonitorSettings) => {
       settings = next;
-      model.maxJobsPerCell = next.maxJobsPerCell;
+      models.forEach(m => (m.maxJobsPerCell = next.maxJobsPerCell));
       document.body.classList.toggle('sm-disabled', !next.enabled);
       widgets.forEach(w => w.scheduleRender());
     };
@@ -50,7 +50,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
         .catch(err => console.warn('SparkMonitor: settings not loaded, using defaults', err));
     }
     const serverSettings = app.serviceManager.serverSettings;
-    const connection = new MonitorConnection(model, serverSettings);
     const monitors = new WeakMap<Cell, CellMonitorWidget>();
 
     // The notebook a panel shows: copies of a notebook have the same cell ids, its kernel and path tell them apart.
@@ -59,65 +58,68 @@ const plugin: JupyterFrontEndPlugin<void> = {
       path: panel.context.localPath
     });
 
-    const attach = async (cell: Cell, cellId: string, panel: NotebookPanel) => {
-      if (monitors.has(cell) || !(cell instanceof CodeCell)) {
-        return;
-      }
-      const notebook = () => (panel.isDisposed ? undefined : notebookOf(panel));
-      const widget = new CellMonitorWidget({
-        model,
-        cellId,
-        notebook,
-        connection: () => connection.status,
-        settings: () => settings,
-        serverSettings
-      });
-      monitors.set(cell, widget);
-      widgets.add(widget);
-      widget.disposed.connect(() => widgets.delete(widget));
-      await cell.ready;
-      if (cell.isDisposed) {
-        widget.dispose();
-        return;
-      }
-      const layout = cell.layout as PanelLayout;
-      layout.insertWidget(layout.widgets.length - 1, widget); // below the outputs, above the footer
-    };
-
-    const cellsWithId = (panel: NotebookPanel, cellId: string) =>
-      panel.content.widgets.filter(c => c.model.id === cellId);
-
-    // A cell's jobs changed: make sure the cell with that id in each open notebook that ran them shows its monitor.
-    model.onCellChanged(cellId => {
-      tracker.forEach(panel => {
-        if (model.jobsForCell(cellId, notebookOf(panel)).length > 0) {
-          cellsWithId(panel, cellId).forEach(cell => void attach(cell, cellId, panel));
-        }
-      });
-    });
-
-    // A notebook opened (or cells added, or its kernel changed) after its jobs arrived, e.g. on page reload: attach
-    // what is known.
-    const scan = (panel: NotebookPanel) => {
-      const known = new Set(model.cellIds());
-      const notebook = notebookOf(panel);
-      for (const cell of panel.content.widgets) {
-        if (known.has(cell.model.id) && model.jobsForCell(cell.model.id, notebook).length > 0) {
-          void attach(cell, cell.model.id, panel);
-        }
-      }
-    };
+    // Each notebook has its own model, fed by its own stream of the jobs under its cells (the server decides which).
     tracker.widgetAdded.connect((_, panel) => {
-      trackCellRuns(panel, model); // times cell runs, for kernels that do not tag jobs with cell ids
+      const model = new MonitorModel(settings.maxJobsPerCell);
+      models.add(model);
+      const notebook = () => (panel.isDisposed ? undefined : notebookOf(panel));
+      const connection = new MonitorConnection(model, serverSettings, notebook);
+      const summaries = new SummaryWriter(model, () => settings, panel.content);
+
+      const attach = async (cell: Cell, cellId: string) => {
+        if (monitors.has(cell) || !(cell instanceof CodeCell)) {
+          return;
+        }
+        const widget = new CellMonitorWidget({
+          model,
+          cellId,
+          notebook,
+          connection: () => connection.status,
+          settings: () => settings,
+          serverSettings
+        });
+        monitors.set(cell, widget);
+        widgets.add(widget);
+        widget.disposed.connect(() => widgets.delete(widget));
+        await cell.ready;
+        if (cell.isDisposed) {
+          widget.dispose();
+          return;
+        }
+        const layout = cell.layout as PanelLayout;
+        layout.insertWidget(layout.widgets.length - 1, widget); // below the outputs, above the footer
+      };
+      // The cells with jobs show their monitor: when the jobs arrive, and when cells are added (or the page reloads).
+      const scan = () => {
+        for (const cell of panel.content.widgets) {
+          if (model.jobsForCell(cell.model.id).length > 0) {
+            void attach(cell, cell.model.id);
+          }
+        }
+      };
+      model.onCellChanged(cellId => {
+        if (model.jobsForCell(cellId).length > 0) {
+          panel.content.widgets.filter(c => c.model.id === cellId).forEach(cell => void attach(cell, cellId));
+        }
+      });
+      connection.onStatusChanged(() => widgets.forEach(w => w.scheduleRender()));
+      trackCellRuns(panel, serverSettings); // reports cell runs, for kernels that do not tag jobs with cell ids
       void panel.context.ready.then(() => {
-        scan(panel);
-        panel.content.model?.cells.changed.connect(() => scan(panel));
-        const refresh = () => {
-          scan(panel);
-          widgets.forEach(w => w.scheduleRender());
-        };
-        panel.sessionContext.kernelChanged.connect(refresh);
-        panel.context.pathChanged.connect(refresh);
+        if (panel.isDisposed) {
+          return;
+        }
+        scan();
+        panel.content.model?.cells.changed.connect(scan);
+        const renotebook = () => connection.restart(); // the server's view of the notebook changed
+        panel.sessionContext.kernelChanged.connect(renotebook);
+        panel.context.pathChanged.connect(renotebook);
+        connection.start();
+      });
+      panel.disposed.connect(() => {
+        connection.dispose();
+        summaries.dispose();
+        model.dispose();
+        models.delete(model);
       });
     });
 
@@ -140,19 +142,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     // Spark configuration profiles: the toolbar button and command that choose a notebook's (profiles.ts).
     registerProfiles(app, tracker, palette);
-
-    // The static summary (setting writeSummary): written into the cell once its execution and jobs are done.
-    new SummaryWriter(
-      model,
-      () => settings,
-      notebook => {
-        const panel = tracker.find(p => p.content === notebook);
-        return panel ? notebookOf(panel) : undefined;
-      }
-    );
-
-    connection.onStatusChanged(() => widgets.forEach(w => w.scheduleRender()));
-    connection.start();
   }
 };
 

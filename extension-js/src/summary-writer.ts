@@ -4,7 +4,7 @@ import { ICodeCellModel } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
 import { Notebook, NotebookActions } from '@jupyterlab/notebook';
 
-import { jobKey, MonitorModel, NotebookRef } from './model';
+import { jobKey, MonitorModel } from './model';
 import { MonitorSettings } from './settings';
 import { summaryData, summaryOutput } from './summary';
 
@@ -14,8 +14,6 @@ const SETTLE_MS = 1000;
 interface PendingExecution {
   cellModel: ICodeCellModel;
   cellId: string;
-  /** The notebook the cell is in (copies of a notebook have the same cell ids). */
-  notebook: NotebookRef | undefined;
   /** Jobs the cell had before this execution: not part of its summary. */
   before: Set<string>;
   executed: boolean;
@@ -23,10 +21,11 @@ interface PendingExecution {
 }
 
 export class SummaryWriter {
+  /** Writes the summaries of the cells of `notebook` (one writer per notebook, with that notebook's model). */
   constructor(
     private readonly model: MonitorModel,
     private readonly settings: () => MonitorSettings,
-    private readonly notebookOf: (notebook: Notebook) => NotebookRef | undefined = () => undefined
+    private readonly notebook?: Notebook
   ) {
     NotebookActions.executionScheduled.connect(this._onScheduled, this);
     NotebookActions.executed.connect(this._onExecuted, this);
@@ -51,7 +50,7 @@ export class SummaryWriter {
 
   private _onScheduled(_: unknown, args: { notebook: Notebook; cell: { model: unknown } }): void {
     const cellModel = args.cell.model as ICodeCellModel;
-    if (!this.settings().writeSummary || cellModel.type !== 'code') {
+    if (!this.settings().writeSummary || cellModel.type !== 'code' || (this.notebook && args.notebook !== this.notebook)) {
       return;
     }
     const cellId = cellModel.id;
@@ -59,9 +58,8 @@ export class SummaryWriter {
     if (previous) {
       window.clearTimeout(previous.timer);
     }
-    const notebook = this.notebookOf(args.notebook);
-    const before = new Set(this.model.jobsForCell(cellId, notebook).map(jobKey));
-    this._pending.set(cellModel, { cellModel, cellId, notebook, before, executed: false, timer: 0 });
+    const before = new Set(this.model.jobsForCell(cellId).map(jobKey));
+    this._pending.set(cellModel, { cellModel, cellId, before, executed: false, timer: 0 });
   }
 
   private _onExecuted(_: unknown, args: { cell: { model: unknown } }): void {
@@ -74,7 +72,7 @@ export class SummaryWriter {
 
   /** The jobs of this execution, if there are some and all are done. */
   private _doneJobs(pending: PendingExecution) {
-    const jobs = this.model.jobsForCell(pending.cellId, pending.notebook).filter(j => !pending.before.has(jobKey(j)));
+    const jobs = this.model.jobsForCell(pending.cellId).filter(j => !pending.before.has(jobKey(j)));
     return jobs.length > 0 && jobs.every(j => j.status !== 'RUNNING') ? jobs : null;
   }
 

@@ -29,7 +29,7 @@ const TABS: [MonitorTab, string][] = [
 export interface CellMonitorOptions {
   model: MonitorModel;
   cellId: string;
-  /** The notebook the cell is in now (its kernel may change); without it, the cell id alone picks the jobs. */
+  /** The notebook the cell is in now (its kernel may change): names it to the timeline and cancel endpoints. */
   notebook?: () => NotebookRef | undefined;
   /** The state of the connection to the monitor now; while it is down the monitor says so (its data may be stale). */
   connection?: () => ConnectionStatus;
@@ -176,7 +176,7 @@ export class CellMonitorWidget extends Widget {
   }
 
   private render(): void {
-    const groups = this.model.groupsForCell(this.cellId, this.notebook());
+    const groups = this.model.groupsForCell(this.cellId);
     const jobs = groups.flatMap(g => g.jobs);
     const running = jobs.filter(j => j.status === 'RUNNING').length;
     const succeeded = jobs.filter(j => j.status === 'SUCCEEDED').length;

@@ -24,6 +24,14 @@ cell's operations the job tag `SparkConnect_Execute_User_<user>_Session_<session
 server reads the cell and its notebook from them (spark/event/PROTOCOL.md, jobStart). A session created in a cell is
 tagged right after `SparkSession.__init__`, wrapped like SparkContext's when `pyspark.sql.connect.session` is imported.
 
+Jobs that a cell starts from other Python threads (threading.Thread, a ThreadPoolExecutor, also one made in an
+earlier cell) do not carry the property: in PySpark's pinned thread mode each Python thread has its own JVM thread,
+with its own local properties. So the hook also tells the driver which cell runs: before each cell (and right after a
+SparkContext is created in a cell) and after it, a py4j call to the listener jar's `CellMarks.started`/`ended` posts a
+mark on Spark's listener bus; the listener gives each job the cell that was running when Spark started it
+(`runningCell`), and the monitor puts a job without a cell id under that cell (spark/state/cell.go). A thread's job
+started after its cell ended goes under the cell running then, or none.
+
 Also exports SPARKMONITOR_KERNEL_ID (from the kernel's connection file `kernel-<id>.json`), which the driver JVM inherits.
 """
 
@@ -60,6 +68,9 @@ class CellTagger:
         self.enabled = True
         self._reported: set = set()
         self._connect_sessions: "weakref.WeakSet" = weakref.WeakSet()
+        # The SparkContext told that the cell runs (its end goes to the same one), and one whose JVM has no CellMarks.
+        self._marked = None
+        self._unmarkable = None
 
     def pre_run_cell(self, info) -> None:
         try:
@@ -69,6 +80,7 @@ class CellTagger:
             sc = active_context()
             if sc is not None:
                 tag(sc, self.cell_id)
+                self._mark(sc, started=True)
         except Exception as e:
             self._report("tagging the cell's Spark jobs", e)
         try:
@@ -77,12 +89,32 @@ class CellTagger:
         except Exception as e:
             self._report("tagging the cell's Spark Connect operations", e)
 
+    def post_run_cell(self, result=None) -> None:
+        try:
+            sc, self._marked = self._marked, None
+            if sc is not None and sc is active_context():
+                self._mark(sc, started=False)
+        except Exception as e:
+            self._report("telling Spark that the cell ended", e)
+
     def context_created(self, sc) -> None:
         try:
             if self.enabled and self.cell_id:
                 tag(sc, self.cell_id)
+                self._mark(sc, started=True)
         except Exception as e:
             self._report("tagging the new SparkContext", e)
+
+    def _mark(self, sc, started: bool) -> None:
+        """Tells the driver that the cell starts (or ended): its threads' jobs go under it (module docstring)."""
+        if sc is self._unmarkable:
+            return
+        try:
+            mark_cell(sc, self.cell_id, started)
+        except Exception:
+            self._unmarkable = sc  # e.g. a driver without the listener jar: one try per SparkContext
+            raise
+        self._marked = sc if started else None
 
     def connect_session_created(self, session) -> None:
         try:
@@ -138,6 +170,12 @@ def _loaded_context_module():
 def tag(sc, cell_id: Optional[str]) -> None:
     # A None value removes the property (SparkContext.setLocalProperty), so cells without an id are not mislabelled.
     sc.setLocalProperty(CELL_PROPERTY, cell_id)
+
+
+def mark_cell(sc, cell_id: Optional[str], started: bool) -> None:
+    """Posts the listener jar's cell mark (CellMarks.started or .ended) on the driver's listener bus."""
+    marks = sc._jvm.io.sparkmonitor.listener.CellMarks
+    (marks.started if started else marks.ended)(sc._jsc.sc(), cell_id)
 
 
 def connect_tags(cell_id: Optional[str]) -> set:
@@ -307,6 +345,7 @@ def load_ipython_extension(ipython) -> None:
         return
     tagger.enabled = True
     ipython.events.register("pre_run_cell", tagger.pre_run_cell)
+    ipython.events.register("post_run_cell", tagger.post_run_cell)
     _state["shell"] = ipython
     pending = {}
     module = _loaded_context_module()
@@ -325,10 +364,11 @@ def load_ipython_extension(ipython) -> None:
 def unload_ipython_extension(ipython) -> None:
     tagger = _current_tagger()
     tagger.enabled = False  # a wrapped SparkContext.__init__ stays, but does nothing
-    try:
-        ipython.events.unregister("pre_run_cell", tagger.pre_run_cell)
-    except ValueError:
-        pass
+    for name, callback in (("pre_run_cell", tagger.pre_run_cell), ("post_run_cell", tagger.post_run_cell)):
+        try:
+            ipython.events.unregister(name, callback)
+        except ValueError:
+            pass
     for hook in [f for f in sys.meta_path if isinstance(f, SparkImportHook)]:
         uninstall_hook(hook)
     if _state.get("shell") is ipython:

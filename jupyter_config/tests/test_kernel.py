@@ -19,6 +19,9 @@ from sparkmonitor_go import proxy
 
 FAKE_CONTEXT = '''
 """Records what the monitor's kernel extension does to SparkContexts."""
+import types
+
+
 class SparkContext:
     _active_spark_context = None
 
@@ -26,6 +29,14 @@ class SparkContext:
         if fail:
             raise RuntimeError("the user's own SparkContext error")
         self.calls = []
+        self.marks = []  # the listener jar's CellMarks calls, through py4j in the real thing
+        marks = types.SimpleNamespace(
+            started=lambda jsc, cell: self.marks.append(("started", cell, jsc)),
+            ended=lambda jsc, cell: self.marks.append(("ended", cell, jsc)),
+        )
+        listener = types.SimpleNamespace(CellMarks=marks)
+        self._jvm = types.SimpleNamespace(io=types.SimpleNamespace(sparkmonitor=types.SimpleNamespace(listener=listener)))
+        self._jsc = types.SimpleNamespace(sc=lambda: "the JVM SparkContext")
         SparkContext._active_spark_context = self
 
     def setLocalProperty(self, key, value):
@@ -152,6 +163,39 @@ def test_each_cell_tags_the_spark_context_with_its_id(kernel):
     assert run_ok(kernel, "sc.stop()\nn = len(sc.calls)\nsc2 = pyspark.SparkContext()\n(len(sc.calls) - n, sc2.calls)", "c3") == repr(
         (0, [("sparkmonitor.cellId", "c3")])
     )
+
+
+def test_each_cell_tells_the_driver_when_it_starts_and_ends(kernel):
+    # The cell that creates the context says so right after SparkContext.__init__, and each cell after it.
+    run_ok(kernel, "import pyspark\nsc = pyspark.SparkContext()\nsc.marks[:]", "c1")
+    assert run_ok(kernel, "[m[:2] for m in sc.marks]", "c2") == repr(
+        [("started", "c1"), ("ended", "c1"), ("started", "c2")]
+    )
+    assert run_ok(kernel, "sc.marks[-1][2]", "c3") == repr("the JVM SparkContext")
+    # A cell without an id runs too: jobs started meanwhile are under no cell.
+    run_ok(kernel, "1")
+    assert run_ok(kernel, "[m[:2] for m in sc.marks[5:]]", "c4") == repr(
+        [("ended", "c3"), ("started", None), ("ended", None), ("started", "c4")]
+    )
+    # A stopped context gets no end; the next one is told from its creation on.
+    run_ok(kernel, "sc.stop()\nn = len(sc.marks)\nsc2 = pyspark.SparkContext()", "c5")
+    assert run_ok(kernel, "(len(sc.marks) - n, [m[:2] for m in sc2.marks])", "c6") == repr(
+        (0, [("started", "c5"), ("ended", "c5"), ("started", "c6")])
+    )
+
+
+def test_a_driver_without_cell_marks_is_reported_once_and_not_asked_again(kernel):
+    first = kernel.execute(
+        "import pyspark\nsc = pyspark.SparkContext()\ndel sc._jvm.io.sparkmonitor.listener.CellMarks", cell_id="c1"
+    )
+    second = kernel.execute("[m[:2] for m in sc.marks], sc.calls[-1]", cell_id="c2")
+    assert first.status == "ok", first
+    assert "sparkmonitor: telling Spark that the cell ended failed (AttributeError" in first.stderr
+    assert (second.status, second.value, second.stderr) == (
+        "ok",
+        repr(([("started", "c1")], ("sparkmonitor.cellId", "c2"))),
+        "",
+    ), second
 
 
 def test_errors_in_the_hook_never_break_a_cell_and_are_reported_once(kernel):

@@ -5,7 +5,9 @@
   and our plugin reports to the monitor's ingest socket.
 - With no monitor listening, Spark starts, computes and stops as usual.
 - With a user's spark-defaults.conf that cannot be read, Spark starts (with a warning in the Jupyter log).
-- In a real IPython kernel, the jobs of a cell carry that cell's id, including in the cell that creates the session.
+- In a real IPython kernel, the jobs of a cell carry that cell's id, including in the cell that creates the session;
+  the jobs of its Python threads (a threading.Thread, a ThreadPoolExecutor made in an earlier cell) carry none, but
+  name the cell as the one the kernel was running (`runningCell`, from the hook's cell marks).
 
 Each test starts one JVM; the fixtures are shared. Needs build/sparkmonitor-listener.jar (skipped, with that reason,
 until it is built).
@@ -221,6 +223,30 @@ def test_jobs_carry_the_id_of_the_cell_that_ran_them(monitored):
             lambda f: f.get("type") == "jobStart" and f.get("cellId") == "cell-second", 60, "cell 2's job"
         )
 
+        # Jobs of the cell's Python threads (each its own JVM thread: no cell property) name the running cell.
+        run_in = (
+            "def run_in(group):\n"
+            "    spark.sparkContext.setJobGroup(group, 'a job of a Python thread')\n"
+            "    return spark.range(0, 10, numPartitions=2).count()\n"
+            "from concurrent.futures import ThreadPoolExecutor\n"
+            "pool = ThreadPoolExecutor(1)\n"
+            "pool.submit(int).result()"  # the pool's worker thread exists before the cell that uses it
+        )
+        assert kernel.execute(run_in, cell_id="cell-pool-made", timeout=120).status == "ok"
+        threads = kernel.execute(
+            "import threading\n"
+            "t = threading.Thread(target=run_in, args=('from-thread',))\n"
+            "t.start(); t.join()\n"
+            "pool.submit(run_in, 'from-pool').result()",
+            cell_id="cell-threads",
+            timeout=120,
+        )
+        assert (threads.status, threads.value) == ("ok", "10"), threads
+        from_thread, from_pool = (
+            ingest.wait_for(lambda f, g=g: f.get("type") == "jobStart" and f.get("jobGroup") == g, 60, g)
+            for g in ("from-thread", "from-pool")
+        )
+
         third = kernel.execute(
             "spark.sparkContext.setJobGroup('no-cell-id', 'a cell sent without an id')\n"
             "spark.range(0, 10, numPartitions=2).count()",
@@ -234,6 +260,8 @@ def test_jobs_carry_the_id_of_the_cell_that_ran_them(monitored):
         kernel.shutdown()
 
     assert job2["jobId"] > job1["jobId"]
-    assert job3["cellId"] is None
+    assert job3["cellId"] is None and job3["runningCell"] is None
+    assert (job1["runningCell"], job2["runningCell"]) == ("cell-creates-session", "cell-second")
+    assert [(j["cellId"], j["runningCell"]) for j in (from_thread, from_pool)] == [(None, "cell-threads")] * 2
     assert hello["kernelId"] == kernel.id
     assert hello["notebookPath"] == env["JPY_SESSION_NAME"]

@@ -50,6 +50,8 @@ type Options struct {
 	ReadOnly   func() bool
 	Targets    Targets
 	Controller Controller
+	// CellRuns records the cell runs the browser reports (notebook.go); without it they are refused (503).
+	CellRuns CellRuns
 	// Config, when set, reports the monitor's config file in api/health and on the dashboard.
 	Config func() ConfigStatus
 	// Profiles, when set, lists the config file's Spark configuration profiles (api/profiles, profiles.go); it is
@@ -103,6 +105,7 @@ func Handler(opts Options) (http.Handler, error) {
 		p.Handle("/metrics", opts.Metrics).Methods(http.MethodGet)
 	}
 	h.registerCancel(p)
+	p.HandleFunc("/api/cells/{cellId}/runs", h.cellRun).Methods(http.MethodPost)
 	p.HandleFunc("/api/eventlogs", h.openEventLog).Methods(http.MethodPost)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		respondError(w, http.StatusNotFound, "not_found", "no such monitor endpoint")

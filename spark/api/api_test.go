@@ -39,6 +39,9 @@ func serve(t *testing.T, storeOpts state.Options, opts Options) (*httptest.Serve
 	if opts.Targets == nil && opts.Controller != nil {
 		opts.Targets = store
 	}
+	if opts.CellRuns == nil {
+		opts.CellRuns = store
+	}
 	h, err := Handler(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -52,6 +52,7 @@ func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	view := newNotebookView(r)
 	go readLoop(conn, cancel)
 	ping := time.NewTicker(pingPeriod)
 	defer ping.Stop()
@@ -65,7 +66,7 @@ func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 					websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "resubscribe"), time.Now().Add(writeWait))
 				return
 			}
-			u = coalesce(u, updates)
+			u = view.filter(coalesce(u, updates))
 			_ = conn.SetWriteDeadline(time.Now().Add(writeWait))
 			if err := conn.WriteJSON(u); err != nil {
 				return

@@ -113,6 +113,7 @@ func boundJobStart(e *JobStart) {
 	e.Description = clipPtr(e.Description, MaxDescription)
 	e.JobGroup = clipPtr(e.JobGroup, MaxShort)
 	e.CellID = clipPtr(e.CellID, MaxShort)
+	e.RunningCell = clipPtr(e.RunningCell, MaxShort)
 	for i := range e.JobTags {
 		clip(&e.JobTags[i], MaxShort)
 	}

@@ -80,6 +80,9 @@ type JobStart struct {
 	// KernelID and NotebookPath name the notebook of a Spark Connect operation's job (its job tags); empty: the app's.
 	KernelID     string `json:"kernelId"`
 	NotebookPath string `json:"notebookPath"`
+	// RunningCell is the cell the app's kernel was running when Spark started the job (the kernel hook's marks), or
+	// nil: no cell was running, or the kernel has no hook.
+	RunningCell *string `json:"runningCell"`
 }
 
 // JobEnd is Spark's SparkListenerJobEnd.

@@ -30,6 +30,7 @@ const (
 // Property keys: Spark's job properties, and ours (the cell id, and the notebook in the environment update).
 const (
 	propCellID       = "sparkmonitor.cellId"
+	propRunningCell  = "sparkmonitor.runningCell" // the cell the kernel was running (event.JobStart.RunningCell)
 	propKernelID     = "sparkmonitor.kernelId"
 	propNotebookPath = "sparkmonitor.notebookPath"
 	propDescription  = "spark.job.description"
@@ -206,6 +207,9 @@ func (e *encoder) jobStart(b []byte, x *event.JobStart) []byte {
 	}
 	if x.CellID != nil {
 		props = append(props, propCellID, *x.CellID)
+	}
+	if x.RunningCell != nil {
+		props = append(props, propRunningCell, *x.RunningCell)
 	}
 	if x.SQLExecutionID != nil {
 		props = append(props, propSQLExecution, strconv.FormatInt(*x.SQLExecutionID, 10))

@@ -354,6 +354,7 @@ func jobStart(l *sparkLine) (event.Event, error) {
 		return nil
 	}
 	js.Description, js.JobGroup, js.CellID = str(propDescription), str(propJobGroup), str(propCellID)
+	js.RunningCell = str(propRunningCell)
 	if v := p[propJobTags]; v != "" {
 		js.JobTags = strings.Split(v, ",")
 	}

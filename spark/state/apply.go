@@ -50,6 +50,8 @@ type liveApp struct {
 
 type liveJob struct {
 	info            Job
+	cellByRun       bool // the cell is the one its kernel was running, not the job's own (cell.go: jobCell)
+	byTime          bool // it names no cell: a reported cell run may place it (runs.go)
 	stageIDs        []int
 	sparkNumTasks   int // Spark's job numTasks: tasks of the stages not already completed at job start
 	completedStages map[int]bool
@@ -157,10 +159,13 @@ func (a *liveApp) hello(h *event.Hello) {
 }
 
 func (a *liveApp) jobStart(e *event.JobStart) {
+	cell, byRun := jobCell(e)
 	j := &liveJob{
+		cellByRun: byRun,
+		byTime:    cell == nil && !connectOperation(e),
 		info: Job{
 			AppID: a.info.AppID, JobID: e.JobID, Name: e.Name, Description: e.Description, JobGroup: e.JobGroup,
-			CellID: e.CellID, KernelID: e.KernelID, NotebookPath: e.NotebookPath, SQLExecutionID: e.SQLExecutionID,
+			CellID: cell, KernelID: e.KernelID, NotebookPath: e.NotebookPath, SQLExecutionID: e.SQLExecutionID,
 			Status: JobRunning, SubmissionTime: e.Time,
 			NumStages: len(e.Stages),
 		},

@@ -46,8 +46,9 @@ type CancelCheck struct {
 type CellJobs struct {
 	App    App // without jobs
 	JobIDs []int
-	// ByJob: some of the jobs name their own notebook (a Spark Connect server's), so the app runs jobs of other
-	// notebooks under the same cell id: cancel these jobs by id, not the cell's.
+	// ByJob: cancel these jobs by id, not the cell's: some of the jobs name their own notebook (a Spark Connect
+	// server's, so the app runs jobs of other notebooks under the same cell id), or are the cell's because the
+	// kernel was running it (cell.go: jobCell; the listener knows them under no cell).
 	ByJob bool
 }
 
@@ -101,7 +102,7 @@ func (s *Store) CellRunningJobs(ctx context.Context, cell Cell) ([]CellJobs, err
 				j := a.jobs[jid]
 				if j.info.Status == JobRunning && cell.Owns(&a.info, &j.info) {
 					ids = append(ids, jid)
-					byJob = byJob || j.info.KernelID != "" || j.info.NotebookPath != ""
+					byJob = byJob || j.info.KernelID != "" || j.info.NotebookPath != "" || j.cellByRun
 				}
 			}
 			if len(ids) > 0 {

@@ -1,6 +1,11 @@
 package state
 
-import "strings"
+import (
+	"slices"
+	"strings"
+
+	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
+)
 
 // Cell names one notebook cell: its id and, when known, the notebook it is in (the id of the notebook's kernel and
 // the notebook's path). Copies of one notebook share their cells' ids; the kernel id and path keep them apart.
@@ -43,4 +48,28 @@ func samePath(kernelPath, rel string) bool {
 		return false
 	}
 	return kernelPath == rel || strings.HasSuffix(kernelPath, "/"+rel)
+}
+
+// connectTagPrefix begins every job tag that Spark Connect gives the jobs of its operations.
+const connectTagPrefix = "SparkConnect_"
+
+// jobCell returns the cell id a job is under (nil: none): the one it carries (the cell local property of the thread
+// that started it, or its Spark Connect tags), else the cell its app's kernel was running when Spark started it
+// (RunningCell, from the kernel hook's marks: jobs of the cell's Python threads and thread pools). A Spark Connect
+// operation's job without a cell id is under none: it is another client's, not this kernel's. byRun reports that the
+// running cell decided (the listener does not know such a job as the cell's: cancel it by id).
+func jobCell(e *event.JobStart) (cell *string, byRun bool) {
+	if e.CellID != nil {
+		return e.CellID, false
+	}
+	if e.RunningCell == nil || *e.RunningCell == "" || connectOperation(e) {
+		return nil, false
+	}
+	return e.RunningCell, true
+}
+
+// connectOperation reports whether the job is a Spark Connect operation's (another client's, not the app's kernel's).
+func connectOperation(e *event.JobStart) bool {
+	return e.KernelID != "" || e.NotebookPath != "" ||
+		slices.ContainsFunc(e.JobTags, func(t string) bool { return strings.HasPrefix(t, connectTagPrefix) })
 }

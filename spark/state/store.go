@@ -69,6 +69,7 @@ type Store struct {
 	// evictedApps and refusedAppEvents count what the bound on applications cost (retention.go); owner goroutine only.
 	evictedApps, refusedAppEvents int64
 	pending                       bool // something may have changed since the last flush; owner goroutine only
+	runs                          cellRuns
 }
 
 // New returns a Store; call Run to start it.
@@ -233,6 +234,7 @@ func (s *Store) apply(in input) {
 	}
 	ui := a.runningUI()
 	a.apply(in.ev)
+	s.placeJobs(a, in.ev)
 	if a.runningUI() != ui {
 		s.publishUIs()
 	}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { App, Job, SQLExecution, Update } from '../api';
-import { MAX_UNREFERENCED_SQL, MonitorModel, notebookQuery, runsIn } from '../model';
+import { MAX_UNREFERENCED_SQL, MonitorModel, notebookQuery } from '../model';
 
 function job(jobId: number, cellId: string | null, over: Partial<Job> = {}): Job {
   return {
@@ -142,102 +142,17 @@ test('jobs outside any cell are not kept; SQL executions no job belongs to are b
   assert.equal(m.sqlExecution('app-1', MAX_UNREFERENCED_SQL + 49)?.executionId, MAX_UNREFERENCED_SQL + 49);
 });
 
-test('copies of a notebook (same cell ids, other kernel and path) see only their own jobs', () => {
+test("the model shows the cell a job's server-sent cellId names, and nothing of its app's notebook", () => {
+  // The server decides which cell a job is under and sends a notebook only its cells' jobs (spark/api/API.md § Cells):
+  // the model does not second-guess it with the app's kernel or path.
   const m = new MonitorModel();
-  const original = { ...app([job(0, 'c1'), job(1, 'c1')]), kernelId: 'k-a', notebookPath: '/home/u/work/a.ipynb' };
-  const copy = {
-    ...app([job(0, 'c1', { appId: 'app-2' })]),
-    appId: 'app-2',
-    kernelId: 'k-b',
-    notebookPath: '/home/u/work/a-Copy1.ipynb'
-  };
-  m.apply({ type: 'snapshot', apps: [original, copy] });
-  const ids = (nb?: { kernelId: string | null; path: string }) => m.jobsForCell('c1', nb).map(j => `${j.appId}/${j.jobId}`);
-  assert.deepEqual(ids({ kernelId: 'k-a', path: 'work/a.ipynb' }), ['app-1/0', 'app-1/1']);
-  assert.deepEqual(ids({ kernelId: 'k-b', path: 'work/a-Copy1.ipynb' }), ['app-2/0']);
-  assert.deepEqual(ids({ kernelId: null, path: 'work/a-Copy1.ipynb' }), ['app-2/0'], 'kernel not started yet: the path decides');
-  assert.deepEqual(ids({ kernelId: 'k-new', path: 'work/a.ipynb' }), ['app-1/0', 'app-1/1'], 'kernel changed: the path decides');
-  assert.deepEqual(ids({ kernelId: 'k-c', path: 'work/c.ipynb' }), []);
-  assert.deepEqual(ids(), ['app-1/0', 'app-2/0', 'app-1/1'], 'without a notebook the cell id alone decides');
-  assert.deepEqual(
-    m.groupsForCell('c1', { kernelId: 'k-b', path: 'work/a-Copy1.ipynb' }).map(g => g.appId),
-    ['app-2']
-  );
-});
-
-test('runsIn: kernel id, then path at a folder boundary; an app that knows neither matches any notebook', () => {
-  const a = { ...app(), kernelId: 'k1', notebookPath: '/srv/u/a.ipynb' };
-  assert.equal(runsIn(a, { kernelId: 'k1', path: 'renamed.ipynb' }), true, 'renamed notebook, same kernel');
-  assert.equal(runsIn(a, { kernelId: 'k2', path: 'copy-a.ipynb' }), false, 'a name ending the same is another file');
-  assert.equal(runsIn(a, { kernelId: 'k2', path: 'x/a.ipynb' }), false);
-  assert.equal(runsIn({ ...a, kernelId: '', notebookPath: '' }, { kernelId: 'k2', path: 'b.ipynb' }), true);
-  assert.equal(runsIn(undefined, { kernelId: 'k2', path: 'b.ipynb' }), true, 'app header not known yet');
+  const other = { ...app(), appId: 'app-2', kernelId: 'k-other', notebookPath: '/elsewhere/x.ipynb' };
+  m.apply({ type: 'snapshot', apps: [app([job(0, 'c1')]), { ...other, jobs: [job(0, 'c1', { appId: 'app-2' })] }] });
+  assert.deepEqual(m.jobsForCell('c1').map(j => `${j.appId}/${j.jobId}`), ['app-1/0', 'app-2/0']);
+  // A job the server moves under another cell (a reported cell run placed it) moves.
+  m.apply({ type: 'delta', apps: [], jobs: [job(0, 'c2')] });
+  assert.deepEqual(m.jobsForCell('c1').map(j => j.appId), ['app-2']);
+  assert.deepEqual(m.jobsForCell('c2').map(j => j.jobId), [0]);
   assert.equal(notebookQuery({ kernelId: 'k 1', path: 'd/a b.ipynb' }), '&kernelId=k%201&notebookPath=d%2Fa%20b.ipynb');
   assert.equal(notebookQuery({ kernelId: null, path: '' }), '');
-});
-
-test("a Spark Connect server's jobs are shown in the notebook their tags name", () => {
-  const m = new MonitorModel();
-  const server = { ...app(), kernelId: '', notebookPath: '' };
-  m.apply({
-    type: 'snapshot',
-    apps: [
-      {
-        ...server,
-        jobs: [
-          job(0, 'c1', { kernelId: 'ka', notebookPath: '/srv/a.ipynb' }),
-          job(1, 'c1', { kernelId: 'kb', notebookPath: '/srv/b.ipynb' }),
-          job(2, 'c1')
-        ]
-      }
-    ]
-  });
-  const ids = (nb: { kernelId: string | null; path: string }) => m.jobsForCell('c1', nb).map(j => j.jobId);
-  assert.deepEqual(ids({ kernelId: 'ka', path: 'a.ipynb' }), [0, 2], 'its own job and the one naming no notebook');
-  assert.deepEqual(ids({ kernelId: 'k-new', path: 'b.ipynb' }), [1, 2], 'by path after a kernel change');
-  assert.deepEqual(ids({ kernelId: 'kc', path: 'c.ipynb' }), [2]);
-});
-
-test('jobs of a kernel without the cell-id hook go to the cell whose run contains their submission', () => {
-  const m = new MonitorModel();
-  const untagged = { ...app(), kernelId: '', notebookPath: '/srv/work/w.ipynb' };
-  const notified: string[] = [];
-  m.onCellChanged(id => notified.push(id));
-  m.cellStarted('work/w.ipynb', 'c1', 100);
-  m.apply({ type: 'snapshot', apps: [{ ...untagged, jobs: [job(0, null, { submissionTime: 150 })] }] });
-  assert.deepEqual(m.jobsForCell('c1', { kernelId: 'k1', path: 'work/w.ipynb' }).map(j => j.jobId), [0]);
-  assert.deepEqual(m.jobsForCell('c1', { kernelId: 'k1', path: 'other.ipynb' }), [], 'not in another notebook');
-  m.cellFinished('work/w.ipynb', 'c1', 200);
-  m.cellStarted('work/w.ipynb', 'c2', 240);
-
-  // A job whose delta arrives after its cell ended, one after the last run started, one between runs.
-  m.apply({ type: 'delta', apps: [], jobs: [job(1, null, { submissionTime: 199 }), job(2, null, { submissionTime: 300 }), job(3, null, { submissionTime: 220 })] });
-  assert.deepEqual(m.jobsForCell('c1').map(j => j.jobId), [0, 1]);
-  assert.deepEqual(m.jobsForCell('c2').map(j => j.jobId), [2]);
-  // Updates keep the job under its cell.
-  m.apply({ type: 'delta', apps: [], jobs: [job(1, null, { submissionTime: 199, status: 'SUCCEEDED' })] });
-  assert.equal(m.jobsForCell('c1')[1].status, 'SUCCEEDED');
-
-  // A job that arrives before its cell's run is known waits for it.
-  m.cellFinished('work/w.ipynb', 'c2', 400);
-  notified.length = 0;
-  m.apply({ type: 'delta', apps: [], jobs: [job(4, null, { submissionTime: 500 })] });
-  assert.deepEqual(notified, []);
-  m.cellStarted('work/w.ipynb', 'c3', 480);
-  assert.deepEqual(m.jobsForCell('c3').map(j => j.jobId), [4]);
-  assert.deepEqual(notified, ['c3']);
-  assert.deepEqual(m.cellIds().sort(), ['c1', 'c2', 'c3'], 'job 3 ran between cells: under none');
-});
-
-test('jobs without a cell id of a kernel with the hook, or of no notebook, are never matched by time', () => {
-  const m = new MonitorModel();
-  m.cellStarted('nb.ipynb', 'c1', 0);
-  m.apply({
-    type: 'snapshot',
-    apps: [
-      app([job(0, null, { submissionTime: 10 })]), // kernel k runs the cell-id hook
-      { ...app([job(1, null, { appId: 'submit', submissionTime: 10 })]), appId: 'submit', kernelId: '', notebookPath: '' }
-    ]
-  });
-  assert.deepEqual(m.cellIds(), []);
 });

@@ -67,6 +67,8 @@ public final class MonitorListener extends SparkListener {
   private final LinkedHashMap<String, String> doneStages = new LinkedHashMap<>();
   private final Map<String, String> executors = new ConcurrentHashMap<>();
   private final SqlExecutions sql = new SqlExecutions();
+  // The cell the kernel is running, from the kernel hook's marks on the bus (CellMarks); null between cells.
+  private volatile String runningCell;
 
   Control control() { return control; }
 
@@ -138,7 +140,7 @@ public final class MonitorListener extends SparkListener {
       Json body = new Json().put("jobId", e.jobId()).put("name", Text.cut(jobName(e, p), Text.SHORT))
           .put("description", Text.cut(prop(p, "spark.job.description"), Text.DESCRIPTION))
           .put("jobGroup", Text.cut(prop(p, "spark.jobGroup.id"), Text.SHORT)).putRaw("jobTags", Json.strings(tagList))
-          .put("cellId", cellId);
+          .put("cellId", cellId).put("runningCell", Text.cut(runningCell, Text.SHORT));
       if (connect.namesNotebook()) {
         body.put("kernelId", Text.cut(connect.kernelId, Text.SHORT))
             .put("notebookPath", Text.cut(connect.notebookPath, Text.PATH));
@@ -330,10 +332,23 @@ public final class MonitorListener extends SparkListener {
   @Override
   public void onOtherEvent(SparkListenerEvent e) {
     try {
+      if (e instanceof CellMarks.Mark) {
+        cellMark((CellMarks.Mark) e);
+        return;
+      }
       SqlExecutions.Frame f = sql.frame(e);
       if (f != null) emit(f.type(), frameWith(f.type(), f.time(), f.body()));
     } catch (Throwable t) {
       guard("a SQL execution event", t);
+    }
+  }
+
+  /** The kernel started or ended a cell: the jobs Spark starts from now on get it as their runningCell. */
+  private void cellMark(CellMarks.Mark m) {
+    if (m.isStart()) {
+      runningCell = m.getCellId();
+    } else if (runningCell == null || runningCell.equals(m.getCellId())) {
+      runningCell = null;
     }
   }
 

@@ -45,6 +45,7 @@ public final class ListenerTest {
         failures);
     run("Spark Connect job tags: cell, kernel and notebook decoded", ConnectTagsTest::parsesTags, failures);
     run("a job's Spark Connect tags name its cell and notebook", ConnectTagsTest::jobStartNamesTheTaggedCell, failures);
+    run("a job carries the cell the kernel was running (cell marks)", CellMarksTest::jobStartCarriesTheRunningCell, failures);
     jsc.stop();
     if (!failures.isEmpty()) {
       System.err.println(failures.size() + " listener test(s) failed");
