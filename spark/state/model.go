@@ -41,6 +41,9 @@ type App struct {
 	NumCompletedJobs int     `json:"numCompletedJobs"`
 	NumFailedJobs    int     `json:"numFailedJobs"`
 	DroppedEvents    int64   `json:"droppedEvents"`
+	// DriverLost: the application ended without an application end: its listener went away and did not come back
+	// (state FINISHED; driverlost.go).
+	DriverLost bool `json:"driverLost"`
 	// CancelEnabled: the cancel buttons may be shown (cancel.go).
 	CancelEnabled bool  `json:"cancelEnabled"`
 	Jobs          []Job `json:"jobs,omitempty"`
