@@ -31,6 +31,8 @@ export interface App {
   numCompletedJobs: number;
   numFailedJobs: number;
   droppedEvents: number;
+  /** The app ended without an application end: its listener went away and did not come back (state FINISHED). */
+  driverLost?: boolean;
   jobs?: Job[];
   /** Snapshot only: the SQL executions the retained jobs belong to. */
   sqlExecutions?: SQLExecution[];

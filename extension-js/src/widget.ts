@@ -8,7 +8,7 @@ import { Job } from './api';
 import { CancelTarget, jobCancelControl, PendingCancels, requestCancel, stageCancelControl } from './cancel';
 import type { ConnectionStatus } from './connection';
 import { ExecutorsChart } from './executors-chart';
-import { counted, formatDuration } from './format';
+import { appStateLabel, counted, formatDuration } from './format';
 import { cancelButton, el, RowContext, setText, uiLink } from './job-rows';
 import { JobsTable, setData } from './jobs-table';
 import { MonitorModel, NotebookRef } from './model';
@@ -264,7 +264,7 @@ export class CellMonitorWidget extends Widget {
     setHidden(this._appText, !app);
     setText(
       this._appText,
-      app ? `${app.appName} · ${counted(app.numExecutors, 'executor')} · ${counted(app.totalCores, 'core')} · ${app.state}` : ''
+      app ? `${app.appName} · ${counted(app.numExecutors, 'executor')} · ${counted(app.totalCores, 'core')} · ${appStateLabel(app)}` : ''
     );
     // The app's Spark UI: a link while the monitor proxies it, nothing otherwise.
     const uiUrl = app ? sparkUIUrl(this._server.baseUrl, app, { kind: 'app' }) : null;
