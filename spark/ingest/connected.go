@@ -13,6 +13,9 @@ import (
 // most every 10 s (PROTOCOL.md "Reconnection"), so three of its attempts fit in it.
 const DefaultDriverLostAfter = 30 * time.Second
 
+// lostSubmitTimeout bounds the wait for the state store's queue when a driver is taken for lost.
+const lostSubmitTimeout = 5 * time.Second
+
 // Connection ownership: the newest connection of an application owns it. Its control path is the one Send uses,
 // only its close marks the application DISCONNECTED (an older connection closing later changes nothing), and only
 // its close without an application end starts the driver-lost grace period. handover serialises each change of owner
@@ -103,8 +106,15 @@ func (s *Server) awaitDriver(ctx context.Context, app string, attempt *string, l
 			return
 		}
 		s.opts.Logger.Info("listener did not come back: the application's driver is lost", "app", app, "after", grace)
-		_ = s.opts.Sink.Submit(ctx, app, &state.DriverLost{Header: event.Header{Type: "driverLost", Time: lostAt},
+		// Bounded, as the Disconnected of release: handover is held (a full store queue must not stall reconnects).
+		sctx, cancel := context.WithTimeout(ctx, lostSubmitTimeout)
+		defer cancel()
+		err := s.opts.Sink.Submit(sctx, app, &state.DriverLost{Header: event.Header{Type: "driverLost", Time: lostAt},
 			AttemptID: attempt})
+		if err != nil && ctx.Err() == nil {
+			s.opts.Logger.Warn("the application's driver is lost but the state store did not take it; it stays "+
+				"DISCONNECTED", "app", app, "err", err)
+		}
 	})
 	s.lost[app] = t
 }
