@@ -117,7 +117,7 @@ def test_killed_monitor_history_has_sparks_final_counts(jupyter, browser):
         wait_until(long_job_midway, 300, "the 1 000-task job to be between 100 and 700 tasks")
         restart_monitor(jupyter)
         wait_until(lambda: app_of(jupyter, app["appId"])["state"] == "RUNNING", 120, "the listener to reconnect")
-        page.wait_for_function(ALL_CELLS_DONE, timeout=600_000, polling=500)
+        page.wait_for_function(ALL_CELLS_DONE, timeout=1_200_000, polling=500)
         # Spark's numbers, read before the driver stops.
         jobs = wait_until(lambda: spark_api(app["uiUrl"], app["appId"], "jobs"), 60, "Spark's jobs")
         stages = spark_api(app["uiUrl"], app["appId"], "stages")
