@@ -14,6 +14,7 @@ import (
 	"github.com/sparkmonitor/sparkmonitor-go/config"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/api"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/history"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/ingest"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
 
@@ -115,6 +116,20 @@ func (hs *historySetup) restore(ctx context.Context) {
 	n, err := history.Restore(ctx, hs.dir, hs.store, hs.log)
 	if err == nil {
 		hs.log.Info("history: restored past applications", "dir", hs.dir, "count", n, "took", time.Since(start).Round(time.Millisecond))
+	}
+}
+
+// expectListeners starts the driver-lost grace period of each past application restored without an end: its
+// listener reconnects if its driver still runs, else the application ends as "driver lost".
+func (hs *historySetup) expectListeners(ctx context.Context, in *ingest.Server) {
+	apps, err := hs.store.Snapshot(ctx)
+	if err != nil {
+		return
+	}
+	for _, a := range apps {
+		if a.State == state.AppDisconnected && a.Source == state.SourceHistory {
+			in.ExpectListener(ctx, a.AppID, a.AttemptID)
+		}
 	}
 }
 

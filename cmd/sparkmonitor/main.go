@@ -167,6 +167,7 @@ func run(ctx context.Context, c flags, ingestSecret, proxySecret string) error {
 	g.Go(func() error {
 		if hist != nil { // past applications first, so that a listener that reconnects finds its application
 			hist.restore(gctx)
+			hist.expectListeners(gctx, in)
 		}
 		return in.Run(gctx)
 	})

@@ -33,6 +33,8 @@ export interface App {
   droppedEvents: number;
   /** Older jobs of the application the monitor no longer holds (retention.maxJobsPerApp); numJobs is what it holds. */
   evictedJobs: number;
+  /** The app ended without an application end: its listener went away and did not come back (state FINISHED). */
+  driverLost?: boolean;
   jobs?: Job[];
   /** Snapshot only: the SQL executions the retained jobs belong to. */
   sqlExecutions?: SQLExecution[];

@@ -32,3 +32,8 @@ export function formatBytes(n: number): string {
 export function counted(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
+
+/** An application's state as shown: "driver lost" for one that ended without its application end, else its state. */
+export function appStateLabel(app: { state: string; driverLost?: boolean }): string {
+  return app.driverLost ? 'driver lost' : app.state;
+}

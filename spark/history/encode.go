@@ -101,6 +101,8 @@ func (e *encoder) encode(b []byte, ev event.Event) []byte {
 		return append(b, "}\n"...)
 	case *event.Resync:
 		return e.resync(b, x)
+	case *state.DriverLost:
+		return driverLost(b, x)
 	}
 	return b // appStart (written from the hello), stats, disconnects, unknown frames
 }
@@ -358,9 +360,9 @@ func sqlStart(b []byte, x *event.SQLStart) []byte {
 	return append(b, `,"modifiedConfigs":{},"jobTags":[]}`+"\n"...)
 }
 
-// resync writes what a reconnected listener reports that the log lacks: the jobs it never saw start or end, and the
-// stage attempts it never saw submitted or completed (their tasks are not in the log: a monitor that was down did
-// not see them).
+// resync writes what a reconnected listener reports that the log lacks: the jobs it never saw start or end, the
+// stage attempts it never saw submitted or completed, and the stages' task counts (evStageCounts: the tasks that
+// ended while the monitor was down have no line of their own).
 func (e *encoder) resync(b []byte, x *event.Resync) []byte {
 	starts := make([]*event.JobStart, 0, len(x.Jobs)+len(x.FinishedJobs))
 	for i := range x.Jobs {
@@ -393,6 +395,7 @@ func (e *encoder) resync(b []byte, x *event.Resync) []byte {
 				StageID: rs.StageID, AttemptID: rs.AttemptID, Status: rs.Status, NumTasks: rs.NumTasks})
 		}
 	}
+	b = stageCounts(b, x) // the tasks that ended while the monitor was down are in no other line
 	for i := range x.FinishedJobs {
 		if fj := &x.FinishedJobs[i]; !e.jobs[fj.JobID] {
 			b = e.jobEnd(b, &event.JobEnd{Header: event.Header{Time: fj.CompletionTime}, JobID: fj.JobID,

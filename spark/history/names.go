@@ -8,6 +8,8 @@
 package history
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 )
 
@@ -23,9 +25,39 @@ const (
 	tmpSuffix = ".tmp"
 )
 
-// BaseName is Spark's EventLogFileWriter.nameForAppAndAttempt: the app id (and attempt id) with ' ', ':' and '/'
-// made '-', '.', '$', '{', '}', quotes made '_', lower-cased.
+// BaseName is the file name (without extension) of the application's event log. It is Spark's name for it
+// (sparkName) when that name is plain: the ids have no upper case and none of the characters Spark replaces, and
+// the name cannot be read as another app id and attempt id pair. Otherwise Spark's name is followed by "$" and 16
+// hex digits of the SHA-256 of the exact ids, so that two applications never share a file: Spark's name maps
+// "App-1" and "app-1" (or "a b" and "a-b") to one name, and a case-insensitive file system does the same. Spark's
+// History Server reads the app id from the file, so it opens either name.
 func BaseName(appID string, attemptID *string) string {
+	spark := sparkName(appID, attemptID)
+	att := ""
+	if attemptID != nil {
+		att = *attemptID
+	}
+	if plainName(appID, att) {
+		return spark
+	}
+	sum := sha256.Sum256([]byte(appID + "\x00" + att))
+	return spark + "$" + hex.EncodeToString(sum[:8])
+}
+
+// plainName: Spark's name of the ids is theirs unchanged and tells them apart from every other pair's.
+func plainName(app, att string) bool {
+	if app == "" || sanitize(app) != app || sanitize(att) != att {
+		return false
+	}
+	if att == "" { // "a_b" would also be app "a", attempt "b"
+		return strings.Count(app, "_") != 1
+	}
+	return !strings.Contains(app, "_") && !strings.Contains(att, "_")
+}
+
+// sparkName is Spark's EventLogFileWriter.nameForAppAndAttempt: the app id (and attempt id) with ' ', ':' and '/'
+// made '-', '.', '$', '{', '}', quotes made '_', lower-cased. Files of earlier versions of the monitor have it.
+func sparkName(appID string, attemptID *string) string {
 	base := sanitize(appID)
 	if attemptID != nil && *attemptID != "" {
 		base += "_" + sanitize(*attemptID)

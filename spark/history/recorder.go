@@ -57,6 +57,8 @@ type appLog struct {
 	zw       *zstd.Encoder
 	dirty    bool
 	closedAt time.Time // when f was closed (a disconnect); zero while open
+	// lastWrite: the file's modification time when a previous process's log was taken over for a lost driver.
+	lastWrite time.Time
 }
 
 // Recorder writes the applications' events to their event-log files. Record never blocks; one goroutine (Run)
@@ -219,10 +221,13 @@ func (r *Recorder) write(rec record) {
 	if l == nil {
 		return
 	}
-	switch rec.ev.(type) {
+	switch x := rec.ev.(type) {
 	case *state.Disconnected:
 		l.close() // reopened (appending) if the listener comes back
 		r.forgetIdle()
+		return
+	case *state.DriverLost:
+		r.lost(rec.app, l, x)
 		return
 	}
 	r.buf = l.enc.encode(r.buf[:0], rec.ev)
@@ -257,11 +262,14 @@ func (r *Recorder) open(app string, ev event.Event) (*appLog, error) {
 		l.start(f)
 		return l, nil
 	}
+	if x, ok := ev.(*state.DriverLost); ok {
+		return r.openLost(app, x)
+	}
 	h, ok := ev.(*event.Hello)
 	if !ok {
 		return nil, nil // events of an application whose hello came before this recorder ran
 	}
-	base := filepath.Join(r.opts.Dir, BaseName(h.AppID, h.AttemptID)+Ext)
+	base := r.logBase(h.AppID, h.AttemptID) + Ext
 	l = &appLog{enc: newEncoder(), path: base + InProgress}
 	if _, err := os.Stat(base); err == nil {
 		return nil, fmt.Errorf("%s exists: the application already ended", base)

@@ -211,6 +211,12 @@ var used = map[string]bool{
 // line replays one line; skipped reports a valid event the monitor does not use.
 func (rp *replayer) line(line []byte) (skipped bool, err error) {
 	name, ok := eventName(line)
+	if ev, mine, err := readMark(name, line); mine {
+		if err != nil || ev == nil {
+			return false, err
+		}
+		return false, rp.out(ev)
+	}
 	if ok && !used[name] {
 		if !json.Valid(line) {
 			return false, &FormatError{Err: errors.New("malformed JSON (" + name + ")")}

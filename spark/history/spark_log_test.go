@@ -34,22 +34,31 @@ type restStage struct {
 	NumFailedTasks   int    `json:"numFailedTasks"`
 }
 
+// sparkREST is what Spark's REST API said of an application (testdata/record.py, spark/event/testdata/record.py).
+type sparkREST struct {
+	AppID  string      `json:"appId"`
+	Jobs   []restJob   `json:"jobs"`
+	Stages []restStage `json:"stages"`
+}
+
+func readREST(t *testing.T, path string) sparkREST {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rest sparkREST
+	if err := json.Unmarshal(raw, &rest); err != nil {
+		t.Fatal(err)
+	}
+	return rest
+}
+
 // TestSparksOwnEventLogReplaysToSparksNumbers: an event log written by Spark itself (testdata/record.py: zstd, SQL,
 // a shuffle with a skipped stage, a failing task) replays into the state with the jobs and stages Spark's REST API
 // showed for that application.
 func TestSparksOwnEventLogReplaysToSparksNumbers(t *testing.T) {
-	raw, err := os.ReadFile("testdata/spark_rest.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rest struct {
-		AppID  string      `json:"appId"`
-		Jobs   []restJob   `json:"jobs"`
-		Stages []restStage `json:"stages"`
-	}
-	if err := json.Unmarshal(raw, &rest); err != nil {
-		t.Fatal(err)
-	}
+	rest := readREST(t, "testdata/spark_rest.json")
 	f, err := os.Open("testdata/spark_events.zstd")
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +77,15 @@ func TestSparksOwnEventLogReplaysToSparksNumbers(t *testing.T) {
 	if a.State != state.AppFinished || a.NumJobs != len(rest.Jobs) || a.AppName != "recorded-elsewhere" {
 		t.Fatalf("app %+v", header(a))
 	}
+	sameAsSpark(t, a, rest)
+	if len(a.SQLExecutions) == 0 {
+		t.Error("the SQL query is not replayed")
+	}
+}
+
+// sameAsSpark checks the application's jobs and stages against Spark's REST API's.
+func sameAsSpark(t *testing.T, a state.App, rest sparkREST) {
+	t.Helper()
 	var got []restJob
 	stages := map[[2]int]restStage{}
 	for _, j := range a.Jobs {
@@ -91,17 +109,14 @@ func TestSparksOwnEventLogReplaysToSparksNumbers(t *testing.T) {
 	}
 	sort.Slice(rest.Jobs, func(i, k int) bool { return rest.Jobs[i].JobID < rest.Jobs[k].JobID })
 	if !reflect.DeepEqual(got, rest.Jobs) {
-		t.Errorf("jobs:\nreplayed %+v\nSpark    %+v", got, rest.Jobs)
+		t.Errorf("jobs:\nmonitor %+v\nSpark   %+v", got, rest.Jobs)
 	}
 	for _, want := range rest.Stages {
 		if want.Status == "SKIPPED" {
 			continue
 		}
 		if g := stages[[2]int{want.StageID, want.AttemptID}]; g != want {
-			t.Errorf("stage %d.%d: replayed %+v, Spark %+v", want.StageID, want.AttemptID, g, want)
+			t.Errorf("stage %d.%d: monitor %+v, Spark %+v", want.StageID, want.AttemptID, g, want)
 		}
-	}
-	if len(a.SQLExecutions) == 0 {
-		t.Error("the SQL query is not replayed")
 	}
 }

@@ -40,15 +40,6 @@ func (s *Server) register(app string, cn *outbox) {
 	s.live[app] = cn
 }
 
-// unregister forgets cn unless a newer connection of the application replaced it.
-func (s *Server) unregister(app string, cn *outbox) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.live[app] == cn {
-		delete(s.live, app)
-	}
-}
-
 // Send queues a control frame for the live connection of the application appID. It never blocks: it fails with
 // ErrNotConnected when no connection of the application is live, and ErrOutboxFull when its outbox is full. A nil
 // error means the frame is queued; a write that then fails closes the connection. Safe for concurrent use.

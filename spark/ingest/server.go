@@ -18,7 +18,6 @@ import (
 	"github.com/sparkmonitor/sparkmonitor-go/accept"
 	"github.com/sparkmonitor/sparkmonitor-go/socket"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
-	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
 
 // Bounds of the listener endpoint: what connections that have not (yet) proved they know the secret can hold.
@@ -47,6 +46,8 @@ type Options struct {
 	Secret string
 	Sink   Sink
 	Logger *slog.Logger
+	// DriverLostAfter is the grace period of connected.go (0: DefaultDriverLostAfter).
+	DriverLostAfter time.Duration
 }
 
 // Server accepts listener connections.
@@ -59,7 +60,9 @@ type Server struct {
 	greeting  atomic.Int64     // connections waiting for their hello (MaxHandshakes)
 	ready     chan net.Addr
 	mu        sync.Mutex
-	live      map[string]*outbox // app id -> its live connection's control path (control.go)
+	live      map[string]*outbox     // app id -> its live connection's control path (control.go)
+	lost      map[string]*time.Timer // app id -> its driver-lost grace period (connected.go)
+	handover  sync.Mutex             // connected.go
 }
 
 // New returns a Server; call Run.
@@ -73,7 +76,8 @@ func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{opts: opts, ready: make(chan net.Addr, 1), live: map[string]*outbox{}}, nil
+	return &Server{opts: opts, ready: make(chan net.Addr, 1), live: map[string]*outbox{},
+		lost: map[string]*time.Timer{}}, nil
 }
 
 // Malformed counts frames skipped because they could not be decoded.
@@ -159,16 +163,12 @@ func (s *Server) serve(ctx context.Context, c net.Conn) {
 	log.Info("listener connected", "appName", hello.AppName, "spark", hello.SparkVersion)
 	cn := &outbox{frames: make(chan []byte, ControlOutbox), done: make(chan struct{})}
 	go writeControl(c, cn, func(err error) { log.Warn("control frame not delivered; closing the connection", "err", err) })
-	s.register(app, cn)
+	ended := false
 	defer func() {
-		s.unregister(app, cn)
+		s.release(ctx, hello, cn, ended)
 		close(cn.done)
-		// Not ctx: the app is marked disconnected even when the connection ends because ctx did.
-		dctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = s.opts.Sink.Submit(dctx, app, &state.Disconnected{})
 	}()
-	if err := s.opts.Sink.Submit(ctx, app, hello); err != nil {
+	if err := s.own(ctx, hello, cn); err != nil {
 		return
 	}
 	for {
@@ -194,6 +194,9 @@ func (s *Server) serve(ctx context.Context, c net.Conn) {
 			s.malformed.Add(1)
 			log.Debug("skipping a second hello", "line", n)
 			continue
+		}
+		if _, end := ev.(*event.AppEnd); end {
+			ended = true
 		}
 		if err := s.opts.Sink.Submit(ctx, app, ev); err != nil {
 			return

@@ -104,6 +104,8 @@ func (a *liveApp) apply(ev event.Event) {
 			a.info.Source, a.info.State = e.Source, AppDisconnected
 		}
 		a.dirty = true
+	case *DriverLost:
+		a.driverLost(e)
 	case *Disconnected:
 		if a.info.State == AppRunning {
 			a.info.State = AppDisconnected
@@ -151,6 +153,7 @@ func (a *liveApp) hello(h *event.Hello) {
 	}
 	if !a.replaying {
 		i.Source = SourceLive
+		a.revive()
 		if i.State != AppFinished {
 			i.State = AppRunning
 		}

@@ -44,6 +44,9 @@ type App struct {
 	// EvictedJobs counts the application's jobs no longer held (retention.maxJobsPerApp, retention.go): numJobs and
 	// jobs are the retained ones, the oldest were forgotten.
 	EvictedJobs int `json:"evictedJobs"`
+	// DriverLost: the application ended without an application end: its listener went away and did not come back
+	// (state FINISHED; driverlost.go).
+	DriverLost bool `json:"driverLost"`
 	// CancelEnabled: the cancel buttons may be shown (cancel.go).
 	CancelEnabled bool  `json:"cancelEnabled"`
 	Jobs          []Job `json:"jobs,omitempty"`

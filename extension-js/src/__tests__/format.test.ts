@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { counted, formatBytes, formatDuration } from '../format';
+import { appStateLabel, counted, formatBytes, formatDuration } from '../format';
 
 test('durations read like the Spark UI', () => {
   assert.equal(formatDuration(250), '250 ms');
@@ -21,4 +21,10 @@ test('counted: singular for one, plural otherwise', () => {
   assert.equal(counted(1, 'executor'), '1 executor');
   assert.equal(counted(0, 'core'), '0 cores');
   assert.equal(counted(2, 'core'), '2 cores');
+});
+
+test('an app whose driver was lost reads "driver lost", others their state', () => {
+  assert.equal(appStateLabel({ state: 'FINISHED', driverLost: true }), 'driver lost');
+  assert.equal(appStateLabel({ state: 'FINISHED', driverLost: false }), 'FINISHED');
+  assert.equal(appStateLabel({ state: 'DISCONNECTED' }), 'DISCONNECTED');
 });

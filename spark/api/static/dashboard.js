@@ -91,7 +91,10 @@
       cell(tr, 'app-id', a.appId);
       cell(tr, 'app-notebook', a.notebookPath || '');
       cell(tr, 'app-kernel', a.kernelId || '');
-      cell(tr, 'app-state', a.state).dataset.state = a.state;
+      // An app that ended without its application end (its listener went away for good): "driver lost".
+      const st = cell(tr, 'app-state', a.driverLost ? 'driver lost' : a.state);
+      st.dataset.state = a.driverLost ? 'DRIVER_LOST' : a.state;
+      if (a.driverLost) st.title = 'The driver stopped without ending the application: its listener went away and did not come back.';
       const jobs = cell(tr, 'app-jobs',
         `${counted(a.numJobs, 'job')}: ${a.numActiveJobs} running, ${a.numCompletedJobs} succeeded, ${a.numFailedJobs} failed`);
       jobs.dataset.total = a.numJobs;

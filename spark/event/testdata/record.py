@@ -113,7 +113,39 @@ sc.setLocalProperty("spark.jobGroup.id", None)
 sc.setLocalProperty("sparkmonitor.cellId", "cell-ok")
 sc.parallelize(range(10), 2).count()
 """,
+    # A 1 000-task job during which the fake monitor drops the connection (as a killed monitor would) after 300 task
+    # ends; the listener reconnects (hello with connection 2, then a resync) and the job finishes. The driver writes
+    # Spark's REST API's jobs and stages, read before the session stops, to monitor_restart.rest.json.
+    "monitor_restart": """
+import json, os, time, urllib.request
+sc.setLocalProperty("sparkmonitor.cellId", "cell-restart")
+def work(x):
+    import time
+    time.sleep(0.004)
+    return x
+sc.parallelize(range(1000), 1000).map(work).count()
+app = sc.applicationId
+rest = {w: json.load(urllib.request.urlopen(f"{sc.uiWebUrl}/api/v1/applications/{app}/{w}", timeout=30))
+        for w in ("jobs", "stages")}
+with open(os.environ["RECORD_REST_OUT"], "w") as f:
+    f.write(json.dumps({"appId": app, **rest}, indent=1))
+""",
 }
+
+
+def _drop_reactions():
+    """Closes the connection once, after the 300th taskEnd frame."""
+    ends = 0
+
+    def react(frame: dict) -> list[dict]:
+        nonlocal ends
+        if frame.get("type") == "taskEnd":
+            ends += 1
+            if ends == 300:
+                return [{"close": True}]
+        return []
+
+    return react
 
 
 def _cancel_reactions():
@@ -134,7 +166,7 @@ def _cancel_reactions():
 
 
 # Control frames the fake monitor sends in answer to frames it receives, per scenario.
-REACTIONS = {"cancelled_job": _cancel_reactions}
+REACTIONS = {"cancelled_job": _cancel_reactions, "monitor_restart": _drop_reactions}
 
 # Extra Spark configuration per scenario (set before the session starts).
 CONFS = {
@@ -180,13 +212,17 @@ def record(name: str, code: str, master: str) -> int:
                     if frame.get("type") == "appEnd":
                         ended.set()
                         return
-                    for control in react(frame):
+                    controls = react(frame)
+                    if {"close": True} in controls:
+                        break  # the listener reconnects: accepted again above
+                    for control in controls:
                         f.write(json.dumps(control).encode() + b"\n")
                         f.flush()
 
     t = threading.Thread(target=serve, daemon=True)
     t.start()
     env = dict(os.environ, SPARKMONITOR_INGEST=f"unix:{sock_path}", SPARKMONITOR_SECRET=SECRET,
+               RECORD_REST_OUT=str(HERE / f"{name}.rest.json"),
                SPARKMONITOR_KERNEL_ID="recording-kernel", JPY_SESSION_NAME="recording.ipynb")
     subprocess.run([sys.executable, "-c", DRIVER, master, str(JAR), json.dumps(CONFS.get(name, {}))],
                    input=code.encode(), env=env, check=True)
