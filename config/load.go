@@ -30,15 +30,15 @@ func (e *Error) Error() string {
 // other problem is an *Error: one that cannot be read, or is not a regular file of at most MaxFileBytes (readFile),
 // names its path and why, and so does a file another user could change (owner.go).
 func Load(path string) (f *File, exists bool, err error) {
-	if why := othersCanChange(path); why != "" {
-		return nil, true, &Error{Path: path, Problems: []string{why}}
-	}
 	data, err := readFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &File{}, false, nil
 	}
 	if err != nil {
 		return nil, true, &Error{Path: path, Problems: []string{" " + readError(err)}}
+	}
+	if why := othersCanChange(path); why != "" {
+		return nil, true, &Error{Path: path, Problems: []string{why}}
 	}
 	f, err = Parse(path, data)
 	return f, true, err

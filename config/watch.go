@@ -101,7 +101,7 @@ func (w *Watcher) reload(now time.Time, initial bool) {
 	default:
 		f, err = Parse(w.opts.Path, data)
 	}
-	if why := othersCanChange(w.opts.Path); exists && why != "" {
+	if why := othersCanChange(w.opts.Path); err == nil && exists && why != "" {
 		f, err = nil, &Error{Path: w.opts.Path, Problems: []string{why}}
 	}
 
