@@ -13,7 +13,7 @@ extensions = ["myst_parser"]
 source_suffix = {".md": "markdown"}
 root_doc = "index"
 # _incoming/ holds notes from work in progress that are folded into the pages by hand.
-exclude_patterns = ["_build", "_incoming", "requirements.txt", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "requirements.txt", "Thumbs.db", ".DS_Store"]
 
 myst_enable_extensions = ["colon_fence", "deflist"]
 # Every heading down to ### gets an anchor, so `page.md#a-heading` links are checked by the build.
