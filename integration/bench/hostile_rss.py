@@ -75,13 +75,12 @@ class Monitor:
     def __init__(self, binary: Path, home: Path):
         self.home = home
         home.mkdir(parents=True, exist_ok=True)
-        self.ingest = home / "ingest" / "ingest.sock"
-        self.ingest.parent.mkdir(mode=0o700, exist_ok=True)
+        workdir = home / "work"  # as proxy.server() makes it: both sockets in one 0700 folder
+        workdir.mkdir(mode=0o700, exist_ok=True)
+        self.ingest = workdir / "ingest.sock"
         self.secret, self.proxy_secret = secrets.token_hex(16), secrets.token_hex(16)
-        block = server_block(binary, "unix:" + str(self.ingest), self.secret, self.proxy_secret)
-        sock_dir = home / "http"
-        sock_dir.mkdir(mode=0o700, exist_ok=True)
-        fill = {"port": free_port(), "base_url": "/", "unix_socket": str(sock_dir / "http.sock")}
+        block = server_block(binary, workdir, self.secret, self.proxy_secret)
+        fill = {"port": free_port(), "base_url": "/", "unix_socket": str(block.get("unix_socket", workdir / "http.sock"))}
         argv = [a.format(**fill) for a in block["command"]]
         env = dict(os.environ, HOME=str(home), XDG_STATE_HOME=str(home / "state"))
         env.update({k: v.format(**fill) for k, v in block["environment"].items()})
@@ -306,7 +305,10 @@ def idle_http(binary: Path, tmp: Path, count: int = 20_000) -> tuple[str, float,
             except OSError:
                 break
         health = m.get("api/health")[0] == 200 if m.alive() else False
-        what = f"{opened:,} idle HTTP connections{'' if health else ' (api/health then failed)'}".replace(",", " ")
+        # The monitor serves at most api.ServerLimits' 512 connections; the rest wait in the socket's backlog until
+        # one closes (IdleTimeout 60 s), and api/health with them: that is the cap, not a failure.
+        waits = "" if health else "; api/health waited behind the 512-connection cap"
+        what = f"{opened:,} idle HTTP connections{waits}".replace(",", " ")
         return what, m.hwm_mb(), m.alive()
     finally:
         for c in conns:
@@ -321,19 +323,19 @@ def half_hellos(binary: Path, tmp: Path, count: int = 1000) -> tuple[str, float,
         count = min(count, raise_own_file_limit(count + 1000))
         head = b'{"type":"hello","protocol":1,"secret":"'
         chunk = head + b"a" * ((1 << 20) - len(head))  # 1 MiB, no end of line
-        sent = 0
+        refused = 0
         for _ in range(count):
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.settimeout(30)
             try:
                 s.connect(str(m.ingest))
                 s.sendall(chunk)
-                sent += 1
             except OSError:
-                pass  # the monitor closed it or stopped reading: it is bounded, not an error here
+                refused += 1  # the monitor closed it (hello over its size cap, too many handshakes): bounded
             socks.append(s)
         alive = m.alive() and m.get("api/health")[0] == 200
-        return f"{sent:,} half-sent 1 MiB hellos".replace(",", " "), m.hwm_mb(), alive
+        what = f"{count:,} connections sending 1 MiB of a hello ({refused:,} cut off by the monitor)"
+        return what.replace(",", " "), m.hwm_mb(), alive
     finally:
         for s in socks:
             s.close()
