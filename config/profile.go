@@ -332,3 +332,18 @@ func (s *profileSection) profileSet(path string) *ProfileSet {
 	}
 	return out
 }
+
+// Count returns how many profiles are valid and how many are not.
+func (s *ProfileSet) Count() (valid, invalid int) {
+	if s == nil {
+		return 0, 0
+	}
+	for _, p := range s.Profiles {
+		if p.Valid() {
+			valid++
+		} else {
+			invalid++
+		}
+	}
+	return valid, invalid
+}
