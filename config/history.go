@@ -108,7 +108,7 @@ func (h *History) validate() []problem {
 	var out []problem
 	if h.Dir != nil {
 		d := strings.TrimSpace(*h.Dir)
-		if d == "" || !(filepath.IsAbs(d) || strings.HasPrefix(d, "~/")) {
+		if d == "" || (!filepath.IsAbs(d) && !strings.HasPrefix(d, "~/")) {
 			out = append(out, problem{"history.dir", fmt.Sprintf("history.dir %q: must be an absolute path or start with ~/", *h.Dir)})
 		}
 	}

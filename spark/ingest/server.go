@@ -104,10 +104,10 @@ func (s *Server) Run(ctx context.Context) error {
 	var mu sync.Mutex
 	go func() {
 		<-ctx.Done()
-		ln.Close()
+		_ = ln.Close()
 		mu.Lock()
 		for c := range conns {
-			c.Close()
+			_ = c.Close()
 		}
 		mu.Unlock()
 	}()
@@ -122,7 +122,7 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		if err := s.admit(); err != nil {
 			s.refuse(c, s.opts.Logger, err)
-			c.Close()
+			_ = c.Close()
 			continue
 		}
 		mu.Lock()
@@ -133,7 +133,7 @@ func (s *Server) Run(ctx context.Context) error {
 			defer wg.Done()
 			defer s.open.Add(-1)
 			s.serve(ctx, c)
-			c.Close()
+			_ = c.Close()
 			mu.Lock()
 			delete(conns, c)
 			mu.Unlock()
