@@ -1,9 +1,11 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Defaults and bounds of the history section.
@@ -39,10 +41,43 @@ type History struct {
 // HistorySettings are the effective values of History.
 type HistorySettings struct {
 	Enabled bool
-	// Dir as written in the file ("" : the default folder); a leading ~/ is the caller's to expand.
+	// Dir as written in the file ("" : the default folder); Folder resolves it.
 	Dir                                          string
 	MaxApps, MaxMegabytes, MaxAgeDays, MaxUpload int
 }
+
+// Folder is the history folder: Dir (a leading ~/ is the home folder), else $XDG_STATE_HOME/sparkmonitor/history
+// (when XDG_STATE_HOME is an absolute path), else ~/.local/state/sparkmonitor/history. getenv is os.Getenv (tests
+// pass their own); an error says that HOME is needed and not set.
+func (h HistorySettings) Folder(getenv func(string) string) (string, error) {
+	home := func() (string, error) {
+		if d := getenv("HOME"); d != "" {
+			return d, nil
+		}
+		return "", errors.New("HOME is not set")
+	}
+	if rest, ok := strings.CutPrefix(h.Dir, "~/"); ok {
+		d, err := home()
+		return filepath.Join(d, rest), err
+	}
+	if h.Dir != "" {
+		return h.Dir, nil
+	}
+	if d := getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "sparkmonitor", "history"), nil
+	}
+	d, err := home()
+	return filepath.Join(d, ".local", "state", "sparkmonitor", "history"), err
+}
+
+// MaxBytes is MaxMegabytes in bytes (0: no limit).
+func (h HistorySettings) MaxBytes() int64 { return int64(h.MaxMegabytes) << 20 }
+
+// MaxAge is MaxAgeDays as a duration (0: no limit).
+func (h HistorySettings) MaxAge() time.Duration { return time.Duration(h.MaxAgeDays) * 24 * time.Hour }
+
+// MaxUploadBytes is MaxUpload (MiB) in bytes.
+func (h HistorySettings) MaxUploadBytes() int64 { return int64(h.MaxUpload) << 20 }
 
 func defaultHistory() HistorySettings {
 	return HistorySettings{Enabled: true, MaxApps: DefaultHistoryMaxApps, MaxMegabytes: DefaultHistoryMaxMegabytes,
@@ -73,7 +108,7 @@ func (h *History) validate() []problem {
 	var out []problem
 	if h.Dir != nil {
 		d := strings.TrimSpace(*h.Dir)
-		if d == "" || !(filepath.IsAbs(d) || strings.HasPrefix(d, "~/")) {
+		if d == "" || (!filepath.IsAbs(d) && !strings.HasPrefix(d, "~/")) {
 			out = append(out, problem{"history.dir", fmt.Sprintf("history.dir %q: must be an absolute path or start with ~/", *h.Dir)})
 		}
 	}

@@ -139,10 +139,10 @@ func parseProfile(key, value *yaml.Node) parsedProfile {
 		pp.fail(key.Line, "the name must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
 	if value.Kind != yaml.MappingNode {
-		if !(value.Kind == yaml.ScalarNode && value.Tag == "!!null") {
-			pp.fail(value.Line, "must be a mapping with the keys %s", strings.Join(profileKeys, ", "))
-		} else {
+		if value.Kind == yaml.ScalarNode && value.Tag == "!!null" {
 			pp.fail(value.Line, "is empty; give it at least one of %s", strings.Join(profileKeys, ", "))
+		} else {
+			pp.fail(value.Line, "must be a mapping with the keys %s", strings.Join(profileKeys, ", "))
 		}
 		return pp.p
 	}
@@ -275,7 +275,7 @@ func (pp *profileParser) packages(k, v *yaml.Node) {
 // confMap reads `conf:`, Spark keys to values. A key a structured field also sets is a conflict.
 func (pp *profileParser) confMap(v *yaml.Node) {
 	if v.Kind != yaml.MappingNode {
-		if !(v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
+		if v.Kind != yaml.ScalarNode || v.Tag != "!!null" {
 			pp.fail(v.Line, "conf must be a mapping of Spark keys to values")
 		}
 		return
@@ -331,4 +331,19 @@ func (s *profileSection) profileSet(path string) *ProfileSet {
 		out.Profiles = append(out.Profiles, p)
 	}
 	return out
+}
+
+// Count returns how many profiles are valid and how many are not.
+func (s *ProfileSet) Count() (valid, invalid int) {
+	if s == nil {
+		return 0, 0
+	}
+	for _, p := range s.Profiles {
+		if p.Valid() {
+			valid++
+		} else {
+			invalid++
+		}
+	}
+	return valid, invalid
 }

@@ -220,3 +220,17 @@ func TestProfilesAreHotReloaded(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 }
+
+func TestProfilesAreCountedValidAndInvalid(t *testing.T) {
+	f, err := parse(t, "profiles:\n  small:\n    master: local[2]\n  bad:\n    executor:\n      cores: 0\n  big:\n    master: local[8]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if valid, invalid := f.Settings().Profiles.Count(); valid != 2 || invalid != 1 {
+		t.Fatalf("%d valid, %d invalid; want 2 and 1", valid, invalid)
+	}
+	var none *ProfileSet
+	if valid, invalid := none.Count(); valid != 0 || invalid != 0 {
+		t.Fatalf("no profiles: %d valid, %d invalid", valid, invalid)
+	}
+}

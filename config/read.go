@@ -34,7 +34,7 @@ func readFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	if fi, err = f.Stat(); err != nil {
 		return nil, err
 	}

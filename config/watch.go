@@ -90,21 +90,7 @@ func (w *Watcher) Status() Status {
 // reload reads the file and, when it is good and differs from the one in use, swaps it in and calls Apply (unless
 // initial). A broken file leaves the configuration in use alone.
 func (w *Watcher) reload(now time.Time, initial bool) {
-	data, err := readFile(w.opts.Path)
-	exists := !errors.Is(err, fs.ErrNotExist)
-	var f *File
-	switch {
-	case !exists:
-		f, data, err = &File{}, nil, nil
-	case err != nil:
-		err = &Error{Path: w.opts.Path, Problems: []string{" " + readError(err)}}
-	default:
-		f, err = Parse(w.opts.Path, data)
-	}
-	if why := othersCanChange(w.opts.Path); err == nil && exists && why != "" {
-		f, err = nil, &Error{Path: w.opts.Path, Problems: []string{why}}
-	}
-
+	f, data, exists, err := w.read()
 	w.mu.Lock()
 	w.status.Exists = exists
 	changed := false
@@ -144,6 +130,25 @@ func (w *Watcher) reload(now time.Time, initial bool) {
 	}
 }
 
+// read reads and checks the file: f and its bytes when it is good (an empty File and nil bytes when it does not
+// exist), else the *Error that says why it cannot be used.
+func (w *Watcher) read() (f *File, data []byte, exists bool, err error) {
+	data, err = readFile(w.opts.Path)
+	exists = !errors.Is(err, fs.ErrNotExist)
+	switch {
+	case !exists:
+		f, data, err = &File{}, nil, nil
+	case err != nil:
+		err = &Error{Path: w.opts.Path, Problems: []string{" " + readError(err)}}
+	default:
+		f, err = Parse(w.opts.Path, data)
+	}
+	if why := othersCanChange(w.opts.Path); err == nil && exists && why != "" {
+		f, err = nil, &Error{Path: w.opts.Path, Problems: []string{why}}
+	}
+	return f, data, exists, err
+}
+
 // inUse describes the configuration in use, for the log; call with mu held.
 func (w *Watcher) inUse() string {
 	if w.status.LoadedAt.IsZero() || w.applied == nil {
@@ -163,7 +168,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 		<-ctx.Done()
 		return nil
 	}
-	defer fw.Close()
+	defer func() { _ = fw.Close() }()
 	dir := filepath.Dir(w.opts.Path)
 	watched := "" // the directory watched now: dir, or its nearest existing ancestor
 	// rewatch moves the watch to the deepest existing directory on the way to the file. It looks again after each

@@ -111,7 +111,7 @@ func TestMonitorSurvivesRunningOutOfFileDescriptors(t *testing.T) {
 	var held []net.Conn
 	defer func() {
 		for _, c := range held {
-			c.Close()
+			_ = c.Close()
 		}
 	}()
 	dialOne := func() bool {
@@ -132,14 +132,14 @@ func TestMonitorSurvivesRunningOutOfFileDescriptors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer in.Close()
+	defer func() { _ = in.Close() }()
 	if _, err := io.WriteString(in, `{"type":"hello","protocol":1,"secret":"s","appId":"app-fd","appName":"n","connection":1}`+"\n"); err != nil {
 		t.Fatal(err)
 	}
 	waitLog(regexp.MustCompile(`accept failed; retrying.* listener=ingest .*too many open files`), nil)
 
 	for _, c := range held {
-		c.Close()
+		_ = c.Close()
 	}
 	held = nil
 	_ = in.SetReadDeadline(time.Now().Add(20 * time.Second))
@@ -155,7 +155,7 @@ func TestMonitorSurvivesRunningOutOfFileDescriptors(t *testing.T) {
 			t.Fatal("HTTP after the file descriptors came back:", err)
 		}
 		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if resp.StatusCode == http.StatusOK {
 			break
 		}

@@ -81,7 +81,7 @@ func TestMonitorWithAFifoConfigStartsReportsAndStopsOnSIGTERM(t *testing.T) {
 		} `json:"data"`
 	}
 	err = json.NewDecoder(resp.Body).Decode(&health)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func TestServesOnUnixSocketAndRemovesItAtShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	dead.(*net.UnixListener).SetUnlinkOnClose(false)
-	dead.Close()
+	_ = dead.Close()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -65,7 +65,7 @@ func TestServesOnUnixSocketAndRemovesItAtShutdown(t *testing.T) {
 		if err != nil {
 			return 0, err
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		return resp.StatusCode, nil
 	}
 	deadline := time.Now().Add(30 * time.Second)

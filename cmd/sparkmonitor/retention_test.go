@@ -50,10 +50,11 @@ func monitor(t *testing.T, dir string) (*historySetup, string) {
 	go func() { _ = store.Run(ctx); close(done) }()
 	live := &settings{level: new(slog.LevelVar)}
 	h := config.Defaults().History
+	h.Dir = dir
 	live.history.Store(&h)
-	hs := &historySetup{dir: dir, store: store, live: live, log: slog.New(slog.DiscardHandler)}
+	hs := newHistory(h, live, store, slog.New(slog.DiscardHandler))
 	handler, err := api.Handler(api.Options{Prefix: "/sparkmonitor/", ProxySecret: "s", Source: store, Version: "test",
-		EventLogs: hs})
+		EventLogs: hs.uploads})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func call(t *testing.T, method, url string, body io.Reader) (int, map[string]any
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var m map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
 		t.Fatal(err)

@@ -31,18 +31,15 @@ func (s *settings) historySettings() config.HistorySettings {
 	return config.Defaults().History
 }
 
-// effective applies what does not need the store (log level, read-only check) and returns the store's tunables.
+// effective applies what does not need the store (log level, read-only check) and returns the store's tunables: the
+// file's settings under the flags (config.Settings.With).
 func (s *settings) effective(c config.Settings) state.Tunables {
-	if c.LogLevel != nil {
-		s.level.Set(*c.LogLevel)
-	} else {
-		s.level.Set(s.flagLevel)
-	}
+	c = c.With(config.Flags{LogLevel: s.flagLevel, ReadOnly: s.flagReadOnly})
+	s.level.Set(*c.LogLevel)
 	h := c.History
 	s.history.Store(&h)
-	ro := s.flagReadOnly || c.ReadOnly
-	s.readOnly.Store(ro)
-	return state.Tunables{ReadOnly: ro, MaxJobsPerApp: c.MaxJobsPerApp, MaxApps: c.MaxApps}
+	s.readOnly.Store(c.ReadOnly)
+	return state.Tunables{ReadOnly: c.ReadOnly, MaxJobsPerApp: c.MaxJobsPerApp, MaxApps: c.MaxApps}
 }
 
 // apply is the watcher's Apply: a reloaded configuration, applied without restart.
@@ -57,7 +54,7 @@ func (s *settings) apply(ctx context.Context) func(config.Settings) {
 	}
 }
 
-// status converts the watcher's status for api/health.
+// configStatus converts the watcher's status for api/health.
 func configStatus(w *config.Watcher) func() api.ConfigStatus {
 	return func() api.ConfigStatus {
 		st := w.Status()
@@ -99,15 +96,7 @@ func metricsConfig(w *config.Watcher) func() metrics.ConfigState {
 	return func() metrics.ConfigState {
 		st := w.Status()
 		out := metrics.ConfigState{Good: st.Error == "", LoadedAt: st.LoadedAt}
-		if set := w.Settings().Profiles; set != nil {
-			for _, p := range set.Profiles {
-				if p.Valid() {
-					out.ValidProfiles++
-				} else {
-					out.InvalidProfiles++
-				}
-			}
-		}
+		out.ValidProfiles, out.InvalidProfiles = w.Settings().Profiles.Count()
 		return out
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
@@ -183,10 +184,22 @@ func (h *handler) asset(name, contentType string) http.HandlerFunc {
 	}
 }
 
+// health is api/health: ok, unless the state store's queue is full (its goroutine is behind the listeners, which
+// wait): then 503 with the reason, and the same data.
 func (h *handler) health(w http.ResponseWriter, _ *http.Request) {
 	n, c := h.opts.Source.QueueLen()
-	respond(w, map[string]any{"ok": true, "version": h.opts.Version, "ingest": h.opts.IngestAddr, "queue": n, "queueCap": c,
-		"readOnly": h.readOnly(), "config": h.config(), "history": h.history()})
+	full := c > 0 && n >= c
+	data := map[string]any{"ok": !full, "version": h.opts.Version, "ingest": h.opts.IngestAddr, "queue": n, "queueCap": c,
+		"readOnly": h.readOnly(), "config": h.config(), "history": h.history()}
+	if !full {
+		respond(w, data)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": "error", "errorType": "unavailable", "data": data,
+		"error": fmt.Sprintf("the state queue is full (%d events): the monitor is behind, and its listeners wait "+
+			"until it catches up (their own bounded buffers absorb the wait, dropping and counting past them)", c)})
 }
 
 func (h *handler) apps(w http.ResponseWriter, r *http.Request) {

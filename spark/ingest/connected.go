@@ -80,6 +80,18 @@ func (s *Server) ExpectListener(ctx context.Context, appID string, attemptID *st
 	}
 }
 
+// ExpectRestored starts the grace period (ExpectListener) of each application of apps that was restored from the
+// history without an application end (DISCONNECTED, source history): its listener reconnects if its driver still
+// runs, else the application ends as "driver lost". Call it once the history is restored, before Run accepts
+// listeners, so that one that reconnects finds its application. Safe for concurrent use.
+func (s *Server) ExpectRestored(ctx context.Context, apps []state.App) {
+	for _, a := range apps {
+		if a.State == state.AppDisconnected && a.Source == state.SourceHistory {
+			s.ExpectListener(ctx, a.AppID, a.AttemptID)
+		}
+	}
+}
+
 // awaitDriver submits state.DriverLost for the application unless a connection of it comes first, within
 // the grace period (Options.DriverLostAfter). lostAt is when its listener went away (0: unknown).
 func (s *Server) awaitDriver(ctx context.Context, app string, attempt *string, lostAt int64) {

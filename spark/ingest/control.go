@@ -78,7 +78,7 @@ func writeControl(c net.Conn, cn *outbox, onError func(error)) {
 			_ = c.SetWriteDeadline(time.Now().Add(ControlWriteTimeout))
 			if _, err := c.Write(b); err != nil {
 				onError(err)
-				c.Close()
+				_ = c.Close()
 				return
 			}
 		}

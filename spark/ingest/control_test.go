@@ -43,7 +43,7 @@ func TestControlToADeadOrUnknownConnectionIsAnError(t *testing.T) {
 	c.send(t, helloLine("app-d", secret, 1))
 	c.reply(t)
 	waitApp(t, store, "app-d", "the app", func(a state.App) bool { return a.State == state.AppRunning })
-	c.conn.Close()
+	_ = c.conn.Close()
 	// The connection is forgotten before the app is marked disconnected.
 	waitApp(t, store, "app-d", "disconnected", func(a state.App) bool { return a.State == state.AppDisconnected })
 	if err := srv.Send("app-d", event.CancelJob(0, "r")); !errors.Is(err, ErrNotConnected) {

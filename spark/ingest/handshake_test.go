@@ -45,7 +45,7 @@ func exchange(t *testing.T, sock string, first []byte) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 	_, _ = c.Write(first) // the monitor may close before reading everything (an oversized frame)
 	_ = c.(*net.UnixConn).CloseWrite()

@@ -34,7 +34,7 @@ func dialRaw(t *testing.T, sock string) net.Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
+	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 
@@ -52,7 +52,7 @@ func welcomeWithin(t *testing.T, sock, app string) net.Conn {
 		if typ == "welcome" {
 			return c
 		}
-		c.Close()
+		_ = c.Close()
 		if !strings.Contains(reason, "try again later") || time.Now().After(deadline) {
 			t.Fatalf("a good hello got %s %q", typ, reason)
 		}
@@ -81,7 +81,7 @@ func TestHandshakesWaitingForTheirHelloAreCapped(t *testing.T) {
 		t.Fatalf("rejected = %d, want 1", srv.Rejected())
 	}
 	for _, c := range waiting {
-		c.Close()
+		_ = c.Close()
 	}
 	welcomeWithin(t, sock, "app-after")
 }
@@ -101,7 +101,7 @@ func TestListenerConnectionsAreCapped(t *testing.T) {
 	if srv.Rejected() != 1 {
 		t.Fatalf("rejected = %d, want 1", srv.Rejected())
 	}
-	open[0].Close()
+	_ = open[0].Close()
 	welcomeWithin(t, sock, "app-again")
 }
 

@@ -105,8 +105,8 @@ func (b *bubble) connect(hello []byte, n int) (net.Conn, <-chan map[string]any) 
 	h["connection"] = n
 	line, _ := json.Marshal(h)
 	listener, monitor := net.Pipe()
-	b.t.Cleanup(func() { listener.Close() })
-	go func() { b.srv.serve(b.ctx, monitor); monitor.Close() }()
+	b.t.Cleanup(func() { _ = listener.Close() })
+	go func() { b.srv.serve(b.ctx, monitor); _ = monitor.Close() }()
 	control := make(chan map[string]any, ControlOutbox)
 	welcomed := make(chan error, 1)
 	go func() {
@@ -175,7 +175,7 @@ func TestNewestConnectionOwnsTheApp(t *testing.T) {
 		old, oldControl := b.connect(lines[0], 1)
 		b.send(old, lines[1:mid])
 		cur, curControl := b.connect(lines[0], 2)
-		old.Close()
+		_ = old.Close()
 		synctest.Wait()
 		if a := b.app(app); a.State != state.AppRunning || a.NumJobs != 3 {
 			t.Fatalf("after the old connection closed: state %s, %d jobs; want RUNNING, 3", a.State, a.NumJobs)
@@ -191,7 +191,7 @@ func TestNewestConnectionOwnsTheApp(t *testing.T) {
 			t.Errorf("the old connection got %v", m)
 		}
 		b.send(cur, lines[mid:mid+10])
-		cur.Close()
+		_ = cur.Close()
 		synctest.Wait()
 		if a := b.app(app); a.State != state.AppDisconnected {
 			t.Errorf("after the owner closed: state %s, want DISCONNECTED", a.State)
@@ -206,7 +206,7 @@ func (b *bubble) cutStream() (app string, lines [][]byte, mid int) {
 	mid = jobStartIndex(b.t, lines, 2) + 50
 	c, _ := b.connect(lines[0], 1)
 	b.send(c, lines[1:mid])
-	c.Close()
+	_ = c.Close()
 	return app, lines, mid
 }
 
@@ -259,7 +259,7 @@ func TestNoDriverLostWhenTheListenerComesBackOrTheAppEnded(t *testing.T) {
 			t.Errorf("reconnected, then ended: state %s, driverLost %v, %d DriverLost submitted", a.State, a.DriverLost,
 				b.lost.count())
 		}
-		c2.Close()
+		_ = c2.Close()
 		time.Sleep(10 * DefaultDriverLostAfter)
 		synctest.Wait()
 		if a := b.app(app); a.DriverLost || b.lost.count() != 0 {

@@ -104,10 +104,10 @@ func (s *Server) Run(ctx context.Context) error {
 	var mu sync.Mutex
 	go func() {
 		<-ctx.Done()
-		ln.Close()
+		_ = ln.Close()
 		mu.Lock()
 		for c := range conns {
-			c.Close()
+			_ = c.Close()
 		}
 		mu.Unlock()
 	}()
@@ -122,7 +122,7 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		if err := s.admit(); err != nil {
 			s.refuse(c, s.opts.Logger, err)
-			c.Close()
+			_ = c.Close()
 			continue
 		}
 		mu.Lock()
@@ -133,7 +133,7 @@ func (s *Server) Run(ctx context.Context) error {
 			defer wg.Done()
 			defer s.open.Add(-1)
 			s.serve(ctx, c)
-			c.Close()
+			_ = c.Close()
 			mu.Lock()
 			delete(conns, c)
 			mu.Unlock()
@@ -141,25 +141,15 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 }
 
+// serve runs one listener connection: its handshake, then its frames into the sink while it owns its application.
 func (s *Server) serve(ctx context.Context, c net.Conn) {
 	log := s.opts.Logger.With("remote", c.RemoteAddr().String())
 	r := event.NewReader(c)
-	r.Limit(MaxHelloBytes)
-	_ = c.SetReadDeadline(time.Now().Add(HelloTimeout))
-	hello, err := s.handshake(r)
-	s.greeting.Add(-1)
+	hello, err := s.greet(c, r, log)
 	if err != nil {
-		s.refuse(c, log, err)
 		return
 	}
-	r.Limit(event.MaxFrameBytes)
-	_ = c.SetReadDeadline(time.Time{})
-	if err := reply(c, map[string]any{"type": "welcome", "protocol": event.ProtocolVersion}); err != nil {
-		log.Warn("listener connection lost during handshake", "err", err)
-		return
-	}
-	app := hello.AppID
-	log = log.With("app", app, "connection", hello.Connection)
+	log = log.With("app", hello.AppID, "connection", hello.Connection)
 	log.Info("listener connected", "appName", hello.AppName, "spark", hello.SparkVersion)
 	cn := &outbox{frames: make(chan []byte, ControlOutbox), done: make(chan struct{})}
 	go writeControl(c, cn, func(err error) { log.Warn("control frame not delivered; closing the connection", "err", err) })
@@ -171,6 +161,32 @@ func (s *Server) serve(ctx context.Context, c net.Conn) {
 	if err := s.own(ctx, hello, cn); err != nil {
 		return
 	}
+	ended = s.forward(ctx, r, hello.AppID, log)
+}
+
+// greet reads the connection's hello, within HelloTimeout and MaxHelloBytes, and welcomes it. A refused connection
+// is answered with the reason (refuse); a connection lost while being welcomed is logged.
+func (s *Server) greet(c net.Conn, r *event.Reader, log *slog.Logger) (*event.Hello, error) {
+	r.Limit(MaxHelloBytes)
+	_ = c.SetReadDeadline(time.Now().Add(HelloTimeout))
+	hello, err := s.handshake(r)
+	s.greeting.Add(-1)
+	if err != nil {
+		s.refuse(c, log, err)
+		return nil, err
+	}
+	r.Limit(event.MaxFrameBytes)
+	_ = c.SetReadDeadline(time.Time{})
+	if err := reply(c, map[string]any{"type": "welcome", "protocol": event.ProtocolVersion}); err != nil {
+		log.Warn("listener connection lost during handshake", "err", err)
+		return nil, err
+	}
+	return hello, nil
+}
+
+// forward submits the connection's events to the sink as the application app's until the connection closes or the
+// sink stops taking them; it reports whether the application's end came through.
+func (s *Server) forward(ctx context.Context, r *event.Reader, app string, log *slog.Logger) (ended bool) {
 	for {
 		line, n, err := r.Next()
 		if err != nil {
@@ -179,29 +195,39 @@ func (s *Server) serve(ctx context.Context, c net.Conn) {
 			} else {
 				log.Info("listener disconnected")
 			}
-			return
+			return ended
 		}
-		ev, err := event.Decode(line)
-		if err != nil {
-			s.malformed.Add(1)
-			log.Debug("skipping malformed frame", "line", n, "err", err)
-			continue
-		}
-		if _, unknown := ev.(*event.Unknown); unknown {
-			continue
-		}
-		if _, again := ev.(*event.Hello); again {
-			s.malformed.Add(1)
-			log.Debug("skipping a second hello", "line", n)
+		ev := s.decode(line, n, log)
+		if ev == nil {
 			continue
 		}
 		if _, end := ev.(*event.AppEnd); end {
 			ended = true
 		}
 		if err := s.opts.Sink.Submit(ctx, app, ev); err != nil {
-			return
+			return ended
 		}
 	}
+}
+
+// decode returns the event of frame n, or nil for one skipped: malformed or a second hello (both counted as
+// malformed), or of a type this monitor does not know.
+func (s *Server) decode(line []byte, n int, log *slog.Logger) event.Event {
+	ev, err := event.Decode(line)
+	if err != nil {
+		s.malformed.Add(1)
+		log.Debug("skipping malformed frame", "line", n, "err", err)
+		return nil
+	}
+	switch ev.(type) {
+	case *event.Unknown:
+		return nil
+	case *event.Hello:
+		s.malformed.Add(1)
+		log.Debug("skipping a second hello", "line", n)
+		return nil
+	}
+	return ev
 }
 
 func (s *Server) handshake(r *event.Reader) (*event.Hello, error) {

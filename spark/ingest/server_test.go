@@ -44,7 +44,9 @@ func start(t testing.TB) (*Server, *state.Store, string) {
 		if err := <-srvDone; err != nil {
 			t.Error(err)
 		}
-		<-storeDone
+		if err := <-storeDone; err != nil {
+			t.Error(err)
+		}
 	})
 	return srv, store, sock
 }
@@ -60,7 +62,7 @@ func dial(t *testing.T, sock string) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
+	t.Cleanup(func() { _ = c.Close() })
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	return &client{conn: c, r: bufio.NewReader(c)}
 }
@@ -175,7 +177,7 @@ func TestReconnectRevivesADisconnectedApp(t *testing.T) {
 	c.reply(t)
 	c.send(t, `{"type":"jobStart","jobId":0,"stages":[{"stageId":0,"attemptId":0,"numTasks":4}]}`)
 	waitApp(t, store, "app-r", "job 0", func(a state.App) bool { return a.NumJobs == 1 })
-	c.conn.Close()
+	_ = c.conn.Close()
 	waitApp(t, store, "app-r", "disconnected", func(a state.App) bool { return a.State == state.AppDisconnected })
 
 	c2 := dial(t, sock)
