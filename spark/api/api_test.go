@@ -51,7 +51,9 @@ func serve(t *testing.T, storeOpts state.Options, opts Options) (*httptest.Serve
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			t.Errorf("store: %v", err)
+		}
 	})
 	return srv, store
 }
@@ -73,7 +75,7 @@ func roundTrip(t *testing.T, req *http.Request) (int, map[string]any, http.Heade
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, _ := io.ReadAll(resp.Body)
 	var m map[string]any
 	_ = json.Unmarshal(body, &m)
@@ -141,7 +143,7 @@ func TestDashboardIsServedUnderThePrefix(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `id="apps"`) || !strings.Contains(string(body), `src="dashboard.js"`) {
 		t.Fatalf("dashboard: %d %s", resp.StatusCode, body)
 	}
@@ -164,7 +166,7 @@ func TestWebSocketSendsSnapshotThenDeltas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	var u wire.Update
 	if err := conn.ReadJSON(&u); err != nil {

@@ -87,7 +87,7 @@ func TestWebSocketOfANotebookCarriesOnlyItsCellsJobs(t *testing.T) {
 		if got, want := jobIDs(d), "app-a/"+string(rune('2'+i)); d.Type != "delta" || strings.Join(got, " ") != want {
 			t.Errorf("%s: delta %s jobs %v, want [%s]", path, d.Type, got, want)
 		}
-		conn.Close()
+		_ = conn.Close()
 	}
 }
 

@@ -45,7 +45,7 @@ func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 		h.opts.Logger.Debug("websocket upgrade refused", "err", err)
 		return
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	updates, err := h.opts.Source.Subscribe(ctx)

@@ -29,7 +29,9 @@ func runStore(t *testing.T, s *Store) context.Context {
 	go func() { done <- s.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			t.Errorf("store: %v", err)
+		}
 	})
 	return ctx
 }
