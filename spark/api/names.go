@@ -2,7 +2,7 @@ package api
 
 import "github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 
-// The monitor's own answers are shapes of package wire; cmd fills them under these names.
+// The monitor's own answers are shapes of package wire; Options and cmd, which fills them, use these names.
 type (
 	ConfigStatus  = wire.ConfigStatus
 	HistoryStatus = wire.HistoryStatus
