@@ -1,7 +1,7 @@
 // Package wire holds the JSON shapes of the monitor's browser API (../API.md): what api/apps, api/ws, api/timeline,
-// api/health and api/profiles send, and what the browser posts. It is their one definition: spark/state fills these
-// structs, spark/api serves them, and the extension's TypeScript types (extension-js/src/wire.gen.ts) are generated
-// from this package's source by tsgen:
+// api/health and api/profiles send. It is their one definition: spark/state fills these structs, spark/api serves
+// them, and the extension's TypeScript types (extension-js/src/wire.gen.ts) are generated from this package's source
+// by tsgen:
 //
 //	go generate ./spark/api/wire
 //
