@@ -13,10 +13,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gorilla/mux"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
 
@@ -28,9 +28,9 @@ var static embed.FS
 
 // Source is what the API reads; *state.Store implements it. Safe for concurrent use.
 type Source interface {
-	Snapshot(ctx context.Context) ([]state.App, error)
-	Subscribe(ctx context.Context) (<-chan state.Update, error)
-	Timeline(ctx context.Context, cell state.Cell, maxTasks int) (state.Timeline, error)
+	Snapshot(ctx context.Context) ([]wire.App, error)
+	Subscribe(ctx context.Context) (<-chan wire.Update, error)
+	Timeline(ctx context.Context, cell state.Cell, maxTasks int) (wire.Timeline, error)
 	QueueLen() (int, int)
 }
 
@@ -63,17 +63,6 @@ type Options struct {
 	// EventLogs, when set, serves POST api/eventlogs (eventlog.go); History reports the history in api/health.
 	EventLogs EventLogs
 	History   func() HistoryStatus
-}
-
-// ConfigStatus is the monitor's config file as api/health reports it (API.md).
-type ConfigStatus struct {
-	Path string `json:"path"`
-	// Exists: the file was there at the last (re)load; without it the defaults apply.
-	Exists bool `json:"exists"`
-	// LoadedAt: when the configuration in use was loaded; nil when the file has been broken since start.
-	LoadedAt *time.Time `json:"loadedAt"`
-	// Error: why the file on disk is not in use ("path:line: reason" lines); nil when it is.
-	Error *string `json:"error"`
 }
 
 // Handler returns the monitor's HTTP handler: everything under Prefix, and a 401 for anything else.
@@ -224,7 +213,7 @@ func (h *handler) app(w http.ResponseWriter, r *http.Request) {
 	for _, a := range apps {
 		if a.AppID == id {
 			if a.Jobs == nil {
-				a.Jobs = []state.Job{}
+				a.Jobs = []wire.Job{}
 			}
 			respond(w, a)
 			return

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
@@ -50,7 +51,9 @@ func serve(t *testing.T, storeOpts state.Options, opts Options) (*httptest.Serve
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			t.Errorf("store: %v", err)
+		}
 	})
 	return srv, store
 }
@@ -72,7 +75,7 @@ func roundTrip(t *testing.T, req *http.Request) (int, map[string]any, http.Heade
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, _ := io.ReadAll(resp.Body)
 	var m map[string]any
 	_ = json.Unmarshal(body, &m)
@@ -140,7 +143,7 @@ func TestDashboardIsServedUnderThePrefix(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `id="apps"`) || !strings.Contains(string(body), `src="dashboard.js"`) {
 		t.Fatalf("dashboard: %d %s", resp.StatusCode, body)
 	}
@@ -163,9 +166,9 @@ func TestWebSocketSendsSnapshotThenDeltas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	var u state.Update
+	var u wire.Update
 	if err := conn.ReadJSON(&u); err != nil {
 		t.Fatal(err)
 	}
@@ -192,13 +195,13 @@ func TestWebSocketRefusesCrossOrigin(t *testing.T) {
 }
 
 func TestMergeCoalescesDeltas(t *testing.T) {
-	a := state.Update{Type: "delta", Apps: []state.App{{AppID: "x", NumJobs: 1}}, Jobs: []state.Job{{AppID: "x", JobID: 0, NumCompletedTasks: 1}}}
-	b := state.Update{Type: "delta", Apps: []state.App{{AppID: "x", NumJobs: 2}}, Jobs: []state.Job{{AppID: "x", JobID: 0, NumCompletedTasks: 2}, {AppID: "x", JobID: 1}}}
+	a := wire.Update{Type: "delta", Apps: []wire.App{{AppID: "x", NumJobs: 1}}, Jobs: []wire.Job{{AppID: "x", JobID: 0, NumCompletedTasks: 1}}}
+	b := wire.Update{Type: "delta", Apps: []wire.App{{AppID: "x", NumJobs: 2}}, Jobs: []wire.Job{{AppID: "x", JobID: 0, NumCompletedTasks: 2}, {AppID: "x", JobID: 1}}}
 	m := merge(a, b)
 	if len(m.Apps) != 1 || m.Apps[0].NumJobs != 2 || len(m.Jobs) != 2 || m.Jobs[0].NumCompletedTasks != 2 {
 		t.Fatalf("merged = %+v", m)
 	}
-	snap := state.Update{Type: "snapshot", Apps: []state.App{{AppID: "x", Jobs: []state.Job{{AppID: "x", JobID: 0}}}}}
+	snap := wire.Update{Type: "snapshot", Apps: []wire.App{{AppID: "x", Jobs: []wire.Job{{AppID: "x", JobID: 0}}}}}
 	m = merge(snap, b)
 	if m.Type != "snapshot" || len(m.Apps[0].Jobs) != 2 || m.Apps[0].Jobs[0].NumCompletedTasks != 2 || m.Apps[0].NumJobs != 2 {
 		t.Fatalf("snapshot merged = %+v", m)
@@ -265,16 +268,16 @@ func TestTimelineEndpoint(t *testing.T) {
 }
 
 func TestMergeCoalescesSQLExecutions(t *testing.T) {
-	run := func(id int64, status string) state.SQLExecution {
-		return state.SQLExecution{AppID: "x", ExecutionID: id, Status: status}
+	run := func(id int64, status string) wire.SQLExecution {
+		return wire.SQLExecution{AppID: "x", ExecutionID: id, Status: status}
 	}
-	a := state.Update{Type: "delta", Apps: []state.App{{AppID: "x"}}, SQLExecutions: []state.SQLExecution{run(0, "RUNNING")}}
-	b := state.Update{Type: "delta", Apps: []state.App{{AppID: "x"}}, SQLExecutions: []state.SQLExecution{run(0, "COMPLETED"), run(1, "RUNNING")}}
+	a := wire.Update{Type: "delta", Apps: []wire.App{{AppID: "x"}}, SQLExecutions: []wire.SQLExecution{run(0, "RUNNING")}}
+	b := wire.Update{Type: "delta", Apps: []wire.App{{AppID: "x"}}, SQLExecutions: []wire.SQLExecution{run(0, "COMPLETED"), run(1, "RUNNING")}}
 	m := merge(a, b)
 	if len(m.SQLExecutions) != 2 || m.SQLExecutions[0].Status != "COMPLETED" || m.SQLExecutions[1].ExecutionID != 1 {
 		t.Fatalf("merged = %+v", m.SQLExecutions)
 	}
-	snap := state.Update{Type: "snapshot", Apps: []state.App{{AppID: "x", SQLExecutions: []state.SQLExecution{run(0, "RUNNING")}}}}
+	snap := wire.Update{Type: "snapshot", Apps: []wire.App{{AppID: "x", SQLExecutions: []wire.SQLExecution{run(0, "RUNNING")}}}}
 	m = merge(snap, b)
 	if got := m.Apps[0].SQLExecutions; m.Type != "snapshot" || len(got) != 2 || got[0].Status != "COMPLETED" || len(m.SQLExecutions) != 0 {
 		t.Fatalf("snapshot merged = %+v", m)

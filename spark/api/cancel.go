@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
@@ -122,8 +123,8 @@ func (h *handler) checkCancel(r *http.Request) error {
 }
 
 // canSend refuses an application whose listener cannot take a cancel now.
-func canSend(app *state.App) error {
-	if app.State != state.AppRunning {
+func canSend(app *wire.App) error {
+	if app.State != wire.AppRunning {
 		return refuse(http.StatusServiceUnavailable, "unavailable", "application %s: its listener is not connected (%s)",
 			app.AppID, app.State)
 	}

@@ -24,15 +24,6 @@ var (
 	ErrEventLogExists   = errors.New("application already listed")
 )
 
-// HistoryStatus is the history as api/health reports it (API.md).
-type HistoryStatus struct {
-	Dir string `json:"dir"`
-	// Dropped: events not written because the writer fell behind.
-	Dropped int64 `json:"dropped"`
-	// Error: the last write error, nil when none.
-	Error *string `json:"error"`
-}
-
 func (h *handler) history() *HistoryStatus {
 	if h.opts.History == nil {
 		return nil

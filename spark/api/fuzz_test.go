@@ -38,7 +38,7 @@ func replay(t testing.TB, store *state.Store, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	r := event.NewReader(f)
 	app := ""
 	for {
@@ -117,7 +117,9 @@ func newAPIFixture(t testing.TB) *apiFixture {
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			t.Errorf("store: %v", err)
+		}
 	})
 	fx.addr = strings.TrimPrefix(srv.URL, "http://")
 	return fx
@@ -171,7 +173,7 @@ func (fx *apiFixture) send(t *testing.T, req []byte) (a answer, ok, authorized b
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 	_, _ = c.Write(req)
 	_ = c.(*net.TCPConn).CloseWrite()
@@ -183,12 +185,12 @@ func (fx *apiFixture) send(t *testing.T, req []byte) (a answer, ok, authorized b
 		// net/http closes a request it cannot read; gorilla/websocket closes an upgrade (past the secret check) whose
 		// client sent bytes before the handshake completed. Anything else must be answered.
 		upgrade := parseErr == nil && strings.EqualFold(parsed.Header.Get("Upgrade"), "websocket")
-		if parseErr == nil && !(authorized && upgrade) {
+		if parseErr == nil && (!authorized || !upgrade) {
 			t.Fatalf("request %q: no answer: %v", req, err)
 		}
 		return answer{}, false, authorized, method
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	a.code = resp.StatusCode
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		a.body, _ = io.ReadAll(io.LimitReader(resp.Body, 8<<20))

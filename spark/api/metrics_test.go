@@ -26,7 +26,7 @@ func TestMetricsAreServedBehindTheProxySecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `sparkmonitor_build_info{version="test"} 1`) {
 		t.Fatalf("%d\n%s", resp.StatusCode, b)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
 
@@ -20,7 +21,7 @@ import (
 // application the state holds. Not safe for concurrent use (the connection's writer goroutine owns it).
 type notebookView struct {
 	kernelID, path string
-	apps           map[string]state.App // app id -> the app's kernelId and notebookPath
+	apps           map[string]wire.App // app id -> the app's kernelId and notebookPath
 }
 
 // newNotebookView returns the view the request asks for, or nil for every job (the dashboard's).
@@ -29,19 +30,19 @@ func newNotebookView(r *http.Request) *notebookView {
 	if !q.Has("kernelId") && !q.Has("notebookPath") {
 		return nil
 	}
-	return &notebookView{kernelID: q.Get("kernelId"), path: q.Get("notebookPath"), apps: map[string]state.App{}}
+	return &notebookView{kernelID: q.Get("kernelId"), path: q.Get("notebookPath"), apps: map[string]wire.App{}}
 }
 
-func (v *notebookView) filter(u state.Update) state.Update {
+func (v *notebookView) filter(u wire.Update) wire.Update {
 	if v == nil {
 		return u
 	}
-	if u.Type == "snapshot" {
+	if u.Type == wire.UpdateSnapshot {
 		clear(v.apps)
 	}
-	apps := make([]state.App, len(u.Apps))
+	apps := make([]wire.App, len(u.Apps))
 	for i, a := range u.Apps {
-		v.apps[a.AppID] = state.App{AppID: a.AppID, KernelID: a.KernelID, NotebookPath: a.NotebookPath}
+		v.apps[a.AppID] = wire.App{AppID: a.AppID, KernelID: a.KernelID, NotebookPath: a.NotebookPath}
 		a.Jobs = v.owned(a.Jobs)
 		apps[i] = a
 	}
@@ -49,8 +50,8 @@ func (v *notebookView) filter(u state.Update) state.Update {
 	return u
 }
 
-func (v *notebookView) owned(jobs []state.Job) []state.Job {
-	var out []state.Job
+func (v *notebookView) owned(jobs []wire.Job) []wire.Job {
+	var out []wire.Job
 	for _, j := range jobs {
 		app, ok := v.apps[j.AppID]
 		if ok && j.CellID != nil && (state.Cell{ID: *j.CellID, KernelID: v.kernelID, NotebookPath: v.path}).Owns(&app, &j) {

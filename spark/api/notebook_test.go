@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
@@ -32,9 +33,9 @@ func submitTo(t *testing.T, s *state.Store, app string, evs ...event.Event) {
 }
 
 // jobIDs lists "app/job" of an update's jobs (snapshot or delta).
-func jobIDs(u state.Update) []string {
+func jobIDs(u wire.Update) []string {
 	var out []string
-	add := func(j state.Job) { out = append(out, j.AppID+"/"+string(rune('0'+j.JobID))) }
+	add := func(j wire.Job) { out = append(out, j.AppID+"/"+string(rune('0'+j.JobID))) }
 	for _, a := range u.Apps {
 		for _, j := range a.Jobs {
 			add(j)
@@ -68,7 +69,7 @@ func TestWebSocketOfANotebookCarriesOnlyItsCellsJobs(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-		var u state.Update
+		var u wire.Update
 		if err := conn.ReadJSON(&u); err != nil {
 			t.Fatal(err)
 		}
@@ -79,14 +80,14 @@ func TestWebSocketOfANotebookCarriesOnlyItsCellsJobs(t *testing.T) {
 		submitTo(t, store, "app-b", cellJob(2+i, 12, "c"))
 		submitTo(t, store, "app-a", cellJob(2+i, 12, "c"))
 		tick <- time.Now()
-		var d state.Update
+		var d wire.Update
 		if err := conn.ReadJSON(&d); err != nil {
 			t.Fatal(err)
 		}
 		if got, want := jobIDs(d), "app-a/"+string(rune('2'+i)); d.Type != "delta" || strings.Join(got, " ") != want {
 			t.Errorf("%s: delta %s jobs %v, want [%s]", path, d.Type, got, want)
 		}
-		conn.Close()
+		_ = conn.Close()
 	}
 }
 

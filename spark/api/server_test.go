@@ -46,7 +46,7 @@ func dialHTTP(t *testing.T, addr string) net.Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
+	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 
@@ -73,7 +73,7 @@ func getOn(t *testing.T, c net.Conn, r *bufio.Reader) string {
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	return string(b)
 }
 
@@ -124,7 +124,7 @@ func TestWebSocketsAndLongResponsesOutliveTheTimeouts(t *testing.T) {
 		if err != nil {
 			return
 		}
-		defer c.Close()
+		defer func() { _ = c.Close() }()
 		for {
 			typ, b, err := c.ReadMessage()
 			if err != nil || c.WriteMessage(typ, b) != nil {
@@ -136,7 +136,7 @@ func TestWebSocketsAndLongResponsesOutliveTheTimeouts(t *testing.T) {
 		_, _ = io.Copy(io.Discard, r.Body) // a body, read to its end, and once more
 		_, _ = r.Body.Read(make([]byte, 1))
 		_, _ = io.WriteString(w, "first\n")
-		http.NewResponseController(w).Flush()
+		_ = http.NewResponseController(w).Flush()
 		select {
 		case <-proceed:
 			_, _ = io.WriteString(w, "second\n")
@@ -151,7 +151,7 @@ func TestWebSocketsAndLongResponsesOutliveTheTimeouts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ws.Close()
+	defer func() { _ = ws.Close() }()
 	long := dialHTTP(t, addr)
 	_, _ = io.WriteString(long, "POST /long HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody")
 	lr := bufio.NewReader(long)
@@ -234,7 +234,7 @@ func TestOpenConnectionsAreCapped(t *testing.T) {
 	if _, err := r.Peek(1); err == nil {
 		t.Fatal("a third connection was served with two open and MaxConns 2")
 	}
-	open[0].Close()
+	_ = open[0].Close()
 	_ = third.SetReadDeadline(time.Now().Add(10 * time.Second))
 	resp, err := http.ReadResponse(r, nil)
 	if err != nil {

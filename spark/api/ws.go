@@ -9,7 +9,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 )
 
 const (
@@ -45,7 +45,7 @@ func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 		h.opts.Logger.Debug("websocket upgrade refused", "err", err)
 		return
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	updates, err := h.opts.Source.Subscribe(ctx)
@@ -80,7 +80,7 @@ func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 }
 
 // coalesce merges the deltas already queued behind u into one frame (later copies of an app or job win).
-func coalesce(u state.Update, more <-chan state.Update) state.Update {
+func coalesce(u wire.Update, more <-chan wire.Update) wire.Update {
 	for {
 		select {
 		case next, ok := <-more:
@@ -94,8 +94,8 @@ func coalesce(u state.Update, more <-chan state.Update) state.Update {
 	}
 }
 
-func merge(a, b state.Update) state.Update {
-	if b.Type == "snapshot" {
+func merge(a, b wire.Update) wire.Update {
+	if b.Type == wire.UpdateSnapshot {
 		return b
 	}
 	apps := map[string]int{}
@@ -104,7 +104,7 @@ func merge(a, b state.Update) state.Update {
 	}
 	for _, x := range b.Apps {
 		if i, ok := apps[x.AppID]; ok {
-			if a.Type == "snapshot" {
+			if a.Type == wire.UpdateSnapshot {
 				x.Jobs, x.SQLExecutions = a.Apps[i].Jobs, a.Apps[i].SQLExecutions
 			}
 			a.Apps[i] = x
@@ -118,7 +118,7 @@ func merge(a, b state.Update) state.Update {
 		app string
 		job int
 	}
-	if a.Type == "snapshot" { // fold job changes into the snapshot's apps
+	if a.Type == wire.UpdateSnapshot { // fold job changes into the snapshot's apps
 		for _, j := range b.Jobs {
 			app := &a.Apps[apps[j.AppID]]
 			replaced := false
@@ -149,10 +149,10 @@ func merge(a, b state.Update) state.Update {
 }
 
 // mergeSQL folds b's changed SQL executions into a: into the snapshot's apps (apps indexes them), or a's changes.
-func mergeSQL(a *state.Update, b state.Update, apps map[string]int) {
-	same := func(x, y state.SQLExecution) bool { return x.AppID == y.AppID && x.ExecutionID == y.ExecutionID }
+func mergeSQL(a *wire.Update, b wire.Update, apps map[string]int) {
+	same := func(x, y wire.SQLExecution) bool { return x.AppID == y.AppID && x.ExecutionID == y.ExecutionID }
 	for _, x := range b.SQLExecutions {
-		if a.Type == "snapshot" {
+		if a.Type == wire.UpdateSnapshot {
 			app := &a.Apps[apps[x.AppID]]
 			app.SQLExecutions = upsert(app.SQLExecutions, x, same)
 		} else {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
@@ -14,26 +15,9 @@ const (
 	maxExecutorLanes  = 1000
 )
 
-// ActivityPoint is one step of an application's executor usage: from Time on, ActiveTasks of Cores were busy.
-type ActivityPoint struct {
-	Time        int64 `json:"time"`
-	ActiveTasks int   `json:"activeTasks"`
-	Cores       int   `json:"cores"`
-}
-
-// ExecutorLane is one executor on the timeline.
-type ExecutorLane struct {
-	ExecutorID    string  `json:"executorId"`
-	Host          string  `json:"host"`
-	Cores         int     `json:"cores"`
-	AddedTime     *int64  `json:"addedTime"`
-	RemovedTime   *int64  `json:"removedTime"`
-	RemovedReason *string `json:"removedReason"`
-}
-
 // activity is an application's step series of running tasks and cores, recorded on change.
 type activity struct {
-	points  []ActivityPoint
+	points  []wire.ActivityPoint
 	running int // tasks started and not ended
 	cores   int
 }
@@ -51,7 +35,7 @@ func (s *activity) taskEnded(t int64) {
 // record appends the current value at time t (never before the last point). Spark frees a task's core before its
 // taskEnd is posted, so the next task on that core may start first: activeTasks is capped at the known cores.
 func (s *activity) record(t int64) {
-	p := ActivityPoint{Time: t, ActiveTasks: s.running, Cores: s.cores}
+	p := wire.ActivityPoint{Time: t, ActiveTasks: s.running, Cores: s.cores}
 	if s.cores > 0 {
 		p.ActiveTasks = min(p.ActiveTasks, s.cores)
 	}
@@ -78,7 +62,7 @@ func (s *activity) record(t int64) {
 
 // mergePeaks merges every group of n consecutive points into one at the group's first time, keeping the group's
 // peak. It reuses ps's array.
-func mergePeaks(ps []ActivityPoint, n int) []ActivityPoint {
+func mergePeaks(ps []wire.ActivityPoint, n int) []wire.ActivityPoint {
 	out := ps[:0]
 	for i := 0; i < len(ps); i += n {
 		g := ps[i]
@@ -92,8 +76,8 @@ func mergePeaks(ps []ActivityPoint, n int) []ActivityPoint {
 
 // window returns a copy of the series over [from, to] (to nil: open), starting with the value in effect at from,
 // merged down to at most maxPoints points (keeping peaks).
-func (s *activity) window(from int64, to *int64, maxPoints int) []ActivityPoint {
-	out := []ActivityPoint{}
+func (s *activity) window(from int64, to *int64, maxPoints int) []wire.ActivityPoint {
+	out := []wire.ActivityPoint{}
 	i := sort.Search(len(s.points), func(i int) bool { return s.points[i].Time > from })
 	if i > 0 {
 		p := s.points[i-1]
@@ -117,8 +101,8 @@ type lane struct {
 	isRemoved               bool
 }
 
-func (l lane) out() ExecutorLane {
-	e := ExecutorLane{ExecutorID: l.id, Host: l.host, Cores: l.cores}
+func (l lane) out() wire.TimelineExecutor {
+	e := wire.TimelineExecutor{ExecutorID: l.id, Host: l.host, Cores: l.cores}
 	if l.added > 0 {
 		added := l.added
 		e.AddedTime = &added
@@ -199,8 +183,8 @@ func boolRank(b bool) int {
 }
 
 // lanesIn returns copies of the executors alive at some time in [from, to] (to nil: open).
-func (a *liveApp) lanesIn(from int64, to *int64) []ExecutorLane {
-	out := []ExecutorLane{}
+func (a *liveApp) lanesIn(from int64, to *int64) []wire.TimelineExecutor {
+	out := []wire.TimelineExecutor{}
 	for _, l := range a.lanes {
 		if (l.isRemoved && l.removed < from) || (to != nil && l.added > *to) {
 			continue

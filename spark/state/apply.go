@@ -3,9 +3,9 @@ package state
 import (
 	"fmt"
 	"log/slog"
-	"net/url"
 	"slices"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
@@ -19,14 +19,14 @@ type Disconnected struct{ event.Header }
 // again.
 type Restored struct {
 	event.Header
-	Source string
+	Source wire.AppSource
 	Done   bool
 }
 
 type stageKey struct{ id, attempt int }
 
 type liveApp struct {
-	info      App
+	info      wire.App
 	jobs      map[int]*liveJob
 	order     []int // job ids in submission order
 	stages    map[stageKey]*liveStage
@@ -49,7 +49,7 @@ type liveApp struct {
 }
 
 type liveJob struct {
-	info            Job
+	info            wire.Job
 	cellByRun       bool // the cell is the one its kernel was running, not the job's own (cell.go: jobCell)
 	byTime          bool // it names no cell: a reported cell run may place it (runs.go)
 	stageIDs        []int
@@ -59,13 +59,13 @@ type liveJob struct {
 }
 
 type liveStage struct {
-	info   Stage
+	info   wire.Stage
 	jobIDs []int
 }
 
 func newLiveApp(appID string) *liveApp {
 	return &liveApp{
-		info:      App{AppID: appID, State: AppRunning, Source: SourceLive},
+		info:      wire.App{AppID: appID, State: wire.AppRunning, Source: wire.SourceLive},
 		log:       slog.New(slog.DiscardHandler),
 		jobs:      map[int]*liveJob{},
 		stages:    map[stageKey]*liveStage{},
@@ -82,35 +82,15 @@ func (a *liveApp) apply(ev event.Event) {
 	case *event.Hello:
 		a.hello(e)
 	case *event.AppStart:
-		if e.AppName != "" {
-			a.info.AppName = e.AppName
-		}
-		if e.SparkUser != "" {
-			a.info.SparkUser = e.SparkUser
-		}
-		if e.Time > 0 {
-			a.info.StartTime = e.Time
-		}
-		a.dirty = true
+		a.appStart(e)
 	case *event.AppEnd:
-		a.info.State = AppFinished
-		t := e.Time
-		a.info.EndTime = &t
-		a.endRunningJobs(t, "because SparkContext was shut down")
-		a.dirty = true
+		a.appEnd(e)
 	case *Restored:
-		a.replaying = !e.Done
-		if !e.Done {
-			a.info.Source, a.info.State = e.Source, AppDisconnected
-		}
-		a.dirty = true
+		a.restored(e)
 	case *DriverLost:
 		a.driverLost(e)
 	case *Disconnected:
-		if a.info.State == AppRunning {
-			a.info.State = AppDisconnected
-			a.dirty = true
-		}
+		a.disconnected()
 	case *event.JobStart:
 		a.jobStart(e)
 	case *event.JobEnd:
@@ -128,13 +108,9 @@ func (a *liveApp) apply(ev event.Event) {
 	case *event.SQLEnd:
 		a.sqlEnd(e)
 	case *event.ExecutorAdded:
-		a.addExecutor(e.ExecutorID, e.Cores)
-		a.laneAdded(e)
-		a.dirty = true
+		a.executorAdded(e)
 	case *event.ExecutorRemoved:
-		delete(a.executors, e.ExecutorID)
-		a.laneRemoved(e)
-		a.dirty = true
+		a.executorRemoved(e)
 	case *event.Stats:
 		a.info.DroppedEvents = e.Dropped
 		a.dirty = true
@@ -152,12 +128,61 @@ func (a *liveApp) hello(h *event.Hello) {
 		i.StartTime = h.StartTime
 	}
 	if !a.replaying {
-		i.Source = SourceLive
+		i.Source = wire.SourceLive
 		a.revive()
-		if i.State != AppFinished {
-			i.State = AppRunning
+		if i.State != wire.AppFinished {
+			i.State = wire.AppRunning
 		}
 	}
+	a.dirty = true
+}
+
+// appStart takes the application's name, user and start time; an empty or zero one keeps what the hello said.
+func (a *liveApp) appStart(e *event.AppStart) {
+	if e.AppName != "" {
+		a.info.AppName = e.AppName
+	}
+	if e.SparkUser != "" {
+		a.info.SparkUser = e.SparkUser
+	}
+	if e.Time > 0 {
+		a.info.StartTime = e.Time
+	}
+	a.dirty = true
+}
+
+func (a *liveApp) appEnd(e *event.AppEnd) {
+	a.info.State = wire.AppFinished
+	t := e.Time
+	a.info.EndTime = &t
+	a.endRunningJobs(t, "because SparkContext was shut down")
+	a.dirty = true
+}
+
+func (a *liveApp) restored(e *Restored) {
+	a.replaying = !e.Done
+	if !e.Done {
+		a.info.Source, a.info.State = e.Source, wire.AppDisconnected
+	}
+	a.dirty = true
+}
+
+func (a *liveApp) disconnected() {
+	if a.info.State == wire.AppRunning {
+		a.info.State = wire.AppDisconnected
+		a.dirty = true
+	}
+}
+
+func (a *liveApp) executorAdded(e *event.ExecutorAdded) {
+	a.addExecutor(e.ExecutorID, e.Cores)
+	a.laneAdded(e)
+	a.dirty = true
+}
+
+func (a *liveApp) executorRemoved(e *event.ExecutorRemoved) {
+	delete(a.executors, e.ExecutorID)
+	a.laneRemoved(e)
 	a.dirty = true
 }
 
@@ -166,10 +191,10 @@ func (a *liveApp) jobStart(e *event.JobStart) {
 	j := &liveJob{
 		cellByRun: byRun,
 		byTime:    cell == nil && !connectOperation(e),
-		info: Job{
+		info: wire.Job{
 			AppID: a.info.AppID, JobID: e.JobID, Name: e.Name, Description: e.Description, JobGroup: e.JobGroup,
 			CellID: cell, KernelID: e.KernelID, NotebookPath: e.NotebookPath, SQLExecutionID: e.SQLExecutionID,
-			Status: JobRunning, SubmissionTime: e.Time,
+			Status: wire.JobRunning, SubmissionTime: e.Time,
 			NumStages: len(e.Stages),
 		},
 		completedStages: map[int]bool{},
@@ -197,10 +222,10 @@ func (a *liveApp) jobStart(e *event.JobStart) {
 // stageFor returns the live stage attempt, creating it PENDING unless it is already pending or running for another job.
 func (a *liveApp) stageFor(id, attempt int, name string, numTasks int) *liveStage {
 	k := stageKey{id, attempt}
-	if st, ok := a.stages[k]; ok && (st.info.Status == StagePending || st.info.Status == StageActive) {
+	if st, ok := a.stages[k]; ok && (st.info.Status == wire.StagePending || st.info.Status == wire.StageActive) {
 		return st
 	}
-	st := &liveStage{info: Stage{StageID: id, AttemptID: attempt, Name: name, Status: StagePending, NumTasks: numTasks}}
+	st := &liveStage{info: wire.Stage{StageID: id, AttemptID: attempt, Name: name, Status: wire.StagePending, NumTasks: numTasks}}
 	if old, ok := a.stages[k]; ok {
 		st.jobIDs = old.jobIDs
 	}
@@ -217,16 +242,16 @@ func (a *liveApp) jobEnd(e *event.JobEnd) {
 		a.ignore(e, "job", int64(e.JobID), -1)
 		return
 	}
-	j.info.Status = JobSucceeded
-	if e.Result != JobSucceeded {
+	j.info.Status = wire.JobSucceeded
+	if e.Result != wire.JobSucceeded {
 		j.info.Status = failedStatus(e.Error)
 	}
 	t := e.Time
 	j.info.CompletionTime, j.info.Error = &t, e.Error
 	for _, id := range j.stageIDs {
 		st := a.stages[stageKey{id, a.latest[id]}]
-		if st != nil && st.info.Status == StagePending {
-			st.info.Status = StageSkipped
+		if st != nil && st.info.Status == wire.StagePending {
+			st.info.Status = wire.StageSkipped
 			j.skippedStages[id] = true
 			j.info.NumSkippedTasks += st.info.NumTasks
 		}
@@ -245,7 +270,7 @@ func (a *liveApp) stageSubmitted(e *event.StageSubmitted) {
 		st.jobIDs = jobIDs
 	}
 	t := e.Time
-	st.info.Status, st.info.SubmissionTime, st.info.NumTasks, st.info.Name = StageActive, &t, e.NumTasks, e.Name
+	st.info.Status, st.info.SubmissionTime, st.info.NumTasks, st.info.Name = wire.StageActive, &t, e.NumTasks, e.Name
 	a.latest[e.StageID] = e.AttemptID
 	a.eachJob(st, func(j *liveJob) { delete(j.completedStages, e.StageID) })
 }
@@ -257,14 +282,14 @@ func (a *liveApp) stageCompleted(e *event.StageCompleted) {
 		return
 	}
 	t := e.Time
-	wasFailed := st.info.Status == StageFailed // a resync may have said so already
+	wasFailed := st.info.Status == wire.StageFailed // a resync may have said so already
 	st.info.CompletionTime, st.info.FailureReason = &t, e.FailureReason
-	st.info.Status = StageComplete
-	if e.Status != StageComplete {
-		st.info.Status = StageFailed
+	st.info.Status = wire.StageComplete
+	if e.Status != wire.StageComplete {
+		st.info.Status = wire.StageFailed
 	}
 	a.eachJob(st, func(j *liveJob) {
-		if st.info.Status == StageComplete {
+		if st.info.Status == wire.StageComplete {
 			j.completedStages[e.StageID] = true
 		} else if !wasFailed {
 			j.info.NumFailedStages++
@@ -305,7 +330,7 @@ func (a *liveApp) taskEnd(e *event.TaskEnd) {
 	s := &st.info
 	count(&s.NumActiveTasks, &s.NumCompletedTasks, &s.NumFailedTasks, &s.NumKilledTasks)
 	if e.Metrics != nil {
-		s.add(e.Metrics)
+		addMetrics(&s.StageMetrics, e.Metrics)
 	}
 	a.taskEnded(e, st)
 	a.eachJob(st, func(j *liveJob) {
@@ -315,45 +340,6 @@ func (a *liveApp) taskEnd(e *event.TaskEnd) {
 			ji.Failures = addFailure(ji.Failures, *e.Reason)
 		}
 	})
-}
-
-// resync rebuilds jobs and stages after the listener reconnected. The monitor may have restarted (then it knows
-// nothing and the resync is all it gets of the events before it) or only lost the connection (then the resync's
-// counts replace its own, and the jobs get the difference). Events after the resync's seq follow it.
-func (a *liveApp) resync(e *event.Resync) {
-	known := make(map[int]bool, len(a.jobs))
-	for id := range a.jobs {
-		known[id] = true
-	}
-	var starts []*event.JobStart // the jobs this monitor does not know, started in job id order
-	for i := range e.Jobs {
-		starts = append(starts, &e.Jobs[i])
-	}
-	for i := range e.FinishedJobs {
-		starts = append(starts, &e.FinishedJobs[i].JobStart)
-	}
-	slices.SortFunc(starts, func(x, y *event.JobStart) int { return x.JobID - y.JobID })
-	for _, js := range starts {
-		if !known[js.JobID] {
-			a.jobStart(js)
-		}
-	}
-	for _, rs := range e.Stages {
-		a.resyncStage(rs)
-	}
-	for i := range e.FinishedJobs {
-		// A known job still RUNNING ended while this monitor was not listening (its end was lost with a restart).
-		fj := &e.FinishedJobs[i]
-		if j := a.jobs[fj.JobID]; !known[fj.JobID] || (j != nil && j.info.Status == JobRunning) {
-			a.jobEnd(&event.JobEnd{Header: event.Header{Time: fj.CompletionTime}, JobID: fj.JobID, Result: fj.Result, Error: fj.Error})
-		}
-	}
-	for _, ex := range e.Executors {
-		a.addExecutor(ex.ExecutorID, ex.Cores)
-		a.laneAdded(&ex)
-	}
-	a.resyncSQL(e.SQLExecutions)
-	a.dirty = true
 }
 
 // ignore logs (at Debug) an event of an unknown job, stage attempt (attempt ≥ 0) or SQL execution: a listener that
@@ -366,46 +352,6 @@ func (a *liveApp) ignore(ev event.Event, what string, id int64, attempt int) {
 	a.log.Debug("ignoring an event of an unknown "+what, args...)
 }
 
-// resyncStage sets a stage attempt's counts and status to the listener's; its jobs get the difference.
-func (a *liveApp) resyncStage(rs event.ResyncStage) {
-	k := stageKey{rs.StageID, rs.AttemptID}
-	st, ok := a.stages[k]
-	if !ok {
-		st = a.stageFor(rs.StageID, rs.AttemptID, rs.Name, rs.NumTasks)
-	}
-	if cur, seen := a.latest[rs.StageID]; !seen || rs.AttemptID >= cur {
-		a.latest[rs.StageID] = rs.AttemptID
-	}
-	wasFailed := st.info.Status == StageFailed
-	if rs.Status != "" {
-		st.info.Status = rs.Status
-	}
-	if rs.CompletionTime != nil && st.info.CompletionTime == nil {
-		t := *rs.CompletionTime
-		st.info.CompletionTime = &t
-	}
-	dc := rs.NumCompletedTasks - st.info.NumCompletedTasks
-	df := rs.NumFailedTasks - st.info.NumFailedTasks
-	dk := rs.NumKilledTasks - st.info.NumKilledTasks
-	da := rs.NumActiveTasks - st.info.NumActiveTasks
-	st.info.NumCompletedTasks, st.info.NumFailedTasks, st.info.NumActiveTasks = rs.NumCompletedTasks, rs.NumFailedTasks, rs.NumActiveTasks
-	st.info.NumKilledTasks = max(st.info.NumKilledTasks, rs.NumKilledTasks)
-	a.eachJob(st, func(j *liveJob) {
-		j.info.NumCompletedTasks += max(dc, 0)
-		j.info.NumFailedTasks += max(df, 0)
-		j.info.NumKilledTasks += max(dk, 0)
-		j.info.NumActiveTasks = max(j.info.NumActiveTasks+da, 0)
-		switch st.info.Status {
-		case StageComplete:
-			j.completedStages[rs.StageID] = true
-		case StageFailed:
-			if !wasFailed {
-				j.info.NumFailedStages++
-			}
-		}
-	})
-}
-
 // endRunningJobs ends the jobs still RUNNING when the application can run none any more, as Spark does at
 // SparkContext.stop: "Job <id> cancelled <why>" (so they show CANCELLED), their active stages FAILED. Spark posts
 // those job ends after the application end, and the listener stops sending at the application end (or its JVM is
@@ -413,18 +359,18 @@ func (a *liveApp) resyncStage(rs event.ResyncStage) {
 func (a *liveApp) endRunningJobs(t int64, why string) {
 	for _, id := range a.order {
 		j := a.jobs[id]
-		if j == nil || j.info.Status != JobRunning {
+		if j == nil || j.info.Status != wire.JobRunning {
 			continue
 		}
 		for _, sid := range j.stageIDs {
-			if st := a.stages[stageKey{sid, a.latest[sid]}]; st != nil && st.info.Status == StageActive {
+			if st := a.stages[stageKey{sid, a.latest[sid]}]; st != nil && st.info.Status == wire.StageActive {
 				reason := "Stage cancelled " + why
-				st.info.Status, st.info.CompletionTime, st.info.FailureReason, st.info.NumActiveTasks = StageFailed, &t, &reason, 0
+				st.info.Status, st.info.CompletionTime, st.info.FailureReason, st.info.NumActiveTasks = wire.StageFailed, &t, &reason, 0
 				a.eachJob(st, func(j *liveJob) { j.info.NumFailedStages++ })
 			}
 		}
 		msg := fmt.Sprintf("Job %d cancelled %s", id, why)
-		a.jobEnd(&event.JobEnd{Header: event.Header{Time: t}, JobID: id, Result: JobFailed, Error: &msg})
+		a.jobEnd(&event.JobEnd{Header: event.Header{Time: t}, JobID: id, Result: wire.JobFailed, Error: &msg})
 		j.info.NumActiveTasks = 0
 	}
 }
@@ -439,64 +385,4 @@ func (a *liveApp) eachJob(st *liveStage, f func(*liveJob)) {
 			a.touchJob(jid)
 		}
 	}
-}
-
-// job returns a copy of the job as the API shows it.
-func (a *liveApp) job(j *liveJob) Job {
-	out := j.info
-	out.Failures = slices.Clone(j.info.Failures)
-	if out.Failures == nil {
-		out.Failures = []FailureReason{}
-	}
-	out.NumCompletedStages = len(j.completedStages)
-	out.NumSkippedStages = len(j.skippedStages)
-	out.NumTasks = j.sparkNumTasks - j.info.NumSkippedTasks
-	out.NumActiveStages = 0
-	out.Stages = make([]Stage, 0, len(j.stageIDs))
-	for _, id := range j.stageIDs {
-		if st := a.stages[stageKey{id, a.latest[id]}]; st != nil {
-			out.Stages = append(out.Stages, st.info)
-			if st.info.Status == StageActive {
-				out.NumActiveStages++
-			}
-		}
-	}
-	out.Hints = a.summarizeTasks(out.JobID, out.Stages)
-	return out
-}
-
-// header returns a copy of the application without jobs, with derived counters.
-func (a *liveApp) header() App {
-	out := a.info
-	out.Jobs = nil
-	if out.UIURL != nil && out.State == AppRunning {
-		p := "ui/" + url.PathEscape(out.AppID) + "/"
-		out.UIPath = &p
-	}
-	out.NumJobs, out.NumActiveJobs, out.NumCompletedJobs, out.NumFailedJobs = len(a.jobs), 0, 0, 0
-	for _, j := range a.jobs {
-		switch j.info.Status {
-		case JobRunning:
-			out.NumActiveJobs++
-		case JobSucceeded:
-			out.NumCompletedJobs++
-		case JobFailed, JobCancelled: // Spark counts a cancelled job as failed
-			out.NumFailedJobs++
-		}
-	}
-	out.CancelEnabled = a.cancelEnabled()
-	out.EvictedJobs = a.evictedJobs
-	out.NumExecutors, out.TotalCores = 0, 0
-	for id, cores := range a.executors {
-		if id != "driver" {
-			out.NumExecutors++
-			out.TotalCores += cores
-		}
-	}
-	if out.NumExecutors == 0 { // local mode: the driver runs the tasks
-		if cores, ok := a.executors["driver"]; ok {
-			out.NumExecutors, out.TotalCores = 1, cores
-		}
-	}
-	return out
 }

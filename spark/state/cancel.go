@@ -3,6 +3,8 @@ package state
 import (
 	"context"
 	"regexp"
+
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 )
 
 // What the cancel endpoints ask of the state (spark/api/API.md "Cancel").
@@ -20,20 +22,20 @@ var cancelledError = regexp.MustCompile(`(?i)^(\[SPARK_JOB_CANCELLED\]\s*)?Job \
 // Counts are unchanged (Spark counts a cancelled job among the failed ones).
 func failedStatus(err *string) string {
 	if err != nil && cancelledError.MatchString(*err) {
-		return JobCancelled
+		return wire.JobCancelled
 	}
-	return JobFailed
+	return wire.JobFailed
 }
 
 // cancelEnabled: the monitor is not read-only, the listener is connected, and Spark allows kills.
 func (a *liveApp) cancelEnabled() bool {
-	return !a.readOnly && a.info.State == AppRunning && a.killEnabled
+	return !a.readOnly && a.info.State == wire.AppRunning && a.killEnabled
 }
 
 // CancelCheck is what the store knows about the target of a cancel request.
 type CancelCheck struct {
 	// App is the application without jobs; nil when the application is unknown.
-	App *App
+	App *wire.App
 	// Found: the job, or the stage, is known in App.
 	Found bool
 	// Running: the job is RUNNING, or the stage's latest attempt is ACTIVE or PENDING.
@@ -44,7 +46,7 @@ type CancelCheck struct {
 
 // CellJobs are one application's running jobs of a cell.
 type CellJobs struct {
-	App    App // without jobs
+	App    wire.App // without jobs
 	JobIDs []int
 	// ByJob: cancel these jobs by id, not the cell's: some of the jobs name their own notebook (a Spark Connect
 	// server's, so the app runs jobs of other notebooks under the same cell id), or are the cell's because the
@@ -56,7 +58,7 @@ type CellJobs struct {
 func (s *Store) CheckJob(ctx context.Context, appID string, jobID int) (CancelCheck, error) {
 	return s.check(ctx, appID, func(a *liveApp, out *CancelCheck) {
 		if j, ok := a.jobs[jobID]; ok {
-			out.Found, out.Running = true, j.info.Status == JobRunning
+			out.Found, out.Running = true, j.info.Status == wire.JobRunning
 		}
 	})
 }
@@ -71,7 +73,7 @@ func (s *Store) CheckStage(ctx context.Context, appID string, stageID int) (Canc
 		}
 		if st, ok := a.stages[stageKey{stageID, attempt}]; ok {
 			out.Found, out.AttemptID = true, attempt
-			out.Running = st.info.Status == StageActive || st.info.Status == StagePending
+			out.Running = st.info.Status == wire.StageActive || st.info.Status == wire.StagePending
 		}
 	})
 }
@@ -100,7 +102,7 @@ func (s *Store) CellRunningJobs(ctx context.Context, cell Cell) ([]CellJobs, err
 			byJob := false
 			for _, jid := range a.order {
 				j := a.jobs[jid]
-				if j.info.Status == JobRunning && cell.Owns(&a.info, &j.info) {
+				if j.info.Status == wire.JobRunning && cell.Owns(&a.info, &j.info) {
 					ids = append(ids, jid)
 					byJob = byJob || j.info.KernelID != "" || j.info.NotebookPath != "" || j.cellByRun
 				}

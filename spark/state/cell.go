@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
@@ -17,7 +18,7 @@ type Cell struct {
 
 // Runs reports whether the jobs of app that carry the cell's id are this cell's: the app runs in the cell's kernel
 // or was started from its notebook. When either side says nothing of its notebook, the cell id alone decides.
-func (c Cell) Runs(app *App) bool {
+func (c Cell) Runs(app *wire.App) bool {
 	switch {
 	case c.KernelID == "" && c.NotebookPath == "", app.KernelID == "" && app.NotebookPath == "":
 		return true
@@ -30,12 +31,12 @@ func (c Cell) Runs(app *App) bool {
 
 // Owns reports whether job, of app, is the cell's: it carries the cell's id and runs in the cell's notebook — the
 // job's own notebook when it names one (a Spark Connect server runs the jobs of many notebooks), else its app's.
-func (c Cell) Owns(app *App, job *Job) bool {
+func (c Cell) Owns(app *wire.App, job *wire.Job) bool {
 	if job.CellID == nil || *job.CellID != c.ID {
 		return false
 	}
 	if job.KernelID != "" || job.NotebookPath != "" {
-		return c.Runs(&App{KernelID: job.KernelID, NotebookPath: job.NotebookPath})
+		return c.Runs(&wire.App{KernelID: job.KernelID, NotebookPath: job.NotebookPath})
 	}
 	return c.Runs(app)
 }

@@ -1,6 +1,9 @@
 package state
 
-import "github.com/sparkmonitor/sparkmonitor-go/spark/event"
+import (
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
+)
 
 // DriverLost is submitted (by ingest) when an application's listener connection closed without an application end
 // and no connection of the application came back within the grace period (ingest.DefaultDriverLostAfter): its driver
@@ -18,14 +21,14 @@ const DriverLostReason = "because its driver was lost"
 // driverLost ends a DISCONNECTED application: FINISHED with DriverLost set, its running jobs cancelled. A RUNNING
 // application (its listener came back) or an ended one is left alone.
 func (a *liveApp) driverLost(e *DriverLost) {
-	if a.info.State != AppDisconnected {
+	if a.info.State != wire.AppDisconnected {
 		return
 	}
 	t := e.Time
 	if t <= 0 {
 		t = a.lastActivity()
 	}
-	a.info.State, a.info.DriverLost, a.info.EndTime = AppFinished, true, &t
+	a.info.State, a.info.DriverLost, a.info.EndTime = wire.AppFinished, true, &t
 	a.endRunningJobs(t, DriverLostReason)
 	a.dirty = true
 }
@@ -53,6 +56,6 @@ func (a *liveApp) lastActivity() int64 {
 // the monitor for longer than the grace period). The jobs ended at the loss stay ended.
 func (a *liveApp) revive() {
 	if a.info.DriverLost {
-		a.info.DriverLost, a.info.EndTime, a.info.State = false, nil, AppRunning
+		a.info.DriverLost, a.info.EndTime, a.info.State = false, nil, wire.AppRunning
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
@@ -14,16 +15,9 @@ const (
 	maxFailureDetail  = 8 << 10
 )
 
-// FailureReason groups a job's failed tasks by their reason.
-type FailureReason struct {
-	Reason string `json:"reason"` // one line, e.g. "ZeroDivisionError: integer division or modulo by zero"
-	Count  int    `json:"count"`
-	Detail string `json:"detail"` // the first such failure in full (stack trace), truncated
-}
-
 // addFailure counts a failed task under its summarised reason; beyond maxFailureKinds distinct reasons, the rest are
 // counted under "other reasons".
-func addFailure(list []FailureReason, reason string) []FailureReason {
+func addFailure(list []wire.FailureReason, reason string) []wire.FailureReason {
 	summary := summarizeFailure(reason)
 	for i := range list {
 		if list[i].Reason == summary {
@@ -40,7 +34,7 @@ func addFailure(list []FailureReason, reason string) []FailureReason {
 			}
 		}
 	}
-	return append(list, FailureReason{Reason: summary, Count: 1, Detail: event.Clip(reason, maxFailureDetail)})
+	return append(list, wire.FailureReason{Reason: summary, Count: 1, Detail: event.Clip(reason, maxFailureDetail)})
 }
 
 // summarizeFailure picks the line a user recognises: the Python exception at the end of a Python traceback, else the

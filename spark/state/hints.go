@@ -1,15 +1,9 @@
 package state
 
-import "fmt"
+import (
+	"fmt"
 
-// Hint kinds and severities (API.md "Hints").
-const (
-	HintSkew      = "skew"
-	HintSpill     = "spill"
-	HintTinyTasks = "tinyTasks"
-
-	SeverityInfo    = "info"
-	SeverityWarning = "warning"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 )
 
 // Thresholds of the hints, after DataFlint's alerts (research/anchors-beyond.md §1).
@@ -20,42 +14,33 @@ const (
 	tinyTasksMaxMedian = 500  // …with a median under this many ms
 )
 
-// Hint is what the data shows about one stage attempt of a job.
-type Hint struct {
-	Kind      string `json:"kind"`
-	Severity  string `json:"severity"`
-	StageID   int    `json:"stageId"`
-	AttemptID int    `json:"attemptId"`
-	Message   string `json:"message"` // one sentence with the figures
-}
-
 // stageHints applies the rules of API.md to a stage attempt's tasks: at most one hint per kind.
-func stageHints(stageID, attemptID int, t *stageTasks) []Hint {
-	var out []Hint
+func stageHints(stageID, attemptID int, t *stageTasks) []wire.Hint {
+	var out []wire.Hint
 	name := fmt.Sprintf("Stage %d", stageID)
 	if attemptID > 0 {
 		name += fmt.Sprintf(" (attempt %d)", attemptID)
 	}
 	hint := func(kind, severity, format string, args ...any) {
-		out = append(out, Hint{Kind: kind, Severity: severity, StageID: stageID, AttemptID: attemptID,
+		out = append(out, wire.Hint{Kind: kind, Severity: severity, StageID: stageID, AttemptID: attemptID,
 			Message: name + ": " + fmt.Sprintf(format, args...)})
 	}
 	d := &t.times
 	if d.count > 0 {
 		median := d.median()
 		if d.max > skewMinSlowestMs && d.max > skewRatio*median {
-			hint(HintSkew, SeverityWarning,
+			hint(wire.HintSkew, wire.SeverityWarning,
 				"the slowest task took %s, %s the median (%s): skewed partitions; consider repartitioning on a better key or salting.",
 				formatMs(d.max), formatRatio(d.max, median), formatMs(median))
 		}
 		if d.count > tinyTasksMinTasks && median < tinyTasksMaxMedian {
-			hint(HintTinyTasks, SeverityInfo,
+			hint(wire.HintTinyTasks, wire.SeverityInfo,
 				"%d tasks with a median of %s: scheduling overhead dominates; fewer partitions would do (coalesce, or a smaller spark.sql.shuffle.partitions).",
 				d.count, formatMs(median))
 		}
 	}
 	if t.diskSpill > 0 {
-		hint(HintSpill, SeverityWarning,
+		hint(wire.HintSpill, wire.SeverityWarning,
 			"%s spilled to disk (%s in memory before spilling): memory per task was too small for the data; consider more partitions or more executor memory.",
 			formatBytes(t.diskSpill), formatBytes(t.memSpill))
 	}

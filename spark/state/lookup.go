@@ -1,6 +1,10 @@
 package state
 
-import "context"
+import (
+	"context"
+
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
+)
 
 // RunningUI returns the Spark UI URL its listener announced for a RUNNING application; ok is false for unknown,
 // finished or disconnected applications and those without a UI. Safe for concurrent use.
@@ -27,7 +31,7 @@ func (s *Store) RunningUI(ctx context.Context, appID string) (ui string, ok bool
 
 // runningUI is the UI URL of a RUNNING application, or "".
 func (a *liveApp) runningUI() string {
-	if a.info.State == AppRunning && a.info.UIURL != nil {
+	if a.info.State == wire.AppRunning && a.info.UIURL != nil {
 		return *a.info.UIURL
 	}
 	return ""

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
@@ -35,19 +36,19 @@ func TestReplaySQLQueryGroupsJobsUnderTheirQuery(t *testing.T) {
 	_, evs := readRecording(t, "sql_query.jsonl")
 	desc, failed := sqlFromFrames(evs)
 
-	execs := map[int64]SQLExecution{}
+	execs := map[int64]wire.SQLExecution{}
 	for _, x := range a.SQLExecutions {
 		execs[x.ExecutionID] = x
-		wantStatus := SQLCompleted
+		wantStatus := wire.SQLCompleted
 		if failed[x.ExecutionID] {
-			wantStatus = SQLFailed
+			wantStatus = wire.SQLFailed
 		}
 		if x.Status != wantStatus || x.Description != desc[x.ExecutionID] || x.EndTime == nil {
 			t.Errorf("execution %d = %+v; its frames say %s, %q", x.ExecutionID, x, wantStatus, desc[x.ExecutionID])
 		}
 	}
 	// What the user sees per cell: each job under the query that started it.
-	byCell := map[string]map[int64][]Job{}
+	byCell := map[string]map[int64][]wire.Job{}
 	for _, j := range a.Jobs {
 		if j.SQLExecutionID == nil {
 			t.Errorf("job %d (%s) belongs to no SQL execution, but every action of the scenario is a DataFrame one", j.JobID, j.Name)
@@ -62,7 +63,7 @@ func TestReplaySQLQueryGroupsJobsUnderTheirQuery(t *testing.T) {
 			cell = *j.CellID
 		}
 		if byCell[cell] == nil {
-			byCell[cell] = map[int64][]Job{}
+			byCell[cell] = map[int64][]wire.Job{}
 		}
 		byCell[cell][*j.SQLExecutionID] = append(byCell[cell][*j.SQLExecutionID], j)
 	}
@@ -83,7 +84,7 @@ func TestReplaySQLQueryGroupsJobsUnderTheirQuery(t *testing.T) {
 		default:
 			t.Errorf("cell-sql execution %d shows %q: neither the query text nor a collect call site", id, x.Description)
 		}
-		if x.Status != SQLCompleted || x.Error != nil {
+		if x.Status != wire.SQLCompleted || x.Error != nil {
 			t.Errorf("cell-sql execution %d = %+v, want COMPLETED", id, x)
 		}
 		for _, j := range jobs {
@@ -102,7 +103,7 @@ func TestReplaySQLQueryGroupsJobsUnderTheirQuery(t *testing.T) {
 	}
 	for id, jobs := range byCell["cell-sql-fail"] {
 		x := execs[id]
-		if x.Status != SQLFailed || x.Error == nil || !strings.Contains(*x.Error, sqlFailingMsg) || !strings.Contains(x.Description, sqlFailing) {
+		if x.Status != wire.SQLFailed || x.Error == nil || !strings.Contains(*x.Error, sqlFailingMsg) || !strings.Contains(x.Description, sqlFailing) {
 			t.Errorf("the failing query = %+v", x)
 		}
 		if jobs[len(jobs)-1].Status != JobFailed {

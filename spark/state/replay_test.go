@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
@@ -168,7 +169,7 @@ func TestReplayShuffleSkip(t *testing.T) {
 func TestReplayFailingTask(t *testing.T) {
 	a, want := replay(t, "failing_task.jsonl")
 	checkJobs(t, a, want)
-	var failed, after *Job
+	var failed, after *wire.Job
 	for i := range a.Jobs {
 		j := &a.Jobs[i]
 		if j.Status == JobFailed && failed == nil {
@@ -216,11 +217,11 @@ func TestReplayStageMetricsAreTheSumOfTheirTasks(t *testing.T) {
 	for _, name := range []string{"range_sum.jsonl", "shuffle_skip.jsonl", "failing_task.jsonl", "sql_query.jsonl", "cancelled_job.jsonl"} {
 		t.Run(name, func(t *testing.T) {
 			app, evs := readRecording(t, name)
-			want := map[stageKey]StageMetrics{}
+			want := map[stageKey]wire.StageMetrics{}
 			for _, ev := range evs {
 				if e, ok := ev.(*event.TaskEnd); ok && e.Metrics != nil {
 					m := want[stageKey{e.StageID, e.StageAttemptID}]
-					m.add(e.Metrics)
+					addMetrics(&m, e.Metrics)
 					want[stageKey{e.StageID, e.StageAttemptID}] = m
 				}
 			}
@@ -268,7 +269,7 @@ func TestFailedTasksAreGroupedByTheirPythonException(t *testing.T) {
 }
 
 func TestFailureKindsAreBounded(t *testing.T) {
-	var list []FailureReason
+	var list []wire.FailureReason
 	for i := 0; i < maxFailureKinds+5; i++ {
 		list = addFailure(list, "java.lang.IllegalStateException: case "+string(rune('a'+i)))
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
@@ -48,7 +49,7 @@ func (a *liveApp) evictionOrder() []int {
 	out := make([]int, 0, len(a.order))
 	for _, running := range []bool{false, true} {
 		for _, id := range a.order {
-			if (a.jobs[id].info.Status == JobRunning) == running {
+			if (a.jobs[id].info.Status == wire.JobRunning) == running {
 				out = append(out, id)
 			}
 		}
@@ -130,7 +131,7 @@ func (a *liveApp) boundStages(maxStages int) {
 		}
 		if refs[k] == 0 {
 			o := orphan{k: k}
-			if st.info.Status == StagePending || st.info.Status == StageActive {
+			if st.info.Status == wire.StagePending || st.info.Status == wire.StageActive {
 				o.running = 1
 			}
 			orphans = append(orphans, o)
@@ -195,7 +196,7 @@ func (s *Store) evictApps(n int) bool {
 	for n > 0 {
 		victim := -1
 		for i, id := range s.appOrder {
-			if a := s.apps[id]; a.info.State != AppRunning && !a.replaying {
+			if a := s.apps[id]; a.info.State != wire.AppRunning && !a.replaying {
 				victim = i
 				break
 			}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
@@ -108,7 +109,7 @@ func TestRunningCellSurvivesReloadAndResync(t *testing.T) {
 	}
 }
 
-func findJob(apps []App, id int) *Job {
+func findJob(apps []App, id int) *wire.Job {
 	for _, a := range apps {
 		for i := range a.Jobs {
 			if a.Jobs[i].JobID == id {

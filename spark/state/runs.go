@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
@@ -58,7 +59,7 @@ func (c *cellRuns) add(r CellRun) {
 
 // cellAt returns the cell of app's notebook whose latest run contains t, if the app is one of a kernel without the
 // hook (it names its notebook but no kernel id: only our IPython hook exports the kernel id).
-func (c *cellRuns) cellAt(app *App, t int64) (string, bool) {
+func (c *cellRuns) cellAt(app *wire.App, t int64) (string, bool) {
 	if app.KernelID != "" || app.NotebookPath == "" {
 		return "", false
 	}

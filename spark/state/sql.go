@@ -3,44 +3,26 @@ package state
 import (
 	"slices"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
-
-// SQL execution states.
-const (
-	SQLRunning   = "RUNNING"
-	SQLCompleted = "COMPLETED"
-	SQLFailed    = "FAILED"
-)
-
-// SQLExecution is one SQL or DataFrame query (Spark's SQL execution); jobs name it by their SQLExecutionID.
-type SQLExecution struct {
-	AppID           string  `json:"appId"`
-	ExecutionID     int64   `json:"executionId"`
-	RootExecutionID *int64  `json:"rootExecutionId"`
-	Description     string  `json:"description"`
-	Status          string  `json:"status"`
-	StartTime       int64   `json:"startTime"`
-	EndTime         *int64  `json:"endTime"`
-	Error           *string `json:"error"`
-}
 
 // liveSQL holds an application's SQL executions: the running ones and those its retained jobs belong to. At most
 // MaxJobsPerApp of them are kept (see boundSQL).
 type liveSQL struct {
-	execs map[int64]*SQLExecution
+	execs map[int64]*wire.SQLExecution
 	order []int64 // execution ids in start order
 	dirty map[int64]bool
 }
 
 func newLiveSQL() liveSQL {
-	return liveSQL{execs: map[int64]*SQLExecution{}, dirty: map[int64]bool{}}
+	return liveSQL{execs: map[int64]*wire.SQLExecution{}, dirty: map[int64]bool{}}
 }
 
 func (a *liveApp) sqlStart(e *event.SQLStart) {
 	x, known := a.sql.execs[e.ExecutionID]
 	if !known {
-		x = &SQLExecution{AppID: a.info.AppID, ExecutionID: e.ExecutionID, Status: SQLRunning}
+		x = &wire.SQLExecution{AppID: a.info.AppID, ExecutionID: e.ExecutionID, Status: wire.SQLRunning}
 		a.sql.execs[e.ExecutionID] = x
 		a.sql.order = append(a.sql.order, e.ExecutionID)
 	}
@@ -58,9 +40,9 @@ func (a *liveApp) sqlEnd(e *event.SQLEnd) {
 		return
 	}
 	t := e.Time
-	x.EndTime, x.Error, x.Status = &t, nil, SQLCompleted
+	x.EndTime, x.Error, x.Status = &t, nil, wire.SQLCompleted
 	if e.Error != nil && *e.Error != "" {
-		x.Error, x.Status = e.Error, SQLFailed
+		x.Error, x.Status = e.Error, wire.SQLFailed
 	}
 	a.sql.dirty[e.ExecutionID] = true
 }
@@ -91,7 +73,7 @@ func (a *liveApp) sqlReferenced() map[int64]bool {
 // dropUnreferencedSQL forgets the finished executions no retained job belongs to (after jobs were evicted).
 func (a *liveApp) dropUnreferencedSQL() {
 	refs := a.sqlReferenced()
-	a.dropSQL(func(x *SQLExecution) bool { return x.Status != SQLRunning && !refs[x.ExecutionID] }, len(a.sql.order))
+	a.dropSQL(func(x *wire.SQLExecution) bool { return x.Status != wire.SQLRunning && !refs[x.ExecutionID] }, len(a.sql.order))
 }
 
 // boundSQL keeps at most maxExecs executions: it drops at least 10% of maxExecs at a time, finished executions no
@@ -102,12 +84,12 @@ func (a *liveApp) boundSQL(maxExecs int) {
 	}
 	toRemove := max(len(a.sql.order)-maxExecs, maxExecs/10, 1)
 	refs := a.sqlReferenced()
-	toRemove -= a.dropSQL(func(x *SQLExecution) bool { return x.Status != SQLRunning && !refs[x.ExecutionID] }, toRemove)
-	a.dropSQL(func(*SQLExecution) bool { return true }, toRemove)
+	toRemove -= a.dropSQL(func(x *wire.SQLExecution) bool { return x.Status != wire.SQLRunning && !refs[x.ExecutionID] }, toRemove)
+	a.dropSQL(func(*wire.SQLExecution) bool { return true }, toRemove)
 }
 
 // dropSQL forgets, oldest first, at most n executions for which drop is true, and returns how many it dropped.
-func (a *liveApp) dropSQL(drop func(*SQLExecution) bool, n int) int {
+func (a *liveApp) dropSQL(drop func(*wire.SQLExecution) bool, n int) int {
 	dropped := 0
 	kept := a.sql.order[:0]
 	for _, id := range a.sql.order {
@@ -124,11 +106,11 @@ func (a *liveApp) dropSQL(drop func(*SQLExecution) bool, n int) int {
 }
 
 // sqlSnapshot returns copies of the executions a snapshot shows: the running ones and those retained jobs belong to.
-func (a *liveApp) sqlSnapshot() []SQLExecution {
+func (a *liveApp) sqlSnapshot() []wire.SQLExecution {
 	refs := a.sqlReferenced()
-	out := []SQLExecution{}
+	out := []wire.SQLExecution{}
 	for _, id := range a.sql.order {
-		if x := a.sql.execs[id]; x.Status == SQLRunning || refs[id] {
+		if x := a.sql.execs[id]; x.Status == wire.SQLRunning || refs[id] {
 			out = append(out, *x)
 		}
 	}
@@ -136,7 +118,7 @@ func (a *liveApp) sqlSnapshot() []SQLExecution {
 }
 
 // sqlChanges returns copies of the executions changed since the last call, by execution id, and forgets the changes.
-func (a *liveApp) sqlChanges() []SQLExecution {
+func (a *liveApp) sqlChanges() []wire.SQLExecution {
 	if len(a.sql.dirty) == 0 {
 		return nil
 	}
@@ -145,7 +127,7 @@ func (a *liveApp) sqlChanges() []SQLExecution {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	out := make([]SQLExecution, 0, len(ids))
+	out := make([]wire.SQLExecution, 0, len(ids))
 	for _, id := range ids {
 		out = append(out, *a.sql.execs[id])
 	}

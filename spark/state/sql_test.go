@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
@@ -20,8 +21,8 @@ func sqlJob(jobID int, execID int64) *event.JobStart {
 	return &event.JobStart{JobID: jobID, SQLExecutionID: &execID, Stages: []event.StageInfo{stage(jobID, 1, nil)}}
 }
 
-func sqlByID(list []SQLExecution) map[int64]SQLExecution {
-	out := map[int64]SQLExecution{}
+func sqlByID(list []wire.SQLExecution) map[int64]wire.SQLExecution {
+	out := map[int64]wire.SQLExecution{}
 	for _, x := range list {
 		out[x.ExecutionID] = x
 	}
@@ -39,19 +40,19 @@ func TestSQLExecutionStatusFollowsItsEnd(t *testing.T) {
 		sqlStart(3, nil, "SELECT 3", 70), sqlJob(3, 3), sqlEnd(3, new(string), 80), // Spark's own "no error"
 	)
 	got := sqlByID(snapshotApp(t, s, "a").SQLExecutions)
-	if x := got[3]; x.Status != SQLCompleted || x.Error != nil {
+	if x := got[3]; x.Status != wire.SQLCompleted || x.Error != nil {
 		t.Errorf("an empty error is success: %+v", x)
 	}
 	if len(got) != 4 {
 		t.Fatalf("snapshot SQL executions = %+v", got)
 	}
-	if x := got[0]; x.Status != SQLCompleted || x.Error != nil || x.StartTime != 10 || *x.EndTime != 20 || x.Description != "SELECT 1" {
+	if x := got[0]; x.Status != wire.SQLCompleted || x.Error != nil || x.StartTime != 10 || *x.EndTime != 20 || x.Description != "SELECT 1" {
 		t.Errorf("execution 0 = %+v", x)
 	}
-	if x := got[1]; x.Status != SQLFailed || *x.Error != boom || *x.EndTime != 40 {
+	if x := got[1]; x.Status != wire.SQLFailed || *x.Error != boom || *x.EndTime != 40 {
 		t.Errorf("execution 1 = %+v", x)
 	}
-	if x := got[2]; x.Status != SQLRunning || x.EndTime != nil || x.AppID != "a" {
+	if x := got[2]; x.Status != wire.SQLRunning || x.EndTime != nil || x.AppID != "a" {
 		t.Errorf("execution 2 = %+v", x)
 	}
 }
@@ -86,7 +87,7 @@ func TestDeltasCarryOnlyChangedSQLExecutions(t *testing.T) {
 	submitAll(t, s, "a", sqlEnd(1, nil, 3))
 	tick <- time.Now()
 	d := receive(t, ch)
-	if len(d.SQLExecutions) != 1 || d.SQLExecutions[0].ExecutionID != 1 || d.SQLExecutions[0].Status != SQLCompleted {
+	if len(d.SQLExecutions) != 1 || d.SQLExecutions[0].ExecutionID != 1 || d.SQLExecutions[0].Status != wire.SQLCompleted {
 		t.Fatalf("delta = %+v", d)
 	}
 	if d.Apps[0].SQLExecutions != nil {
@@ -141,7 +142,7 @@ func TestResyncRestoresRunningSQLExecutions(t *testing.T) {
 	submitAll(t, s, "a", hello("a", 1), sqlStart(0, nil, "known", 1), &Disconnected{}, hello("a", 2),
 		&event.Resync{SQLExecutions: []event.SQLStart{*sqlStart(0, nil, "known", 1), *sqlStart(4, nil, "started while away", 2)}})
 	got := sqlByID(snapshotApp(t, s, "a").SQLExecutions)
-	if len(got) != 2 || got[0].Status != SQLRunning || got[4].Status != SQLRunning || got[4].Description != "started while away" ||
+	if len(got) != 2 || got[0].Status != wire.SQLRunning || got[4].Status != wire.SQLRunning || got[4].Description != "started while away" ||
 		got[4].StartTime != 2 {
 		t.Errorf("after resync = %+v", got)
 	}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
@@ -48,14 +49,14 @@ type input struct {
 }
 
 type subscription struct {
-	ch chan Update
+	ch chan wire.Update
 }
 
 // Store owns the live state. All methods are safe for concurrent use; they only talk to the Run goroutine.
 type Store struct {
 	opts     Options
 	in       chan input
-	snaps    chan chan []App
+	snaps    chan chan []wire.App
 	calls    chan func() // reads run by the owner goroutine (timeline.go)
 	subs     chan *subscription
 	unsubs   chan *subscription
@@ -95,7 +96,7 @@ func New(opts Options) *Store {
 	return &Store{
 		opts:   opts,
 		in:     make(chan input, opts.QueueSize),
-		snaps:  make(chan chan []App),
+		snaps:  make(chan chan []wire.App),
 		calls:  make(chan func()),
 		subs:   make(chan *subscription),
 		unsubs: make(chan *subscription),
@@ -140,7 +141,7 @@ func (s *Store) Run(ctx context.Context) error {
 			f()
 		case sub := <-s.subs:
 			s.drain()
-			sub.ch <- Update{Type: "snapshot", Apps: s.snapshot()}
+			sub.ch <- wire.Update{Type: wire.UpdateSnapshot, Apps: s.snapshot()}
 			s.active[sub] = true
 		case sub := <-s.unsubs:
 			if s.active[sub] {
@@ -178,8 +179,8 @@ func (s *Store) DroppedSubscribers() int64 { return s.dropped.Load() }
 
 // Snapshot returns a copy of every application with its jobs, in order of first appearance. It reflects every
 // Submit that returned before the call.
-func (s *Store) Snapshot(ctx context.Context) ([]App, error) {
-	reply := make(chan []App, 1)
+func (s *Store) Snapshot(ctx context.Context) ([]wire.App, error) {
+	reply := make(chan []wire.App, 1)
 	select {
 	case s.snaps <- reply:
 	case <-ctx.Done():
@@ -192,8 +193,8 @@ func (s *Store) Snapshot(ctx context.Context) ([]App, error) {
 
 // Subscribe returns a channel that first carries a snapshot, then deltas. The channel is closed when ctx ends, when
 // the store stops, or when the subscriber falls behind (then it should subscribe again for a fresh snapshot).
-func (s *Store) Subscribe(ctx context.Context) (<-chan Update, error) {
-	sub := &subscription{ch: make(chan Update, subscriberBuffer)}
+func (s *Store) Subscribe(ctx context.Context) (<-chan wire.Update, error) {
+	sub := &subscription{ch: make(chan wire.Update, subscriberBuffer)}
 	select {
 	case s.subs <- sub:
 	case <-ctx.Done():
@@ -253,19 +254,19 @@ func (s *Store) supersede(a *liveApp, h *event.Hello) {
 	}
 	for _, id := range s.appOrder {
 		old := s.apps[id]
-		if old != a && old.info.KernelID == h.KernelID && old.info.State == AppDisconnected {
+		if old != a && old.info.KernelID == h.KernelID && old.info.State == wire.AppDisconnected {
 			old.endRunningJobs(h.StartTime, "because its driver stopped (the kernel started application "+h.AppID+")")
 			old.dirty = true
 		}
 	}
 }
 
-func (s *Store) snapshot() []App {
-	out := make([]App, 0, len(s.appOrder))
+func (s *Store) snapshot() []wire.App {
+	out := make([]wire.App, 0, len(s.appOrder))
 	for _, id := range s.appOrder {
 		a := s.apps[id]
 		app := a.header()
-		app.Jobs = make([]Job, 0, len(a.order))
+		app.Jobs = make([]wire.Job, 0, len(a.order))
 		for _, jid := range a.order {
 			app.Jobs = append(app.Jobs, a.job(a.jobs[jid]))
 		}
@@ -277,7 +278,7 @@ func (s *Store) snapshot() []App {
 
 // flush sends what changed since the last flush to every subscriber, dropping those whose buffer is full.
 func (s *Store) flush() {
-	var u Update
+	var u wire.Update
 	for _, id := range s.appOrder {
 		a := s.apps[id]
 		if !a.dirty && len(a.dirtyJobs) == 0 && len(a.sql.dirty) == 0 {
@@ -301,7 +302,7 @@ func (s *Store) flush() {
 	if len(u.Apps) == 0 {
 		return
 	}
-	u.Type = "delta"
+	u.Type = wire.UpdateDelta
 	for sub := range s.active {
 		select {
 		case sub.ch <- u:

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
@@ -28,7 +29,9 @@ func runStore(t *testing.T, s *Store) context.Context {
 	go func() { done <- s.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			t.Errorf("store: %v", err)
+		}
 	})
 	return ctx
 }
@@ -57,7 +60,7 @@ func snapshotApp(t *testing.T, s *Store, id string) App {
 	return App{}
 }
 
-func receive(t *testing.T, ch <-chan Update) Update {
+func receive(t *testing.T, ch <-chan wire.Update) wire.Update {
 	t.Helper()
 	select {
 	case u, ok := <-ch:
@@ -68,7 +71,7 @@ func receive(t *testing.T, ch <-chan Update) Update {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no update within 5s")
 	}
-	return Update{}
+	return wire.Update{}
 }
 
 func hello(app string, conn int) *event.Hello {

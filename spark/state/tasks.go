@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
@@ -16,28 +17,6 @@ const (
 	// durationBucketBase is the width of a duration bucket: a bucket's middle is within 5% of every value in it.
 	durationBucketBase = 1.1
 )
-
-// TaskTime summarises the durations (finish − launch, ms) of a stage attempt's successful tasks.
-type TaskTime struct {
-	Count  int   `json:"count"`
-	Min    int64 `json:"min"`
-	Median int64 `json:"median"` // within 10% (log-bucketed histogram)
-	Max    int64 `json:"max"`
-}
-
-// TaskSpan is one task on the timeline.
-type TaskSpan struct {
-	StageID        int    `json:"stageId"`
-	StageAttemptID int    `json:"stageAttemptId"`
-	TaskID         int64  `json:"taskId"`
-	Index          int    `json:"index"`
-	Attempt        int    `json:"attempt"`
-	ExecutorID     string `json:"executorId"`
-	Host           string `json:"host"`
-	Start          int64  `json:"start"`
-	End            *int64 `json:"end"`
-	Status         string `json:"status"` // RUNNING, SUCCESS, FAILED or KILLED
-}
 
 // durations is a log-bucketed histogram of task durations: memory grows with the spread of durations (a few dozen
 // buckets), not with the number of tasks.
@@ -92,11 +71,11 @@ func (d *durations) median() int64 {
 	return d.max
 }
 
-func (d *durations) summary() *TaskTime {
+func (d *durations) summary() *wire.TaskTime {
 	if d.count == 0 {
 		return nil
 	}
-	return &TaskTime{Count: d.count, Min: d.min, Median: d.median(), Max: d.max}
+	return &wire.TaskTime{Count: d.count, Min: d.min, Median: d.median(), Max: d.max}
 }
 
 // span is a task span as stored (end 0 while running).
@@ -107,10 +86,10 @@ type span struct {
 	start, end                            int64
 }
 
-func (s span) out() TaskSpan {
-	t := TaskSpan{StageID: s.stageID, StageAttemptID: s.stageAttempt, TaskID: s.taskID, Index: s.index,
+func (s span) out() wire.TaskSpan {
+	t := wire.TaskSpan{StageID: s.stageID, StageAttemptID: s.stageAttempt, TaskID: s.taskID, Index: s.index,
 		Attempt: s.attempt, ExecutorID: s.executorID, Host: s.host, Start: s.start, Status: s.status}
-	if s.status != "RUNNING" {
+	if s.status != wire.TaskRunning {
 		end := s.end
 		t.End = &end
 	}
@@ -162,7 +141,7 @@ func (a *liveApp) taskStarted(e *event.TaskStart, st *liveStage) {
 	t.nRunning++
 	if _, dup := t.running[e.TaskID]; !dup && a.tasks.makeRoom() {
 		t.running[e.TaskID] = span{stageID: e.StageID, stageAttempt: e.StageAttemptID, index: e.Index, attempt: e.Attempt,
-			taskID: e.TaskID, executorID: e.ExecutorID, host: e.Host, status: "RUNNING", start: e.Time}
+			taskID: e.TaskID, executorID: e.ExecutorID, host: e.Host, status: wire.TaskRunning, start: e.Time}
 		a.tasks.spans++
 	}
 	a.activity.taskStarted(e.Time)
@@ -259,8 +238,8 @@ func (d *taskData) forget(k stageKey) {
 }
 
 // summarizeTasks sets each stage's TaskTime from the tasks it ran for job jobID, and returns the job's hints.
-func (a *liveApp) summarizeTasks(jobID int, stages []Stage) []Hint {
-	hints := []Hint{}
+func (a *liveApp) summarizeTasks(jobID int, stages []wire.Stage) []wire.Hint {
+	hints := []wire.Hint{}
 	for i := range stages {
 		t := a.tasks.stages[stageKey{stages[i].StageID, stages[i].AttemptID}]
 		if t == nil || !slices.Contains(t.jobIDs, jobID) {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
@@ -167,7 +168,7 @@ func TestActivityIsCoalescedAndBoundedKeepingPeaks(t *testing.T) {
 	s.taskStarted(5) // same millisecond: one point
 	s.taskEnded(6)
 	s.taskStarted(6) // back to the same value within the millisecond
-	if len(s.points) != 1 || s.points[0] != (ActivityPoint{5, 2, 4}) {
+	if len(s.points) != 1 || s.points[0] != (wire.ActivityPoint{Time: 5, ActiveTasks: 2, Cores: 4}) {
 		t.Fatalf("points = %+v", s.points)
 	}
 	for i := range 10_000 {
@@ -177,7 +178,7 @@ func TestActivityIsCoalescedAndBoundedKeepingPeaks(t *testing.T) {
 	if len(s.points) > maxActivityPoints {
 		t.Fatalf("%d points", len(s.points))
 	}
-	if peak := slices.MaxFunc(s.points, func(x, y ActivityPoint) int { return x.ActiveTasks - y.ActiveTasks }); peak.ActiveTasks != 3 {
+	if peak := slices.MaxFunc(s.points, func(x, y wire.ActivityPoint) int { return x.ActiveTasks - y.ActiveTasks }); peak.ActiveTasks != 3 {
 		t.Errorf("the peak of 3 running tasks was lost: %+v", peak)
 	}
 	for i := 1; i < len(s.points); i++ {
@@ -246,7 +247,7 @@ func TestStoreTimelineShowsRunningTasksFirst(t *testing.T) {
 	if ex := tl.Apps[0].Executors; len(ex) != 1 || ex[0].ExecutorID != "driver" || ex[0].Cores != 2 || *ex[0].AddedTime != 1 {
 		t.Errorf("executors = %+v", ex)
 	}
-	if act := tl.Apps[0].Activity; len(act) != 3 || act[0] != (ActivityPoint{2, 0, 2}) || act[2] != (ActivityPoint{5, 2, 2}) {
+	if act := tl.Apps[0].Activity; len(act) != 3 || act[0] != (wire.ActivityPoint{Time: 2, ActiveTasks: 0, Cores: 2}) || act[2] != (wire.ActivityPoint{Time: 5, ActiveTasks: 2, Cores: 2}) {
 		t.Errorf("activity = %+v", act)
 	}
 	tl, _ = s.Timeline(context.Background(), Cell{ID: "no-such-cell"}, DefaultTimelineTasks)

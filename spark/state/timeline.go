@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"slices"
+
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 )
 
 // Bounds of a timeline answer (API.md).
@@ -13,52 +15,12 @@ const (
 	maxTimelinePoints    = 500
 )
 
-// Timeline is what the timeline and executors charts of one cell show.
-type Timeline struct {
-	CellID string        `json:"cellId"`
-	Apps   []TimelineApp `json:"apps"`
-}
-
-// TimelineApp is the part of one application that ran jobs of the cell.
-type TimelineApp struct {
-	AppID     string          `json:"appId"`
-	Start     int64           `json:"start"`
-	End       *int64          `json:"end"`
-	Jobs      []TimelineJob   `json:"jobs"`
-	Stages    []TimelineStage `json:"stages"`
-	Tasks     []TaskSpan      `json:"tasks"`
-	NumTasks  int             `json:"numTasks"` // tasks started by these jobs (exact)
-	Sampled   bool            `json:"sampled"`  // Tasks holds fewer than NumTasks
-	Executors []ExecutorLane  `json:"executors"`
-	Activity  []ActivityPoint `json:"activity"`
-}
-
-// TimelineJob is one job bar.
-type TimelineJob struct {
-	JobID  int    `json:"jobId"`
-	Name   string `json:"name"`
-	Status string `json:"status"`
-	Start  int64  `json:"start"`
-	End    *int64 `json:"end"`
-}
-
-// TimelineStage is one stage attempt bar, under the first of the cell's jobs it belongs to.
-type TimelineStage struct {
-	StageID   int    `json:"stageId"`
-	AttemptID int    `json:"attemptId"`
-	JobID     int    `json:"jobId"`
-	Name      string `json:"name"`
-	Status    string `json:"status"`
-	Start     *int64 `json:"start"`
-	End       *int64 `json:"end"`
-}
-
 // Timeline returns a copy of the timeline of the cell, from its jobs (Cell.Owns): at most
 // maxTasks task spans per application (0 or less: none, for a view that draws only executor activity; above
 // MaxTimelineTasks: clamped). It reflects every Submit that returned before the call.
-func (s *Store) Timeline(ctx context.Context, cell Cell, maxTasks int) (Timeline, error) {
+func (s *Store) Timeline(ctx context.Context, cell Cell, maxTasks int) (wire.Timeline, error) {
 	maxTasks = max(0, min(maxTasks, MaxTimelineTasks))
-	out := Timeline{CellID: cell.ID, Apps: []TimelineApp{}}
+	out := wire.Timeline{CellID: cell.ID, Apps: []wire.TimelineApp{}}
 	err := s.do(ctx, func() {
 		for _, id := range s.appOrder {
 			if ta, ok := s.apps[id].timeline(cell, maxTasks); ok {
@@ -83,8 +45,8 @@ func (s *Store) do(ctx context.Context, f func()) error {
 	return nil
 }
 
-func (a *liveApp) timeline(cell Cell, maxTasks int) (TimelineApp, bool) {
-	out := TimelineApp{AppID: a.info.AppID, Jobs: []TimelineJob{}, Stages: []TimelineStage{}}
+func (a *liveApp) timeline(cell Cell, maxTasks int) (wire.TimelineApp, bool) {
+	out := wire.TimelineApp{AppID: a.info.AppID, Jobs: []wire.TimelineJob{}, Stages: []wire.TimelineStage{}}
 	var jobIDs []int
 	running := false
 	for _, jid := range a.order {
@@ -94,7 +56,7 @@ func (a *liveApp) timeline(cell Cell, maxTasks int) (TimelineApp, bool) {
 		}
 		jobIDs = append(jobIDs, jid)
 		i := &j.info
-		out.Jobs = append(out.Jobs, TimelineJob{JobID: jid, Name: i.Name, Status: i.Status, Start: i.SubmissionTime, End: clone(i.CompletionTime)})
+		out.Jobs = append(out.Jobs, wire.TimelineJob{JobID: jid, Name: i.Name, Status: i.Status, Start: i.SubmissionTime, End: clone(i.CompletionTime)})
 		if len(jobIDs) == 1 || i.SubmissionTime < out.Start {
 			out.Start = i.SubmissionTime
 		}
@@ -131,15 +93,15 @@ func (a *liveApp) timeline(cell Cell, maxTasks int) (TimelineApp, bool) {
 }
 
 // appendStages adds the attempts of j's stages not listed yet.
-func (a *liveApp) appendStages(list []TimelineStage, j *liveJob) []TimelineStage {
+func (a *liveApp) appendStages(list []wire.TimelineStage, j *liveJob) []wire.TimelineStage {
 	for _, id := range j.stageIDs {
 		for attempt := 0; attempt <= a.latest[id]; attempt++ {
 			st := a.stages[stageKey{id, attempt}]
-			if st == nil || slices.ContainsFunc(list, func(s TimelineStage) bool { return s.StageID == id && s.AttemptID == attempt }) {
+			if st == nil || slices.ContainsFunc(list, func(s wire.TimelineStage) bool { return s.StageID == id && s.AttemptID == attempt }) {
 				continue
 			}
 			i := &st.info
-			list = append(list, TimelineStage{StageID: id, AttemptID: attempt, JobID: j.info.JobID, Name: i.Name,
+			list = append(list, wire.TimelineStage{StageID: id, AttemptID: attempt, JobID: j.info.JobID, Name: i.Name,
 				Status: i.Status, Start: clone(i.SubmissionTime), End: clone(i.CompletionTime)})
 		}
 	}
@@ -148,8 +110,8 @@ func (a *liveApp) appendStages(list []TimelineStage, j *liveJob) []TimelineStage
 
 // sampleSpans returns every running span (at most maxTasks), then a uniform sample of the finished tasks: each stage
 // attempt contributes in proportion to its finished tasks, from the front of its (randomly ordered) reservoir.
-func sampleSpans(stages []*stageTasks, maxTasks int) []TaskSpan {
-	out := []TaskSpan{}
+func sampleSpans(stages []*stageTasks, maxTasks int) []wire.TaskSpan {
+	out := []wire.TaskSpan{}
 	for _, t := range stages {
 		for _, s := range t.running {
 			out = append(out, s.out())
@@ -186,8 +148,10 @@ func sampleSpans(stages []*stageTasks, maxTasks int) []TaskSpan {
 	return out
 }
 
-func sortSpans(spans []TaskSpan) {
-	slices.SortFunc(spans, func(x, y TaskSpan) int { return cmp.Or(cmp.Compare(x.Start, y.Start), cmp.Compare(x.TaskID, y.TaskID)) })
+func sortSpans(spans []wire.TaskSpan) {
+	slices.SortFunc(spans, func(x, y wire.TaskSpan) int {
+		return cmp.Or(cmp.Compare(x.Start, y.Start), cmp.Compare(x.TaskID, y.TaskID))
+	})
 }
 
 func clone(p *int64) *int64 {

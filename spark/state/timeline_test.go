@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
@@ -93,9 +94,9 @@ func TestReplayTaskTimesMatchTheTasks(t *testing.T) {
 }
 
 // hintsOf returns the hints of every job of the app, by kind.
-func hintsOf(t *testing.T, s *Store, app string) map[string][]Hint {
+func hintsOf(t *testing.T, s *Store, app string) map[string][]wire.Hint {
 	t.Helper()
-	out := map[string][]Hint{}
+	out := map[string][]wire.Hint{}
 	for _, j := range snapshotApp(t, s, app).Jobs {
 		if j.Hints == nil {
 			t.Errorf("job %d: hints must be [] rather than null", j.JobID)
@@ -119,11 +120,11 @@ func TestReplayHintsWhereTheDataShowsThem(t *testing.T) {
 		message                   []string // what the user reads
 	}{
 		// one partition sleeps 6 s among 40 tasks of ~170 ms
-		{"skewed_task.jsonl", HintSkew, SeverityWarning, []string{"Stage 0: the slowest task took 6.", "× the median (", "ms): skewed partitions"}},
+		{"skewed_task.jsonl", wire.HintSkew, wire.SeverityWarning, []string{"Stage 0: the slowest task took 6.", "× the median (", "ms): skewed partitions"}},
 		// a sort with 1% of the heap for execution: 85 MiB spilled to disk
-		{"spill_sort.jsonl", HintSpill, SeverityWarning, []string{"MiB spilled to disk (", "MiB in memory before spilling): memory per task was too small"}},
+		{"spill_sort.jsonl", wire.HintSpill, wire.SeverityWarning, []string{"MiB spilled to disk (", "MiB in memory before spilling): memory per task was too small"}},
 		// 5050 tasks of a few ms
-		{"tiny_tasks.jsonl", HintTinyTasks, SeverityInfo, []string{"5050 tasks with a median of ", " ms: scheduling overhead dominates"}},
+		{"tiny_tasks.jsonl", wire.HintTinyTasks, wire.SeverityInfo, []string{"5050 tasks with a median of ", " ms: scheduling overhead dominates"}},
 	}
 	for _, c := range cases {
 		s, app, _ := replayStore(t, c.recording)
@@ -168,7 +169,7 @@ func TestReplayTimelineCountsEveryTaskAndSamplesSpans(t *testing.T) {
 
 // checkTimelineApp compares a cell's timeline with the tasks its stage attempts started in the recording: every task
 // counted, and spans up to maxTasks and up to maxFinishedSpansPerStage per attempt.
-func checkTimelineApp(t *testing.T, cell string, ta TimelineApp, perStage map[stageKey]int, maxTasks int) {
+func checkTimelineApp(t *testing.T, cell string, ta wire.TimelineApp, perStage map[stageKey]int, maxTasks int) {
 	t.Helper()
 	numTasks, spans := 0, 0
 	for _, n := range perStage {
@@ -186,7 +187,7 @@ func checkTimelineApp(t *testing.T, cell string, ta TimelineApp, perStage map[st
 	ids := map[int64]bool{}
 	for _, sp := range ta.Tasks {
 		if ids[sp.TaskID] || sp.End == nil || *sp.End < sp.Start || sp.Status == "RUNNING" ||
-			!slices.ContainsFunc(ta.Stages, func(s TimelineStage) bool { return s.StageID == sp.StageID }) {
+			!slices.ContainsFunc(ta.Stages, func(s wire.TimelineStage) bool { return s.StageID == sp.StageID }) {
 			t.Errorf("cell %s: span %+v", cell, sp)
 		}
 		ids[sp.TaskID] = true

@@ -9,6 +9,7 @@ function app(over: Partial<App> = {}): App {
     appId: 'a', attemptId: null, appName: 'demo', sparkVersion: '4.1.1', sparkUser: 'u', master: 'local[2]',
     uiUrl: null, kernelId: 'k', notebookPath: 'n.ipynb', state: 'RUNNING', startTime: 1, endTime: null, uiPath: null,
     cancelEnabled: true, numExecutors: 1, totalCores: 2, numJobs: 1000, numActiveJobs: 1000, numCompletedJobs: 0,
+    source: 'live', driverLost: false,
     numFailedJobs: 0, droppedEvents: 0, evictedJobs: 0, ...over
   };
 }

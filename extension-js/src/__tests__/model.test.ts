@@ -26,6 +26,7 @@ function app(jobs?: Job[], sqlExecutions?: SQLExecution[]): App {
     appId: 'app-1', attemptId: null, appName: 'demo', sparkVersion: '4.1.1', sparkUser: 'u', master: 'local[*]',
     uiUrl: null, kernelId: 'k', notebookPath: 'nb.ipynb', state: 'RUNNING', startTime: 1, endTime: null, uiPath: 'ui/a/', cancelEnabled: true,
     numExecutors: 1, totalCores: 2, numJobs: jobs?.length ?? 0, numActiveJobs: 0, numCompletedJobs: 0,
+    source: 'live', driverLost: false,
     numFailedJobs: 0, droppedEvents: 0, evictedJobs: 0, jobs, sqlExecutions
   };
 }
