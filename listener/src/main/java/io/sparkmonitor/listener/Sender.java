@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +39,17 @@ final class Sender implements Runnable {
   static final long LINGER_MS = 50;
   static final int MAX_BATCH = 512;
 
+  /** A resync frame and the seq of the last event it covers. */
+  static final class Resync {
+    final long upTo;
+    final String frame;
+
+    Resync(long upTo, String frame) {
+      this.upTo = upTo;
+      this.frame = frame;
+    }
+  }
+
   private static final class Frame {
     final long seq;
     final String type;
@@ -57,8 +67,8 @@ final class Sender implements Runnable {
   private final AtomicLong dropped = new AtomicLong();
   // The hello frame without the connection counter (appended here), or null while the application id is unknown.
   private final Supplier<String> hello;
-  // The resync frame; sets its argument's [0] to the seq of the last event the frame covers.
-  private final Function<long[], String> resync;
+  // The resync frame of the state now.
+  private final Supplier<Resync> resync;
   private final Consumer<String> onControl; // one control frame from the monitor; never throws
   private final Thread thread;
   private volatile boolean stopping;
@@ -68,7 +78,7 @@ final class Sender implements Runnable {
   private SocketChannel channel;
   private final ArrayList<Frame> batch = new ArrayList<>(); // taken from the queue, not yet written
 
-  Sender(Settings settings, Supplier<String> hello, Function<long[], String> resync, Consumer<String> onControl) {
+  Sender(Settings settings, Supplier<String> hello, Supplier<Resync> resync, Consumer<String> onControl) {
     this.settings = settings;
     this.queue = new ArrayBlockingQueue<>(Math.max(16, settings.queueSize));
     this.hello = hello;
@@ -205,9 +215,9 @@ final class Sender implements Runnable {
     LOG.info("SparkMonitor: reporting to the monitor at {} (connection {})", addr, connections);
     readControl(in, connections);
     if (connections > 1) {
-      long[] covered = new long[1];
-      write(resync.apply(covered));
-      long upTo = covered[0];
+      Resync r = resync.get();
+      write(r.frame);
+      long upTo = r.upTo;
       // Non-terminal events already covered by the resync are not sent twice.
       batch.removeIf(f -> coveredByResync(f, upTo));
       queue.removeIf(f -> coveredByResync(f, upTo));
