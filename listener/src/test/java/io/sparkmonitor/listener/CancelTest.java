@@ -1,5 +1,10 @@
 package io.sparkmonitor.listener;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +14,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** Cancel from the monitor, in a real local SparkContext (run by ListenerTest). */
+/** Cancel from the monitor, in a real local SparkContext (JUnit; the SparkContext of LocalSpark). */
+@Order(2)
+@ExtendWith(LocalSpark.class)
 final class CancelTest {
   static final long CANCEL_WITHIN_MS = 2000;
   // Tasks of a gated job wait on their gate (same JVM in local mode); cancellation interrupts them.
@@ -27,12 +34,12 @@ final class CancelTest {
       String g = gate;
       thread = new Thread(() -> {
         try {
-          ListenerTest.jsc.setLocalProperty("sparkmonitor.cellId", cellId);
-          ListenerTest.jsc.setLocalProperty("spark.job.interruptOnCancel", "true");
+          LocalSpark.jsc.setLocalProperty("sparkmonitor.cellId", cellId);
+          LocalSpark.jsc.setLocalProperty("spark.job.interruptOnCancel", "true");
           List<Integer> data = new ArrayList<>();
           for (int i = 0; i < partitions; i++) data.add(i);
-          outcome.set(ListenerTest.jsc.parallelize(data, partitions).map(x -> {
-            if (!GATES.get(g).await(ListenerTest.DEADLINE_MS, TimeUnit.MILLISECONDS)) throw new IllegalStateException("gate timeout");
+          outcome.set(LocalSpark.jsc.parallelize(data, partitions).map(x -> {
+            if (!GATES.get(g).await(LocalSpark.DEADLINE_MS, TimeUnit.MILLISECONDS)) throw new IllegalStateException("gate timeout");
             return x;
           }).count());
         } catch (Throwable t) {
@@ -46,15 +53,15 @@ final class CancelTest {
     void release() { GATES.get(gate).countDown(); }
 
     Object join() throws InterruptedException {
-      thread.join(ListenerTest.DEADLINE_MS);
-      ListenerTest.check(!thread.isAlive(), "the job's thread ended");
+      thread.join(LocalSpark.DEADLINE_MS);
+      assertTrue(!thread.isAlive(), "the job's thread ended");
       return outcome.get();
     }
   }
 
   static JsonNode jobStartOf(FakeMonitor m, String cellId) throws InterruptedException {
-    JsonNode s = m.next("jobStart", ListenerTest.DEADLINE_MS);
-    while (!s.path("cellId").asText().equals(cellId)) s = m.next("jobStart", ListenerTest.DEADLINE_MS);
+    JsonNode s = m.next("jobStart", LocalSpark.DEADLINE_MS);
+    while (!s.path("cellId").asText().equals(cellId)) s = m.next("jobStart", LocalSpark.DEADLINE_MS);
     return s;
   }
 
@@ -72,69 +79,77 @@ final class CancelTest {
     JsonNode end = jobEndOf(m, jobId, CANCEL_WITHIN_MS);
     long took = System.currentTimeMillis() - sent;
     String error = end.path("error").asText();
-    ListenerTest.check(end.path("result").asText().equals("FAILED") && error.contains("cancelled"),
+    assertTrue(end.path("result").asText().equals("FAILED") && error.contains("cancelled"),
         "a cancelled job ends FAILED with Spark's cancellation error: " + end);
     System.out.println("  observed (" + took + " ms after " + frame + "): " + error);
     return error;
   }
 
-  static void cancelsJobAndStage() throws Exception {
-    try (FakeMonitor m = new FakeMonitor(ListenerTest.dir.resolve("k.sock"), "good")) {
-      MonitorListener l = ListenerTest.attach(m.socket, "good");
-      check(m.next("hello", ListenerTest.DEADLINE_MS).path("killEnabled").asBoolean(false), "hello says killEnabled");
+  @Test
+  @DisplayName("cancelJob and cancelStage frames cancel within 2 s")
+  void cancelsJobAndStage() throws Exception {
+    try (FakeMonitor m = new FakeMonitor(LocalSpark.dir.resolve("k.sock"), "good")) {
+      MonitorListener l = LocalSpark.attach(m.socket, "good");
+      assertTrue(m.next("hello", LocalSpark.DEADLINE_MS).path("killEnabled").asBoolean(false), "hello says killEnabled");
       GatedJob a = new GatedJob("cell-k", 2);
       int id = jobStartOf(m, "cell-k").path("jobId").asInt();
       m.send("{broken"); // logged once, ignored: the next frame still works
       m.send("{\"type\":\"somethingNew\",\"x\":[1,{\"y\":null}]}");
       cancelled(m, "{\"type\":\"cancelJob\",\"jobId\":" + id + ",\"reason\":\"from the test\"}", id);
-      check(a.join() instanceof Exception, "the action raised in the job's thread: " + a.outcome.get());
+      assertTrue(a.join() instanceof Exception, "the action raised in the job's thread: " + a.outcome.get());
 
       GatedJob b = new GatedJob("cell-s", 2);
       int jobB = jobStartOf(m, "cell-s").path("jobId").asInt();
-      int stage = m.next("stageSubmitted", ListenerTest.DEADLINE_MS).path("stageId").asInt();
+      int stage = m.next("stageSubmitted", LocalSpark.DEADLINE_MS).path("stageId").asInt();
       cancelled(m, "{\"type\":\"cancelStage\",\"stageId\":" + stage + ",\"reason\":\"from the test\"}", jobB);
       b.join();
-      ListenerTest.jsc.sc().removeSparkListener(l);
+      LocalSpark.jsc.sc().removeSparkListener(l);
     }
   }
 
-  static void cancelsOnlyTheCell() throws Exception {
-    try (FakeMonitor m = new FakeMonitor(ListenerTest.dir.resolve("l.sock"), "good")) {
-      MonitorListener l = ListenerTest.attach(m.socket, "good");
-      m.next("hello", ListenerTest.DEADLINE_MS);
+  @Test
+  @DisplayName("cancelCell cancels only that cell's jobs")
+  void cancelsOnlyTheCell() throws Exception {
+    try (FakeMonitor m = new FakeMonitor(LocalSpark.dir.resolve("l.sock"), "good")) {
+      MonitorListener l = LocalSpark.attach(m.socket, "good");
+      m.next("hello", LocalSpark.DEADLINE_MS);
       GatedJob a = new GatedJob("cell-a", 1);
       int jobA = jobStartOf(m, "cell-a").path("jobId").asInt();
       GatedJob b = new GatedJob("cell-b", 1);
       int jobB = jobStartOf(m, "cell-b").path("jobId").asInt();
       cancelled(m, "{\"type\":\"cancelCell\",\"cellId\":\"cell-a\",\"reason\":\"cell cancel\"}", jobA);
       a.join();
-      check(b.thread.isAlive(), "cell-b's job still runs");
+      assertTrue(b.thread.isAlive(), "cell-b's job still runs");
       b.release();
-      JsonNode endB = jobEndOf(m, jobB, ListenerTest.DEADLINE_MS);
-      check(endB.path("result").asText().equals("SUCCEEDED"), "cell-b's job was left alone: " + endB);
-      check(Long.valueOf(1).equals(b.join()), "cell-b's result");
-      ListenerTest.jsc.sc().removeSparkListener(l);
+      JsonNode endB = jobEndOf(m, jobB, LocalSpark.DEADLINE_MS);
+      assertTrue(endB.path("result").asText().equals("SUCCEEDED"), "cell-b's job was left alone: " + endB);
+      assertTrue(Long.valueOf(1).equals(b.join()), "cell-b's result");
+      LocalSpark.jsc.sc().removeSparkListener(l);
     }
   }
 
-  static void killDisabledIgnoresCancel() throws Exception {
-    try (FakeMonitor m = new FakeMonitor(ListenerTest.dir.resolve("n.sock"), "good")) {
-      MonitorListener l = ListenerTest.attach(m.socket, "good", false);
-      check(!m.next("hello", ListenerTest.DEADLINE_MS).path("killEnabled").asBoolean(true), "hello says killEnabled=false");
+  @Test
+  @DisplayName("killEnabled=false ignores cancel frames")
+  void killDisabledIgnoresCancel() throws Exception {
+    try (FakeMonitor m = new FakeMonitor(LocalSpark.dir.resolve("n.sock"), "good")) {
+      MonitorListener l = LocalSpark.attach(m.socket, "good", false);
+      assertTrue(!m.next("hello", LocalSpark.DEADLINE_MS).path("killEnabled").asBoolean(true), "hello says killEnabled=false");
       GatedJob a = new GatedJob("cell-n", 1);
       int id = jobStartOf(m, "cell-n").path("jobId").asInt();
       m.send("{\"type\":\"cancelJob\",\"jobId\":" + id + ",\"reason\":\"r\"}");
       m.send("{\"type\":\"cancelCell\",\"cellId\":\"cell-n\",\"reason\":\"r\"}");
-      check(l.control().handled.tryAcquire(2, ListenerTest.DEADLINE_MS, TimeUnit.MILLISECONDS), "both frames were handled");
+      assertTrue(l.control().handled.tryAcquire(2, LocalSpark.DEADLINE_MS, TimeUnit.MILLISECONDS), "both frames were handled");
       a.release();
-      JsonNode end = jobEndOf(m, id, ListenerTest.DEADLINE_MS);
-      check(end.path("result").asText().equals("SUCCEEDED"), "the job ran to the end: " + end);
-      ListenerTest.jsc.sc().removeSparkListener(l);
+      JsonNode end = jobEndOf(m, id, LocalSpark.DEADLINE_MS);
+      assertTrue(end.path("result").asText().equals("SUCCEEDED"), "the job ran to the end: " + end);
+      LocalSpark.jsc.sc().removeSparkListener(l);
     }
   }
 
   /** Control alone, with a recording Canceller: what each frame calls, and malformed frames calling nothing. */
-  static void parsesControlFrames() {
+  @Test
+  @DisplayName("control frames: what each calls; malformed ones call nothing")
+  void parsesControlFrames() {
     List<String> calls = new ArrayList<>();
     Control c = new Control(new Control.Canceller() {
       public void cancelJob(int jobId, String reason) { calls.add("job " + jobId + " " + reason); }
@@ -157,9 +172,8 @@ final class CancelTest {
       c.handle(bad);
     }
     String want = "[job 7 r\u00e9\n, stage 3 s, job 1 x, job 8 via SparkMonitor]";
-    check(calls.toString().equals(want), "calls " + calls + ", want " + want);
-    check(c.handled.availablePermits() == 14, "every frame counts as handled: " + c.handled.availablePermits());
+    assertTrue(calls.toString().equals(want), "calls " + calls + ", want " + want);
+    assertTrue(c.handled.availablePermits() == 14, "every frame counts as handled: " + c.handled.availablePermits());
   }
 
-  static void check(boolean ok, String what) { ListenerTest.check(ok, what); }
 }
