@@ -156,7 +156,7 @@ lint-py: $(PY)
 	@echo "lint-py: not yet wired"
 
 lint-java:
-	@echo "lint-java: not yet wired"
+	bash listener/format.sh --check
 
 .PHONY: test
 test: bootstrap install-dev spark-runtimes dist test-envs docs lint ## Run every test: docs, Go, listener (real JVM), Python, extension, end-to-end (JupyterLab + Spark + Chromium)
