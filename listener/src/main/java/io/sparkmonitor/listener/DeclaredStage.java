@@ -6,8 +6,8 @@ import java.util.List;
 import org.apache.spark.scheduler.StageInfo;
 
 /**
- * A stage attempt as Spark declares it: in a job's start (each of its stages) or in a stage's submission. Immutable,
- * its name cut to {@link Text#SHORT}.
+ * A stage attempt as Spark declares it: in a job's start (each of its stages) or in a stage's
+ * submission. Immutable, its name cut to {@link Text#SHORT}.
  */
 final class DeclaredStage {
   final int stageId;
@@ -15,11 +15,19 @@ final class DeclaredStage {
   final String name;
   final int numTasks;
   final List<Integer> parentIds;
-  /** Spark's completion time when the stage had one at the time (a skipped stage of a job), or null. */
+
+  /**
+   * Spark's completion time when the stage had one at the time (a skipped stage of a job), or null.
+   */
   final Long completionTime;
 
   private DeclaredStage(
-      int stageId, int attemptId, String name, int numTasks, List<Integer> parentIds, Long completionTime) {
+      int stageId,
+      int attemptId,
+      String name,
+      int numTasks,
+      List<Integer> parentIds,
+      Long completionTime) {
     this.stageId = stageId;
     this.attemptId = attemptId;
     this.name = name;
@@ -42,8 +50,8 @@ final class DeclaredStage {
   }
 
   /**
-   * The stage's fields as a JSON object: those of a stageSubmitted frame, and with {@code completionTime} (null for
-   * none) those of a stage in a jobStart frame.
+   * The stage's fields as a JSON object: those of a stageSubmitted frame, and with {@code
+   * completionTime} (null for none) those of a stage in a jobStart frame.
    */
   String toJson(boolean withCompletion) {
     List<String> parents = new ArrayList<>(parentIds.size());

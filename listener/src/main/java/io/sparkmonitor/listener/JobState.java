@@ -8,14 +8,16 @@ import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.StageInfo;
 
 /**
- * One job as the listener reports it: the fields of its jobStart frame (spark/event/PROTOCOL.md), every text cut to
- * its bound, and once it ended its result. Immutable ({@link #ended} returns the ended job), so the sender thread may
- * render the jobs of a resync frame outside the listener's lock.
+ * One job as the listener reports it: the fields of its jobStart frame (spark/event/PROTOCOL.md),
+ * every text cut to its bound, and once it ended its result. Immutable ({@link #ended} returns the
+ * ended job), so the sender thread may render the jobs of a resync frame outside the listener's
+ * lock.
  */
 final class JobState {
   static final String CELL_ID_PROPERTY = "sparkmonitor.cellId";
 
   final int jobId;
+
   /** The job's submission time. */
   final long time;
 
@@ -23,25 +25,40 @@ final class JobState {
   final String description;
   final String jobGroup;
   final List<String> tags;
-  /** The cell whose code started the job (its Connect tag or the thread's local property), or null. */
+
+  /**
+   * The cell whose code started the job (its Connect tag or the thread's local property), or null.
+   */
   final String cellId;
+
   /** The cell the kernel was running when Spark started the job (CellMarks), or null. */
   final String runningCell;
-  /** The job's own kernel and notebook, from its Connect tags; both null when its tags name no notebook. */
+
+  /**
+   * The job's own kernel and notebook, from its Connect tags; both null when its tags name no
+   * notebook.
+   */
   final String kernelId;
 
   final String notebookPath;
   final Long sqlExecutionId;
   final List<DeclaredStage> stages;
+
   /** SUCCEEDED or FAILED once the job ended; null while it runs. */
   final String result;
+
   /** The failure's message (cut), or null. */
   final String error;
+
   /** The job's end time; meaningful once {@link #result} is set. */
   final long completionTime;
 
   private JobState(
-      SparkListenerJobStart e, Properties p, List<String> tags, ConnectTags connect, String runningCell)
+      SparkListenerJobStart e,
+      Properties p,
+      List<String> tags,
+      ConnectTags connect,
+      String runningCell)
       throws Throwable {
     this.jobId = e.jobId();
     this.time = e.time();
@@ -81,7 +98,9 @@ final class JobState {
     this.completionTime = completionTime;
   }
 
-  /** The job Spark just started; {@code runningCell} is the cell the kernel is running now, or null. */
+  /**
+   * The job Spark just started; {@code runningCell} is the cell the kernel is running now, or null.
+   */
   static JobState started(SparkListenerJobStart e, String runningCell) throws Throwable {
     Properties p = e.properties();
     String tagList = prop(p, "spark.job.tags");
@@ -89,12 +108,17 @@ final class JobState {
     if (tagList != null) {
       for (String tag : tagList.split(",")) if (!tag.isEmpty()) tags.add(Text.cut(tag, Text.SHORT));
     }
-    // A Connect operation's tag names its cell exactly; the local property may be one its thread inherited (a local
+    // A Connect operation's tag names its cell exactly; the local property may be one its thread
+    // inherited (a local
     // Connect server started from a kernel's SparkContext).
-    return new JobState(e, p, Collections.unmodifiableList(tags), ConnectTags.of(tags), runningCell);
+    return new JobState(
+        e, p, Collections.unmodifiableList(tags), ConnectTags.of(tags), runningCell);
   }
 
-  /** This job, ended with {@code result} (SUCCEEDED or FAILED) and {@code error} (null, or the cut message). */
+  /**
+   * This job, ended with {@code result} (SUCCEEDED or FAILED) and {@code error} (null, or the cut
+   * message).
+   */
   JobState ended(String result, String error, long completionTime) {
     return new JobState(this, result, error, completionTime);
   }
@@ -105,12 +129,13 @@ final class JobState {
   }
 
   /**
-   * The job as a resync frame carries it: its jobStart fields after its submission {@code time}, and once it ended
-   * its {@code result}, {@code error} and {@code completionTime}.
+   * The job as a resync frame carries it: its jobStart fields after its submission {@code time},
+   * and once it ended its {@code result}, {@code error} and {@code completionTime}.
    */
   String toResync() {
     Json j = fields(new Json().put("time", time));
-    if (result != null) j.put("result", result).put("error", error).put("completionTime", completionTime);
+    if (result != null)
+      j.put("result", result).put("error", error).put("completionTime", completionTime);
     return j.end();
   }
 
@@ -147,8 +172,9 @@ final class JobState {
   }
 
   /**
-   * Spark SQL's execution id of the job (a long), or null: none, or not a long (the property is a text anyone may
-   * set; a number that is not a long would not decode on the monitor's side either).
+   * Spark SQL's execution id of the job (a long), or null: none, or not a long (the property is a
+   * text anyone may set; a number that is not a long would not decode on the monitor's side
+   * either).
    */
   static Long executionId(String property) {
     if (property == null || !property.matches("-?\\d{1,19}")) return null;

@@ -8,21 +8,24 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * What the listener knows of the application for the resync frame (spark/event/PROTOCOL.md "Reconnection"): the live
- * jobs, the active stage attempts with their task counts, the most recent ended jobs and completed stage attempts,
- * and the executors.
+ * What the listener knows of the application for the resync frame (spark/event/PROTOCOL.md
+ * "Reconnection"): the live jobs, the active stage attempts with their task counts, the most recent
+ * ended jobs and completed stage attempts, and the executors.
  *
- * <p>Not thread-safe: the listener changes it on the listener bus thread and the sender takes a {@link #snapshot} on
- * its own thread, both under the listener's lock, the listener together with offering the frame of the event that
- * changed it. So a snapshot and the seq read with it cover exactly the same events.
+ * <p>Not thread-safe: the listener changes it on the listener bus thread and the sender takes a
+ * {@link #snapshot} on its own thread, both under the listener's lock, the listener together with
+ * offering the frame of the event that changed it. So a snapshot and the seq read with it cover
+ * exactly the same events.
  *
- * <p>Bounds (oldest forgotten first, 10% at a time): {@link #MAX_LIVE_JOBS} live jobs and {@link #MAX_ACTIVE_STAGES}
- * active stage attempts (only reached when Spark dropped their ends: its listener queues drop events when full),
- * {@link #MAX_FINISHED_JOBS} ended jobs and {@link #MAX_DONE_STAGES} completed stage attempts; executors are bounded
- * by the application's, removed when Spark removes them.
+ * <p>Bounds (oldest forgotten first, 10% at a time): {@link #MAX_LIVE_JOBS} live jobs and {@link
+ * #MAX_ACTIVE_STAGES} active stage attempts (only reached when Spark dropped their ends: its
+ * listener queues drop events when full), {@link #MAX_FINISHED_JOBS} ended jobs and {@link
+ * #MAX_DONE_STAGES} completed stage attempts; executors are bounded by the application's, removed
+ * when Spark removes them.
  */
 final class LiveState {
   static final int MAX_LIVE_JOBS = 10_000, MAX_ACTIVE_STAGES = 10_000;
+
   /** Ended jobs and completed stage attempts remembered for the resync frame. */
   static final int MAX_FINISHED_JOBS = 1000, MAX_DONE_STAGES = 2000;
 
@@ -48,7 +51,8 @@ final class LiveState {
   private final LinkedHashMap<StageAttempt, StageState> activeStages = new LinkedHashMap<>();
   private final LinkedHashMap<Integer, JobState> finishedJobs = new LinkedHashMap<>();
   private final LinkedHashMap<StageAttempt, StageState> doneStages = new LinkedHashMap<>();
-  private final LinkedHashMap<String, Executor> executors = new LinkedHashMap<>(); // by Spark's executor id
+  private final LinkedHashMap<String, Executor> executors =
+      new LinkedHashMap<>(); // by Spark's executor id
   private long forgottenLive;
 
   void jobStarted(JobState job) {
@@ -101,8 +105,9 @@ final class LiveState {
   }
 
   /**
-   * What a resync frame carries now. The active stages' counts are rendered here (they change); everything else the
-   * snapshot holds is immutable, rendered by {@link Snapshot#render} outside the lock.
+   * What a resync frame carries now. The active stages' counts are rendered here (they change);
+   * everything else the snapshot holds is immutable, rendered by {@link Snapshot#render} outside
+   * the lock.
    */
   Snapshot snapshot() {
     List<String> active = new ArrayList<>(activeStages.size());
@@ -137,8 +142,9 @@ final class LiveState {
     }
 
     /**
-     * The resync frame covering the events up to {@code seq}, with the running SQL executions {@code sqlExecutions}
-     * (JSON objects). The completed stages, then the ended jobs, newest first, share {@code historyBytes} bytes.
+     * The resync frame covering the events up to {@code seq}, with the running SQL executions
+     * {@code sqlExecutions} (JSON objects). The completed stages, then the ended jobs, newest
+     * first, share {@code historyBytes} bytes.
      */
     String render(long seq, long time, List<String> sqlExecutions, int historyBytes) {
       List<String> jobs = new ArrayList<>(liveJobs.size());
@@ -162,8 +168,8 @@ final class LiveState {
     }
 
     /**
-     * Adds the items of {@code oldestFirst}, rendered, to {@code out}, newest first, while they fit in {@code budget}
-     * bytes; returns the budget left.
+     * Adds the items of {@code oldestFirst}, rendered, to {@code out}, newest first, while they fit
+     * in {@code budget} bytes; returns the budget left.
      */
     private static <T> int newestFirst(
         List<T> oldestFirst, Function<T, String> render, List<String> out, int budget) {

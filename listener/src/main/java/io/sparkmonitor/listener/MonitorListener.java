@@ -26,36 +26,48 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns Spark listener events into protocol frames (spark/event/PROTOCOL.md). Every callback only copies fields into
- * a string and offers it to the {@link Sender}'s bounded queue: it never blocks the listener bus and never throws. The
- * callbacks that change what a resync frame says (jobs, stages, task counts, executors) also update {@link LiveState}
- * ({@link JobState}, {@link StageState}), under one lock with taking the frame's seq and offering it.
+ * Turns Spark listener events into protocol frames (spark/event/PROTOCOL.md). Every callback only
+ * copies fields into a string and offers it to the {@link Sender}'s bounded queue: it never blocks
+ * the listener bus and never throws. The callbacks that change what a resync frame says (jobs,
+ * stages, task counts, executors) also update {@link LiveState} ({@link JobState}, {@link
+ * StageState}), under one lock with taking the frame's seq and offering it.
  *
- * <p>Scala collections are never named in a method signature used here (they differ between Scala 2.12 and 2.13):
- * {@link Compat} reaches them, so one jar serves Spark 3.5 and 4.x.
+ * <p>Scala collections are never named in a method signature used here (they differ between Scala
+ * 2.12 and 2.13): {@link Compat} reaches them, so one jar serves Spark 3.5 and 4.x.
  */
 public final class MonitorListener extends SparkListener {
   private static final Logger LOG = LoggerFactory.getLogger(MonitorListener.class);
+
   /** How long the end of the application may wait for queued events to reach the monitor. */
   static final long FLUSH_AT_END_MS = 2000;
-  /** Bytes of the resync frame given to finished jobs and completed stages (the monitor refuses frames over 1 MiB). */
+
+  /**
+   * Bytes of the resync frame given to finished jobs and completed stages (the monitor refuses
+   * frames over 1 MiB).
+   */
   static final int RESYNC_HISTORY_BYTES = 640 * 1024;
 
   private final AtomicLong seq = new AtomicLong();
   private Sender sender;
   private Control control;
   private volatile boolean failedOnce, warnedForgotten;
-  // State for the resync frame after a reconnect: changed on the bus thread, read by the sender thread. The callbacks
-  // that change it do so, take their frame's seq and offer the frame under `lock`; the resync takes its snapshot and
-  // the last seq under `lock`: so a resync covers exactly the events up to its seq (those after it are sent after it,
+  // State for the resync frame after a reconnect: changed on the bus thread, read by the sender
+  // thread. The callbacks
+  // that change it do so, take their frame's seq and offer the frame under `lock`; the resync takes
+  // its snapshot and
+  // the last seq under `lock`: so a resync covers exactly the events up to its seq (those after it
+  // are sent after it,
   // none counted twice).
   private final Object lock = new Object();
   private final LiveState state = new LiveState(); // guarded by lock
   private final SqlExecutions sql = new SqlExecutions();
-  // The cell the kernel is running, from the kernel hook's marks on the bus (CellMarks); null between cells.
+  // The cell the kernel is running, from the kernel hook's marks on the bus (CellMarks); null
+  // between cells.
   private volatile String runningCell;
 
-  Control control() { return control; }
+  Control control() {
+    return control;
+  }
 
   void attach(Sender sender, Control control) {
     this.sender = sender;
@@ -66,7 +78,9 @@ public final class MonitorListener extends SparkListener {
     return new Json().put("type", type).put("seq", seq.incrementAndGet()).put("time", time);
   }
 
-  private void emit(String type, Json json) { emit(type, json.end()); }
+  private void emit(String type, Json json) {
+    emit(type, json.end());
+  }
 
   private void emit(String type, String json) {
     Sender s = sender;
@@ -82,25 +96,38 @@ public final class MonitorListener extends SparkListener {
   private void guard(String what, Throwable t) {
     if (!failedOnce) {
       failedOnce = true;
-      LOG.warn("SparkMonitor: ignoring an error while handling {} (reported once): {}", what, t.toString());
+      LOG.warn(
+          "SparkMonitor: ignoring an error while handling {} (reported once): {}",
+          what,
+          t.toString());
     }
   }
 
-  /** Warns once when the live tables forgot entries over their bounds (Spark dropped their ends). Under lock. */
+  /**
+   * Warns once when the live tables forgot entries over their bounds (Spark dropped their ends).
+   * Under lock.
+   */
   private void checkForgotten() {
     if (!warnedForgotten && state.forgottenLive() > 0) {
       warnedForgotten = true;
-      LOG.warn("SparkMonitor: more than {} live jobs or {} active stages (Spark dropped their ends?); a resync forgets"
-          + " the oldest", LiveState.MAX_LIVE_JOBS, LiveState.MAX_ACTIVE_STAGES);
+      LOG.warn(
+          "SparkMonitor: more than {} live jobs or {} active stages (Spark dropped their ends?); a"
+              + " resync forgets the oldest",
+          LiveState.MAX_LIVE_JOBS,
+          LiveState.MAX_ACTIVE_STAGES);
     }
   }
 
   @Override
   public void onApplicationStart(SparkListenerApplicationStart e) {
     try {
-      emit("appStart", frame("appStart", e.time()).put("appId", Text.cut(opt(e.appId()), Text.SHORT))
-          .put("attemptId", Text.cut(opt(e.appAttemptId()), Text.SHORT)).put("appName", Text.cut(e.appName(), Text.SHORT))
-          .put("sparkUser", Text.cut(e.sparkUser(), Text.SHORT)));
+      emit(
+          "appStart",
+          frame("appStart", e.time())
+              .put("appId", Text.cut(opt(e.appId()), Text.SHORT))
+              .put("attemptId", Text.cut(opt(e.appAttemptId()), Text.SHORT))
+              .put("appName", Text.cut(e.appName(), Text.SHORT))
+              .put("sparkUser", Text.cut(e.sparkUser(), Text.SHORT)));
     } catch (Throwable t) {
       guard("applicationStart", t);
     }
@@ -147,7 +174,12 @@ public final class MonitorListener extends SparkListener {
       }
       synchronized (lock) {
         state.jobEnded(e.jobId(), result, error, e.time());
-        emit("jobEnd", frame("jobEnd", e.time()).put("jobId", e.jobId()).put("result", result).put("error", error));
+        emit(
+            "jobEnd",
+            frame("jobEnd", e.time())
+                .put("jobId", e.jobId())
+                .put("result", result)
+                .put("error", error));
       }
     } catch (Throwable t) {
       guard("jobEnd", t);
@@ -158,10 +190,15 @@ public final class MonitorListener extends SparkListener {
   public void onStageSubmitted(SparkListenerStageSubmitted e) {
     try {
       StageInfo s = e.stageInfo();
-      long time = s.submissionTime().isDefined() ? (Long) s.submissionTime().get() : System.currentTimeMillis();
+      long time =
+          s.submissionTime().isDefined()
+              ? (Long) s.submissionTime().get()
+              : System.currentTimeMillis();
       DeclaredStage declared = DeclaredStage.of(s);
       String body = declared.toJson(false);
-      StageState stage = new StageState(new StageAttempt(s.stageId(), s.attemptNumber()), declared.name, s.numTasks());
+      StageState stage =
+          new StageState(
+              new StageAttempt(s.stageId(), s.attemptNumber()), declared.name, s.numTasks());
       synchronized (lock) {
         state.stageSubmitted(stage);
         checkForgotten();
@@ -176,14 +213,23 @@ public final class MonitorListener extends SparkListener {
   public void onStageCompleted(SparkListenerStageCompleted e) {
     try {
       StageInfo s = e.stageInfo();
-      long time = s.completionTime().isDefined() ? (Long) s.completionTime().get() : System.currentTimeMillis();
+      long time =
+          s.completionTime().isDefined()
+              ? (Long) s.completionTime().get()
+              : System.currentTimeMillis();
       boolean failed = s.failureReason().isDefined();
       String status = failed ? StageState.FAILED : StageState.COMPLETE;
       String reason = failed ? Text.cut(s.failureReason().get(), Text.REASON) : null;
       synchronized (lock) {
         state.stageCompleted(new StageAttempt(s.stageId(), s.attemptNumber()), status, time);
-        emit("stageCompleted", frame("stageCompleted", time).put("stageId", s.stageId()).put("attemptId", s.attemptNumber())
-            .put("status", status).put("failureReason", reason).put("numTasks", s.numTasks()));
+        emit(
+            "stageCompleted",
+            frame("stageCompleted", time)
+                .put("stageId", s.stageId())
+                .put("attemptId", s.attemptNumber())
+                .put("status", status)
+                .put("failureReason", reason)
+                .put("numTasks", s.numTasks()));
       }
     } catch (Throwable t) {
       guard("stageCompleted", t);
@@ -197,7 +243,9 @@ public final class MonitorListener extends SparkListener {
       StageAttempt key = new StageAttempt(e.stageId(), e.stageAttemptId());
       synchronized (lock) {
         state.taskStarted(key);
-        emit("taskStart", task(frame("taskStart", ti.launchTime()), e.stageId(), e.stageAttemptId(), ti));
+        emit(
+            "taskStart",
+            task(frame("taskStart", ti.launchTime()), e.stageId(), e.stageAttemptId(), ti));
       }
     } catch (Throwable t) {
       guard("taskStart", t);
@@ -218,8 +266,13 @@ public final class MonitorListener extends SparkListener {
       StageAttempt key = new StageAttempt(e.stageId(), e.stageAttemptId());
       synchronized (lock) {
         state.taskEnded(key, status);
-        emit("taskEnd", task(frame("taskEnd", time), e.stageId(), e.stageAttemptId(), ti).put("launchTime", ti.launchTime())
-            .put("status", status).put("reason", reason).putRaw("metrics", metrics));
+        emit(
+            "taskEnd",
+            task(frame("taskEnd", time), e.stageId(), e.stageAttemptId(), ti)
+                .put("launchTime", ti.launchTime())
+                .put("status", status)
+                .put("reason", reason)
+                .putRaw("metrics", metrics));
       }
     } catch (Throwable t) {
       guard("taskEnd", t);
@@ -229,21 +282,29 @@ public final class MonitorListener extends SparkListener {
   /** A task end's metrics as a JSON object, or null. */
   private static String metrics(TaskMetrics m) {
     if (m == null) return "null";
-    return new Json().put("executorRunTime", m.executorRunTime()).put("executorCpuTime", m.executorCpuTime())
-        .put("inputBytes", m.inputMetrics().bytesRead()).put("inputRecords", m.inputMetrics().recordsRead())
-        .put("outputBytes", m.outputMetrics().bytesWritten()).put("outputRecords", m.outputMetrics().recordsWritten())
+    return new Json()
+        .put("executorRunTime", m.executorRunTime())
+        .put("executorCpuTime", m.executorCpuTime())
+        .put("inputBytes", m.inputMetrics().bytesRead())
+        .put("inputRecords", m.inputMetrics().recordsRead())
+        .put("outputBytes", m.outputMetrics().bytesWritten())
+        .put("outputRecords", m.outputMetrics().recordsWritten())
         .put("shuffleReadBytes", m.shuffleReadMetrics().totalBytesRead())
         .put("shuffleReadRecords", m.shuffleReadMetrics().recordsRead())
         .put("shuffleWriteBytes", m.shuffleWriteMetrics().bytesWritten())
         .put("shuffleWriteRecords", m.shuffleWriteMetrics().recordsWritten())
-        .put("memoryBytesSpilled", m.memoryBytesSpilled()).put("diskBytesSpilled", m.diskBytesSpilled())
-        .put("jvmGcTime", m.jvmGCTime()).put("resultSize", m.resultSize()).end();
+        .put("memoryBytesSpilled", m.memoryBytesSpilled())
+        .put("diskBytesSpilled", m.diskBytesSpilled())
+        .put("jvmGcTime", m.jvmGCTime())
+        .put("resultSize", m.resultSize())
+        .end();
   }
 
   /**
-   * A task end's status as Spark's own status store counts it (AppStatusListener.onTaskEnd): by its reason alone.
-   * Not by its TaskInfo: when an executor is lost, Spark posts {@code Resubmitted} for the finished map tasks whose
-   * output was there, with their original, successful TaskInfo; Spark counts those as failed.
+   * A task end's status as Spark's own status store counts it (AppStatusListener.onTaskEnd): by its
+   * reason alone. Not by its TaskInfo: when an executor is lost, Spark posts {@code Resubmitted}
+   * for the finished map tasks whose output was there, with their original, successful TaskInfo;
+   * Spark counts those as failed.
    */
   static String statusOf(TaskEndReason reason) {
     if (reason instanceof Success$) return "SUCCESS";
@@ -254,11 +315,17 @@ public final class MonitorListener extends SparkListener {
   @Override
   public void onExecutorAdded(SparkListenerExecutorAdded e) {
     try {
-      String id = Text.cut(e.executorId(), Text.SHORT), host = Text.cut(e.executorInfo().executorHost(), Text.SHORT);
+      String id = Text.cut(e.executorId(), Text.SHORT),
+          host = Text.cut(e.executorInfo().executorHost(), Text.SHORT);
       int cores = e.executorInfo().totalCores();
       synchronized (lock) {
         state.executorAdded(e.executorId(), new LiveState.Executor(id, host, cores));
-        emit("executorAdded", frame("executorAdded", e.time()).put("executorId", id).put("host", host).put("cores", cores));
+        emit(
+            "executorAdded",
+            frame("executorAdded", e.time())
+                .put("executorId", id)
+                .put("host", host)
+                .put("cores", cores));
       }
     } catch (Throwable t) {
       guard("executorAdded", t);
@@ -270,15 +337,20 @@ public final class MonitorListener extends SparkListener {
     try {
       synchronized (lock) {
         state.executorRemoved(e.executorId());
-        emit("executorRemoved", frame("executorRemoved", e.time()).put("executorId", Text.cut(e.executorId(), Text.SHORT))
-            .put("reason", Text.cut(e.reason(), Text.REASON)));
+        emit(
+            "executorRemoved",
+            frame("executorRemoved", e.time())
+                .put("executorId", Text.cut(e.executorId(), Text.SHORT))
+                .put("reason", Text.cut(e.reason(), Text.REASON)));
       }
     } catch (Throwable t) {
       guard("executorRemoved", t);
     }
   }
 
-  /** Spark SQL's query executions (spark-sql events, read by reflection: see {@link SqlExecutions}). */
+  /**
+   * Spark SQL's query executions (spark-sql events, read by reflection: see {@link SqlExecutions}).
+   */
   @Override
   public void onOtherEvent(SparkListenerEvent e) {
     try {
@@ -293,7 +365,10 @@ public final class MonitorListener extends SparkListener {
     }
   }
 
-  /** The kernel started or ended a cell: the jobs Spark starts from now on get it as their runningCell. */
+  /**
+   * The kernel started or ended a cell: the jobs Spark starts from now on get it as their
+   * runningCell.
+   */
   private void cellMark(CellMarks.Mark m) {
     if (m.isStart()) {
       runningCell = m.getCellId();
@@ -303,10 +378,11 @@ public final class MonitorListener extends SparkListener {
   }
 
   /**
-   * The resync frame (spark/event/PROTOCOL.md): live jobs, finished jobs and stages (active ones, and completed ones
-   * with their final counts), executors and running SQL executions as the listener knows them now, and the seq of
-   * the last event it covers: read under the same lock as the state, so the events after it are exactly those it
-   * does not count. Rendered outside the lock (only the active stages' counts are rendered under it).
+   * The resync frame (spark/event/PROTOCOL.md): live jobs, finished jobs and stages (active ones,
+   * and completed ones with their final counts), executors and running SQL executions as the
+   * listener knows them now, and the seq of the last event it covers: read under the same lock as
+   * the state, so the events after it are exactly those it does not count. Rendered outside the
+   * lock (only the active stages' counts are rendered under it).
    */
   Sender.Resync resync() {
     long upTo;
@@ -315,15 +391,23 @@ public final class MonitorListener extends SparkListener {
       upTo = seq.get();
       snapshot = state.snapshot();
     }
-    return new Sender.Resync(upTo, snapshot.render(upTo, System.currentTimeMillis(), sql.running(), RESYNC_HISTORY_BYTES));
+    return new Sender.Resync(
+        upTo,
+        snapshot.render(upTo, System.currentTimeMillis(), sql.running(), RESYNC_HISTORY_BYTES));
   }
 
   private static Json task(Json f, int stageId, int stageAttempt, TaskInfo ti) {
-    return f.put("stageId", stageId).put("stageAttemptId", stageAttempt).put("taskId", ti.taskId()).put("index", ti.index())
-        .put("attempt", ti.attemptNumber()).put("executorId", Text.cut(ti.executorId(), Text.SHORT))
+    return f.put("stageId", stageId)
+        .put("stageAttemptId", stageAttempt)
+        .put("taskId", ti.taskId())
+        .put("index", ti.index())
+        .put("attempt", ti.attemptNumber())
+        .put("executorId", Text.cut(ti.executorId(), Text.SHORT))
         .put("host", Text.cut(ti.host(), Text.SHORT))
         .put("speculative", ti.speculative());
   }
 
-  private static String opt(scala.Option<?> o) { return o != null && o.isDefined() ? String.valueOf(o.get()) : null; }
+  private static String opt(scala.Option<?> o) {
+    return o != null && o.isDefined() ? String.valueOf(o.get()) : null;
+  }
 }

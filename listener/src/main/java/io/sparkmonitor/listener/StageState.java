@@ -1,9 +1,9 @@
 package io.sparkmonitor.listener;
 
 /**
- * One stage attempt's task counts, kept by the listener for the resync frame. Changed on the listener bus thread
- * under the listener's lock while the attempt is active; once {@link #complete}d nothing changes it (a stage attempt
- * submitted again gets a new StageState).
+ * One stage attempt's task counts, kept by the listener for the resync frame. Changed on the
+ * listener bus thread under the listener's lock while the attempt is active; once {@link
+ * #complete}d nothing changes it (a stage attempt submitted again gets a new StageState).
  */
 final class StageState {
   static final String ACTIVE = "ACTIVE", COMPLETE = "COMPLETE", FAILED = "FAILED";
@@ -44,8 +44,8 @@ final class StageState {
   }
 
   /**
-   * The attempt as a resync frame carries it: its counts, its status ({@link #ACTIVE} with no active tasks counted
-   * once it ended) and its completion time (null while active).
+   * The attempt as a resync frame carries it: its counts, its status ({@link #ACTIVE} with no
+   * active tasks counted once it ended) and its completion time (null while active).
    */
   String toResync() {
     Json j =

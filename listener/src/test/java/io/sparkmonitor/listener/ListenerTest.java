@@ -21,8 +21,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Real-JVM tests of the listener against a real local SparkContext and a fake monitor on a unix socket. The first
- * test class to run (junit-platform.properties), its tests in this order: see {@link #listenerQueues}.
+ * Real-JVM tests of the listener against a real local SparkContext and a fake monitor on a unix
+ * socket. The first test class to run (junit-platform.properties), its tests in this order: see
+ * {@link #listenerQueues}.
  */
 @Order(1)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -32,11 +33,19 @@ final class ListenerTest {
   @Order(7)
   @DisplayName("a task end's status is Spark's, by its reason")
   void statusByReason() {
-    assertTrue(MonitorListener.statusOf(org.apache.spark.Success$.MODULE$).equals("SUCCESS"), "Success");
-    assertTrue(MonitorListener.statusOf(org.apache.spark.Resubmitted$.MODULE$).equals("FAILED"), "Resubmitted counts as failed");
-    assertTrue(MonitorListener.statusOf(new org.apache.spark.TaskCommitDenied(1, 2, 0)).equals("KILLED"), "TaskCommitDenied");
-    assertTrue(MonitorListener.statusOf(new org.apache.spark.ExecutorLostFailure("1", true, scala.Option.apply("lost")))
-        .equals("FAILED"), "ExecutorLostFailure");
+    assertTrue(
+        MonitorListener.statusOf(org.apache.spark.Success$.MODULE$).equals("SUCCESS"), "Success");
+    assertTrue(
+        MonitorListener.statusOf(org.apache.spark.Resubmitted$.MODULE$).equals("FAILED"),
+        "Resubmitted counts as failed");
+    assertTrue(
+        MonitorListener.statusOf(new org.apache.spark.TaskCommitDenied(1, 2, 0)).equals("KILLED"),
+        "TaskCommitDenied");
+    assertTrue(
+        MonitorListener.statusOf(
+                new org.apache.spark.ExecutorLostFailure("1", true, scala.Option.apply("lost")))
+            .equals("FAILED"),
+        "ExecutorLostFailure");
   }
 
   @Test
@@ -44,43 +53,65 @@ final class ListenerTest {
   @DisplayName("the plugin takes itself off the executors' plugin lists")
   void keepsOffExecutors() {
     String self = MonitorPlugin.class.getName();
-    SparkConf conf = new SparkConf(false).set("spark.plugins.defaultList", "myteam.TeamPlugin, " + self)
-        .set("spark.plugins", self);
+    SparkConf conf =
+        new SparkConf(false)
+            .set("spark.plugins.defaultList", "myteam.TeamPlugin, " + self)
+            .set("spark.plugins", self);
     MonitorPlugin.keepOffExecutors(conf);
-    assertTrue(conf.get("spark.plugins.defaultList").equals("myteam.TeamPlugin"), "the user's plugin stays: " + conf.toDebugString());
-    assertTrue(!conf.contains("spark.plugins"), "an emptied list is removed: " + conf.toDebugString());
+    assertTrue(
+        conf.get("spark.plugins.defaultList").equals("myteam.TeamPlugin"),
+        "the user's plugin stays: " + conf.toDebugString());
+    assertTrue(
+        !conf.contains("spark.plugins"), "an emptied list is removed: " + conf.toDebugString());
     SparkConf only = new SparkConf(false).set("spark.plugins.defaultList", self);
     MonitorPlugin.keepOffExecutors(only);
-    assertTrue(!only.contains("spark.plugins.defaultList") && !only.contains("spark.plugins"), only.toDebugString());
+    assertTrue(
+        !only.contains("spark.plugins.defaultList") && !only.contains("spark.plugins"),
+        only.toDebugString());
   }
 
   /**
-   * By default the listener adds no listener queue (no spark-listener-group-shared thread): it rides Spark's appStatus
-   * queue (PySpark's SparkSession adds no listener to the shared queue; one built with SparkSession.builder() in the
-   * JVM does, so this test runs first). spark.sparkmonitor.listenerQueue=shared puts it where addSparkListener would.
-   * Either way a job's events arrive; an unknown value falls back to appStatus.
+   * By default the listener adds no listener queue (no spark-listener-group-shared thread): it
+   * rides Spark's appStatus queue (PySpark's SparkSession adds no listener to the shared queue; one
+   * built with SparkSession.builder() in the JVM does, so this test runs first).
+   * spark.sparkmonitor.listenerQueue=shared puts it where addSparkListener would. Either way a
+   * job's events arrive; an unknown value falls back to appStatus.
    */
   @Test
   @Order(1)
   @DisplayName("the listener runs on Spark's appStatus queue, or on the shared one when configured")
   void listenerQueues() throws Exception {
-    assertTrue(MonitorPlugin.listenerQueue(new SparkConf(false)).equals("appStatus"), "appStatus by default");
-    assertTrue(MonitorPlugin.listenerQueue(new SparkConf(false).set("spark.sparkmonitor.listenerQueue", " shared "))
-        .equals("shared"), "shared when asked");
-    assertTrue(MonitorPlugin.listenerQueue(new SparkConf(false).set("spark.sparkmonitor.listenerQueue", "eventLog"))
-        .equals("appStatus"), "an unknown queue falls back to appStatus");
+    assertTrue(
+        MonitorPlugin.listenerQueue(new SparkConf(false)).equals("appStatus"),
+        "appStatus by default");
+    assertTrue(
+        MonitorPlugin.listenerQueue(
+                new SparkConf(false).set("spark.sparkmonitor.listenerQueue", " shared "))
+            .equals("shared"),
+        "shared when asked");
+    assertTrue(
+        MonitorPlugin.listenerQueue(
+                new SparkConf(false).set("spark.sparkmonitor.listenerQueue", "eventLog"))
+            .equals("appStatus"),
+        "an unknown queue falls back to appStatus");
     for (String queue : new String[] {"appStatus", "shared"}) {
       try (FakeMonitor m = new FakeMonitor(dir.resolve("q-" + queue + ".sock"), "good")) {
-        MonitorListener l = MonitorPlugin.start(jsc.sc(),
-            new Settings("unix:" + m.socket, "good", "kernel-1", "nb.ipynb", 1000, true, queue));
+        MonitorListener l =
+            MonitorPlugin.start(
+                jsc.sc(),
+                new Settings(
+                    "unix:" + m.socket, "good", "kernel-1", "nb.ipynb", 1000, true, queue));
         try {
           m.next("hello", DEADLINE_MS);
           boolean shared = jsc.sc().listenerBus().activeQueues().contains("shared");
-          assertTrue(shared == queue.equals("shared"), queue + ": the shared queue exists: " + shared);
+          assertTrue(
+              shared == queue.equals("shared"), queue + ": the shared queue exists: " + shared);
           assertTrue(runJob(3, "cell-q") == 30, "the job's result");
           int ends = 0;
           JsonNode f;
-          while (!(f = m.frames.poll(DEADLINE_MS, java.util.concurrent.TimeUnit.MILLISECONDS)).path("type").asText()
+          while (!(f = m.frames.poll(DEADLINE_MS, java.util.concurrent.TimeUnit.MILLISECONDS))
+              .path("type")
+              .asText()
               .equals("jobEnd")) {
             if (f.path("type").asText().equals("taskEnd")) ends++;
           }
@@ -90,8 +121,9 @@ final class ListenerTest {
         }
       }
     }
-    assertTrue(!jsc.sc().listenerBus().activeQueues().contains("shared"), "the shared queue goes with its last listener: "
-        + jsc.sc().listenerBus().activeQueues());
+    assertTrue(
+        !jsc.sc().listenerBus().activeQueues().contains("shared"),
+        "the shared queue goes with its last listener: " + jsc.sc().listenerBus().activeQueues());
   }
 
   @Test
@@ -102,16 +134,25 @@ final class ListenerTest {
       MonitorListener l = attach(m.socket, "good");
       JsonNode hello = m.next("hello", DEADLINE_MS);
       assertTrue(hello.path("secret").asText().equals("good"), "hello carries the secret");
-      assertTrue(hello.path("appId").asText().equals(jsc.sc().applicationId()), "hello carries the app id");
-      assertTrue(hello.path("protocol").asInt() == 1 && hello.path("connection").asInt() == 1, "protocol 1, first connection");
+      assertTrue(
+          hello.path("appId").asText().equals(jsc.sc().applicationId()),
+          "hello carries the app id");
+      assertTrue(
+          hello.path("protocol").asInt() == 1 && hello.path("connection").asInt() == 1,
+          "protocol 1, first connection");
       assertTrue(runJob(7, "cell-x") == 70, "the job's result");
       JsonNode start = m.next("jobStart", DEADLINE_MS);
-      assertTrue(start.path("cellId").asText().equals("cell-x"), "jobStart carries the cell id: " + start);
-      assertTrue(start.path("stages").get(0).path("numTasks").asInt() == 7, "the stage declares 7 tasks");
+      assertTrue(
+          start.path("cellId").asText().equals("cell-x"), "jobStart carries the cell id: " + start);
+      assertTrue(
+          start.path("stages").get(0).path("numTasks").asInt() == 7, "the stage declares 7 tasks");
       m.next("stageSubmitted", DEADLINE_MS);
       int ends = 0;
       JsonNode f;
-      while (!(f = m.frames.poll(DEADLINE_MS, java.util.concurrent.TimeUnit.MILLISECONDS)).path("type").asText().equals("jobEnd")) {
+      while (!(f = m.frames.poll(DEADLINE_MS, java.util.concurrent.TimeUnit.MILLISECONDS))
+          .path("type")
+          .asText()
+          .equals("jobEnd")) {
         if (f.path("type").asText().equals("taskEnd")) {
           assertTrue(f.path("status").asText().equals("SUCCESS"), "task succeeded");
           ends++;
@@ -136,34 +177,67 @@ final class ListenerTest {
       assertTrue(spark.sql(query).collectAsList().size() == 3, "the query's result");
       JsonNode start = m.next("sqlStart", DEADLINE_MS);
       long id = start.path("executionId").asLong(-1);
-      assertTrue(id >= 0 && start.path("description").asText().equals(query), "sqlStart carries the execution id and the query: " + start);
-      assertTrue(start.path("rootExecutionId").asLong(-1) == id, "a query is its own root execution: " + start);
-      assertTrue(start.path("seq").asLong() > 0 && start.path("time").asLong() > 0, "sqlStart has seq and time: " + start);
-      List<JsonNode> during = frames(m, f -> f.path("type").asText().equals("sqlEnd") && f.path("executionId").asLong() == id);
+      assertTrue(
+          id >= 0 && start.path("description").asText().equals(query),
+          "sqlStart carries the execution id and the query: " + start);
+      assertTrue(
+          start.path("rootExecutionId").asLong(-1) == id,
+          "a query is its own root execution: " + start);
+      assertTrue(
+          start.path("seq").asLong() > 0 && start.path("time").asLong() > 0,
+          "sqlStart has seq and time: " + start);
+      List<JsonNode> during =
+          frames(
+              m,
+              f ->
+                  f.path("type").asText().equals("sqlEnd") && f.path("executionId").asLong() == id);
       JsonNode end = during.get(during.size() - 1);
       assertTrue(end.path("error").isNull(), "a successful query ends without error: " + end);
-      assertTrue(during.stream().anyMatch(f -> f.path("type").asText().equals("jobStart") && f.path("sqlExecutionId").asLong(-1) == id),
+      assertTrue(
+          during.stream()
+              .anyMatch(
+                  f ->
+                      f.path("type").asText().equals("jobStart")
+                          && f.path("sqlExecutionId").asLong(-1) == id),
           "a job of the query names its execution");
       try {
-        spark.sql("SELECT CASE WHEN id = 7 THEN raise_error('sql boom') END FROM range(10)").collectAsList();
+        spark
+            .sql("SELECT CASE WHEN id = 7 THEN raise_error('sql boom') END FROM range(10)")
+            .collectAsList();
         assertTrue(false, "the failing query raised");
       } catch (RuntimeException expected) {
         // the query's error, as the user sees it
       }
       long failed = m.next("sqlStart", DEADLINE_MS).path("executionId").asLong();
-      List<JsonNode> rest = frames(m, f -> f.path("type").asText().equals("sqlEnd") && f.path("executionId").asLong() == failed);
-      assertTrue(rest.get(rest.size() - 1).path("error").asText().contains("sql boom"), "a failed query ends with its error: " + rest.get(rest.size() - 1));
+      List<JsonNode> rest =
+          frames(
+              m,
+              f ->
+                  f.path("type").asText().equals("sqlEnd")
+                      && f.path("executionId").asLong() == failed);
+      assertTrue(
+          rest.get(rest.size() - 1).path("error").asText().contains("sql boom"),
+          "a failed query ends with its error: " + rest.get(rest.size() - 1));
       jsc.sc().removeSparkListener(l);
     }
   }
 
-  /** The frames from now up to and including the first one that matches, waiting at most DEADLINE_MS in all. */
-  static List<JsonNode> frames(FakeMonitor m, java.util.function.Predicate<JsonNode> last) throws InterruptedException {
+  /**
+   * The frames from now up to and including the first one that matches, waiting at most DEADLINE_MS
+   * in all.
+   */
+  static List<JsonNode> frames(FakeMonitor m, java.util.function.Predicate<JsonNode> last)
+      throws InterruptedException {
     long deadline = System.currentTimeMillis() + DEADLINE_MS;
     List<JsonNode> seen = new ArrayList<>();
     while (seen.isEmpty() || !last.test(seen.get(seen.size() - 1))) {
-      JsonNode f = m.frames.poll(Math.max(0, deadline - System.currentTimeMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
-      if (f == null) throw new AssertionError("no matching frame within " + DEADLINE_MS + " ms; saw " + seen.size() + " others");
+      JsonNode f =
+          m.frames.poll(
+              Math.max(0, deadline - System.currentTimeMillis()),
+              java.util.concurrent.TimeUnit.MILLISECONDS);
+      if (f == null)
+        throw new AssertionError(
+            "no matching frame within " + DEADLINE_MS + " ms; saw " + seen.size() + " others");
       seen.add(f);
     }
     return seen;
@@ -175,7 +249,8 @@ final class ListenerTest {
   void wrongSecret() throws Exception {
     try (FakeMonitor m = new FakeMonitor(dir.resolve("b.sock"), "good")) {
       MonitorListener l = attach(m.socket, "bad");
-      assertTrue(m.next("hello", DEADLINE_MS).path("secret").asText().equals("bad"), "first attempt");
+      assertTrue(
+          m.next("hello", DEADLINE_MS).path("secret").asText().equals("bad"), "first attempt");
       assertTrue(runJob(3, "cell-y") == 30, "Spark works while the monitor refuses the listener");
       assertTrue(m.next("hello", DEADLINE_MS) != null, "the listener retries after a refusal");
       jsc.sc().removeSparkListener(l);
@@ -208,11 +283,16 @@ final class ListenerTest {
       JsonNode hello = m2.next("hello", DEADLINE_MS);
       assertTrue(hello.path("connection").asInt() == 2, "the second connection says so: " + hello);
       JsonNode resync = m2.next("resync", DEADLINE_MS);
-      assertTrue(resync.has("jobs") && resync.path("sqlExecutions").isArray(), "a resync frame follows the hello: " + resync);
+      assertTrue(
+          resync.has("jobs") && resync.path("sqlExecutions").isArray(),
+          "a resync frame follows the hello: " + resync);
       runJob(3, "later");
       JsonNode start = m2.next("jobStart", DEADLINE_MS);
-      while (!start.path("cellId").asText().equals("later")) start = m2.next("jobStart", DEADLINE_MS);
-      assertTrue(m2.next("jobEnd", DEADLINE_MS).path("result").asText().equals("SUCCEEDED"), "later events arrive");
+      while (!start.path("cellId").asText().equals("later"))
+        start = m2.next("jobStart", DEADLINE_MS);
+      assertTrue(
+          m2.next("jobEnd", DEADLINE_MS).path("result").asText().equals("SUCCEEDED"),
+          "later events arrive");
       jsc.sc().removeSparkListener(l);
     }
   }
@@ -229,23 +309,35 @@ final class ListenerTest {
       runJob(2, "before");
       m.next("jobEnd", DEADLINE_MS);
     }
-    // No monitor now (its socket is gone, as when the monitor was killed): the job's frames stay queued.
+    // No monitor now (its socket is gone, as when the monitor was killed): the job's frames stay
+    // queued.
     assertTrue(runJob(3, "away") == 30, "Spark works while the monitor is away");
     try (FakeMonitor m2 = new FakeMonitor(sock, "good")) {
       m2.next("hello", DEADLINE_MS);
       JsonNode resync = m2.next("resync", DEADLINE_MS);
       JsonNode away = null;
-      for (JsonNode j : resync.path("finishedJobs")) if (j.path("cellId").asText().equals("away")) away = j;
-      assertTrue(away != null && away.path("result").asText().equals("SUCCEEDED") && away.path("time").asLong() > 0
-          && away.path("completionTime").asLong() >= away.path("time").asLong(), "the ended job is in the resync: " + resync);
+      for (JsonNode j : resync.path("finishedJobs"))
+        if (j.path("cellId").asText().equals("away")) away = j;
+      assertTrue(
+          away != null
+              && away.path("result").asText().equals("SUCCEEDED")
+              && away.path("time").asLong() > 0
+              && away.path("completionTime").asLong() >= away.path("time").asLong(),
+          "the ended job is in the resync: " + resync);
       int stageId = away.path("stages").get(0).path("stageId").asInt();
       JsonNode stage = null;
-      for (JsonNode st : resync.path("stages")) if (st.path("stageId").asInt() == stageId) stage = st;
-      assertTrue(stage != null && stage.path("status").asText().equals("COMPLETE") && stage.path("numCompletedTasks").asInt() == 3,
+      for (JsonNode st : resync.path("stages"))
+        if (st.path("stageId").asInt() == stageId) stage = st;
+      assertTrue(
+          stage != null
+              && stage.path("status").asText().equals("COMPLETE")
+              && stage.path("numCompletedTasks").asInt() == 3,
           "its stage is in the resync, COMPLETE with 3 tasks: " + resync);
       runJob(1, "later");
       JsonNode start = m2.next("jobStart", DEADLINE_MS);
-      assertTrue(start.path("cellId").asText().equals("later"), "the frames the resync covers are not sent again: " + start);
+      assertTrue(
+          start.path("cellId").asText().equals("later"),
+          "the frames the resync covers are not sent again: " + start);
       jsc.sc().removeSparkListener(l);
     }
   }

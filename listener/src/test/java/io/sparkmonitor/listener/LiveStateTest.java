@@ -13,8 +13,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * The listener's state for the resync frame (LiveState, JobState, StageState) fed directly: its task counts, its
- * bounds, and the byte budget of its history. No SparkContext: the events are built as Spark builds them.
+ * The listener's state for the resync frame (LiveState, JobState, StageState) fed directly: its
+ * task counts, its bounds, and the byte budget of its history. No SparkContext: the events are
+ * built as Spark builds them.
  */
 final class LiveStateTest {
   private static JobState job(int jobId, String description) throws Throwable {
@@ -24,14 +25,18 @@ final class LiveStateTest {
     return JobState.started(new SparkListenerJobStart(jobId, 1000L + jobId, noStages(), p), null);
   }
 
-  /** Scala's empty list, as the stage list's type of this Spark's Scala (2.12 and 2.13 name it differently). */
+  /**
+   * Scala's empty list, as the stage list's type of this Spark's Scala (2.12 and 2.13 name it
+   * differently).
+   */
   @SuppressWarnings("unchecked")
   private static <T> T noStages() {
     return (T) scala.collection.immutable.Nil$.MODULE$;
   }
 
   private static JsonNode resync(LiveState s) throws Exception {
-    String frame = s.snapshot().render(42, 7, Collections.emptyList(), MonitorListener.RESYNC_HISTORY_BYTES);
+    String frame =
+        s.snapshot().render(42, 7, Collections.emptyList(), MonitorListener.RESYNC_HISTORY_BYTES);
     return FakeMonitor.JSON.readTree(frame);
   }
 
@@ -49,7 +54,8 @@ final class LiveStateTest {
     s.taskEnded(key, "KILLED");
     JsonNode active = resync(s).path("stages").get(0);
     assertEquals(
-        "{\"stageId\":3,\"attemptId\":1,\"name\":\"collect at <stdin>:1\",\"numTasks\":5,\"numCompletedTasks\":2,"
+        "{\"stageId\":3,\"attemptId\":1,\"name\":\"collect at"
+            + " <stdin>:1\",\"numTasks\":5,\"numCompletedTasks\":2,"
             + "\"numFailedTasks\":1,\"numActiveTasks\":1,\"numKilledTasks\":1,\"status\":\"ACTIVE\","
             + "\"completionTime\":null}",
         active.toString());
@@ -72,7 +78,11 @@ final class LiveStateTest {
     JsonNode r = resync(s);
     assertEquals(1, r.path("jobs").size(), "one live job: " + r);
     JsonNode live = r.path("jobs").get(0);
-    assertTrue(live.path("jobId").asInt() == 2 && live.path("time").asLong() == 1002 && !live.has("result"), "" + live);
+    assertTrue(
+        live.path("jobId").asInt() == 2
+            && live.path("time").asLong() == 1002
+            && !live.has("result"),
+        "" + live);
     JsonNode ended = r.path("finishedJobs").get(0);
     assertTrue(
         ended.path("jobId").asInt() == 1
@@ -101,10 +111,12 @@ final class LiveStateTest {
     }
     JsonNode r = resync(s), q = resync(t);
     int finished = r.path("finishedJobs").size(), done = q.path("stages").size();
-    assertTrue(finished <= LiveState.MAX_FINISHED_JOBS && finished >= LiveState.MAX_FINISHED_JOBS * 9 / 10,
+    assertTrue(
+        finished <= LiveState.MAX_FINISHED_JOBS && finished >= LiveState.MAX_FINISHED_JOBS * 9 / 10,
         "ended jobs kept: " + finished);
     assertEquals(jobs - 1, r.path("finishedJobs").get(0).path("jobId").asInt(), "the newest first");
-    assertTrue(done <= LiveState.MAX_DONE_STAGES && done >= LiveState.MAX_DONE_STAGES * 9 / 10,
+    assertTrue(
+        done <= LiveState.MAX_DONE_STAGES && done >= LiveState.MAX_DONE_STAGES * 9 / 10,
         "completed stages kept: " + done);
     assertEquals(stages - 1, q.path("stages").get(0).path("stageId").asInt(), "the newest first");
 
@@ -112,7 +124,10 @@ final class LiveStateTest {
     for (int i = 0; i < LiveState.MAX_LIVE_JOBS + 50; i++) leaking.jobStarted(job(i, null));
     JsonNode live = resync(leaking).path("jobs");
     assertTrue(live.size() <= LiveState.MAX_LIVE_JOBS, "live jobs kept: " + live.size());
-    assertEquals(LiveState.MAX_LIVE_JOBS + 49, live.get(live.size() - 1).path("jobId").asInt(), "the newest kept");
+    assertEquals(
+        LiveState.MAX_LIVE_JOBS + 49,
+        live.get(live.size() - 1).path("jobId").asInt(),
+        "the newest kept");
     assertTrue(leaking.forgottenLive() > 0, "the forgotten are counted");
   }
 
@@ -132,10 +147,16 @@ final class LiveStateTest {
       bytes += j.toString().getBytes(StandardCharsets.UTF_8).length + 1;
       ids.add(j.path("jobId").asInt());
     }
-    assertTrue(bytes <= MonitorListener.RESYNC_HISTORY_BYTES, "ended jobs take " + bytes + " bytes");
-    assertTrue(ids.size() > 100 && ids.size() < LiveState.MAX_FINISHED_JOBS, "ended jobs kept: " + ids.size());
+    assertTrue(
+        bytes <= MonitorListener.RESYNC_HISTORY_BYTES, "ended jobs take " + bytes + " bytes");
+    assertTrue(
+        ids.size() > 100 && ids.size() < LiveState.MAX_FINISHED_JOBS,
+        "ended jobs kept: " + ids.size());
     assertEquals(LiveState.MAX_FINISHED_JOBS - 1, (int) ids.get(0), "the newest first");
-    String frame = s.snapshot().render(1, 1, Collections.emptyList(), MonitorListener.RESYNC_HISTORY_BYTES);
-    assertTrue(frame.getBytes(StandardCharsets.UTF_8).length < LineReader.MAX_LINE, "the frame fits the protocol");
+    String frame =
+        s.snapshot().render(1, 1, Collections.emptyList(), MonitorListener.RESYNC_HISTORY_BYTES);
+    assertTrue(
+        frame.getBytes(StandardCharsets.UTF_8).length < LineReader.MAX_LINE,
+        "the frame fits the protocol");
   }
 }

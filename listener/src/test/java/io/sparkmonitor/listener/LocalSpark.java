@@ -10,9 +10,9 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * The one real local SparkContext the listener tests share (a JVM holds one), and their helpers. A test class that
- * uses it is annotated {@code @ExtendWith(LocalSpark.class)}: the first such class starts the context, and it stops
- * when the whole run ends (a resource of the run's root store).
+ * The one real local SparkContext the listener tests share (a JVM holds one), and their helpers. A
+ * test class that uses it is annotated {@code @ExtendWith(LocalSpark.class)}: the first such class
+ * starts the context, and it stops when the whole run ends (a resource of the run's root store).
  */
 final class LocalSpark implements BeforeAllCallback, ExtensionContext.Store.CloseableResource {
   static final long DEADLINE_MS = 30_000;
@@ -58,7 +58,10 @@ final class LocalSpark implements BeforeAllCallback, ExtensionContext.Store.Clos
         jsc.sc(), new Settings("unix:" + sock, secret, "kernel-1", "nb.ipynb", 1000, killEnabled));
   }
 
-  /** Runs a job of {@code partitions} tasks under the cell {@code cellId} (the local property); its count. */
+  /**
+   * Runs a job of {@code partitions} tasks under the cell {@code cellId} (the local property); its
+   * count.
+   */
   static long runJob(int partitions, String cellId) {
     jsc.setLocalProperty("sparkmonitor.cellId", cellId);
     List<Integer> data = new ArrayList<>();

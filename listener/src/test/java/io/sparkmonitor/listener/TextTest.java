@@ -1,16 +1,19 @@
 package io.sparkmonitor.listener;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static io.sparkmonitor.listener.LocalSpark.DEADLINE_MS;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.charset.StandardCharsets;
 
-/** The bounds of free text (Text): cut on a character boundary with a visible ellipsis, before a frame is queued. */
+/**
+ * The bounds of free text (Text): cut on a character boundary with a visible ellipsis, before a
+ * frame is queued.
+ */
 @Order(3)
 @ExtendWith(LocalSpark.class)
 final class TextTest {
@@ -23,7 +26,8 @@ final class TextTest {
     String kept = out.substring(0, out.length() - Text.ELLIPSIS.length());
     assertTrue(in.startsWith(kept), what + ": not a prefix");
     // A split surrogate pair would not survive the round trip through UTF-8 (it becomes '?').
-    assertTrue(new String(utf8, StandardCharsets.UTF_8).equals(out), what + ": a character was split");
+    assertTrue(
+        new String(utf8, StandardCharsets.UTF_8).equals(out), what + ": a character was split");
     assertTrue(Text.cut(out, max).equals(out), what + ": cutting twice changes it");
   }
 
@@ -35,17 +39,26 @@ final class TextTest {
     checkCut("é".repeat(10_000), 101, "two-byte");
     checkCut("€".repeat(10_000), 100, "three-byte");
     for (int shift = 0; shift < 4; shift++) {
-      checkCut("x".repeat(shift) + emoji.repeat(10_000), 103, "surrogate pairs after " + shift + " ASCII");
+      checkCut(
+          "x".repeat(shift) + emoji.repeat(10_000),
+          103,
+          "surrogate pairs after " + shift + " ASCII");
     }
-    assertTrue(Text.cut("collect at <stdin>:3", Text.SHORT).equals("collect at <stdin>:3"), "a short text stays");
+    assertTrue(
+        Text.cut("collect at <stdin>:3", Text.SHORT).equals("collect at <stdin>:3"),
+        "a short text stays");
     assertTrue(Text.cut(null, Text.SHORT) == null, "null stays null");
     String exact = "a".repeat(Text.SHORT);
     assertTrue(Text.cut(exact, Text.SHORT) == exact, "a text of exactly the bound stays");
-    assertTrue(Text.cut(emoji.repeat(Text.SHORT / 4), Text.SHORT).equals(emoji.repeat(Text.SHORT / 4)),
+    assertTrue(
+        Text.cut(emoji.repeat(Text.SHORT / 4), Text.SHORT).equals(emoji.repeat(Text.SHORT / 4)),
         "pairs of exactly the bound stay");
   }
 
-  /** A job with a 1 MB description and call site: the frames on the wire carry them cut, with an ellipsis. */
+  /**
+   * A job with a 1 MB description and call site: the frames on the wire carry them cut, with an
+   * ellipsis.
+   */
   @Test
   @DisplayName("a 1 MB description and call site are cut before they are queued")
   void hugeDescriptionIsCutBeforeItIsQueued() throws Exception {
@@ -59,13 +72,23 @@ final class TextTest {
         assertTrue(LocalSpark.runJob(2, "cell-huge") == 20, "the job's result");
         JsonNode start = m.next("jobStart", DEADLINE_MS);
         String description = start.path("description").asText(), name = start.path("name").asText();
-        assertTrue(description.getBytes(StandardCharsets.UTF_8).length <= Text.DESCRIPTION && description.endsWith(Text.ELLIPSIS)
-            && huge.startsWith(description.substring(0, description.length() - 1)),
-            "the description is cut to " + Text.DESCRIPTION + " bytes: " + description.length() + " chars");
-        assertTrue(name.getBytes(StandardCharsets.UTF_8).length <= Text.SHORT && name.endsWith(Text.ELLIPSIS),
+        assertTrue(
+            description.getBytes(StandardCharsets.UTF_8).length <= Text.DESCRIPTION
+                && description.endsWith(Text.ELLIPSIS)
+                && huge.startsWith(description.substring(0, description.length() - 1)),
+            "the description is cut to "
+                + Text.DESCRIPTION
+                + " bytes: "
+                + description.length()
+                + " chars");
+        assertTrue(
+            name.getBytes(StandardCharsets.UTF_8).length <= Text.SHORT
+                && name.endsWith(Text.ELLIPSIS),
             "the call site is cut to " + Text.SHORT + " bytes: " + name.length() + " chars");
         String stage = m.next("stageSubmitted", DEADLINE_MS).path("name").asText();
-        assertTrue(stage.getBytes(StandardCharsets.UTF_8).length <= Text.SHORT && stage.endsWith(Text.ELLIPSIS),
+        assertTrue(
+            stage.getBytes(StandardCharsets.UTF_8).length <= Text.SHORT
+                && stage.endsWith(Text.ELLIPSIS),
             "the stage name is cut: " + stage.length() + " chars");
       } finally {
         LocalSpark.jsc.setLocalProperty("spark.job.description", null);
