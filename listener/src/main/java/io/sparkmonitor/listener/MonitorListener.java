@@ -6,7 +6,6 @@ import org.apache.spark.TaskCommitDenied;
 import org.apache.spark.TaskEndReason;
 import org.apache.spark.TaskFailedReason;
 import org.apache.spark.TaskKilled;
-import org.apache.spark.executor.TaskMetrics;
 import org.apache.spark.scheduler.JobFailed;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerApplicationEnd;
@@ -245,7 +244,8 @@ public final class MonitorListener extends SparkListener {
         state.taskStarted(key);
         emit(
             "taskStart",
-            task(frame("taskStart", ti.launchTime()), e.stageId(), e.stageAttemptId(), ti));
+            TaskFields.task(
+                frame("taskStart", ti.launchTime()), e.stageId(), e.stageAttemptId(), ti));
       }
     } catch (Throwable t) {
       guard("taskStart", t);
@@ -261,14 +261,14 @@ public final class MonitorListener extends SparkListener {
       if (!status.equals("SUCCESS") && e.reason() instanceof TaskFailedReason) {
         reason = Text.cut(((TaskFailedReason) e.reason()).toErrorString(), Text.REASON);
       }
-      String metrics = metrics(e.taskMetrics());
+      String metrics = TaskFields.metrics(e.taskMetrics());
       long time = ti.finishTime() > 0 ? ti.finishTime() : System.currentTimeMillis();
       StageAttempt key = new StageAttempt(e.stageId(), e.stageAttemptId());
       synchronized (lock) {
         state.taskEnded(key, status);
         emit(
             "taskEnd",
-            task(frame("taskEnd", time), e.stageId(), e.stageAttemptId(), ti)
+            TaskFields.task(frame("taskEnd", time), e.stageId(), e.stageAttemptId(), ti)
                 .put("launchTime", ti.launchTime())
                 .put("status", status)
                 .put("reason", reason)
@@ -277,27 +277,6 @@ public final class MonitorListener extends SparkListener {
     } catch (Throwable t) {
       guard("taskEnd", t);
     }
-  }
-
-  /** A task end's metrics as a JSON object, or null. */
-  private static String metrics(TaskMetrics m) {
-    if (m == null) return "null";
-    return new Json()
-        .put("executorRunTime", m.executorRunTime())
-        .put("executorCpuTime", m.executorCpuTime())
-        .put("inputBytes", m.inputMetrics().bytesRead())
-        .put("inputRecords", m.inputMetrics().recordsRead())
-        .put("outputBytes", m.outputMetrics().bytesWritten())
-        .put("outputRecords", m.outputMetrics().recordsWritten())
-        .put("shuffleReadBytes", m.shuffleReadMetrics().totalBytesRead())
-        .put("shuffleReadRecords", m.shuffleReadMetrics().recordsRead())
-        .put("shuffleWriteBytes", m.shuffleWriteMetrics().bytesWritten())
-        .put("shuffleWriteRecords", m.shuffleWriteMetrics().recordsWritten())
-        .put("memoryBytesSpilled", m.memoryBytesSpilled())
-        .put("diskBytesSpilled", m.diskBytesSpilled())
-        .put("jvmGcTime", m.jvmGCTime())
-        .put("resultSize", m.resultSize())
-        .end();
   }
 
   /**
@@ -394,17 +373,6 @@ public final class MonitorListener extends SparkListener {
     return new Sender.Resync(
         upTo,
         snapshot.render(upTo, System.currentTimeMillis(), sql.running(), RESYNC_HISTORY_BYTES));
-  }
-
-  private static Json task(Json f, int stageId, int stageAttempt, TaskInfo ti) {
-    return f.put("stageId", stageId)
-        .put("stageAttemptId", stageAttempt)
-        .put("taskId", ti.taskId())
-        .put("index", ti.index())
-        .put("attempt", ti.attemptNumber())
-        .put("executorId", Text.cut(ti.executorId(), Text.SHORT))
-        .put("host", Text.cut(ti.host(), Text.SHORT))
-        .put("speculative", ti.speculative());
   }
 
   private static String opt(scala.Option<?> o) {
