@@ -156,7 +156,7 @@ lint-py: $(PY)
 	@echo "lint-py: not yet wired"
 
 lint-java:
-	@echo "lint-java: not yet wired"
+	bash listener/format.sh --check
 
 # The inner loop (issue 22): Go, extension and Python unit tests, no browser and no end-to-end test; about 2 minutes
 # on the 2-core development machine (go test 40 s, npm test 4 s, jupyter_config/tests 70 s, measured 2026-12-07).

@@ -4,13 +4,15 @@ import java.net.URLDecoder;
 import java.util.List;
 
 /**
- * The notebook cell of a Spark Connect operation's job, read from its job tags (spark/event/PROTOCOL.md, jobStart).
+ * The notebook cell of a Spark Connect operation's job, read from its job tags
+ * (spark/event/PROTOCOL.md, jobStart).
  *
  * <p>The kernel extension tags each cell's operations with {@code sparkmonitor-cell-<cell id>},
- * {@code sparkmonitor-kernel-<kernel id>} and {@code sparkmonitor-notebook-<notebook path>} (values percent-encoded);
- * the Connect server turns a client tag {@code t} into the job tag
- * {@code SparkConnect_Execute_User_<user>_Session_<session>_Tag_<t>}. A bare {@code sparkmonitor-…} job tag (a
- * classic {@code SparkContext.addJobTag}) counts too. Every field is null when its tag is absent or not decodable.
+ * {@code sparkmonitor-kernel-<kernel id>} and {@code sparkmonitor-notebook-<notebook path>} (values
+ * percent-encoded); the Connect server turns a client tag {@code t} into the job tag {@code
+ * SparkConnect_Execute_User_<user>_Session_<session>_Tag_<t>}. A bare {@code sparkmonitor-…} job
+ * tag (a classic {@code SparkContext.addJobTag}) counts too. Every field is null when its tag is
+ * absent or not decodable.
  */
 final class ConnectTags {
   static final String PREFIX = "sparkmonitor-";
@@ -25,7 +27,9 @@ final class ConnectTags {
   }
 
   /** True when the job carried its notebook (a kernel or notebook tag). */
-  boolean namesNotebook() { return kernelId != null || notebookPath != null; }
+  boolean namesNotebook() {
+    return kernelId != null || notebookPath != null;
+  }
 
   static ConnectTags of(List<String> jobTags) {
     String cell = null, kernel = null, notebook = null;
@@ -48,7 +52,8 @@ final class ConnectTags {
 
   private static String decode(String s) {
     try {
-      String v = URLDecoder.decode(s, "UTF-8"); // the Charset overload is Java 10+; the jar targets Java 8
+      String v =
+          URLDecoder.decode(s, "UTF-8"); // the Charset overload is Java 10+; the jar targets Java 8
       return v.isEmpty() ? null : v;
     } catch (IllegalArgumentException | java.io.UnsupportedEncodingException e) {
       return null; // a malformed escape: no attribution rather than a wrong one

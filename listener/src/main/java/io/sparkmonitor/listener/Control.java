@@ -8,15 +8,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Carries out the monitor's control frames (spark/event/PROTOCOL.md "Control frames") on the connection's reader
- * thread: {@code cancelJob}, {@code cancelStage} and {@code cancelCell} through {@link SparkContext}'s
- * {@code cancelJob(int, String)} and {@code cancelStage(int, String)} (both in Spark 3.5 and 4.x), which only post to
- * the DAG scheduler's event loop. Ignored when {@code spark.ui.killEnabled} is false. A malformed frame is logged once
- * and skipped; nothing here throws.
+ * Carries out the monitor's control frames (spark/event/PROTOCOL.md "Control frames") on the
+ * connection's reader thread: {@code cancelJob}, {@code cancelStage} and {@code cancelCell} through
+ * {@link SparkContext}'s {@code cancelJob(int, String)} and {@code cancelStage(int, String)} (both
+ * in Spark 3.5 and 4.x), which only post to the DAG scheduler's event loop. Ignored when {@code
+ * spark.ui.killEnabled} is false. A malformed frame is logged once and skipped; nothing here
+ * throws.
  */
 final class Control {
   private static final Logger LOG = LoggerFactory.getLogger(Control.class);
-  /** At most this many live jobs are remembered for cancelCell; beyond it new jobs are not (and are counted). */
+
+  /**
+   * At most this many live jobs are remembered for cancelCell; beyond it new jobs are not (and are
+   * counted).
+   */
   static final int MAX_LIVE_JOBS = 10_000;
 
   /** What cancelling does; SparkContext in production, a recorder in tests. */
@@ -28,9 +33,14 @@ final class Control {
 
   private final Canceller spark;
   private final boolean killEnabled;
-  private final Map<Integer, String> liveCells = new ConcurrentHashMap<>(); // live job id -> cell id
-  /** Released once per control frame handled (carried out, ignored or refused): tests wait on it. */
+  private final Map<Integer, String> liveCells =
+      new ConcurrentHashMap<>(); // live job id -> cell id
+
+  /**
+   * Released once per control frame handled (carried out, ignored or refused): tests wait on it.
+   */
   final Semaphore handled = new Semaphore(0);
+
   private volatile boolean warnedMalformed, warnedDisabled, warnedFull, warnedFailed;
 
   Control(Canceller spark, boolean killEnabled) {
@@ -39,11 +49,17 @@ final class Control {
   }
 
   static Control of(SparkContext sc, boolean killEnabled) {
-    return new Control(new Canceller() {
-      public void cancelJob(int jobId, String reason) { sc.cancelJob(jobId, reason); }
+    return new Control(
+        new Canceller() {
+          public void cancelJob(int jobId, String reason) {
+            sc.cancelJob(jobId, reason);
+          }
 
-      public void cancelStage(int stageId, String reason) { sc.cancelStage(stageId, reason); }
-    }, killEnabled);
+          public void cancelStage(int stageId, String reason) {
+            sc.cancelStage(stageId, reason);
+          }
+        },
+        killEnabled);
   }
 
   /** A job started (listener bus thread); remembers its cell while it runs. */
@@ -52,7 +68,9 @@ final class Control {
     if (liveCells.size() >= MAX_LIVE_JOBS) {
       if (!warnedFull) {
         warnedFull = true;
-        LOG.warn("SparkMonitor: more than {} live jobs; cancelling a cell may miss some of them", MAX_LIVE_JOBS);
+        LOG.warn(
+            "SparkMonitor: more than {} live jobs; cancelling a cell may miss some of them",
+            MAX_LIVE_JOBS);
       }
       return;
     }
@@ -60,7 +78,9 @@ final class Control {
   }
 
   /** A job ended (listener bus thread). */
-  void jobEnded(int jobId) { liveCells.remove(jobId); }
+  void jobEnded(int jobId) {
+    liveCells.remove(jobId);
+  }
 
   /** Handles one control frame (the connection's reader thread). Never throws. */
   void handle(String line) {
@@ -69,7 +89,8 @@ final class Control {
       if (!(parsed instanceof Map)) throw new IllegalArgumentException("not a JSON object");
       Map<?, ?> f = (Map<?, ?>) parsed;
       Object type = f.get("type");
-      if (!"cancelJob".equals(type) && !"cancelStage".equals(type) && !"cancelCell".equals(type)) return; // unknown
+      if (!"cancelJob".equals(type) && !"cancelStage".equals(type) && !"cancelCell".equals(type))
+        return; // unknown
       if (!killEnabled) {
         if (!warnedDisabled) {
           warnedDisabled = true;
@@ -77,14 +98,16 @@ final class Control {
         }
         return;
       }
-      String reason = f.get("reason") instanceof String ? (String) f.get("reason") : "via SparkMonitor";
+      String reason =
+          f.get("reason") instanceof String ? (String) f.get("reason") : "via SparkMonitor";
       if ("cancelJob".equals(type)) {
         spark.cancelJob(intField(f, "jobId"), reason);
       } else if ("cancelStage".equals(type)) {
         spark.cancelStage(intField(f, "stageId"), reason);
       } else {
         Object cell = f.get("cellId");
-        if (!(cell instanceof String)) throw new IllegalArgumentException("cancelCell without a cellId");
+        if (!(cell instanceof String))
+          throw new IllegalArgumentException("cancelCell without a cellId");
         for (Map.Entry<Integer, String> e : liveCells.entrySet()) {
           if (cell.equals(e.getValue())) spark.cancelJob(e.getKey(), reason);
         }
@@ -92,7 +115,9 @@ final class Control {
     } catch (IllegalArgumentException e) {
       if (!warnedMalformed) {
         warnedMalformed = true;
-        LOG.warn("SparkMonitor: ignoring a malformed control frame from the monitor (reported once): {}", e.getMessage());
+        LOG.warn(
+            "SparkMonitor: ignoring a malformed control frame from the monitor (reported once): {}",
+            e.getMessage());
       }
     } catch (Throwable t) {
       if (!warnedFailed) {

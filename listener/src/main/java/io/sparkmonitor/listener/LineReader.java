@@ -7,8 +7,9 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads NDJSON lines straight from the connection's channel. Not {@code Channels.newInputStream}: on Java 17 its
- * blocking read holds the channel's blocking lock, which the sender's writes would then wait for. One thread at a time.
+ * Reads NDJSON lines straight from the connection's channel. Not {@code Channels.newInputStream}:
+ * on Java 17 its blocking read holds the channel's blocking lock, which the sender's writes would
+ * then wait for. One thread at a time.
  */
 final class LineReader {
   static final int MAX_LINE = 1 << 20; // PROTOCOL.md: a longer frame is a protocol error
@@ -29,7 +30,8 @@ final class LineReader {
       while (buf.hasRemaining()) {
         byte b = buf.get();
         if (b == '\n') return new String(line.toByteArray(), StandardCharsets.UTF_8);
-        if (line.size() >= MAX_LINE) throw new IOException("monitor sent a frame longer than " + MAX_LINE + " bytes");
+        if (line.size() >= MAX_LINE)
+          throw new IOException("monitor sent a frame longer than " + MAX_LINE + " bytes");
         line.write(b);
       }
       buf.clear();

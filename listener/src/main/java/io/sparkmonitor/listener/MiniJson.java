@@ -6,16 +6,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small JSON reader for the monitor's control frames (no library: Spark's JSON libraries differ between versions).
- * Objects become {@link Map}, arrays {@link List}, integers {@link Long}, other numbers {@link Double}. Throws
- * {@link IllegalArgumentException} with the position on malformed input.
+ * A small JSON reader for the monitor's control frames (no library: Spark's JSON libraries differ
+ * between versions). Objects become {@link Map}, arrays {@link List}, integers {@link Long}, other
+ * numbers {@link Double}. Throws {@link IllegalArgumentException} with the position on malformed
+ * input.
  */
 final class MiniJson {
   private static final int MAX_DEPTH = 32;
   private final String s;
   private int i;
 
-  private MiniJson(String s) { this.s = s; }
+  private MiniJson(String s) {
+    this.s = s;
+  }
 
   static Object parse(String text) {
     MiniJson p = new MiniJson(text);
@@ -50,9 +53,18 @@ final class MiniJson {
     if (c == '{') return object(depth);
     if (c == '[') return array(depth);
     if (c == '"') return string();
-    if (s.startsWith("true", i)) { i += 4; return Boolean.TRUE; }
-    if (s.startsWith("false", i)) { i += 5; return Boolean.FALSE; }
-    if (s.startsWith("null", i)) { i += 4; return null; }
+    if (s.startsWith("true", i)) {
+      i += 4;
+      return Boolean.TRUE;
+    }
+    if (s.startsWith("false", i)) {
+      i += 5;
+      return Boolean.FALSE;
+    }
+    if (s.startsWith("null", i)) {
+      i += 4;
+      return null;
+    }
     return number();
   }
 
@@ -60,7 +72,10 @@ final class MiniJson {
     Map<String, Object> m = new HashMap<>();
     expect('{');
     ws();
-    if (peek() == '}') { i++; return m; }
+    if (peek() == '}') {
+      i++;
+      return m;
+    }
     while (true) {
       ws();
       String k = string();
@@ -68,7 +83,10 @@ final class MiniJson {
       expect(':');
       m.put(k, value(depth + 1));
       ws();
-      if (peek() == ',') { i++; continue; }
+      if (peek() == ',') {
+        i++;
+        continue;
+      }
       expect('}');
       return m;
     }
@@ -78,11 +96,17 @@ final class MiniJson {
     List<Object> l = new ArrayList<>();
     expect('[');
     ws();
-    if (peek() == ']') { i++; return l; }
+    if (peek() == ']') {
+      i++;
+      return l;
+    }
     while (true) {
       l.add(value(depth + 1));
       ws();
-      if (peek() == ',') { i++; continue; }
+      if (peek() == ',') {
+        i++;
+        continue;
+      }
       expect(']');
       return l;
     }
@@ -95,16 +119,33 @@ final class MiniJson {
       char c = peek();
       i++;
       if (c == '"') return b.toString();
-      if (c != '\\') { b.append(c); continue; }
+      if (c != '\\') {
+        b.append(c);
+        continue;
+      }
       char e = peek();
       i++;
       switch (e) {
-        case '"': case '\\': case '/': b.append(e); break;
-        case 'b': b.append('\b'); break;
-        case 'f': b.append('\f'); break;
-        case 'n': b.append('\n'); break;
-        case 'r': b.append('\r'); break;
-        case 't': b.append('\t'); break;
+        case '"':
+        case '\\':
+        case '/':
+          b.append(e);
+          break;
+        case 'b':
+          b.append('\b');
+          break;
+        case 'f':
+          b.append('\f');
+          break;
+        case 'n':
+          b.append('\n');
+          break;
+        case 'r':
+          b.append('\r');
+          break;
+        case 't':
+          b.append('\t');
+          break;
         case 'u':
           if (i + 4 > s.length()) throw error("short \\u escape");
           try {
@@ -114,7 +155,8 @@ final class MiniJson {
           }
           i += 4;
           break;
-        default: throw error("bad escape");
+        default:
+          throw error("bad escape");
       }
     }
   }

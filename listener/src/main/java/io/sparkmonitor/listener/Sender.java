@@ -11,34 +11,54 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drains the bounded event queue to the monitor on a daemon thread. Callers only {@link #offer}; a full queue drops
- * the event and counts it. Connects lazily, reconnects with backoff (250 ms doubling to 10 s), and never throws.
+ * Drains the bounded event queue to the monitor on a daemon thread. Callers only {@link #offer}; a
+ * full queue drops the event and counts it. Connects lazily, reconnects with backoff (250 ms
+ * doubling to 10 s), and never throws.
  *
- * <p>This thread is the only writer of the connection. Each connection also gets a daemon reader thread
- * ("sparkmonitor-control-N") that hands the monitor's control frames to {@code onControl}; it ends with the connection.
- * Both use the channel directly (not {@code Channels.newInputStream/newOutputStream}, whose Java 17 versions hold the
- * channel's blocking lock for the whole of a blocking read, so a waiting reader would stall the writer).
+ * <p>This thread is the only writer of the connection. Each connection also gets a daemon reader
+ * thread ("sparkmonitor-control-N") that hands the monitor's control frames to {@code onControl};
+ * it ends with the connection. Both use the channel directly (not {@code
+ * Channels.newInputStream/newOutputStream}, whose Java 17 versions hold the channel's blocking lock
+ * for the whole of a blocking read, so a waiting reader would stall the writer).
  */
 final class Sender implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Sender.class);
   static final long MIN_BACKOFF_MS = 250, MAX_BACKOFF_MS = 10_000;
-  // Frames are written in batches: what is queued, and what arrives within LINGER_MS of the first, in one write.
-  // At thousands of tasks a second this turns one write (and one wake-up of the monitor) per event into one per
-  // batch. During the linger this thread is parked, not waiting on the queue, so a frame offered meanwhile wakes
-  // nobody: the listener bus thread pays no unpark per event, and this thread wakes once per batch, not once per frame.
-  // Each batch also costs the monitor a wake-up and a read, and seemingly wakes the control thread (its CPU follows
-  // the number of batches: its blocking read waits on the same socket, whose waiters the kernel wakes when the
-  // monitor's read frees buffer space). At 50 ms rather than 10 ms, the sender, control thread and monitor used about
-  // half the CPU in a 32 000-task job (issue 5, P1). The monitor pushes to browsers every 100 ms; the browser sees
+  // Frames are written in batches: what is queued, and what arrives within LINGER_MS of the first,
+  // in one write.
+  // At thousands of tasks a second this turns one write (and one wake-up of the monitor) per event
+  // into one per
+  // batch. During the linger this thread is parked, not waiting on the queue, so a frame offered
+  // meanwhile wakes
+  // nobody: the listener bus thread pays no unpark per event, and this thread wakes once per batch,
+  // not once per frame.
+  // Each batch also costs the monitor a wake-up and a read, and seemingly wakes the control thread
+  // (its CPU follows
+  // the number of batches: its blocking read waits on the same socket, whose waiters the kernel
+  // wakes when the
+  // monitor's read frees buffer space). At 50 ms rather than 10 ms, the sender, control thread and
+  // monitor used about
+  // half the CPU in a 32 000-task job (issue 5, P1). The monitor pushes to browsers every 100 ms;
+  // the browser sees
   // up to 50 ms more (P2, task end to DOM: p95 108 ms at 10 ms, 147-150 ms at 50 ms).
   static final long LINGER_MS = 50;
   static final int MAX_BATCH = 512;
+
+  /** A resync frame and the seq of the last event it covers. */
+  static final class Resync {
+    final long upTo;
+    final String frame;
+
+    Resync(long upTo, String frame) {
+      this.upTo = upTo;
+      this.frame = frame;
+    }
+  }
 
   private static final class Frame {
     final long seq;
@@ -55,10 +75,11 @@ final class Sender implements Runnable {
   private final Settings settings;
   private final ArrayBlockingQueue<Frame> queue;
   private final AtomicLong dropped = new AtomicLong();
-  // The hello frame without the connection counter (appended here), or null while the application id is unknown.
+  // The hello frame without the connection counter (appended here), or null while the application
+  // id is unknown.
   private final Supplier<String> hello;
-  // The resync frame; sets its argument's [0] to the seq of the last event the frame covers.
-  private final Function<long[], String> resync;
+  // The resync frame of the state now.
+  private final Supplier<Resync> resync;
   private final Consumer<String> onControl; // one control frame from the monitor; never throws
   private final Thread thread;
   private volatile boolean stopping;
@@ -68,7 +89,11 @@ final class Sender implements Runnable {
   private SocketChannel channel;
   private final ArrayList<Frame> batch = new ArrayList<>(); // taken from the queue, not yet written
 
-  Sender(Settings settings, Supplier<String> hello, Function<long[], String> resync, Consumer<String> onControl) {
+  Sender(
+      Settings settings,
+      Supplier<String> hello,
+      Supplier<Resync> resync,
+      Consumer<String> onControl) {
     this.settings = settings;
     this.queue = new ArrayBlockingQueue<>(Math.max(16, settings.queueSize));
     this.hello = hello;
@@ -78,7 +103,9 @@ final class Sender implements Runnable {
     this.thread.setDaemon(true);
   }
 
-  void start() { thread.start(); }
+  void start() {
+    thread.start();
+  }
 
   /** Enqueues a frame; never blocks. Returns false (and counts a drop) when the queue is full. */
   boolean offer(long seq, String type, String json) {
@@ -87,9 +114,14 @@ final class Sender implements Runnable {
     return false;
   }
 
-  long dropped() { return dropped.get(); }
+  long dropped() {
+    return dropped.get();
+  }
 
-  /** Sends what is queued for at most {@code timeoutMs}, then closes. Called once, at application end. */
+  /**
+   * Sends what is queued for at most {@code timeoutMs}, then closes. Called once, at application
+   * end.
+   */
   void flushAndStop(long timeoutMs) {
     stopping = true;
     try {
@@ -127,8 +159,11 @@ final class Sender implements Runnable {
         closeQuietly();
         if (stopping) return;
         if (!warned) {
-          LOG.warn("SparkMonitor: cannot report to the monitor at {} ({}); Spark is not affected, retrying in the background",
-              settings.ingest, t.toString());
+          LOG.warn(
+              "SparkMonitor: cannot report to the monitor at {} ({}); Spark is not affected,"
+                  + " retrying in the background",
+              settings.ingest,
+              t.toString());
           warned = true;
         }
         try {
@@ -142,16 +177,17 @@ final class Sender implements Runnable {
   }
 
   /**
-   * Takes the next batch into {@code batch}: waits up to 200 ms for a first frame, then takes what is queued and what
-   * arrives within {@link #LINGER_MS} (no linger once stopping, or when a full batch is already queued), at most
-   * {@link #MAX_BATCH} frames. False if none came.
+   * Takes the next batch into {@code batch}: waits up to 200 ms for a first frame, then takes what
+   * is queued and what arrives within {@link #LINGER_MS} (no linger once stopping, or when a full
+   * batch is already queued), at most {@link #MAX_BATCH} frames. False if none came.
    */
   private boolean take() throws InterruptedException {
     Frame first = queue.poll(200, TimeUnit.MILLISECONDS);
     if (first == null) return false;
     batch.add(first);
     if (!stopping && queue.size() < MAX_BATCH - 1) {
-      // The linger (a batching window, not a wait for a condition): parked, so that offers do not wake this thread.
+      // The linger (a batching window, not a wait for a condition): parked, so that offers do not
+      // wake this thread.
       LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(LINGER_MS));
       if (Thread.interrupted()) throw new InterruptedException();
     }
@@ -171,8 +207,14 @@ final class Sender implements Runnable {
     if (now - lastStats >= 1000 && (d != reportedDropped)) {
       lastStats = now;
       reportedDropped = d;
-      write(new Json().put("type", "stats").put("seq", 0).put("time", now).put("queued", queue.size())
-          .put("dropped", d).end());
+      write(
+          new Json()
+              .put("type", "stats")
+              .put("seq", 0)
+              .put("time", now)
+              .put("queued", queue.size())
+              .put("dropped", d)
+              .end());
     }
   }
 
@@ -189,8 +231,12 @@ final class Sender implements Runnable {
       ch = Compat.connectUnix(addr.substring("unix:".length()));
     } else {
       int colon = addr.lastIndexOf(':');
-      if (colon < 0) throw new IOException("SPARKMONITOR_INGEST must be unix:/path or host:port, got " + addr);
-      ch = SocketChannel.open(new InetSocketAddress(addr.substring(0, colon), Integer.parseInt(addr.substring(colon + 1))));
+      if (colon < 0)
+        throw new IOException("SPARKMONITOR_INGEST must be unix:/path or host:port, got " + addr);
+      ch =
+          SocketChannel.open(
+              new InetSocketAddress(
+                  addr.substring(0, colon), Integer.parseInt(addr.substring(colon + 1))));
     }
     channel = ch;
     connections++;
@@ -205,9 +251,9 @@ final class Sender implements Runnable {
     LOG.info("SparkMonitor: reporting to the monitor at {} (connection {})", addr, connections);
     readControl(in, connections);
     if (connections > 1) {
-      long[] covered = new long[1];
-      write(resync.apply(covered));
-      long upTo = covered[0];
+      Resync r = resync.get();
+      write(r.frame);
+      long upTo = r.upTo;
       // Non-terminal events already covered by the resync are not sent twice.
       batch.removeIf(f -> coveredByResync(f, upTo));
       queue.removeIf(f -> coveredByResync(f, upTo));
@@ -215,21 +261,27 @@ final class Sender implements Runnable {
   }
 
   private static boolean coveredByResync(Frame f, long upTo) {
-    return f.seq <= upTo && (f.type.equals("taskStart") || f.type.equals("taskEnd")
-        || f.type.equals("stageSubmitted") || f.type.equals("jobStart"));
+    return f.seq <= upTo
+        && (f.type.equals("taskStart")
+            || f.type.equals("taskEnd")
+            || f.type.equals("stageSubmitted")
+            || f.type.equals("jobStart"));
   }
 
   /** Starts the connection's reader of control frames; it ends when the connection closes. */
   private void readControl(LineReader in, int connection) {
-    Thread t = new Thread(() -> {
-      try {
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-          if (!line.isEmpty()) onControl.accept(line);
-        }
-      } catch (Throwable closed) {
-        // the connection ended (closed by the sender or the monitor); the sender reconnects
-      }
-    }, "sparkmonitor-control-" + connection);
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                  if (!line.isEmpty()) onControl.accept(line);
+                }
+              } catch (Throwable closed) {
+                // the connection ended (closed by the sender or the monitor); the sender reconnects
+              }
+            },
+            "sparkmonitor-control-" + connection);
     t.setDaemon(true);
     t.start();
   }

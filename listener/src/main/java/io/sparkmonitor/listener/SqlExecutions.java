@@ -8,20 +8,25 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Spark SQL's query executions ({@code sqlStart}/{@code sqlEnd} frames of spark/event/PROTOCOL.md), and the running
- * ones for the resync frame.
+ * Spark SQL's query executions ({@code sqlStart}/{@code sqlEnd} frames of spark/event/PROTOCOL.md),
+ * and the running ones for the resync frame.
  *
- * <p>The events are spark-sql classes that Spark posts to {@code onOtherEvent}. The listener does not link against
- * spark-sql, so it recognises them by class name and reads their case-class accessors by reflection (looked up once
- * per class). Spark 3.4+ and 4.x have {@code executionId(): long}, {@code rootExecutionId(): Option<Object>} (a boxed
- * Long), {@code description(): String} and {@code time(): long} on the start, and {@code executionId()},
- * {@code time()} and {@code errorMessage(): Option<String>} on the end ({@code Some("")} when the query succeeded); an
+ * <p>The events are spark-sql classes that Spark posts to {@code onOtherEvent}. The listener does
+ * not link against spark-sql, so it recognises them by class name and reads their case-class
+ * accessors by reflection (looked up once per class). Spark 3.4+ and 4.x have {@code executionId():
+ * long}, {@code rootExecutionId(): Option<Object>} (a boxed Long), {@code description(): String}
+ * and {@code time(): long} on the start, and {@code executionId()}, {@code time()} and {@code
+ * errorMessage(): Option<String>} on the end ({@code Some("")} when the query succeeded); an
  * accessor missing from an older Spark reads as null.
  */
 final class SqlExecutions {
   static final String START = "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart";
   static final String END = "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionEnd";
-  /** Bounds of the description and the error (UTF-8 bytes) and of the running executions kept for resync. */
+
+  /**
+   * Bounds of the description and the error (UTF-8 bytes) and of the running executions kept for
+   * resync.
+   */
   static final int MAX_RUNNING = 1000;
 
   /** One frame to send: its type, Spark's timestamp and its fields as a JSON object. */
@@ -35,19 +40,29 @@ final class SqlExecutions {
       this.body = body;
     }
 
-    String type() { return type; }
+    String type() {
+      return type;
+    }
 
-    long time() { return time; }
+    long time() {
+      return time;
+    }
 
-    String body() { return body; }
+    String body() {
+      return body;
+    }
   }
 
-  private static final ClassValue<Map<String, Optional<Method>>> ACCESSORS = new ClassValue<Map<String, Optional<Method>>>() {
-    @Override
-    protected Map<String, Optional<Method>> computeValue(Class<?> type) { return new ConcurrentHashMap<>(); }
-  };
+  private static final ClassValue<Map<String, Optional<Method>>> ACCESSORS =
+      new ClassValue<Map<String, Optional<Method>>>() {
+        @Override
+        protected Map<String, Optional<Method>> computeValue(Class<?> type) {
+          return new ConcurrentHashMap<>();
+        }
+      };
 
-  // Running executions: id -> the sqlStart fields plus "time" (written on the bus thread, read by the sender thread).
+  // Running executions: id -> the sqlStart fields plus "time" (written on the bus thread, read by
+  // the sender thread).
   private final Map<Long, String> running = new ConcurrentHashMap<>();
   // SQLExecution.getQueryExecution(long), looked up on first use (empty when this Spark has none).
   private volatile Optional<Method> getQueryExecution;
@@ -65,28 +80,40 @@ final class SqlExecutions {
     long time = (Long) get(e, "time");
     Object root = option(get(e, "rootExecutionId"));
     Json body = new Json().put("executionId", id);
-    if (root instanceof Number) body.put("rootExecutionId", ((Number) root).longValue()); else body.putNull("rootExecutionId");
+    if (root instanceof Number) body.put("rootExecutionId", ((Number) root).longValue());
+    else body.putNull("rootExecutionId");
     String sqlText = sqlText(e, id);
-    body.put("description", Text.cut(sqlText != null ? sqlText : (String) get(e, "description"), Text.DESCRIPTION));
+    body.put(
+        "description",
+        Text.cut(sqlText != null ? sqlText : (String) get(e, "description"), Text.DESCRIPTION));
     String json = body.end();
-    if (running.size() < MAX_RUNNING) running.put(id, json.substring(0, json.length() - 1) + ",\"time\":" + time + "}");
+    if (running.size() < MAX_RUNNING)
+      running.put(id, json.substring(0, json.length() - 1) + ",\"time\":" + time + "}");
     return new Frame("sqlStart", time, json);
   }
 
   private Frame end(Object e) throws ReflectiveOperationException {
     long id = (Long) get(e, "executionId");
     running.remove(id);
-    // Spark 3.4+ sends Some("") for success (None is left for event logs of older Sparks): both become null.
+    // Spark 3.4+ sends Some("") for success (None is left for event logs of older Sparks): both
+    // become null.
     Object error = option(get(e, "errorMessage"));
-    String message = error == null || error.toString().isEmpty() ? null : Text.cut(error.toString(), Text.REASON);
-    return new Frame("sqlEnd", (Long) get(e, "time"), new Json().put("executionId", id).put("error", message).end());
+    String message =
+        error == null || error.toString().isEmpty()
+            ? null
+            : Text.cut(error.toString(), Text.REASON);
+    return new Frame(
+        "sqlEnd",
+        (Long) get(e, "time"),
+        new Json().put("executionId", id).put("error", message).end());
   }
 
   /**
-   * The SQL text of a {@code spark.sql(...)} query: Spark's description is the call site ("collect at …") unless
-   * the user set a job description, but while the query runs {@code SQLExecution.getQueryExecution(id)} has its plan,
-   * whose root carries the parsed text in {@code origin().sqlText()}. Null for DataFrame queries, or when the query
-   * ended before the listener bus got to its start. Best effort: a failure here only loses the text, never the frame.
+   * The SQL text of a {@code spark.sql(...)} query: Spark's description is the call site ("collect
+   * at …") unless the user set a job description, but while the query runs {@code
+   * SQLExecution.getQueryExecution(id)} has its plan, whose root carries the parsed text in {@code
+   * origin().sqlText()}. Null for DataFrame queries, or when the query ended before the listener
+   * bus got to its start. Best effort: a failure here only loses the text, never the frame.
    */
   private String sqlText(Object start, long id) {
     try {
@@ -100,7 +127,11 @@ final class SqlExecutions {
     Optional<Method> m = getQueryExecution;
     if (m == null) {
       try {
-        Class<?> c = Class.forName("org.apache.spark.sql.execution.SQLExecution", false, start.getClass().getClassLoader());
+        Class<?> c =
+            Class.forName(
+                "org.apache.spark.sql.execution.SQLExecution",
+                false,
+                start.getClass().getClassLoader());
         m = Optional.of(c.getMethod("getQueryExecution", long.class));
       } catch (ReflectiveOperationException absent) {
         m = Optional.empty();
@@ -114,19 +145,32 @@ final class SqlExecutions {
     return text == null || text.toString().trim().isEmpty() ? null : text.toString().trim();
   }
 
-  /** The running executions as sqlStart-shaped objects with their start {@code time}, for the resync frame. */
-  List<String> running() { return new ArrayList<>(running.values()); }
+  /**
+   * The running executions as sqlStart-shaped objects with their start {@code time}, for the resync
+   * frame.
+   */
+  List<String> running() {
+    return new ArrayList<>(running.values());
+  }
 
-  /** Calls a public no-argument accessor, or returns null when this Spark's class has none of that name. */
+  /**
+   * Calls a public no-argument accessor, or returns null when this Spark's class has none of that
+   * name.
+   */
   static Object get(Object target, String name) throws ReflectiveOperationException {
     Class<?> type = target.getClass();
-    Optional<Method> m = ACCESSORS.get(type).computeIfAbsent(name, n -> {
-      try {
-        return Optional.of(type.getMethod(n));
-      } catch (NoSuchMethodException absent) {
-        return Optional.empty();
-      }
-    });
+    Optional<Method> m =
+        ACCESSORS
+            .get(type)
+            .computeIfAbsent(
+                name,
+                n -> {
+                  try {
+                    return Optional.of(type.getMethod(n));
+                  } catch (NoSuchMethodException absent) {
+                    return Optional.empty();
+                  }
+                });
     return m.isPresent() ? m.get().invoke(target) : null;
   }
 

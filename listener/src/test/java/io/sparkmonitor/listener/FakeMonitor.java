@@ -18,7 +18,10 @@ import java.nio.file.Path;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** A monitor stand-in on a unix socket: answers hellos (welcome when the secret matches) and queues every frame. */
+/**
+ * A monitor stand-in on a unix socket: answers hellos (welcome when the secret matches) and queues
+ * every frame.
+ */
 final class FakeMonitor implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
   final Path socket;
@@ -44,14 +47,18 @@ final class FakeMonitor implements AutoCloseable {
       while (true) {
         SocketChannel ch = server.accept();
         current = ch;
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8))) {
+        try (BufferedReader in =
+            new BufferedReader(
+                new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8))) {
           OutputStream out = Channels.newOutputStream(ch);
           String line = in.readLine();
           if (line == null) continue;
           JsonNode hello = JSON.readTree(line);
           frames.add(hello);
           if (!secret.equals(hello.path("secret").asText())) {
-            out.write("{\"type\":\"error\",\"error\":\"wrong secret\"}\n".getBytes(StandardCharsets.UTF_8));
+            out.write(
+                "{\"type\":\"error\",\"error\":\"wrong secret\"}\n"
+                    .getBytes(StandardCharsets.UTF_8));
             ch.close();
             continue;
           }
@@ -72,14 +79,15 @@ final class FakeMonitor implements AutoCloseable {
     while (true) {
       long left = deadline - System.currentTimeMillis();
       JsonNode f = left > 0 ? frames.poll(left, TimeUnit.MILLISECONDS) : null;
-      if (f == null) throw new AssertionError("no '" + type + "' frame within " + timeoutMs + " ms");
+      if (f == null)
+        throw new AssertionError("no '" + type + "' frame within " + timeoutMs + " ms");
       if (type.equals(f.path("type").asText())) return f;
     }
   }
 
   /**
-   * Sends one line (a control frame) to the current listener connection. Writes on the channel directly: the serve
-   * thread's blocking read holds the stream's lock on Java 17.
+   * Sends one line (a control frame) to the current listener connection. Writes on the channel
+   * directly: the serve thread's blocking read holds the stream's lock on Java 17.
    */
   void send(String line) throws IOException {
     SocketChannel ch = current;
