@@ -7,7 +7,9 @@ import java.util.List;
  * A SQL execution's plan graph with its live metrics, in the shape of Spark's REST API ({@code
  * /api/v1/applications/{app}/sql/{id}?details=true}: nodes with {@code nodeId}, {@code nodeName},
  * {@code wholeStageCodegenId} and {@code metrics} of {@code name} and {@code value}, and edges of
- * {@code fromId} and {@code toId}), which the monitor's spark/plan reads.
+ * {@code fromId} and {@code toId}), which the monitor's spark/plan reads. Each metric also has its
+ * {@code accumulatorId}: when AQE re-plans a running query the node ids change, but an operator
+ * that stays keeps its accumulators.
  *
  * <p>Why not the REST API itself: while a query runs, its REST answer has the operators but no
  * metric (Spark's SqlResource reads a status store without the live listener); the Spark UI's SQL
@@ -87,11 +89,13 @@ final class SqlPlans {
       else node.putNull("wholeStageCodegenId");
       List<String> metrics = new ArrayList<>();
       for (Object m : seq(SqlExecutions.get(n, "metrics"), MAX_METRICS)) {
-        Object value = lookup(values, SqlExecutions.get(m, "accumulatorId"));
+        Object accumulator = SqlExecutions.get(m, "accumulatorId");
+        Object value = lookup(values, accumulator);
         if (value == null) continue; // no task reported it yet: REST leaves it out too
         metrics.add(
             new Json()
                 .put("name", Text.cut(String.valueOf(SqlExecutions.get(m, "name")), Text.SHORT))
+                .put("accumulatorId", (Long) accumulator)
                 .put("value", Text.cut(value.toString(), Text.SHORT))
                 .end());
       }
