@@ -10,8 +10,11 @@ import (
 // Decode parses one NDJSON frame. Unknown frame types decode to *Unknown; malformed frames return an error that
 // names the frame type and the problem.
 //
-// The bulk of a stream (taskStart, taskEnd) goes through a single-pass scanner (scan.go); every frame it does not
-// handle, or is unsure about, goes through decodeReference, which therefore decides every error.
+// Two paths decode a frame. The bulk of a stream (taskStart, taskEnd) goes through a single-pass scanner (scan.go);
+// every frame it does not handle, or is unsure about, goes through decodeReference (encoding/json), which therefore
+// decides every error. The scanner is there for P3 (docs/benchmarks.md, target ≥ 1M events/s on one core): on the
+// recorded stream P3 replays, encoding/json alone decodes about 60 000 events/s, far below it; with the scanner,
+// about 1.5M (BenchmarkDecodePaths, CPU time on the shared 2-core host, 2026-12-07).
 func Decode(line []byte) (Event, error) {
 	line = bytes.TrimSpace(line)
 	if len(line) <= MaxFrameBytes {

@@ -1,9 +1,6 @@
 package event
 
-import (
-	"bytes"
-	"unicode/utf8"
-)
+import "unicode/utf8"
 
 // scanner reads the JSON of one frame in place for decodeFast. Each method reports false for input it does not
 // handle, whether invalid JSON or merely unusual; the frame then goes to decodeReference.
@@ -65,13 +62,14 @@ func (s *scanner) rawKey() ([]byte, bool) {
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
 		return nil, false
 	}
-	n := bytes.IndexByte(s.b[s.i+1:], '"')
-	if n < 0 {
-		return nil, false
+	start := s.i + 1
+	for j := start; j < len(s.b); j++ { // keys are short: P3's decode + apply is 5-15 % faster than with bytes.IndexByte
+		if s.b[j] == '"' {
+			s.i = j + 1
+			return s.b[start:j], true
+		}
 	}
-	key := s.b[s.i+1 : s.i+1+n]
-	s.i += n + 2
-	return key, true
+	return nil, false
 }
 
 // plainByte tells the bytes a string may hold as they are: not a quote, a backslash, a control character or part of a
@@ -125,10 +123,14 @@ func (s *scanner) str() ([]byte, bool) {
 	return nil, false
 }
 
-// literal consumes the word w (true, false, null).
+// literal consumes the word w (true, false, null) after white space.
 func (s *scanner) literal(w string) bool {
 	s.ws()
-	return s.lit(w)
+	if len(s.b)-s.i >= len(w) && string(s.b[s.i:s.i+len(w)]) == w {
+		s.i += len(w)
+		return true
+	}
+	return false
 }
 
 // null consumes a null, if that is what comes next.
@@ -139,6 +141,10 @@ func (s *scanner) notNull() bool {
 	s.ws()
 	return s.i < len(s.b) && s.b[s.i] != 'n'
 }
+
+// requiredInt and requiredInt64 read a number that must not be null.
+func (s *scanner) requiredInt(dst *int) bool     { return s.notNull() && s.int(dst) }
+func (s *scanner) requiredInt64(dst *int64) bool { return s.notNull() && s.int64(dst) }
 
 // int64 reads an integer of at most 18 digits (so it cannot overflow) or null, which leaves *dst as it is, as
 // encoding/json does.
