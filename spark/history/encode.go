@@ -59,8 +59,16 @@ func newEncoder(maxJobs int) *encoder {
 func (e *encoder) encode(b []byte, ev event.Event) []byte {
 	e.out.Reset()
 	e.event(ev)
-	return append(b, e.out.Bytes()...)
+	b = append(b, e.out.Bytes()...)
+	if e.out.Cap() > maxKeptBuffer { // a large resync's lines are not kept for the application's lifetime
+		e.out = bytes.Buffer{}
+	}
+	return b
 }
+
+// maxKeptBuffer bounds the line buffer an encoder keeps between events (the recorder keeps up to maxIdle encoders of
+// disconnected applications).
+const maxKeptBuffer = 64 << 10
 
 // write appends one line.
 func (e *encoder) write(line any) {

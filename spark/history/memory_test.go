@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
@@ -79,5 +80,23 @@ func TestRecorderBoundsItsWritersByMaxJobsPerApp(t *testing.T) {
 	// Sync returned after the writer goroutine wrote every event: it touches the logs no more until the next record.
 	if n, bound := len(rec.logs["app-r"].enc.stages), state.MaxStageAttempts(200); n > bound || n < bound*9/10 {
 		t.Errorf("the writer remembers %d stage attempts, want at most %d (and most of them)", n, bound)
+	}
+}
+
+// An encoder does not keep a large resync's lines after writing them (idle encoders of disconnected applications stay
+// in memory).
+func TestWriterDoesNotKeepALargeLineBuffer(t *testing.T) {
+	e := newEncoder(0)
+	e.encode(nil, &event.Hello{AppID: "app-b", AppName: "b", StartTime: 1})
+	desc := strings.Repeat("d", event.MaxDescription)
+	rs := &event.Resync{}
+	for j := range 200 {
+		rs.Jobs = append(rs.Jobs, event.JobStart{JobID: j, Description: &desc})
+	}
+	if out := e.encode(nil, rs); len(out) < 200*event.MaxDescription {
+		t.Fatalf("the resync wrote %d bytes", len(out))
+	}
+	if c := e.out.Cap(); c > maxKeptBuffer {
+		t.Errorf("the encoder keeps a %d byte buffer, want at most %d", c, maxKeptBuffer)
 	}
 }
