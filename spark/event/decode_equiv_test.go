@@ -47,11 +47,14 @@ func recordedFrames(t testing.TB) [][]byte {
 }
 
 func TestDecodeMatchesReferenceOnRecordings(t *testing.T) {
-	fast, tasks := 0, 0
+	fast, shaped, tasks := 0, 0, 0
 	for _, f := range recordedFrames(t) {
 		checkSameAsReference(t, f)
 		if _, ok := decodeFast(bytes.TrimSpace(f)); ok {
 			fast++
+		}
+		if _, ok := decodeListenerShape(bytes.TrimSpace(f)); ok {
+			shaped++
 		}
 		if bytes.HasPrefix(f, []byte(`{"type":"task`)) && !bytes.Contains(f, []byte(`\`)) {
 			tasks++
@@ -61,6 +64,10 @@ func TestDecodeMatchesReferenceOnRecordings(t *testing.T) {
 	// benchmark would measure the fallback.
 	if fast != tasks {
 		t.Errorf("fast path took %d frames, the recordings have %d task frames without escapes", fast, tasks)
+	}
+	// And each of them has the listener's shape (listener_shape.go): the member order the Java listener writes.
+	if shaped != tasks {
+		t.Errorf("the listener-shape path took %d frames, the recordings have %d task frames without escapes", shaped, tasks)
 	}
 }
 
@@ -125,7 +132,7 @@ func edgeCases() []string {
 		`{"type":"taskStart","seq":}`, `{"type":"taskStart" "seq":1}`, `{"type":taskStart}`, `{"type":"task\u0053tart"}`,
 		`{"type":"taskStart","stageId":1,"taskId":2,"status":"x"}`, `[` + s + `]`, `null`, `{"type":null}`,
 		r(e, `"type":"taskEnd"`, `"type":"taskEnd","speculative":"maybe"`),
-		// the listener's own member order, with the values it can hold, and just off it
+		// the listener's shape, with the values it can hold, and just off it (listener_shape.go)
 		r(e, `"speculative":false`, `"speculative":true`), r(e, `"speculative":false`, `"speculative":null`),
 		r(e, `"speculative":false`, `"speculative":0`), e[:strings.Index(e, `"metrics"`)] + `"metrics":null}`,
 		e[:strings.Index(e, `"metrics"`)] + `"metrics":{}}`, r(e, `"reason":null`, `"reason":"ExecutorLostFailure"`),

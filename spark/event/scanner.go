@@ -123,14 +123,10 @@ func (s *scanner) str() ([]byte, bool) {
 	return nil, false
 }
 
-// literal consumes the word w (true, false, null) after white space.
+// literal consumes the word w (true, false, null).
 func (s *scanner) literal(w string) bool {
 	s.ws()
-	if len(s.b)-s.i >= len(w) && string(s.b[s.i:s.i+len(w)]) == w {
-		s.i += len(w)
-		return true
-	}
-	return false
+	return s.lit(w)
 }
 
 // null consumes a null, if that is what comes next.
