@@ -1,6 +1,9 @@
 package event
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // scanner reads the JSON of one frame in place for decodeFast. Each method reports false for input it does not
 // handle, whether invalid JSON or merely unusual; the frame then goes to decodeReference.
@@ -62,14 +65,13 @@ func (s *scanner) rawKey() ([]byte, bool) {
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
 		return nil, false
 	}
-	start := s.i + 1
-	for j := start; j < len(s.b); j++ { // keys are short: P3's decode + apply is 5-15 % faster than with bytes.IndexByte
-		if s.b[j] == '"' {
-			s.i = j + 1
-			return s.b[start:j], true
-		}
+	n := bytes.IndexByte(s.b[s.i+1:], '"')
+	if n < 0 {
+		return nil, false
 	}
-	return nil, false
+	key := s.b[s.i+1 : s.i+1+n]
+	s.i += n + 2
+	return key, true
 }
 
 // plainByte tells the bytes a string may hold as they are: not a quote, a backslash, a control character or part of a
