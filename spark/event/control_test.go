@@ -46,7 +46,7 @@ func TestRecordedHelloCarriesKillEnabled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	line, _, err := NewReader(f).Next()
 	if err != nil {
 		t.Fatal(err)

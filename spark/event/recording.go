@@ -15,7 +15,7 @@ func ReadRecording(path string) (appID string, evs []Event, err error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("recording %s: %w (re-record with spark/event/testdata/record.py)", path, err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	r := NewReader(f)
 	for {
 		line, n, err := r.Next()

@@ -73,32 +73,41 @@ const (
 func (s *scanner) taskMembers(t taskFields, own func(key []byte) (bit uint, ok bool)) (uint32, bool) {
 	seen := uint32(1) // bit 0: type
 	ok := s.members(false, func(key []byte) bool {
-		switch string(key) {
-		case "type":
+		if string(key) == "type" {
 			return false // a second "type"
-		case "seq":
-			return once(&seen, 1) && s.int64(&t.h.Seq)
-		case "time":
-			return once(&seen, 2) && s.int64(&t.h.Time)
-		case "stageId":
-			return once(&seen, taskStageID) && s.notNull() && s.int(t.stageID)
-		case "stageAttemptId":
-			return once(&seen, 4) && s.int(t.stageAttemptID)
-		case "taskId":
-			return once(&seen, taskTaskID) && s.notNull() && s.int64(t.taskID)
-		case "index":
-			return once(&seen, 6) && s.int(t.index)
-		case "attempt":
-			return once(&seen, 7) && s.int(t.attempt)
-		case "executorId":
-			return once(&seen, 8) && s.string(t.executorID)
-		case "host":
-			return once(&seen, 9) && s.string(t.host)
+		}
+		if ok, shared := s.taskMember(t, key, &seen); shared {
+			return ok
 		}
 		bit, ok := own(key)
 		return ok && (bit == 0 || once(&seen, bit))
 	})
 	return seen, ok
+}
+
+// taskMember reads the value of a member both task frames have into t (shared false: key is not one of them).
+func (s *scanner) taskMember(t taskFields, key []byte, seen *uint32) (ok, shared bool) {
+	switch string(key) {
+	case "seq":
+		return once(seen, 1) && s.int64(&t.h.Seq), true
+	case "time":
+		return once(seen, 2) && s.int64(&t.h.Time), true
+	case "stageId":
+		return once(seen, taskStageID) && s.requiredInt(t.stageID), true
+	case "stageAttemptId":
+		return once(seen, 4) && s.int(t.stageAttemptID), true
+	case "taskId":
+		return once(seen, taskTaskID) && s.requiredInt64(t.taskID), true
+	case "index":
+		return once(seen, 6) && s.int(t.index), true
+	case "attempt":
+		return once(seen, 7) && s.int(t.attempt), true
+	case "executorId":
+		return once(seen, 8) && s.string(t.executorID), true
+	case "host":
+		return once(seen, 9) && s.string(t.host), true
+	}
+	return false, false
 }
 
 func (s *scanner) taskStart() (Event, bool) {
@@ -219,15 +228,15 @@ func (s *scanner) skipUnknown(key []byte, fields []string) bool {
 	if s.i >= len(s.b) {
 		return false
 	}
-	switch c := s.b[s.i]; {
-	case c == '"':
+	switch s.b[s.i] {
+	case '"':
 		_, ok := s.str()
 		return ok
-	case c == 't':
+	case 't':
 		return s.literal("true")
-	case c == 'f':
+	case 'f':
 		return s.literal("false")
-	case c == 'n':
+	case 'n':
 		return s.literal("null")
 	default:
 		return s.number()

@@ -140,6 +140,10 @@ func (s *scanner) notNull() bool {
 	return s.i < len(s.b) && s.b[s.i] != 'n'
 }
 
+// requiredInt and requiredInt64 read a number that must not be null.
+func (s *scanner) requiredInt(dst *int) bool     { return s.notNull() && s.int(dst) }
+func (s *scanner) requiredInt64(dst *int64) bool { return s.notNull() && s.int64(dst) }
+
 // int64 reads an integer of at most 18 digits (so it cannot overflow) or null, which leaves *dst as it is, as
 // encoding/json does.
 func (s *scanner) int64(dst *int64) bool {

@@ -17,7 +17,7 @@ func BenchmarkEncodeCompress(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		enc := newEncoder()
+		enc := newEncoder(0)
 		for _, ev := range evs {
 			buf = enc.encode(buf[:0], ev)
 			_, _ = zw.Write(buf)

@@ -33,20 +33,20 @@ func hostileLog(t *testing.T, jobs int) []byte {
 		t.Fatal(err)
 	}
 	b := bufio.NewWriterSize(zw, 1<<20)
-	b.WriteString(`{"Event":"SparkListenerLogStart","Spark Version":"3.5.0"}` + "\n")
+	_, _ = b.WriteString(`{"Event":"SparkListenerLogStart","Spark Version":"3.5.0"}` + "\n")
 	for j := range jobs {
 		if j == jobs/2 {
-			b.WriteString(`{"Event":"SparkListenerApplicationStart","App Name":"hostile","App ID":"app-hostile",` +
+			_, _ = b.WriteString(`{"Event":"SparkListenerApplicationStart","App Name":"hostile","App ID":"app-hostile",` +
 				`"Timestamp":1,"User":"u"}` + "\n")
 		}
 		id := strconv.Itoa(j)
-		b.WriteString(`{"Event":"SparkListenerJobStart","Job ID":` + id + `,"Submission Time":2,"Stage Infos":[` +
+		_, _ = b.WriteString(`{"Event":"SparkListenerJobStart","Job ID":` + id + `,"Submission Time":2,"Stage Infos":[` +
 			`{"Stage ID":` + id + `,"Stage Attempt ID":0,"Stage Name":"s` + long + `","Number of Tasks":1,` +
 			`"Parent IDs":[]}],"Properties":{"spark.job.description":"d` + big + `"}}` + "\n")
-		b.WriteString(`{"Event":"SparkListenerJobEnd","Job ID":` + id + `,"Completion Time":3,"Job Result":` +
+		_, _ = b.WriteString(`{"Event":"SparkListenerJobEnd","Job ID":` + id + `,"Completion Time":3,"Job Result":` +
 			`{"Result":"JobFailed","Exception":{"Message":"m` + long + `"}}}` + "\n")
 	}
-	b.WriteString(`{"Event":"SparkListenerApplicationEnd","Timestamp":4}` + "\n")
+	_, _ = b.WriteString(`{"Event":"SparkListenerApplicationEnd","Timestamp":4}` + "\n")
 	if err := errors.Join(b.Flush(), zw.Close()); err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func writeLog(t *testing.T, name string) (string, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	in, err := Open(f, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -26,7 +26,7 @@ func readRecording(t testing.TB, name string) (string, []event.Event) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	r := event.NewReader(f)
 	var app string
 	var evs []event.Event

@@ -18,12 +18,12 @@ func (r *Recorder) logBase(app string, attempt *string) string {
 	if err != nil {
 		return base
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	in, err := Open(f, 0)
 	if err != nil {
 		return base
 	}
-	defer in.Close()
+	defer func() { _ = in.Close() }()
 	if id, err := appIDOf(in); err == nil && id == app {
 		return legacy
 	}

@@ -15,7 +15,7 @@ func (r *Recorder) openLost(app string, x *state.DriverLost) (*appLog, error) {
 	if err != nil {
 		return nil, nil
 	}
-	l := &appLog{enc: newEncoder(), path: path, lastWrite: fi.ModTime()}
+	l := &appLog{enc: newEncoder(r.opts.MaxJobsPerApp), path: path, lastWrite: fi.ModTime()}
 	if err := r.rewrite(l); err != nil {
 		return nil, err
 	}
@@ -31,7 +31,7 @@ func (r *Recorder) lost(app string, l *appLog, x *state.DriverLost) {
 	if t <= 0 && !l.lastWrite.IsZero() {
 		t = l.lastWrite.UnixMilli()
 	}
-	r.buf = driverLost(r.buf[:0], &state.DriverLost{Header: event.Header{Time: t}})
+	r.buf = l.enc.encode(r.buf[:0], &state.DriverLost{Header: event.Header{Time: t}})
 	r.buf = l.enc.encode(r.buf, &event.AppEnd{Header: event.Header{Type: "appEnd", Time: t}})
 	if _, err := l.zw.Write(r.buf); err != nil {
 		r.fail(app, err)

@@ -21,7 +21,7 @@ const (
 	evDriverLost = "io.sparkmonitor.history.DriverLost"
 )
 
-// stageCountsLine is evStageCounts' JSON (encoding/json: one line per resync, not a hot path).
+// stageCountsLine is evStageCounts' JSON. The driver-lost mark is a sparkTimestamped.
 type stageCountsLine struct {
 	Event     string               `json:"Event"`
 	Timestamp int64                `json:"Timestamp"`
@@ -41,10 +41,10 @@ type stageCountsOfStage struct {
 	CompletionTime *int64 `json:"Completion Time,omitempty"`
 }
 
-// stageCounts appends the resync's stage counts as one evStageCounts line (nothing when it has no stage).
-func stageCounts(b []byte, x *event.Resync) []byte {
+// stageCounts writes the resync's stage counts as one evStageCounts line (nothing when it has no stage).
+func (e *encoder) stageCounts(x *event.Resync) {
 	if len(x.Stages) == 0 {
-		return b
+		return
 	}
 	l := stageCountsLine{Event: evStageCounts, Timestamp: x.Time, Stages: make([]stageCountsOfStage, len(x.Stages))}
 	for i, s := range x.Stages {
@@ -52,11 +52,7 @@ func stageCounts(b []byte, x *event.Resync) []byte {
 			NumTasks: s.NumTasks, Completed: s.NumCompletedTasks, Failed: s.NumFailedTasks, Killed: s.NumKilledTasks,
 			Active: s.NumActiveTasks, CompletionTime: s.CompletionTime}
 	}
-	j, err := json.Marshal(l)
-	if err != nil { // only plain types: cannot happen
-		return b
-	}
-	return append(append(b, j...), '\n')
+	e.write(&l)
 }
 
 // readStageCounts turns an evStageCounts line back into the resync it came from (its stages only: the jobs, stage
@@ -78,11 +74,6 @@ func readStageCounts(line []byte) (*event.Resync, error) {
 	return r, nil
 }
 
-// driverLost appends the driver-lost mark; the recorder follows it with the application's end (Recorder.lost).
-func driverLost(b []byte, x *state.DriverLost) []byte {
-	return append(kvInt(begin(b, evDriverLost), "Timestamp", x.Time), "}\n"...)
-}
-
 // readMark reads one of the monitor's own lines (mine false: the line is Spark's).
 func readMark(name string, line []byte) (ev event.Event, mine bool, err error) {
 	switch name {
@@ -90,9 +81,7 @@ func readMark(name string, line []byte) (ev event.Event, mine bool, err error) {
 		r, err := readStageCounts(line)
 		return r, true, err
 	case evDriverLost:
-		var l struct {
-			Timestamp int64 `json:"Timestamp"`
-		}
+		var l sparkTimestamped
 		if err := json.Unmarshal(line, &l); err != nil {
 			return nil, true, &FormatError{Err: fmt.Errorf("malformed JSON (%s): %w", evDriverLost, err)}
 		}

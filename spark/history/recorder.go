@@ -36,7 +36,10 @@ type Options struct {
 	FlushInterval time.Duration
 	// Retention, read at each sweep (after an application ends), says what to keep.
 	Retention func() Retention
-	Logger    *slog.Logger
+	// MaxJobsPerApp is the live state's retention.maxJobsPerApp: what the writer remembers of each application it
+	// writes is bounded as the live state's memory of it (memory.go); ≤ 0: state.DefaultMaxJobsPerApp.
+	MaxJobsPerApp int
+	Logger        *slog.Logger
 	// Tick, when set, replaces the flush timer (tests).
 	Tick <-chan time.Time
 	// After, when set, replaces time.After for the flush timer (tests see when a flush is scheduled).
@@ -270,7 +273,7 @@ func (r *Recorder) open(app string, ev event.Event) (*appLog, error) {
 		return nil, nil // events of an application whose hello came before this recorder ran
 	}
 	base := r.logBase(h.AppID, h.AttemptID) + Ext
-	l = &appLog{enc: newEncoder(), path: base + InProgress}
+	l = &appLog{enc: newEncoder(r.opts.MaxJobsPerApp), path: base + InProgress}
 	if _, err := os.Stat(base); err == nil {
 		return nil, fmt.Errorf("%s exists: the application already ended", base)
 	}
@@ -312,7 +315,7 @@ func (r *Recorder) rewrite(l *appLog) error {
 	if err != nil {
 		return err
 	}
-	defer old.Close()
+	defer func() { _ = old.Close() }()
 	tmp := l.path + tmpSuffix
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
@@ -321,7 +324,7 @@ func (r *Recorder) rewrite(l *appLog) error {
 	l.start(f)
 	in, err := Open(old, 0)
 	if err == nil {
-		defer in.Close()
+		defer func() { _ = in.Close() }()
 		var sum Summary
 		sum, err = Replay(in, ReplayOptions{Lenient: true}, func(ev event.Event) error {
 			r.buf = l.enc.encode(r.buf[:0], ev)

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
@@ -122,13 +120,12 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 }
 
 type replayer struct {
-	emit     func(event.Event) error
-	hello    *event.Hello
-	appSeen  bool
-	sent     bool // the hello is emitted
-	pending  []event.Event
-	ended    bool
-	lastTime int64
+	emit    func(event.Event) error
+	hello   *event.Hello
+	appSeen bool
+	sent    bool // the hello is emitted
+	pending []event.Event
+	ended   bool
 }
 
 func (rp *replayer) finish(sum *Summary) (Summary, error) {
@@ -202,250 +199,37 @@ func eventName(line []byte) (string, bool) {
 	return string(rest[:end]), true
 }
 
-var used = map[string]bool{
-	evLogStart: true, evAppStart: true, evAppEnd: true, evEnvUpdate: true, evExecutorAdded: true,
-	evExecutorRemoved: true, evJobStart: true, evJobEnd: true, evStageSubmitted: true, evStageCompleted: true,
-	evTaskStart: true, evTaskEnd: true, evSQLStart: true, evSQLEnd: true,
-}
-
 // line replays one line; skipped reports a valid event the monitor does not use.
 func (rp *replayer) line(line []byte) (skipped bool, err error) {
 	name, ok := eventName(line)
+	if !ok { // not written as Spark writes it: its "Event" is read the slow way
+		var probe struct {
+			Event string `json:"Event"`
+		}
+		if err := json.Unmarshal(line, &probe); err != nil {
+			return false, &FormatError{Err: fmt.Errorf("malformed JSON: %w", err)}
+		}
+		if probe.Event == "" {
+			return false, &FormatError{Err: errors.New(`not a Spark event: no "Event" field`)}
+		}
+		name = probe.Event
+	}
 	if ev, mine, err := readMark(name, line); mine {
 		if err != nil || ev == nil {
 			return false, err
 		}
 		return false, rp.out(ev)
 	}
-	if ok && !used[name] {
-		if !json.Valid(line) {
+	read := readers[name]
+	if read == nil {
+		if ok && !json.Valid(line) {
 			return false, &FormatError{Err: errors.New("malformed JSON (" + name + ")")}
 		}
 		return true, nil
 	}
-	var l sparkLine
-	if err := json.Unmarshal(line, &l); err != nil {
-		return false, &FormatError{Err: fmt.Errorf("malformed JSON: %w", err)}
-	}
-	if l.Event == "" {
-		return false, &FormatError{Err: errors.New(`not a Spark event: no "Event" field`)}
-	}
-	if !used[l.Event] {
-		return true, nil
-	}
-	ev, err := rp.convert(&l)
+	ev, err := read(rp, line)
 	if err != nil || ev == nil {
 		return false, err
 	}
 	return false, rp.out(ev)
-}
-
-func hdr(t string, time int64) event.Header { return event.Header{Type: t, Time: time} }
-
-// convert maps one Spark event to the listener's; nil for events that only fill the hello.
-func (rp *replayer) convert(l *sparkLine) (event.Event, error) {
-	switch l.Event {
-	case evLogStart:
-		rp.helloFor().SparkVersion = l.SparkVersion
-	case evAppStart:
-		if l.AppID == "" {
-			return nil, &FormatError{Err: errors.New(`SparkListenerApplicationStart without "App ID"`)}
-		}
-		if rp.appSeen {
-			return nil, nil // Spark writes one; a second (a restarted writer) changes nothing
-		}
-		h := rp.helloFor()
-		h.AppID, h.AppName, h.SparkUser, h.StartTime, h.Time = l.AppID, l.AppName, l.User, l.Timestamp, l.Timestamp
-		if l.AttemptID != nil && *l.AttemptID != "" {
-			a := *l.AttemptID
-			h.AttemptID = &a
-		}
-		rp.appSeen = true
-	case evEnvUpdate:
-		h := rp.helloFor()
-		if m := l.SparkProperties; m != nil {
-			h.Master, h.KernelID, h.NotebookPath = m["spark.master"], m[propKernelID], m[propNotebookPath]
-		}
-		if v := l.JVMInformation["Scala Version"]; v != "" {
-			h.ScalaVersion = strings.TrimPrefix(v, "version ")
-		}
-	case evAppEnd:
-		rp.ended = true
-		return &event.AppEnd{Header: hdr("appEnd", l.Timestamp)}, nil
-	case evExecutorAdded:
-		ea := &event.ExecutorAdded{Header: hdr("executorAdded", l.Timestamp), ExecutorID: l.ExecutorID}
-		if l.ExecutorInfo != nil {
-			ea.Host, ea.Cores = l.ExecutorInfo.Host, l.ExecutorInfo.TotalCores
-		}
-		return ea, nil
-	case evExecutorRemoved:
-		return &event.ExecutorRemoved{Header: hdr("executorRemoved", l.Timestamp), ExecutorID: l.ExecutorID,
-			Reason: l.RemovedReason}, nil
-	case evJobStart:
-		return jobStart(l)
-	case evJobEnd:
-		if l.JobID == nil {
-			return nil, &FormatError{Err: errors.New(`SparkListenerJobEnd without "Job ID"`)}
-		}
-		je := &event.JobEnd{Header: hdr("jobEnd", l.CompletionTime), JobID: *l.JobID, Result: "SUCCEEDED"}
-		if l.JobResult != nil && l.JobResult.Result != "JobSucceeded" {
-			je.Result = "FAILED"
-			msg := l.JobResult.Result
-			if l.JobResult.Exception != nil {
-				msg = l.JobResult.Exception.Message
-			}
-			je.Error = &msg
-		}
-		return je, nil
-	case evStageSubmitted, evStageCompleted:
-		return stageEvent(l)
-	case evTaskStart:
-		if l.TaskInfo == nil || l.StageID == nil {
-			return nil, &FormatError{Err: errors.New(`SparkListenerTaskStart without "Stage ID" or "Task Info"`)}
-		}
-		t := l.TaskInfo
-		return &event.TaskStart{Header: hdr("taskStart", t.LaunchTime), StageID: *l.StageID,
-			StageAttemptID: l.StageAttemptID, TaskID: t.TaskID, Index: t.Index, Attempt: t.Attempt,
-			ExecutorID: t.ExecutorID, Host: t.Host, Speculative: t.Speculative}, nil
-	case evTaskEnd:
-		return taskEnd(l)
-	case evSQLStart:
-		if l.ExecutionID == nil {
-			return nil, &FormatError{Err: errors.New(`SparkListenerSQLExecutionStart without "executionId"`)}
-		}
-		return &event.SQLStart{Header: hdr("sqlStart", l.Time), ExecutionID: *l.ExecutionID,
-			RootExecutionID: l.RootExecutionID, Description: l.Description}, nil
-	case evSQLEnd:
-		if l.ExecutionID == nil {
-			return nil, &FormatError{Err: errors.New(`SparkListenerSQLExecutionEnd without "executionId"`)}
-		}
-		se := &event.SQLEnd{Header: hdr("sqlEnd", l.Time), ExecutionID: *l.ExecutionID}
-		if l.ErrorMessage != nil && *l.ErrorMessage != "" {
-			se.Error = l.ErrorMessage
-		}
-		return se, nil
-	}
-	return nil, nil
-}
-
-func jobStart(l *sparkLine) (event.Event, error) {
-	if l.JobID == nil {
-		return nil, &FormatError{Err: errors.New(`SparkListenerJobStart without "Job ID"`)}
-	}
-	js := &event.JobStart{Header: hdr("jobStart", l.SubmissionTime), JobID: *l.JobID}
-	last := -1
-	for _, s := range l.StageInfos {
-		if s.StageID == nil {
-			return nil, &FormatError{Err: errors.New(`a stage of SparkListenerJobStart without "Stage ID"`)}
-		}
-		si := event.StageInfo{StageID: *s.StageID, AttemptID: s.AttemptID, Name: s.Name, NumTasks: s.NumTasks,
-			ParentIDs: s.ParentIDs}
-		if s.CompletionTime != nil {
-			c := *s.CompletionTime
-			si.CompletionTime = &c
-		}
-		js.Stages = append(js.Stages, si)
-		if si.StageID > last {
-			last, js.Name = si.StageID, si.Name // Spark names a job after its last stage
-		}
-	}
-	p := l.Properties
-	if v, ok := p[propCallSite]; ok && v != "" {
-		js.Name = v
-	}
-	str := func(k string) *string {
-		if v, ok := p[k]; ok {
-			return &v
-		}
-		return nil
-	}
-	js.Description, js.JobGroup, js.CellID = str(propDescription), str(propJobGroup), str(propCellID)
-	js.RunningCell = str(propRunningCell)
-	if v := p[propJobTags]; v != "" {
-		js.JobTags = strings.Split(v, ",")
-	}
-	if v, ok := p[propSQLExecution]; ok {
-		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
-			js.SQLExecutionID = &id
-		}
-	}
-	return js, nil
-}
-
-func stageEvent(l *sparkLine) (event.Event, error) {
-	s := l.StageInfo
-	if s == nil || s.StageID == nil {
-		return nil, &FormatError{Err: fmt.Errorf(`%s without "Stage Info" and its "Stage ID"`, l.Event)}
-	}
-	if l.Event == evStageSubmitted {
-		var t int64
-		if s.SubmissionTime != nil {
-			t = *s.SubmissionTime
-		}
-		return &event.StageSubmitted{Header: hdr("stageSubmitted", t), StageID: *s.StageID, AttemptID: s.AttemptID,
-			Name: s.Name, NumTasks: s.NumTasks, ParentIDs: s.ParentIDs}, nil
-	}
-	var t int64
-	if s.CompletionTime != nil {
-		t = *s.CompletionTime
-	}
-	sc := &event.StageCompleted{Header: hdr("stageCompleted", t), StageID: *s.StageID, AttemptID: s.AttemptID,
-		Status: "COMPLETE", NumTasks: s.NumTasks}
-	if s.FailureReason != nil {
-		sc.Status, sc.FailureReason = "FAILED", s.FailureReason
-	}
-	return sc, nil
-}
-
-func taskEnd(l *sparkLine) (event.Event, error) {
-	if l.TaskInfo == nil || l.StageID == nil {
-		return nil, &FormatError{Err: errors.New(`SparkListenerTaskEnd without "Stage ID" or "Task Info"`)}
-	}
-	t := l.TaskInfo
-	te := &event.TaskEnd{Header: hdr("taskEnd", t.FinishTime), StageID: *l.StageID, StageAttemptID: l.StageAttemptID,
-		TaskID: t.TaskID, Index: t.Index, Attempt: t.Attempt, ExecutorID: t.ExecutorID, Host: t.Host,
-		LaunchTime: t.LaunchTime}
-	te.Status, te.Reason = endReason(l.Reason)
-	if m := l.Metrics; m != nil {
-		te.Metrics = &event.TaskMetrics{
-			ExecutorRunTime: m.ExecutorRunTime, ExecutorCPUTime: m.ExecutorCPUTime, ResultSize: m.ResultSize,
-			JVMGCTime: m.JVMGCTime, MemoryBytesSpilled: m.MemoryBytesSpilled, DiskBytesSpilled: m.DiskBytesSpilled,
-			InputBytes: m.Input.BytesRead, InputRecords: m.Input.RecordsRead,
-			OutputBytes: m.Output.BytesWritten, OutputRecords: m.Output.RecordsWritten,
-			ShuffleReadBytes:    m.ShuffleRead.RemoteBytesRead + m.ShuffleRead.LocalBytesRead,
-			ShuffleReadRecords:  m.ShuffleRead.TotalRecordsRead,
-			ShuffleWriteBytes:   m.ShuffleWrite.BytesWritten,
-			ShuffleWriteRecords: m.ShuffleWrite.RecordsWritten,
-		}
-	}
-	return te, nil
-}
-
-// endReason maps Spark's TaskEndReason to the listener's status and reason, counted as Spark's status store counts
-// them: TaskKilled and TaskCommitDenied are KILLED, every other failure FAILED; the reason is close to Spark's
-// toErrorString.
-func endReason(r *sparkReason) (string, *string) {
-	if r == nil || r.Reason == "Success" {
-		return "SUCCESS", nil
-	}
-	s := r.Reason
-	status := "FAILED"
-	switch r.Reason {
-	case "TaskKilled":
-		status, s = "KILLED", "TaskKilled ("+r.KillReason+")"
-	case "TaskCommitDenied":
-		status = "KILLED"
-	case "ExceptionFailure":
-		s = r.FullStackTrace
-		if s == "" {
-			s = r.ClassName + ": " + r.Description
-		}
-	case "ExecutorLostFailure":
-		s = fmt.Sprintf("ExecutorLostFailure (executor %s exited) Reason: %s", r.ExecutorID, r.LossReason)
-	case "FetchFailed":
-		s = "FetchFailed: " + r.Message
-	case "Resubmitted":
-		s = "Resubmitted (resubmitted due to lost executor)"
-	}
-	return status, &s
 }

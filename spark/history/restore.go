@@ -80,14 +80,14 @@ func restoreFile(ctx context.Context, path string, sink Sink, seen map[string]bo
 	if err != nil {
 		return Summary{}, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	// The application's id is known only once read: check it first (cheaply, through the header) to skip duplicates.
 	in, err := Open(f, 0)
 	if err != nil {
 		return Summary{}, err
 	}
 	id, err := appIDOf(in)
-	in.Close()
+	_ = in.Close()
 	if err != nil {
 		return Summary{}, err
 	}
@@ -101,7 +101,7 @@ func restoreFile(ctx context.Context, path string, sink Sink, seen map[string]bo
 	if in, err = Open(f, 0); err != nil {
 		return Summary{}, err
 	}
-	defer in.Close()
+	defer func() { _ = in.Close() }()
 	return replayInto(ctx, in, true, state.SourceHistory, sink)
 }
 
@@ -146,7 +146,7 @@ func Import(ctx context.Context, dir string, r io.Reader, opts ImportOptions, si
 		return Summary{}, err
 	}
 	defer func() {
-		tmp.Close()
+		_ = tmp.Close()
 		_ = os.Remove(tmp.Name()) // after the rename, nothing
 	}()
 	n, err := io.Copy(tmp, io.LimitReader(r, opts.MaxBytes+1))
@@ -167,7 +167,7 @@ func Import(ctx context.Context, dir string, r io.Reader, opts ImportOptions, si
 		if err != nil {
 			return Summary{}, err
 		}
-		defer in.Close()
+		defer func() { _ = in.Close() }()
 		return Replay(in, ReplayOptions{}, func(event.Event) error { return nil })
 	}
 	sum, err := check()
@@ -203,7 +203,7 @@ func Import(ctx context.Context, dir string, r io.Reader, opts ImportOptions, si
 	if err != nil {
 		return sum, err
 	}
-	defer in.Close()
+	defer func() { _ = in.Close() }()
 	return replayInto(ctx, in, false, state.SourceUpload, sink)
 }
 

@@ -11,7 +11,7 @@ import (
 // read back, so a restarted monitor puts the job under the same cell.
 func TestRunningCellSurvivesTheHistoryFile(t *testing.T) {
 	cell := "thread-cell"
-	e := newEncoder()
+	e := newEncoder(0)
 	var log []byte
 	log = e.encode(log, &event.Hello{AppID: "app-h", AppName: "h", KernelID: "k", StartTime: 1})
 	log = e.encode(log, &event.JobStart{Header: event.Header{Time: 5}, JobID: 0, RunningCell: &cell,

@@ -63,7 +63,7 @@ func TestSparksOwnEventLogReplaysToSparksNumbers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	in, err := Open(f, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,9 @@ const (
 // maxStages is the bound on an application's stage attempts for a bound of maxJobs jobs.
 func maxStages(maxJobs int) int { return max(stagesPerJob*maxJobs, minStagesPerApp) }
 
+// MaxStageAttempts is maxStages for what else remembers an application's stage attempts (the history writer).
+func MaxStageAttempts(maxJobs int) int { return maxStages(maxJobs) }
+
 // numberToRemove is Spark's calculateNumberToRemove: nothing while size ≤ bound, then the excess but at least 10% of
 // the bound.
 func numberToRemove(size, bound int) int {
@@ -29,6 +32,9 @@ func numberToRemove(size, bound int) int {
 	}
 	return max(size-bound, bound/10, 1)
 }
+
+// NumberToRemove is numberToRemove for bounds kept by the same rule elsewhere (the history writer's).
+func NumberToRemove(size, bound int) int { return numberToRemove(size, bound) }
 
 // bound enforces the retention of maxJobs jobs per application: jobs (finished first, then running, oldest first),
 // stage attempts, and SQL executions. It is cheap while the application is within its bounds.
