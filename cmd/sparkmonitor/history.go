@@ -41,7 +41,8 @@ func newHistory(h config.HistorySettings, live *settings, store *state.Store, lo
 	}
 	return &historySetup{dir: dir, store: store, log: log,
 		rec: history.NewRecorder(history.Options{Dir: dir, Logger: log,
-			Retention: func() history.Retention { return retention(live.historySettings()) }}),
+			Retention:     func() history.Retention { return retention(live.historySettings()) },
+			MaxJobsPerApp: func() int { return int(live.maxJobs.Load()) }}),
 		uploads: &history.Uploads{Dir: dir, Apps: store, Logger: log,
 			MaxBytes: func() int64 { return live.historySettings().MaxUploadBytes() },
 			Kinds: history.UploadKinds{

@@ -21,6 +21,7 @@ type settings struct {
 	store        *state.Store // set before the watcher runs
 	log          *slog.Logger
 	history      atomic.Pointer[config.HistorySettings] // the history's bounds in use (history.go)
+	maxJobs      atomic.Int64                           // retention.maxJobsPerApp in use (the history writers')
 }
 
 // historySettings returns the history section in use.
@@ -39,6 +40,7 @@ func (s *settings) effective(c config.Settings) state.Tunables {
 	h := c.History
 	s.history.Store(&h)
 	s.readOnly.Store(c.ReadOnly)
+	s.maxJobs.Store(int64(c.MaxJobsPerApp))
 	return state.Tunables{ReadOnly: c.ReadOnly, MaxJobsPerApp: c.MaxJobsPerApp, MaxApps: c.MaxApps}
 }
 

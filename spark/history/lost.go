@@ -15,7 +15,7 @@ func (r *Recorder) openLost(app string, x *state.DriverLost) (*appLog, error) {
 	if err != nil {
 		return nil, nil
 	}
-	l := &appLog{enc: newEncoder(r.opts.MaxJobsPerApp), path: path, lastWrite: fi.ModTime()}
+	l := &appLog{enc: newEncoder(r.maxJobsPerApp()), path: path, lastWrite: fi.ModTime()}
 	if err := r.rewrite(l); err != nil {
 		return nil, err
 	}

@@ -66,7 +66,7 @@ func TestWriterRemembersAtMostTheLiveStatesBound(t *testing.T) {
 
 // The recorder bounds each application's writer by Options.MaxJobsPerApp (the live state's retention.maxJobsPerApp).
 func TestRecorderBoundsItsWritersByMaxJobsPerApp(t *testing.T) {
-	rec, _ := startRecorder(t, Options{Dir: t.TempDir(), MaxJobsPerApp: 200})
+	rec, _ := startRecorder(t, Options{Dir: t.TempDir(), MaxJobsPerApp: func() int { return 200 }})
 	rec.Record("app-r", &event.Hello{AppID: "app-r", AppName: "r", StartTime: 1})
 	for s := range 3000 {
 		rec.Record("app-r", &event.StageSubmitted{StageID: s, NumTasks: 1})

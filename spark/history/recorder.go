@@ -36,9 +36,10 @@ type Options struct {
 	FlushInterval time.Duration
 	// Retention, read at each sweep (after an application ends), says what to keep.
 	Retention func() Retention
-	// MaxJobsPerApp is the live state's retention.maxJobsPerApp: what the writer remembers of each application it
-	// writes is bounded as the live state's memory of it (memory.go); ≤ 0: state.DefaultMaxJobsPerApp.
-	MaxJobsPerApp int
+	// MaxJobsPerApp, read when a writer starts, is the live state's retention.maxJobsPerApp: what the writer
+	// remembers of each application it writes is bounded as the live state's memory of it (memory.go); nil or ≤ 0:
+	// state.DefaultMaxJobsPerApp.
+	MaxJobsPerApp func() int
 	Logger        *slog.Logger
 	// Tick, when set, replaces the flush timer (tests).
 	Tick <-chan time.Time
@@ -273,7 +274,7 @@ func (r *Recorder) open(app string, ev event.Event) (*appLog, error) {
 		return nil, nil // events of an application whose hello came before this recorder ran
 	}
 	base := r.logBase(h.AppID, h.AttemptID) + Ext
-	l = &appLog{enc: newEncoder(r.opts.MaxJobsPerApp), path: base + InProgress}
+	l = &appLog{enc: newEncoder(r.maxJobsPerApp()), path: base + InProgress}
 	if _, err := os.Stat(base); err == nil {
 		return nil, fmt.Errorf("%s exists: the application already ended", base)
 	}
@@ -388,4 +389,12 @@ func (r *Recorder) forgetIdle() {
 	if idle > maxIdle {
 		delete(r.logs, oldest)
 	}
+}
+
+// maxJobsPerApp is Options.MaxJobsPerApp now (0 when unset: the default).
+func (r *Recorder) maxJobsPerApp() int {
+	if r.opts.MaxJobsPerApp == nil {
+		return 0
+	}
+	return r.opts.MaxJobsPerApp()
 }
