@@ -9,7 +9,14 @@ import tseslint from 'typescript-eslint';
 export default defineConfig([
   {
     // src/*.gen.ts are generated from the Go wire types (spark/api); their generator owns their form.
-    ignores: ['node_modules', 'lib', 'lib-test', '**/*.js', '**/*.d.ts', 'src/*.gen.ts']
+    ignores: [
+      'node_modules',
+      'lib',
+      'lib-test',
+      '**/*.js',
+      '**/*.d.ts',
+      'src/*.gen.ts'
+    ]
   },
   js.configs.recommended,
   tseslint.configs.recommended,

@@ -3,7 +3,8 @@
 export type AppState = 'RUNNING' | 'FINISHED' | 'DISCONNECTED';
 /** CANCELLED: the job failed because it was cancelled (Spark itself says FAILED). */
 export type JobStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-export type StageStatus = 'PENDING' | 'ACTIVE' | 'COMPLETE' | 'FAILED' | 'SKIPPED';
+export type StageStatus =
+  'PENDING' | 'ACTIVE' | 'COMPLETE' | 'FAILED' | 'SKIPPED';
 
 export interface App {
   appId: string;
@@ -230,7 +231,14 @@ export interface ActivityPoint {
 /** The error envelope of every endpoint. */
 export interface ErrorEnvelope {
   status: 'error';
-  errorType: 'not_found' | 'bad_request' | 'unauthorized' | 'forbidden' | 'conflict' | 'unavailable' | 'internal';
+  errorType:
+    | 'not_found'
+    | 'bad_request'
+    | 'unauthorized'
+    | 'forbidden'
+    | 'conflict'
+    | 'unavailable'
+    | 'internal';
   error: string;
 }
 

@@ -1,4 +1,7 @@
-import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { Cell, CodeCell } from '@jupyterlab/cells';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
@@ -45,9 +48,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
         .load(plugin.id)
         .then(s => {
           applySettings(readSettings(s.composite as Record<string, unknown>));
-          s.changed.connect(() => applySettings(readSettings(s.composite as Record<string, unknown>)));
+          s.changed.connect(() =>
+            applySettings(readSettings(s.composite as Record<string, unknown>))
+          );
         })
-        .catch(err => console.warn('SparkMonitor: settings not loaded, using defaults', err));
+        .catch(err =>
+          console.warn('SparkMonitor: settings not loaded, using defaults', err)
+        );
     }
     const serverSettings = app.serviceManager.serverSettings;
     const monitors = new WeakMap<Cell, CellMonitorWidget>();
@@ -99,10 +106,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
       };
       model.onCellChanged(cellId => {
         if (model.jobsForCell(cellId).length > 0) {
-          panel.content.widgets.filter(c => c.model.id === cellId).forEach(cell => void attach(cell, cellId));
+          panel.content.widgets
+            .filter(c => c.model.id === cellId)
+            .forEach(cell => void attach(cell, cellId));
         }
       });
-      connection.onStatusChanged(() => widgets.forEach(w => w.scheduleRender()));
+      connection.onStatusChanged(() =>
+        widgets.forEach(w => w.scheduleRender())
+      );
       trackCellRuns(panel, serverSettings); // reports cell runs, for kernels that do not tag jobs with cell ids
       void panel.context.ready.then(() => {
         if (panel.isDisposed) {
@@ -127,12 +138,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
     let hidden = false;
     app.commands.addCommand(TOGGLE_ALL, {
       label: 'Hide Spark Monitors',
-      caption: 'Hide (or show again) the Spark job monitors under notebook cells',
+      caption:
+        'Hide (or show again) the Spark job monitors under notebook cells',
       isToggled: () => hidden,
       execute: () => {
         hidden = !hidden;
         if (hidden) {
-          document.querySelectorAll<HTMLElement>('.sm-cell-monitor').forEach(focusCellOf);
+          document
+            .querySelectorAll<HTMLElement>('.sm-cell-monitor')
+            .forEach(focusCellOf);
         }
         document.body.classList.toggle('sm-hide-all', hidden);
         app.commands.notifyCommandChanged(TOGGLE_ALL);

@@ -26,7 +26,8 @@ class SummaryNote extends Widget implements IRenderMime.IRenderer {
 
 const extension: IRenderMime.IExtension = {
   id: 'sparkmonitor-go-labextension:summary',
-  description: 'Shows the saved Spark job summary of a cell as a one-line note.',
+  description:
+    'Shows the saved Spark job summary of a cell as a one-line note.',
   rendererFactory: {
     safe: true,
     mimeTypes: [SUMMARY_MIME],

@@ -40,7 +40,10 @@ export function notebookQuery(nb: NotebookRef | undefined): string {
     return '';
   }
   const e = encodeURIComponent;
-  return (nb.kernelId ? `&kernelId=${e(nb.kernelId)}` : '') + (nb.path ? `&notebookPath=${e(nb.path)}` : '');
+  return (
+    (nb.kernelId ? `&kernelId=${e(nb.kernelId)}` : '') +
+    (nb.path ? `&notebookPath=${e(nb.path)}` : '')
+  );
 }
 
 /** Unique key of a job across apps. */
@@ -109,7 +112,9 @@ export class MonitorModel {
         jobs.push(job);
       }
     }
-    return jobs.sort((a, b) => a.submissionTime - b.submissionTime || a.jobId - b.jobId);
+    return jobs.sort(
+      (a, b) => a.submissionTime - b.submissionTime || a.jobId - b.jobId
+    );
   }
 
   /**
@@ -135,7 +140,12 @@ export class MonitorModel {
       const key = sqlKey(job.appId, root);
       let group = byQuery.get(key);
       if (!group) {
-        group = { appId: job.appId, executionId: root, sql: this.sqlExecution(job.appId, root) ?? null, jobs: [] };
+        group = {
+          appId: job.appId,
+          executionId: root,
+          sql: this.sqlExecution(job.appId, root) ?? null,
+          jobs: []
+        };
         byQuery.set(key, group);
         groups.push(group);
       }
@@ -196,7 +206,10 @@ export class MonitorModel {
       const cellId = job.cellId;
       if (cellId && job.appId === sql.appId && job.sqlExecutionId !== null) {
         const own = this._sql.get(sqlKey(job.appId, job.sqlExecutionId));
-        if (job.sqlExecutionId === sql.executionId || own?.rootExecutionId === sql.executionId) {
+        if (
+          job.sqlExecutionId === sql.executionId ||
+          own?.rootExecutionId === sql.executionId
+        ) {
           touched.add(cellId);
         }
       }

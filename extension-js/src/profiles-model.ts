@@ -45,7 +45,10 @@ export function profilesUrl(baseUrl: string): string {
 }
 
 /** Reads api/profiles; throws an Error with the monitor's reason when it fails. */
-export async function fetchProfiles(send: Send, baseUrl: string): Promise<ProfileList> {
+export async function fetchProfiles(
+  send: Send,
+  baseUrl: string
+): Promise<ProfileList> {
   const resp = await send(profilesUrl(baseUrl), { method: 'GET' });
   let body: SuccessEnvelope<ProfileList> | ErrorEnvelope | null = null;
   try {
@@ -54,7 +57,10 @@ export async function fetchProfiles(send: Send, baseUrl: string): Promise<Profil
     body = null;
   }
   if (!resp.ok || !body || body.status !== 'success') {
-    const reason = body && body.status === 'error' ? body.error : `${resp.status} ${resp.statusText}`;
+    const reason =
+      body && body.status === 'error'
+        ? body.error
+        : `${resp.status} ${resp.statusText}`;
     throw new Error(`the monitor did not list the Spark profiles: ${reason}`);
   }
   return body.data;
@@ -72,21 +78,36 @@ export function readChoice(metadata: unknown): string | null {
 /** The kernel code of a choice: a call of sparkmonitor_go.kernel.use_profile with a JSON payload (a JSON string is
  * a valid Python string literal). `profile` null clears the kernel's profile. */
 export function useProfileCode(profile: Profile | null): string {
-  const payload = JSON.stringify({ name: profile?.name ?? null, conf: profile?.conf ?? {} });
+  const payload = JSON.stringify({
+    name: profile?.name ?? null,
+    conf: profile?.conf ?? {}
+  });
   return `__import__('sparkmonitor_go.kernel').kernel.use_profile(${JSON.stringify(payload)})`;
 }
 
 /** The user expression that reads the kernel's report back. */
-export const REPORT_EXPRESSION = "__import__('sparkmonitor_go.kernel').kernel.profile_report()";
+export const REPORT_EXPRESSION =
+  "__import__('sparkmonitor_go.kernel').kernel.profile_report()";
 
 /** The report in an execute_reply's user_expressions entry, or an Error saying why there is none. */
 export function parseReport(entry: unknown): KernelReport {
-  const e = entry as { status?: string; data?: Record<string, unknown>; ename?: string; evalue?: string } | undefined;
+  const e = entry as
+    | {
+        status?: string;
+        data?: Record<string, unknown>;
+        ename?: string;
+        evalue?: string;
+      }
+    | undefined;
   if (!e || e.status !== 'ok' || !e.data) {
     const why = e && e.ename ? `${e.ename}: ${e.evalue ?? ''}` : 'no answer';
-    throw new Error(`the kernel cannot take Spark profiles (${why}); is sparkmonitor-go installed in its environment?`);
+    throw new Error(
+      `the kernel cannot take Spark profiles (${why}); is sparkmonitor-go installed in its environment?`
+    );
   }
-  const json = e.data['application/json'] ?? JSON.parse(String(e.data['text/plain'] ?? 'null'));
+  const json =
+    e.data['application/json'] ??
+    JSON.parse(String(e.data['text/plain'] ?? 'null'));
   const r = json as KernelReport | null;
   if (!r || typeof r.sessionActive !== 'boolean') {
     throw new Error('the kernel answered something else than a profile report');
@@ -99,12 +120,17 @@ export function runningNote(report: KernelReport): string | null {
   if (!report.sessionActive) {
     return null;
   }
-  const running = report.appliedProfile ? `with profile ${report.appliedProfile}` : 'without a profile';
+  const running = report.appliedProfile
+    ? `with profile ${report.appliedProfile}`
+    : 'without a profile';
   return `A SparkSession is already running in this kernel (${running}).`;
 }
 
 /** What a choice means for the running session (null when there is nothing to say): it applies to the next one. */
-export function sessionNote(chosen: string | null, report: KernelReport): string | null {
+export function sessionNote(
+  chosen: string | null,
+  report: KernelReport
+): string | null {
   const running = runningNote(report);
   if (!running || report.appliedProfile === chosen) {
     return null;
@@ -114,7 +140,10 @@ export function sessionNote(chosen: string | null, report: KernelReport): string
 }
 
 /** Why a notebook's chosen profile cannot be applied now, or null when it can. */
-export function unavailableReason(chosen: string, list: ProfileList): string | null {
+export function unavailableReason(
+  chosen: string,
+  list: ProfileList
+): string | null {
   const p = list.profiles.find(x => x.name === chosen);
   if (!p) {
     return `profile ${chosen} is no longer in the monitor's config file${list.config ? ` (${list.config})` : ''}`;

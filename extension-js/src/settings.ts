@@ -22,9 +22,13 @@ export const DEFAULT_SETTINGS: MonitorSettings = {
 };
 
 /** Reads settings from the registry's composite value, falling back to the defaults for missing or mistyped keys. */
-export function readSettings(composite: Record<string, unknown>): MonitorSettings {
+export function readSettings(
+  composite: Record<string, unknown>
+): MonitorSettings {
   const pick = <K extends keyof MonitorSettings>(key: K): MonitorSettings[K] =>
-    typeof composite[key] === typeof DEFAULT_SETTINGS[key] ? (composite[key] as MonitorSettings[K]) : DEFAULT_SETTINGS[key];
+    typeof composite[key] === typeof DEFAULT_SETTINGS[key]
+      ? (composite[key] as MonitorSettings[K])
+      : DEFAULT_SETTINGS[key];
   return {
     enabled: pick('enabled'),
     autoCollapse: pick('autoCollapse'),

@@ -48,9 +48,16 @@ export class SummaryWriter {
     this._pending.clear();
   }
 
-  private _onScheduled(_: unknown, args: { notebook: Notebook; cell: { model: unknown } }): void {
+  private _onScheduled(
+    _: unknown,
+    args: { notebook: Notebook; cell: { model: unknown } }
+  ): void {
     const cellModel = args.cell.model as ICodeCellModel;
-    if (!this.settings().writeSummary || cellModel.type !== 'code' || (this.notebook && args.notebook !== this.notebook)) {
+    if (
+      !this.settings().writeSummary ||
+      cellModel.type !== 'code' ||
+      (this.notebook && args.notebook !== this.notebook)
+    ) {
       return;
     }
     const cellId = cellModel.id;
@@ -59,7 +66,13 @@ export class SummaryWriter {
       window.clearTimeout(previous.timer);
     }
     const before = new Set(this.model.jobsForCell(cellId).map(jobKey));
-    this._pending.set(cellModel, { cellModel, cellId, before, executed: false, timer: 0 });
+    this._pending.set(cellModel, {
+      cellModel,
+      cellId,
+      before,
+      executed: false,
+      timer: 0
+    });
   }
 
   private _onExecuted(_: unknown, args: { cell: { model: unknown } }): void {
@@ -72,8 +85,12 @@ export class SummaryWriter {
 
   /** The jobs of this execution, if there are some and all are done. */
   private _doneJobs(pending: PendingExecution) {
-    const jobs = this.model.jobsForCell(pending.cellId).filter(j => !pending.before.has(jobKey(j)));
-    return jobs.length > 0 && jobs.every(j => j.status !== 'RUNNING') ? jobs : null;
+    const jobs = this.model
+      .jobsForCell(pending.cellId)
+      .filter(j => !pending.before.has(jobKey(j)));
+    return jobs.length > 0 && jobs.every(j => j.status !== 'RUNNING')
+      ? jobs
+      : null;
   }
 
   private _check(pending: PendingExecution): void {
@@ -89,7 +106,11 @@ export class SummaryWriter {
       return; // the cell was executed again
     }
     const jobs = this._doneJobs(pending);
-    if (!jobs || pending.cellModel.isDisposed || !this.settings().writeSummary) {
+    if (
+      !jobs ||
+      pending.cellModel.isDisposed ||
+      !this.settings().writeSummary
+    ) {
       return;
     }
     this._pending.delete(pending.cellModel);

@@ -40,7 +40,9 @@ export interface SummaryData {
 export function summaryData(cellId: string, jobs: Job[]): SummaryData {
   const sum = (f: (j: Job) => number) => jobs.reduce((n, j) => n + f(j), 0);
   const start = jobs.length ? Math.min(...jobs.map(j => j.submissionTime)) : 0;
-  const end = jobs.length ? Math.max(...jobs.map(j => j.completionTime ?? j.submissionTime)) : 0;
+  const end = jobs.length
+    ? Math.max(...jobs.map(j => j.completionTime ?? j.submissionTime))
+    : 0;
   return {
     version: 1,
     cellId,
@@ -66,7 +68,13 @@ export function summaryData(cellId: string, jobs: Job[]): SummaryData {
   };
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;'
+};
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, c => ESCAPES[c]);
@@ -82,7 +90,10 @@ export function summaryHeadline(d: SummaryData): string {
 }
 
 function tasksText(j: SummaryJob): string {
-  const extra = [j.numFailedTasks ? `${j.numFailedTasks} failed` : '', j.numSkippedTasks ? `${j.numSkippedTasks} skipped` : '']
+  const extra = [
+    j.numFailedTasks ? `${j.numFailedTasks} failed` : '',
+    j.numSkippedTasks ? `${j.numSkippedTasks} skipped` : ''
+  ]
     .filter(Boolean)
     .join(', ');
   return `${j.numCompletedTasks}/${j.numTasks}${extra ? ` (${extra})` : ''}`;
@@ -91,7 +102,9 @@ function tasksText(j: SummaryJob): string {
 export function summaryText(d: SummaryData): string {
   const lines = [summaryHeadline(d)];
   for (const j of d.jobs) {
-    lines.push(`  job ${j.jobId}  ${j.status}  ${tasksText(j)} tasks  ${formatDuration(j.durationMs)}  ${j.name}`);
+    lines.push(
+      `  job ${j.jobId}  ${j.status}  ${tasksText(j)} tasks  ${formatDuration(j.durationMs)}  ${j.name}`
+    );
   }
   if (d.numJobs > d.jobs.length) {
     lines.push(`  … and ${d.numJobs - d.jobs.length} more jobs`);
@@ -99,12 +112,20 @@ export function summaryText(d: SummaryData): string {
   return lines.join('\n');
 }
 
-const STATUS_COLORS: Record<string, string> = { SUCCEEDED: '#2e7d32', FAILED: '#c62828', RUNNING: '#1565c0', CANCELLED: '#ef6c00' };
+const STATUS_COLORS: Record<string, string> = {
+  SUCCEEDED: '#2e7d32',
+  FAILED: '#c62828',
+  RUNNING: '#1565c0',
+  CANCELLED: '#ef6c00'
+};
 
 /** A small static table: inline styles only, every text escaped, no scripts. */
 export function summaryHtml(d: SummaryData): string {
-  const cell = 'style="padding:2px 8px;border-bottom:1px solid #ddd;text-align:left"';
-  const head = ['Job', 'Name', 'Status', 'Tasks', 'Duration'].map(h => `<th ${cell}>${h}</th>`).join('');
+  const cell =
+    'style="padding:2px 8px;border-bottom:1px solid #ddd;text-align:left"';
+  const head = ['Job', 'Name', 'Status', 'Tasks', 'Duration']
+    .map(h => `<th ${cell}>${h}</th>`)
+    .join('');
   const rows = d.jobs.map(j => {
     const color = STATUS_COLORS[j.status] ?? 'inherit';
     return (
@@ -114,7 +135,9 @@ export function summaryHtml(d: SummaryData): string {
     );
   });
   if (d.numJobs > d.jobs.length) {
-    rows.push(`<tr><td ${cell} colspan="5">… and ${d.numJobs - d.jobs.length} more jobs</td></tr>`);
+    rows.push(
+      `<tr><td ${cell} colspan="5">… and ${d.numJobs - d.jobs.length} more jobs</td></tr>`
+    );
   }
   return (
     `<div class="sparkmonitor-summary" style="font-family:sans-serif;font-size:12px">` +
@@ -132,7 +155,11 @@ export function summaryOutput(d: SummaryData): {
 } {
   return {
     output_type: 'display_data',
-    data: { 'text/plain': summaryText(d), 'text/html': summaryHtml(d), [SUMMARY_MIME]: d },
+    data: {
+      'text/plain': summaryText(d),
+      'text/html': summaryHtml(d),
+      [SUMMARY_MIME]: d
+    },
     metadata: {}
   };
 }

@@ -39,7 +39,9 @@ export async function requestTimeline(
   try {
     resp = await ServerConnection.makeRequest(url, {}, settings);
   } catch (err) {
-    throw new Error(`SparkMonitor server not reachable: ${(err as Error).message}`);
+    throw new Error(
+      `SparkMonitor server not reachable: ${(err as Error).message}`
+    );
   }
   let body: SuccessEnvelope<Timeline> | ErrorEnvelope | null = null;
   try {
@@ -48,7 +50,10 @@ export async function requestTimeline(
     // not JSON: reported below with the status
   }
   if (!resp.ok || !body || body.status !== 'success') {
-    const why = body && body.status === 'error' ? body.error : `${resp.status} ${resp.statusText}`;
+    const why =
+      body && body.status === 'error'
+        ? body.error
+        : `${resp.status} ${resp.statusText}`;
     throw new Error(`timeline not available: ${why}`);
   }
   return body.data;
@@ -83,15 +88,26 @@ export class TimelineSource {
   }
 
   private _maybeFetch(): void {
-    if (this._disposed || this._view === 'none' || this._inflight || document.hidden) {
+    if (
+      this._disposed ||
+      this._view === 'none' ||
+      this._inflight ||
+      document.hidden
+    ) {
       return;
     }
     const lacksTasks = this._lacksTasks();
-    if (!this._running && this._fetchedSignature === this._signature && !lacksTasks) {
+    if (
+      !this._running &&
+      this._fetchedSignature === this._signature &&
+      !lacksTasks
+    ) {
       return; // nothing changed since the fetch after the last job ended
     }
     // The Timeline tab opened after the Executors tab has only a timeline without spans: fetch it at once.
-    const wait = lacksTasks ? 0 : this._lastFetch + TIMELINE_REFRESH_MS - Date.now();
+    const wait = lacksTasks
+      ? 0
+      : this._lastFetch + TIMELINE_REFRESH_MS - Date.now();
     if (wait > 0) {
       if (this._timer === 0) {
         this._timer = window.setTimeout(() => {
@@ -113,7 +129,12 @@ export class TimelineSource {
       this._set({ state: 'loading' });
     }
     try {
-      const timeline = await requestTimeline(this.settings, this.cellId, this.notebook(), withTasks);
+      const timeline = await requestTimeline(
+        this.settings,
+        this.cellId,
+        this.notebook(),
+        withTasks
+      );
       if (withTasks || this._view !== 'timeline') {
         // (a timeline without spans, fetched for the Executors tab, is not shown in the Timeline tab opened since)
         this._set({ state: 'ready', timeline, fetchedAt: Date.now() });
@@ -127,7 +148,11 @@ export class TimelineSource {
       this._fetchedTasks = withTasks;
       this._inflight = false;
     }
-    if (this._running || this._fetchedSignature !== this._signature || this._lacksTasks()) {
+    if (
+      this._running ||
+      this._fetchedSignature !== this._signature ||
+      this._lacksTasks()
+    ) {
       this._maybeFetch();
     }
   }

@@ -14,8 +14,17 @@ export interface VNode {
 }
 
 /** A VNode with class `cls` and, when given and not empty, text `text`. */
-export function v(tag: string, cls: string, text?: string, attrs: Record<string, string> = {}): VNode {
-  const node: VNode = { tag, attrs: cls ? { class: cls, ...attrs } : { ...attrs }, children: [] };
+export function v(
+  tag: string,
+  cls: string,
+  text?: string,
+  attrs: Record<string, string> = {}
+): VNode {
+  const node: VNode = {
+    tag,
+    attrs: cls ? { class: cls, ...attrs } : { ...attrs },
+    children: []
+  };
   if (text) {
     node.text = text;
   }
@@ -50,7 +59,10 @@ export function create(node: VNode): HTMLElement {
  */
 export function patch(dom: Element, node: VNode): boolean {
   const offset = node.text ? 1 : 0;
-  if (dom.localName !== node.tag || dom.childNodes.length !== offset + node.children.length) {
+  if (
+    dom.localName !== node.tag ||
+    dom.childNodes.length !== offset + node.children.length
+  ) {
     return false;
   }
   for (const name of dom.getAttributeNames()) {
