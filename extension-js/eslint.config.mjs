@@ -32,7 +32,11 @@ export default defineConfig([
           custom: { regex: '^I[A-Z]', match: true }
         }
       ],
-      '@typescript-eslint/no-unused-vars': ['warn', { args: 'none' }],
+      // ignoreRestSiblings: `const { jobs: _jobs, ...header } = app` is how a copy leaves keys out.
+      '@typescript-eslint/no-unused-vars': [
+        'warn',
+        { args: 'none', ignoreRestSiblings: true }
+      ],
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-namespace': 'off',
       '@typescript-eslint/no-use-before-define': 'off',

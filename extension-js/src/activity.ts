@@ -4,33 +4,33 @@ import { ActivityPoint, TimelineApp } from './api';
 import { niceStep } from './timeline-layout';
 import { formatDuration } from './format';
 
-export interface Point {
+export interface IPoint {
   x: number;
   y: number;
 }
 
-export interface ExecutorMarker {
+export interface IExecutorMarker {
   x: number;
   kind: 'added' | 'removed';
   label: string;
 }
 
-export interface ActivityLayout {
+export interface IActivityLayout {
   plotLeft: number;
   plotTop: number;
   plotWidth: number;
   plotHeight: number;
   yMax: number;
   /** Per app: the step lines of active tasks and of cores. */
-  series: { active: Point[]; cores: Point[] }[];
-  markers: ExecutorMarker[];
+  series: { active: IPoint[]; cores: IPoint[] }[];
+  markers: IExecutorMarker[];
   xTicks: { x: number; label: string }[];
   yTicks: { y: number; label: string }[];
   /** Activity points drawn (sum over apps). */
   points: number;
 }
 
-export interface ActivityOptions {
+export interface IActivityOptions {
   width: number;
   height: number;
   now: number;
@@ -44,8 +44,8 @@ export function stepLine(
   end: number,
   x: (t: number) => number,
   y: (v: number) => number
-): Point[] {
-  const out: Point[] = [];
+): IPoint[] {
+  const out: IPoint[] = [];
   points.forEach((p, i) => {
     const v = y(value(p));
     if (i > 0) {
@@ -61,8 +61,8 @@ export function stepLine(
 
 export function layoutActivity(
   apps: TimelineApp[],
-  opts: ActivityOptions
-): ActivityLayout {
+  opts: IActivityOptions
+): IActivityLayout {
   const plotLeft = opts.left ?? 40;
   const plotTop = 8;
   const plotWidth = Math.max(10, opts.width - plotLeft - 8);
@@ -89,7 +89,7 @@ export function layoutActivity(
       cores: stepLine(app.activity, p => p.cores, end, x, y)
     };
   });
-  const markers: ExecutorMarker[] = [];
+  const markers: IExecutorMarker[] = [];
   for (const app of apps) {
     for (const e of app.executors) {
       const name =

@@ -3,7 +3,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 
 import { App, ErrorEnvelope, Job, Stage, SuccessEnvelope } from './api';
-import { NotebookRef, notebookQuery } from './model';
+import { INotebookRef, notebookQuery } from './model';
 
 const PREFIX = 'sparkmonitor/';
 /** The custom header every cancel carries (a cross-site form cannot send it). */
@@ -14,7 +14,7 @@ export const CANCEL_TIMEOUT_MS = 30_000;
 export type CancelTarget =
   | { kind: 'job'; appId: string; jobId: number }
   | { kind: 'stage'; appId: string; stageId: number }
-  | { kind: 'cell'; cellId: string; notebook?: NotebookRef };
+  | { kind: 'cell'; cellId: string; notebook?: INotebookRef };
 
 /** Sends a request (ServerConnection.makeRequest with the server's settings, so Jupyter's auth and XSRF go along). */
 export type Send = (url: string, init: RequestInit) => Promise<Response>;
@@ -94,7 +94,9 @@ export async function requestCancel(
     resp = await send(cancelUrl(baseUrl, target), cancelInit());
   } catch (err) {
     const why = `SparkMonitor server not reachable: ${(err as Error).message}`;
-    throw new Error(`Could not cancel ${describeTarget(target)}: ${why}`);
+    throw new Error(`Could not cancel ${describeTarget(target)}: ${why}`, {
+      cause: err
+    });
   }
   let body: unknown = null;
   try {

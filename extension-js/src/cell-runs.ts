@@ -15,7 +15,7 @@ type PanelKernel = NonNullable<
 >;
 
 /** What is read of a kernel message (a structural subset of KernelMessage.IMessage). */
-export interface MessageLike {
+export interface IMessageLike {
   channel: string;
   header: { msg_id: string; msg_type: string; date?: string };
   parent_header: object;
@@ -23,8 +23,8 @@ export interface MessageLike {
   content: object;
 }
 
-interface AnyMessageArgs {
-  msg: MessageLike;
+interface IAnyMessageArgs {
+  msg: IMessageLike;
   direction: 'send' | 'recv';
 }
 
@@ -32,7 +32,7 @@ interface AnyMessageArgs {
 const MAX_PENDING = 1000;
 
 /** The kernel's time of a message (epoch ms), or the browser's when the kernel gave none that parses. */
-export function messageTime(msg: MessageLike): number {
+export function messageTime(msg: IMessageLike): number {
   const t = Date.parse(msg.header.date ?? '');
   return Number.isFinite(t) ? t : Date.now();
 }
@@ -80,7 +80,7 @@ export function trackCellRuns(
       console.warn('SparkMonitor: could not report a cell run', err)
     );
   };
-  const onMessage = (_: unknown, args: AnyMessageArgs) => {
+  const onMessage = (_: unknown, args: IAnyMessageArgs) => {
     if (hooked) {
       return;
     }

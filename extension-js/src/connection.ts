@@ -6,7 +6,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { Update } from './api';
-import { MonitorModel, NotebookRef, notebookQuery } from './model';
+import { MonitorModel, INotebookRef, notebookQuery } from './model';
 
 const PREFIX = 'sparkmonitor/';
 const MIN_BACKOFF_MS = 500;
@@ -20,7 +20,7 @@ export class MonitorConnection {
     readonly model: MonitorModel,
     private readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings(),
     /** The notebook whose view to stream; without it (or while it gives none), every job (the dashboard's view). */
-    private readonly notebook: () => NotebookRef | undefined = () => undefined
+    private readonly notebook: () => INotebookRef | undefined = () => undefined
   ) {}
 
   get status(): ConnectionStatus {

@@ -1,6 +1,6 @@
 // The Executors tab: active tasks against cores over the cell's window (step lines on a <canvas>), with markers
 // where executors were added or removed.
-import { layoutActivity, ActivityLayout, Point } from './activity';
+import { layoutActivity, IActivityLayout, IPoint } from './activity';
 import { el } from './job-rows';
 import { prepareCanvas, readColors } from './theme';
 import { CanvasPane } from './canvas-pane';
@@ -79,7 +79,7 @@ export class ExecutorsChart extends CanvasPane {
     );
   }
 
-  private _draw(ctx: CanvasRenderingContext2D, layout: ActivityLayout): void {
+  private _draw(ctx: CanvasRenderingContext2D, layout: IActivityLayout): void {
     const colors = readColors(this.node);
     const right = layout.plotLeft + layout.plotWidth;
     const bottom = layout.plotTop + layout.plotHeight;
@@ -103,7 +103,7 @@ export class ExecutorsChart extends CanvasPane {
       ctx.fillText(t.label, t.x + 2, bottom + 4);
     }
     const line = (
-      points: Point[],
+      points: IPoint[],
       color: string,
       width: number,
       dash: number[]

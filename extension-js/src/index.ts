@@ -10,9 +10,9 @@ import { PanelLayout } from '@lumino/widgets';
 
 import { trackCellRuns } from './cell-runs';
 import { MonitorConnection } from './connection';
-import { MonitorModel, NotebookRef } from './model';
+import { MonitorModel, INotebookRef } from './model';
 import { registerProfiles } from './profiles';
-import { DEFAULT_SETTINGS, MonitorSettings, readSettings } from './settings';
+import { DEFAULT_SETTINGS, IMonitorSettings, readSettings } from './settings';
 import { SummaryWriter } from './summary-writer';
 import { CellMonitorWidget, focusCellOf } from './widget';
 
@@ -34,10 +34,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     registry: ISettingRegistry | null
   ) => {
-    let settings: MonitorSettings = DEFAULT_SETTINGS;
+    let settings: IMonitorSettings = DEFAULT_SETTINGS;
     const widgets = new Set<CellMonitorWidget>();
     const models = new Set<MonitorModel>();
-    const applySettings = (next: MonitorSettings) => {
+    const applySettings = (next: IMonitorSettings) => {
       settings = next;
       models.forEach(m => (m.maxJobsPerCell = next.maxJobsPerCell));
       document.body.classList.toggle('sm-disabled', !next.enabled);
@@ -60,7 +60,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const monitors = new WeakMap<Cell, CellMonitorWidget>();
 
     // The notebook a panel shows: copies of a notebook have the same cell ids, its kernel and path tell them apart.
-    const notebookOf = (panel: NotebookPanel): NotebookRef => ({
+    const notebookOf = (panel: NotebookPanel): INotebookRef => ({
       kernelId: panel.sessionContext.session?.kernel?.id ?? null,
       path: panel.context.localPath
     });

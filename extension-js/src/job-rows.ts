@@ -3,13 +3,13 @@
 import { FailureReason, Hint, Job, Stage } from './api';
 import { CancelControl } from './cancel';
 import { formatBytes, formatDuration } from './format';
-import { GroupSummary, oneLine, Row, summarizeGroup } from './rows';
-import { JobGroup } from './model';
+import { IGroupSummary, oneLine, Row, summarizeGroup } from './rows';
+import { IJobGroup } from './model';
 import { sparkUILabel, UITarget } from './spark-ui';
-import { create, v, VNode } from './vnode';
+import { create, v, IVNode } from './vnode';
 
 /** What rows need besides their data: the time, links into the Spark UI, and the cancel controls to show. */
-export interface RowContext {
+export interface IRowContext {
   now: number;
   /** The URL of a Spark UI page of an app, or null when it has none (then no link). */
   uiUrl(appId: string, target: UITarget): string | null;
@@ -48,7 +48,7 @@ export function setText(node: HTMLElement, text: string): void {
   }
 }
 
-function cell(cls: string, text: string, title?: string): VNode {
+function cell(cls: string, text: string, title?: string): IVNode {
   return v('td', cls, text, title ? { title } : {});
 }
 
@@ -66,7 +66,7 @@ export function uiLinkV(
   url: string | null,
   target: UITarget,
   text: string
-): VNode {
+): IVNode {
   if (url === null) {
     return v('span', 'sm-ui-text', text);
   }
@@ -95,7 +95,7 @@ export function cancelButtonV(
   kind: 'job' | 'stage' | 'cell',
   control: CancelControl,
   what: string
-): VNode {
+): IVNode {
   const pending = control === 'pending';
   const label = kind === 'cell' ? "Cancel this cell's jobs" : 'cancel';
   const title = pending ? `Cancelling ${what}…` : `Cancel ${what}`;
@@ -123,8 +123,8 @@ export function cancelButton(
 }
 
 /** Builds the row at `index` of the table. */
-export function renderRow(row: Row, index: number, ctx: RowContext): VNode {
-  let tr: VNode;
+export function renderRow(row: Row, index: number, ctx: IRowContext): IVNode {
+  let tr: IVNode;
   switch (row.kind) {
     case 'sql':
       tr = sqlRow(row.group, summarizeGroup(row.group), ctx);
@@ -146,7 +146,7 @@ export function renderRow(row: Row, index: number, ctx: RowContext): VNode {
   return tr;
 }
 
-function sqlRow(group: JobGroup, s: GroupSummary, ctx: RowContext): VNode {
+function sqlRow(group: IJobGroup, s: IGroupSummary, ctx: IRowContext): IVNode {
   const now = ctx.now;
   const description =
     group.sql?.description || `SQL query ${group.executionId}`;
@@ -187,7 +187,7 @@ function sqlRow(group: JobGroup, s: GroupSummary, ctx: RowContext): VNode {
   return tr;
 }
 
-function jobRow(job: Job, expanded: boolean, ctx: RowContext): VNode {
+function jobRow(job: Job, expanded: boolean, ctx: IRowContext): IVNode {
   const now = ctx.now;
   const tr = v(
     'tr',
@@ -266,7 +266,7 @@ export function stageIO(stage: Stage): string {
     .join(' · ');
 }
 
-function stageRow(job: Job, stage: Stage, ctx: RowContext): VNode {
+function stageRow(job: Job, stage: Stage, ctx: IRowContext): IVNode {
   const now = ctx.now;
   const tr = v(
     'tr',
@@ -336,7 +336,7 @@ function stageRow(job: Job, stage: Stage, ctx: RowContext): VNode {
   return tr;
 }
 
-function hintRow(hint: Hint): VNode {
+function hintRow(hint: Hint): IVNode {
   const td = v('td', 'sm-hint-cell', undefined, {
     colspan: String(COLUMNS.length),
     title: hint.message
@@ -354,7 +354,7 @@ function hintRow(hint: Hint): VNode {
   return tr;
 }
 
-function failureRow(failure: FailureReason, job: Job): VNode {
+function failureRow(failure: FailureReason, job: Job): IVNode {
   const text = `${failure.count} failed task${failure.count === 1 ? '' : 's'}: ${failure.reason}`;
   const td = v('td', 'sm-failure-cell', undefined, {
     colspan: String(COLUMNS.length),
@@ -383,7 +383,7 @@ export function progress(
   running: number,
   failed: number,
   skipped: number
-): VNode {
+): IVNode {
   const bar = v('div', 'sm-progress', undefined, {
     'data-completed': String(completed),
     'data-total': String(total),

@@ -2,8 +2,8 @@
 // the DOM, between two spacer rows standing for the others, so a cell with thousands of jobs scrolls smoothly.
 // A failure's stack trace opens in a panel below the table (not inside the virtual list).
 import { CancelTarget } from './cancel';
-import { COLUMNS, el, renderRow, RowContext } from './job-rows';
-import { jobKey, JobGroup } from './model';
+import { COLUMNS, el, renderRow, IRowContext } from './job-rows';
+import { jobKey, IJobGroup } from './model';
 import {
   flattenRows,
   MAX_VISIBLE_ROWS,
@@ -50,7 +50,7 @@ export class JobsTable {
   }
 
   /** Rebuilds the rows from the cell's job groups and renders the visible ones. */
-  update(groups: JobGroup[], ctx: RowContext): void {
+  update(groups: IJobGroup[], ctx: IRowContext): void {
     this._ctx = ctx;
     const focus = this._focused();
     this._rows = flattenRows(groups, this._expanded);
@@ -124,13 +124,13 @@ export class JobsTable {
     const win = visibleWindow(this._rows.length, this._scrollTop, viewport, {
       headerHeight: ROW_HEIGHT
     });
-    const painted = new Map<string, PaintedRow>();
+    const painted = new Map<string, IPaintedRow>();
     const nodes: HTMLTableRowElement[] = [this._top];
     for (let i = win.start; i < win.end; i++) {
       const vnode = renderRow(this._rows[i], i, this._ctx);
       const sig = signature(vnode);
       const old = this._painted.get(this._rows[i].key);
-      let row: PaintedRow;
+      let row: IPaintedRow;
       if (old && old.sig === sig) {
         row = old;
       } else if (old && patch(old.node, vnode)) {
@@ -262,11 +262,11 @@ export class JobsTable {
   private _open: { jobKey: string; index: number } | null = null;
   private _rows: Row[] = [];
   /** The rendered rows by key, with the markup each was rendered with. */
-  private _painted = new Map<string, PaintedRow>();
+  private _painted = new Map<string, IPaintedRow>();
   private readonly _top = spacer();
   private readonly _bottom = spacer();
   private _scrollTop = 0;
-  private _ctx: RowContext = {
+  private _ctx: IRowContext = {
     now: 0,
     uiUrl: () => null,
     jobCancel: () => 'none',
@@ -275,7 +275,7 @@ export class JobsTable {
   private _frame = 0;
 }
 
-interface PaintedRow {
+interface IPaintedRow {
   /** The signature of the VNode the row was last rendered from. */
   sig: string;
   node: HTMLTableRowElement;

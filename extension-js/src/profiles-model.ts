@@ -10,7 +10,7 @@ const PREFIX = 'sparkmonitor/';
 export const METADATA_KEY = 'sparkmonitor';
 
 /** One profile of api/profiles. */
-export interface Profile {
+export interface IProfile {
   name: string;
   description: string;
   /** The profile can be applied; when false, `problems` say why and `conf` is null. */
@@ -19,16 +19,16 @@ export interface Profile {
   problems: string[];
 }
 
-export interface ProfileList {
+export interface IProfileList {
   /** The monitor's config file the profiles come from; null when it runs without one. */
   config: string | null;
   /** Why the file on disk is not in use; the profiles are then the last good file's. */
   configError: string | null;
-  profiles: Profile[];
+  profiles: IProfile[];
 }
 
 /** What the kernel says after a choice (sparkmonitor_go.kernel.ProfileReport). */
-export interface KernelReport {
+export interface IKernelReport {
   /** The profile the kernel will apply to its next SparkContext (null: none). */
   profile: string | null;
   /** A SparkContext runs in the kernel now. */
@@ -48,11 +48,11 @@ export function profilesUrl(baseUrl: string): string {
 export async function fetchProfiles(
   send: Send,
   baseUrl: string
-): Promise<ProfileList> {
+): Promise<IProfileList> {
   const resp = await send(profilesUrl(baseUrl), { method: 'GET' });
-  let body: SuccessEnvelope<ProfileList> | ErrorEnvelope | null = null;
+  let body: SuccessEnvelope<IProfileList> | ErrorEnvelope | null;
   try {
-    body = (await resp.json()) as SuccessEnvelope<ProfileList> | ErrorEnvelope;
+    body = (await resp.json()) as SuccessEnvelope<IProfileList> | ErrorEnvelope;
   } catch {
     body = null;
   }
@@ -77,7 +77,7 @@ export function readChoice(metadata: unknown): string | null {
 
 /** The kernel code of a choice: a call of sparkmonitor_go.kernel.use_profile with a JSON payload (a JSON string is
  * a valid Python string literal). `profile` null clears the kernel's profile. */
-export function useProfileCode(profile: Profile | null): string {
+export function useProfileCode(profile: IProfile | null): string {
   const payload = JSON.stringify({
     name: profile?.name ?? null,
     conf: profile?.conf ?? {}
@@ -90,7 +90,7 @@ export const REPORT_EXPRESSION =
   "__import__('sparkmonitor_go.kernel').kernel.profile_report()";
 
 /** The report in an execute_reply's user_expressions entry, or an Error saying why there is none. */
-export function parseReport(entry: unknown): KernelReport {
+export function parseReport(entry: unknown): IKernelReport {
   const e = entry as
     | {
         status?: string;
@@ -108,7 +108,7 @@ export function parseReport(entry: unknown): KernelReport {
   const json =
     e.data['application/json'] ??
     JSON.parse(String(e.data['text/plain'] ?? 'null'));
-  const r = json as KernelReport | null;
+  const r = json as IKernelReport | null;
   if (!r || typeof r.sessionActive !== 'boolean') {
     throw new Error('the kernel answered something else than a profile report');
   }
@@ -116,7 +116,7 @@ export function parseReport(entry: unknown): KernelReport {
 }
 
 /** The running session, one sentence (null when none runs). */
-export function runningNote(report: KernelReport): string | null {
+export function runningNote(report: IKernelReport): string | null {
   if (!report.sessionActive) {
     return null;
   }
@@ -129,7 +129,7 @@ export function runningNote(report: KernelReport): string | null {
 /** What a choice means for the running session (null when there is nothing to say): it applies to the next one. */
 export function sessionNote(
   chosen: string | null,
-  report: KernelReport
+  report: IKernelReport
 ): string | null {
   const running = runningNote(report);
   if (!running || report.appliedProfile === chosen) {
@@ -142,7 +142,7 @@ export function sessionNote(
 /** Why a notebook's chosen profile cannot be applied now, or null when it can. */
 export function unavailableReason(
   chosen: string,
-  list: ProfileList
+  list: IProfileList
 ): string | null {
   const p = list.profiles.find(x => x.name === chosen);
   if (!p) {
@@ -152,7 +152,7 @@ export function unavailableReason(
 }
 
 /** A short summary of a profile's settings for the chooser, e.g. "spark.master=local[2] · spark.executor.memory=4g". */
-export function confSummary(p: Profile, max = 6): string {
+export function confSummary(p: IProfile, max = 6): string {
   const entries = Object.entries(p.conf ?? {});
   const shown = entries.slice(0, max).map(([k, v]) => `${k}=${v}`);
   if (entries.length > max) {

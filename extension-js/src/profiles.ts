@@ -17,11 +17,11 @@ import { Widget } from '@lumino/widgets';
 import {
   confSummary,
   fetchProfiles,
-  KernelReport,
+  IKernelReport,
   METADATA_KEY,
   parseReport,
-  Profile,
-  ProfileList,
+  IProfile,
+  IProfileList,
   readChoice,
   REPORT_EXPRESSION,
   runningNote,
@@ -41,7 +41,7 @@ class NotebookProfile {
   readonly button: Widget;
   /** JSON of what the kernel got last (to re-send only on change), null before the first send. */
   sent: string | null = null;
-  report: KernelReport | null = null;
+  report: IKernelReport | null = null;
   problem: string | null = null;
   /** A choice is on its way to the kernel (which may be busy running a cell). */
   sending = false;
@@ -96,9 +96,9 @@ export function registerProfiles(
   const send: Send = (url, init) =>
     ServerConnection.makeRequest(url, init, settings);
   const states = new Map<NotebookPanel, NotebookProfile>();
-  let list: ProfileList | null = null;
+  let list: IProfileList | null = null;
 
-  const refreshList = async (): Promise<ProfileList> => {
+  const refreshList = async (): Promise<IProfileList> => {
     list = await fetchProfiles(send, settings.baseUrl);
     return list;
   };
@@ -112,7 +112,7 @@ export function registerProfiles(
       state.render();
       return;
     }
-    let profile: Profile | null = null;
+    let profile: IProfile | null = null;
     state.problem = null;
     if (chosen !== null) {
       try {
@@ -285,8 +285,8 @@ class ProfileDialogBody
 {
   constructor(
     private selected: string | null,
-    private readonly load: () => Promise<ProfileList>,
-    private readonly report: () => KernelReport | null
+    private readonly load: () => Promise<IProfileList>,
+    private readonly report: () => IKernelReport | null
   ) {
     super();
     this.addClass('sm-profile-dialog');
@@ -316,7 +316,7 @@ class ProfileDialogBody
 
   private async refresh(): Promise<void> {
     const status = this.node.querySelector('.sm-profile-status') as HTMLElement;
-    let list: ProfileList;
+    let list: IProfileList;
     try {
       list = await this.load();
     } catch (err) {
@@ -355,7 +355,7 @@ class ProfileDialogBody
     );
   }
 
-  private option(p: Profile | null, list: ProfileList): HTMLElement {
+  private option(p: IProfile | null, list: IProfileList): HTMLElement {
     const label = document.createElement('label');
     label.className = 'sm-profile-option';
     label.dataset.profile = p?.name ?? '';

@@ -1,6 +1,6 @@
 // The jobs table as fixed-height rows, and which of them a scroll position shows. No DOM: unit-tested in Node.
 import { FailureReason, Hint, Job, Stage } from './api';
-import { JobGroup, jobKey } from './model';
+import { IJobGroup, jobKey } from './model';
 
 /** Height of every row of the jobs table (and of its header), in CSS pixels; style/index.css uses the same. */
 export const ROW_HEIGHT = 24;
@@ -10,7 +10,7 @@ export const MAX_VISIBLE_ROWS = 15;
 export const OVERSCAN = 10;
 
 export type Row =
-  | { kind: 'sql'; key: string; group: JobGroup }
+  | { kind: 'sql'; key: string; group: IJobGroup }
   | { kind: 'job'; key: string; job: Job; expanded: boolean }
   | { kind: 'stage'; key: string; job: Job; stage: Stage }
   | { kind: 'hint'; key: string; job: Job; hint: Hint }
@@ -27,7 +27,7 @@ export type Row =
  * its hints, and its failure reasons when expanded or failed.
  */
 export function flattenRows(
-  groups: JobGroup[],
+  groups: IJobGroup[],
   expanded: ReadonlySet<string>
 ): Row[] {
   const rows: Row[] = [];
@@ -78,7 +78,7 @@ export function flattenRows(
 }
 
 /** The rows to render, [start, end), and the heights of the spacers standing for the rows above and below. */
-export interface RowWindow {
+export interface IRowWindow {
   start: number;
   end: number;
   top: number;
@@ -94,7 +94,7 @@ export function visibleWindow(
   scrollTop: number,
   viewportHeight: number,
   opts: { rowHeight?: number; overscan?: number; headerHeight?: number } = {}
-): RowWindow {
+): IRowWindow {
   const rowHeight = opts.rowHeight ?? ROW_HEIGHT;
   const overscan = opts.overscan ?? OVERSCAN;
   const header = opts.headerHeight ?? 0;
@@ -112,7 +112,7 @@ export function visibleWindow(
 }
 
 /** What the header row of a SQL query shows. */
-export interface GroupSummary {
+export interface IGroupSummary {
   status: 'RUNNING' | 'COMPLETED' | 'FAILED';
   start: number;
   end: number | null;
@@ -123,7 +123,7 @@ export interface GroupSummary {
   numSkippedTasks: number;
 }
 
-export function summarizeGroup(group: JobGroup): GroupSummary {
+export function summarizeGroup(group: IJobGroup): IGroupSummary {
   const jobs = group.jobs;
   const running = jobs.some(j => j.status === 'RUNNING');
   const failed = jobs.some(

@@ -9,7 +9,7 @@ export const SUMMARY_MIME = 'application/vnd.sparkmonitor-go.summary+json';
 /** Jobs listed in a summary; the totals always count them all. */
 export const SUMMARY_MAX_JOBS = 100;
 
-export interface SummaryJob {
+export interface ISummaryJob {
   appId: string;
   jobId: number;
   name: string;
@@ -22,7 +22,7 @@ export interface SummaryJob {
   durationMs: number;
 }
 
-export interface SummaryData {
+export interface ISummaryData {
   version: 1;
   cellId: string;
   numJobs: number;
@@ -34,10 +34,10 @@ export interface SummaryData {
   /** From the first job's submission to the last job's completion. */
   durationMs: number;
   /** The first SUMMARY_MAX_JOBS jobs. */
-  jobs: SummaryJob[];
+  jobs: ISummaryJob[];
 }
 
-export function summaryData(cellId: string, jobs: Job[]): SummaryData {
+export function summaryData(cellId: string, jobs: Job[]): ISummaryData {
   const sum = (f: (j: Job) => number) => jobs.reduce((n, j) => n + f(j), 0);
   const start = jobs.length ? Math.min(...jobs.map(j => j.submissionTime)) : 0;
   const end = jobs.length
@@ -81,7 +81,7 @@ export function escapeHtml(text: string): string {
 }
 
 /** The one-line headline of a summary. */
-export function summaryHeadline(d: SummaryData): string {
+export function summaryHeadline(d: ISummaryData): string {
   const tasks = `${d.numCompletedTasks}/${d.numTasks} tasks${d.numFailedTasks ? ` (${d.numFailedTasks} failed)` : ''}`;
   return (
     `Spark jobs: ${d.numJobs} (succeeded ${d.numSucceeded}, failed ${d.numFailed}) · ${tasks} · ` +
@@ -89,7 +89,7 @@ export function summaryHeadline(d: SummaryData): string {
   );
 }
 
-function tasksText(j: SummaryJob): string {
+function tasksText(j: ISummaryJob): string {
   const extra = [
     j.numFailedTasks ? `${j.numFailedTasks} failed` : '',
     j.numSkippedTasks ? `${j.numSkippedTasks} skipped` : ''
@@ -99,7 +99,7 @@ function tasksText(j: SummaryJob): string {
   return `${j.numCompletedTasks}/${j.numTasks}${extra ? ` (${extra})` : ''}`;
 }
 
-export function summaryText(d: SummaryData): string {
+export function summaryText(d: ISummaryData): string {
   const lines = [summaryHeadline(d)];
   for (const j of d.jobs) {
     lines.push(
@@ -120,7 +120,7 @@ const STATUS_COLORS: Record<string, string> = {
 };
 
 /** A small static table: inline styles only, every text escaped, no scripts. */
-export function summaryHtml(d: SummaryData): string {
+export function summaryHtml(d: ISummaryData): string {
   const cell =
     'style="padding:2px 8px;border-bottom:1px solid #ddd;text-align:left"';
   const head = ['Job', 'Name', 'Status', 'Tasks', 'Duration']
@@ -148,9 +148,9 @@ export function summaryHtml(d: SummaryData): string {
 }
 
 /** The display_data output holding a summary (nbformat v4). */
-export function summaryOutput(d: SummaryData): {
+export function summaryOutput(d: ISummaryData): {
   output_type: 'display_data';
-  data: Record<string, string | SummaryData>;
+  data: Record<string, string | ISummaryData>;
   metadata: Record<string, never>;
 } {
   return {

@@ -2,7 +2,7 @@
 // that redraws when the theme changes.
 
 /** The theme colours the charts use. */
-export interface ChartColors {
+export interface IChartColors {
   running: string;
   success: string;
   failed: string;
@@ -16,7 +16,7 @@ export interface ChartColors {
 }
 
 /** Reads the colours from the CSS variables in effect at `node`. */
-export function readColors(node: Element): ChartColors {
+export function readColors(node: Element): IChartColors {
   const style = getComputedStyle(node);
   const v = (name: string, fallback: string) =>
     style.getPropertyValue(name).trim() || fallback;

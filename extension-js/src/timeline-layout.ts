@@ -11,7 +11,7 @@ export type BarRef =
   | { kind: 'stage'; appId: string; stage: TimelineStage }
   | { kind: 'task'; appId: string; task: TaskSpan };
 
-export interface Bar {
+export interface IBar {
   x: number;
   y: number;
   w: number;
@@ -20,7 +20,7 @@ export interface Bar {
   ref: BarRef;
 }
 
-export interface Lane {
+export interface ILane {
   kind: 'jobs' | 'stages' | 'executor';
   label: string;
   y: number;
@@ -29,16 +29,16 @@ export interface Lane {
   removedTime?: number | null;
 }
 
-export interface TimelineLayout {
+export interface ITimelineLayout {
   t0: number;
   t1: number;
   width: number;
   height: number;
   plotLeft: number;
   plotWidth: number;
-  lanes: Lane[];
+  lanes: ILane[];
   /** Jobs, then stages, then tasks: drawn in this order. */
-  bars: Bar[];
+  bars: IBar[];
   ticks: { x: number; label: string }[];
   tasksDrawn: number;
   tasksTotal: number;
@@ -47,7 +47,7 @@ export interface TimelineLayout {
   numLanes: number;
 }
 
-export interface LayoutOptions {
+export interface ILayoutOptions {
   width: number;
   now: number;
   labelWidth?: number;
@@ -136,8 +136,8 @@ export function samplingNote(apps: TimelineApp[]): string | null {
 
 export function layoutTimeline(
   apps: TimelineApp[],
-  opts: LayoutOptions
-): TimelineLayout {
+  opts: ILayoutOptions
+): ITimelineLayout {
   const labelWidth = opts.labelWidth ?? 120;
   const rowHeight = opts.rowHeight ?? 10;
   const plotLeft = labelWidth;
@@ -156,8 +156,8 @@ export function layoutTimeline(
   const scale = plotWidth / (t1 - t0);
   const x = (t: number) =>
     plotLeft + (Math.min(Math.max(t, t0), t1) - t0) * scale;
-  const lanes: Lane[] = [];
-  const bars: Bar[] = [];
+  const lanes: ILane[] = [];
+  const bars: IBar[] = [];
   let y = AXIS_HEIGHT;
   const span = (start: number | null, end: number | null) => ({
     start: start ?? now,
@@ -345,10 +345,10 @@ export function layoutTimeline(
 
 /** The bar under the point (x, y), the last drawn first; thin bars get a pixel of slack. */
 export function hitTest(
-  layout: TimelineLayout,
+  layout: ITimelineLayout,
   x: number,
   y: number
-): Bar | null {
+): IBar | null {
   for (let i = layout.bars.length - 1; i >= 0; i--) {
     const b = layout.bars[i];
     if (y >= b.y && y < b.y + b.h + 1 && x >= b.x - 1 && x <= b.x + b.w + 1) {

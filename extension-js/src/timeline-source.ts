@@ -6,7 +6,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { ErrorEnvelope, SuccessEnvelope, Timeline } from './api';
-import { NotebookRef, notebookQuery } from './model';
+import { INotebookRef, notebookQuery } from './model';
 
 const PREFIX = 'sparkmonitor/';
 /** Shortest interval between two fetches while a job runs. */
@@ -28,7 +28,7 @@ export type TimelineView = 'none' | 'timeline' | 'executors';
 export async function requestTimeline(
   settings: ServerConnection.ISettings,
   cellId: string,
-  notebook?: NotebookRef,
+  notebook?: INotebookRef,
   withTasks = true
 ): Promise<Timeline> {
   const url =
@@ -40,7 +40,8 @@ export async function requestTimeline(
     resp = await ServerConnection.makeRequest(url, {}, settings);
   } catch (err) {
     throw new Error(
-      `SparkMonitor server not reachable: ${(err as Error).message}`
+      `SparkMonitor server not reachable: ${(err as Error).message}`,
+      { cause: err }
     );
   }
   let body: SuccessEnvelope<Timeline> | ErrorEnvelope | null = null;
@@ -64,7 +65,7 @@ export class TimelineSource {
     private readonly settings: ServerConnection.ISettings,
     private readonly cellId: string,
     private readonly onChange: (state: TimelineState) => void,
-    private readonly notebook: () => NotebookRef | undefined = () => undefined
+    private readonly notebook: () => INotebookRef | undefined = () => undefined
   ) {}
 
   get state(): TimelineState {

@@ -1,16 +1,16 @@
 // The Timeline tab: jobs and stages on top, then one lane per executor with its task spans, on one <canvas> drawn in
 // one pass (no per-task DOM), with a hover tooltip.
 import { el } from './job-rows';
-import { ChartColors, prepareCanvas, readColors } from './theme';
+import { IChartColors, prepareCanvas, readColors } from './theme';
 import {
   AXIS_HEIGHT,
-  Bar,
+  IBar,
   ColorKey,
   describeBar,
   hitTest,
   layoutTimeline,
   samplingNote,
-  TimelineLayout
+  ITimelineLayout
 } from './timeline-layout';
 import { CanvasPane } from './canvas-pane';
 
@@ -90,7 +90,7 @@ export class TimelineView extends CanvasPane {
   }
 
   private _onMove = (ev: MouseEvent): void => {
-    const bar: Bar | null = this._layout
+    const bar: IBar | null = this._layout
       ? hitTest(this._layout, ev.offsetX, ev.offsetY)
       : null;
     if (!bar) {
@@ -117,14 +117,14 @@ export class TimelineView extends CanvasPane {
   private readonly _scroll = el('div', 'sm-timeline-scroll');
   private readonly _canvas = el('canvas', 'sm-timeline-canvas');
   private readonly _tooltip = el('div', 'sm-tooltip');
-  private _layout: TimelineLayout | null = null;
+  private _layout: ITimelineLayout | null = null;
   private _now = 0;
 }
 
 function draw(
   ctx: CanvasRenderingContext2D,
-  layout: TimelineLayout,
-  colors: ChartColors
+  layout: ITimelineLayout,
+  colors: IChartColors
 ): void {
   ctx.font = colors.font;
   ctx.textBaseline = 'middle';
@@ -161,7 +161,7 @@ function draw(
     );
   }
   // Bars, one fill colour at a time.
-  const buckets = new Map<ColorKey, Bar[]>(COLOR_ORDER.map(c => [c, []]));
+  const buckets = new Map<ColorKey, IBar[]>(COLOR_ORDER.map(c => [c, []]));
   for (const bar of layout.bars) {
     buckets.get(bar.color)!.push(bar);
   }

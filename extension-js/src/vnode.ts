@@ -6,11 +6,11 @@
  * An element: its tag, its attributes (as set with setAttribute: "class", "data-job-id", "style"…), an optional text
  * (the element's first child) and its child elements after it.
  */
-export interface VNode {
+export interface IVNode {
   tag: string;
   attrs: Record<string, string>;
   text?: string;
-  children: VNode[];
+  children: IVNode[];
 }
 
 /** A VNode with class `cls` and, when given and not empty, text `text`. */
@@ -19,8 +19,8 @@ export function v(
   cls: string,
   text?: string,
   attrs: Record<string, string> = {}
-): VNode {
-  const node: VNode = {
+): IVNode {
+  const node: IVNode = {
     tag,
     attrs: cls ? { class: cls, ...attrs } : { ...attrs },
     children: []
@@ -32,12 +32,12 @@ export function v(
 }
 
 /** A key of a VNode's whole tree: equal keys, equal DOM. */
-export function signature(node: VNode): string {
+export function signature(node: IVNode): string {
   return JSON.stringify(node);
 }
 
 /** Builds the DOM of a VNode. */
-export function create(node: VNode): HTMLElement {
+export function create(node: IVNode): HTMLElement {
   const e = document.createElement(node.tag);
   for (const [name, value] of Object.entries(node.attrs)) {
     e.setAttribute(name, value);
@@ -57,7 +57,7 @@ export function create(node: VNode): HTMLElement {
  * the tags or the numbers of child nodes differ. Rows carry all of their state in attributes (handlers are delegated
  * to the table body), so the patched element is what create(node) would have built.
  */
-export function patch(dom: Element, node: VNode): boolean {
+export function patch(dom: Element, node: IVNode): boolean {
   const offset = node.text ? 1 : 0;
   if (
     dom.localName !== node.tag ||

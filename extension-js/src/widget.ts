@@ -16,10 +16,10 @@ import {
 import type { ConnectionStatus } from './connection';
 import { ExecutorsChart } from './executors-chart';
 import { formatDuration } from './format';
-import { cancelButton, el, RowContext, setText, uiLink } from './job-rows';
+import { cancelButton, el, IRowContext, setText, uiLink } from './job-rows';
 import { JobsTable, setData } from './jobs-table';
-import { MonitorModel, NotebookRef } from './model';
-import { DEFAULT_SETTINGS, MonitorSettings } from './settings';
+import { MonitorModel, INotebookRef } from './model';
+import { DEFAULT_SETTINGS, IMonitorSettings } from './settings';
 import { ThemeWatcher } from './theme';
 import { TimelineView } from './timeline';
 import { TimelineSource } from './timeline-source';
@@ -32,15 +32,15 @@ const TABS: [MonitorTab, string][] = [
   ['executors', 'Executors']
 ];
 
-export interface CellMonitorOptions {
+export interface ICellMonitorOptions {
   model: MonitorModel;
   cellId: string;
   /** The notebook the cell is in now (its kernel may change): names it to the timeline and cancel endpoints. */
-  notebook?: () => NotebookRef | undefined;
+  notebook?: () => INotebookRef | undefined;
   /** The state of the connection to the monitor now; while it is down the monitor says so (its data may be stale). */
   connection?: () => ConnectionStatus;
   /** The current settings (they may change while the widget lives). */
-  settings?: () => MonitorSettings;
+  settings?: () => IMonitorSettings;
   /** How to reach the Jupyter server (timeline and cancel endpoints, Spark UI links). */
   serverSettings?: ServerConnection.ISettings;
 }
@@ -48,9 +48,9 @@ export interface CellMonitorOptions {
 export class CellMonitorWidget extends Widget {
   readonly cellId: string;
   /** The notebook the cell is in now. */
-  readonly notebook: () => NotebookRef | undefined;
+  readonly notebook: () => INotebookRef | undefined;
 
-  constructor(options: CellMonitorOptions) {
+  constructor(options: ICellMonitorOptions) {
     super();
     this.model = options.model;
     this.cellId = options.cellId;
@@ -341,7 +341,7 @@ export class CellMonitorWidget extends Widget {
   }
 
   /** What the jobs table's rows need: Spark UI links and cancel controls (from the widget's pending cancels). */
-  private _rowContext(now: number): RowContext {
+  private _rowContext(now: number): IRowContext {
     const baseUrl = this._server.baseUrl;
     return {
       now,
@@ -437,7 +437,7 @@ export class CellMonitorWidget extends Widget {
   }
 
   private readonly model: MonitorModel;
-  private readonly settings: () => MonitorSettings;
+  private readonly settings: () => IMonitorSettings;
   private readonly _header = el('div', 'sm-header');
   private readonly _collapseButton = el('button', 'sm-collapse');
   private readonly _titleText = el('span', 'sm-title');

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 
 import { Job, Stage } from '../api';
 import { CancelControl } from '../cancel';
-import { RowContext, renderRow } from '../job-rows';
+import { IRowContext, renderRow } from '../job-rows';
 import { Row } from '../rows';
-import { signature, v, VNode } from '../vnode';
+import { signature, v, IVNode } from '../vnode';
 
 function stage(over: Partial<Stage> = {}): Stage {
   return {
@@ -68,7 +68,7 @@ function job(over: Partial<Job> = {}): Job {
   };
 }
 
-function ctx(over: Partial<RowContext> = {}): RowContext {
+function ctx(over: Partial<IRowContext> = {}): IRowContext {
   return {
     now: 4000,
     uiUrl: (appId, target) => `/ui/${appId}/${target.kind}`,
@@ -86,7 +86,7 @@ const jobRow = (j: Job): Row => ({
 });
 
 /** The first node of `tree` (depth first) with class `cls`. */
-function find(tree: VNode, cls: string): VNode | undefined {
+function find(tree: IVNode, cls: string): IVNode | undefined {
   if ((tree.attrs.class ?? '').split(' ').includes(cls)) {
     return tree;
   }

@@ -5,8 +5,8 @@ import {
   confSummary,
   fetchProfiles,
   parseReport,
-  Profile,
-  ProfileList,
+  IProfile,
+  IProfileList,
   profilesUrl,
   readChoice,
   sessionNote,
@@ -14,14 +14,14 @@ import {
   useProfileCode
 } from '../profiles-model';
 
-const small: Profile = {
+const small: IProfile = {
   name: 'small',
   description: 'Two cores',
   valid: true,
   conf: { 'spark.master': 'local[2]' },
   problems: []
 };
-const bad: Profile = {
+const bad: IProfile = {
   name: 'bad',
   description: '',
   valid: false,
@@ -30,7 +30,7 @@ const bad: Profile = {
     '/etc/jupyter/sparkmonitor.yaml:7: profile bad: executor.memory "4gb": write 4g'
   ]
 };
-const list: ProfileList = {
+const list: IProfileList = {
   config: '/etc/jupyter/sparkmonitor.yaml',
   configError: null,
   profiles: [small, bad]
@@ -85,7 +85,7 @@ test('the choice is read from the notebook metadata', () => {
 });
 
 test('the kernel code is one call whose argument Python reads as the JSON payload', () => {
-  const tricky: Profile = {
+  const tricky: IProfile = {
     ...small,
     conf: { 'spark.app.name': 'it\'s "quoted" \\ and\nnew line ü' }
   };
@@ -176,7 +176,7 @@ test('a chosen profile that is invalid or gone cannot be applied, and the reason
 });
 
 test('the summary lists the settings, bounded', () => {
-  const many: Profile = {
+  const many: IProfile = {
     ...small,
     conf: Object.fromEntries(
       Array.from({ length: 9 }, (_, i) => [`spark.k${i}`, `${i}`])

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { Hint, Job, SQLExecution, Stage } from '../api';
-import { JobGroup, jobKey } from '../model';
+import { IJobGroup, jobKey } from '../model';
 import {
   flattenRows,
   oneLine,
@@ -100,7 +100,7 @@ test('rows: a SQL header per query, jobs, stages of expanded jobs, hints, failur
       }
     ]
   });
-  const groups: JobGroup[] = [
+  const groups: IJobGroup[] = [
     { appId: 'a', executionId: null, sql: null, jobs: [job(0)] },
     {
       appId: 'a',
@@ -188,7 +188,7 @@ test('few rows are all rendered; no rows render nothing', () => {
 });
 
 test('a SQL group sums its jobs; its status and times come from the query when known', () => {
-  const group: JobGroup = {
+  const group: IJobGroup = {
     appId: 'a',
     executionId: 3,
     sql: query,

@@ -58,7 +58,7 @@ test("the summary counts the jobs, their tasks and the cell's Spark time", () =>
   assert.equal(d.jobs[1].durationMs, 500);
   assert.match(
     summaryText(d),
-    /^Spark jobs: 2 \(succeeded 1, failed 1\) · 17\/20 tasks \(4 failed\) · 600 ms\n  job 0  SUCCEEDED/
+    /^Spark jobs: 2 \(succeeded 1, failed 1\) · 17\/20 tasks \(4 failed\) · 600 ms\n {2}job 0 {2}SUCCEEDED/
   );
 });
 
