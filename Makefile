@@ -150,7 +150,7 @@ lint-go: $(GOLANGCI)
 	$(GOLANGCI) run ./...
 
 lint-js: extension-js/node_modules/.package-lock.json
-	@echo "lint-js: not yet wired"
+	cd extension-js && npm run lint:check
 
 lint-py: $(PY)
 	@echo "lint-py: not yet wired"

@@ -4,33 +4,33 @@ import { ActivityPoint, TimelineApp } from './api';
 import { niceStep } from './timeline-layout';
 import { formatDuration } from './format';
 
-export interface Point {
+export interface IPoint {
   x: number;
   y: number;
 }
 
-export interface ExecutorMarker {
+export interface IExecutorMarker {
   x: number;
   kind: 'added' | 'removed';
   label: string;
 }
 
-export interface ActivityLayout {
+export interface IActivityLayout {
   plotLeft: number;
   plotTop: number;
   plotWidth: number;
   plotHeight: number;
   yMax: number;
   /** Per app: the step lines of active tasks and of cores. */
-  series: { active: Point[]; cores: Point[] }[];
-  markers: ExecutorMarker[];
+  series: { active: IPoint[]; cores: IPoint[] }[];
+  markers: IExecutorMarker[];
   xTicks: { x: number; label: string }[];
   yTicks: { y: number; label: string }[];
   /** Activity points drawn (sum over apps). */
   points: number;
 }
 
-export interface ActivityOptions {
+export interface IActivityOptions {
   width: number;
   height: number;
   now: number;
@@ -38,9 +38,14 @@ export interface ActivityOptions {
 }
 
 /** The polyline of a step series: each value holds until the next point, the last one until `end`. */
-export function stepLine(points: ActivityPoint[], value: (p: ActivityPoint) => number, end: number,
-  x: (t: number) => number, y: (v: number) => number): Point[] {
-  const out: Point[] = [];
+export function stepLine(
+  points: ActivityPoint[],
+  value: (p: ActivityPoint) => number,
+  end: number,
+  x: (t: number) => number,
+  y: (v: number) => number
+): IPoint[] {
+  const out: IPoint[] = [];
   points.forEach((p, i) => {
     const v = y(value(p));
     if (i > 0) {
@@ -54,7 +59,10 @@ export function stepLine(points: ActivityPoint[], value: (p: ActivityPoint) => n
   return out;
 }
 
-export function layoutActivity(apps: TimelineApp[], opts: ActivityOptions): ActivityLayout {
+export function layoutActivity(
+  apps: TimelineApp[],
+  opts: IActivityOptions
+): IActivityLayout {
   const plotLeft = opts.left ?? 40;
   const plotTop = 8;
   const plotWidth = Math.max(10, opts.width - plotLeft - 8);
@@ -71,7 +79,8 @@ export function layoutActivity(apps: TimelineApp[], opts: ActivityOptions): Acti
       yMax = Math.max(yMax, p.activeTasks, p.cores);
     }
   }
-  const x = (t: number) => plotLeft + ((Math.min(Math.max(t, t0), t1) - t0) / (t1 - t0)) * plotWidth;
+  const x = (t: number) =>
+    plotLeft + ((Math.min(Math.max(t, t0), t1) - t0) / (t1 - t0)) * plotWidth;
   const y = (v: number) => plotTop + plotHeight - (v / yMax) * plotHeight;
   const series = apps.map(app => {
     const end = app.end ?? now;
@@ -80,23 +89,39 @@ export function layoutActivity(apps: TimelineApp[], opts: ActivityOptions): Acti
       cores: stepLine(app.activity, p => p.cores, end, x, y)
     };
   });
-  const markers: ExecutorMarker[] = [];
+  const markers: IExecutorMarker[] = [];
   for (const app of apps) {
     for (const e of app.executors) {
-      const name = e.executorId === 'driver' ? 'driver' : `executor ${e.executorId}`;
+      const name =
+        e.executorId === 'driver' ? 'driver' : `executor ${e.executorId}`;
       if (e.addedTime !== null && e.addedTime >= t0 && e.addedTime <= t1) {
-        markers.push({ x: x(e.addedTime), kind: 'added', label: `${name} added (${e.cores} cores, ${e.host})` });
+        markers.push({
+          x: x(e.addedTime),
+          kind: 'added',
+          label: `${name} added (${e.cores} cores, ${e.host})`
+        });
       }
-      if (e.removedTime !== null && e.removedTime >= t0 && e.removedTime <= t1) {
+      if (
+        e.removedTime !== null &&
+        e.removedTime >= t0 &&
+        e.removedTime <= t1
+      ) {
         const why = e.removedReason ? `: ${e.removedReason}` : '';
-        markers.push({ x: x(e.removedTime), kind: 'removed', label: `${name} removed${why}` });
+        markers.push({
+          x: x(e.removedTime),
+          kind: 'removed',
+          label: `${name} removed${why}`
+        });
       }
     }
   }
   const step = niceStep(t1 - t0, plotWidth / 90);
   const xTicks = [];
   for (let t = 0; t <= t1 - t0; t += step) {
-    xTicks.push({ x: x(t0 + t), label: t === 0 ? '0' : `+${formatDuration(t)}` });
+    xTicks.push({
+      x: x(t0 + t),
+      label: t === 0 ? '0' : `+${formatDuration(t)}`
+    });
   }
   const yStep = Math.max(1, niceStep(yMax, 4));
   const yTicks = [];

@@ -16,7 +16,12 @@ export const OLDER_JOBS_TITLE =
 
 /** "demo · 2 executors · 4 cores · RUNNING" (or "driver lost"), then the older jobs the monitor dropped, if any. */
 export function appLine(app: App): string {
-  const parts = [app.appName, counted(app.numExecutors, 'executor'), counted(app.totalCores, 'core'), appStateLabel(app)];
+  const parts = [
+    app.appName,
+    counted(app.numExecutors, 'executor'),
+    counted(app.totalCores, 'core'),
+    appStateLabel(app)
+  ];
   const older = olderJobsNote(app);
   if (older) {
     parts.push(older);

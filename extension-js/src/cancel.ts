@@ -3,7 +3,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 
 import { App, ErrorEnvelope, Job, Stage, SuccessEnvelope } from './api';
-import { NotebookRef, notebookQuery } from './model';
+import { INotebookRef, notebookQuery } from './model';
 
 const PREFIX = 'sparkmonitor/';
 /** The custom header every cancel carries (a cross-site form cannot send it). */
@@ -14,7 +14,7 @@ export const CANCEL_TIMEOUT_MS = 30_000;
 export type CancelTarget =
   | { kind: 'job'; appId: string; jobId: number }
   | { kind: 'stage'; appId: string; stageId: number }
-  | { kind: 'cell'; cellId: string; notebook?: NotebookRef };
+  | { kind: 'cell'; cellId: string; notebook?: INotebookRef };
 
 /** Sends a request (ServerConnection.makeRequest with the server's settings, so Jupyter's auth and XSRF go along). */
 export type Send = (url: string, init: RequestInit) => Promise<Response>;
@@ -52,17 +52,29 @@ export function cancelUrl(baseUrl: string, target: CancelTarget): string {
       : target.kind === 'stage'
         ? `api/apps/${e(target.appId)}/stages/${target.stageId}/cancel`
         : `api/cells/${e(target.cellId)}/cancel`;
-  const query = target.kind === 'cell' ? notebookQuery(target.notebook).replace(/^&/, '?') : '';
+  const query =
+    target.kind === 'cell'
+      ? notebookQuery(target.notebook).replace(/^&/, '?')
+      : '';
   return URLExt.join(baseUrl, PREFIX, path) + query;
 }
 
 /** The request options of a cancel. */
 export function cancelInit(): RequestInit {
-  return { method: 'POST', headers: { [CSRF_HEADER]: '1', 'Content-Type': 'application/json' }, body: '{}' };
+  return {
+    method: 'POST',
+    headers: { [CSRF_HEADER]: '1', 'Content-Type': 'application/json' },
+    body: '{}'
+  };
 }
 
 /** The message shown when a cancel failed: the server's reason, or its status when it gave none. */
-export function cancelFailure(target: CancelTarget, status: number, statusText: string, body: unknown): string {
+export function cancelFailure(
+  target: CancelTarget,
+  status: number,
+  statusText: string,
+  body: unknown
+): string {
   const env = body as Partial<ErrorEnvelope> | null;
   const reason =
     env && env.status === 'error' && typeof env.error === 'string' && env.error
@@ -72,13 +84,19 @@ export function cancelFailure(target: CancelTarget, status: number, statusText: 
 }
 
 /** Posts a cancel; resolves with the number of jobs or stages the server asked Spark to cancel, throws with a reason. */
-export async function requestCancel(baseUrl: string, target: CancelTarget, send: Send): Promise<number> {
+export async function requestCancel(
+  baseUrl: string,
+  target: CancelTarget,
+  send: Send
+): Promise<number> {
   let resp: Response;
   try {
     resp = await send(cancelUrl(baseUrl, target), cancelInit());
   } catch (err) {
     const why = `SparkMonitor server not reachable: ${(err as Error).message}`;
-    throw new Error(`Could not cancel ${describeTarget(target)}: ${why}`);
+    throw new Error(`Could not cancel ${describeTarget(target)}: ${why}`, {
+      cause: err
+    });
   }
   let body: unknown = null;
   try {
@@ -97,7 +115,11 @@ export async function requestCancel(baseUrl: string, target: CancelTarget, send:
 export type CancelControl = 'none' | 'ready' | 'pending';
 
 /** The control of a job row: only for a running job of an app that allows cancelling. */
-export function jobCancelControl(app: Pick<App, 'cancelEnabled'> | undefined, job: Job, pending: boolean): CancelControl {
+export function jobCancelControl(
+  app: Pick<App, 'cancelEnabled'> | undefined,
+  job: Job,
+  pending: boolean
+): CancelControl {
   if (!app?.cancelEnabled || job.status !== 'RUNNING') {
     return 'none';
   }
@@ -111,7 +133,11 @@ export function stageCancelControl(
   stage: Stage,
   pending: boolean
 ): CancelControl {
-  if (!app?.cancelEnabled || job.status !== 'RUNNING' || stage.status !== 'ACTIVE') {
+  if (
+    !app?.cancelEnabled ||
+    job.status !== 'RUNNING' ||
+    stage.status !== 'ACTIVE'
+  ) {
     return 'none';
   }
   return pending ? 'pending' : 'ready';
@@ -170,11 +196,16 @@ export class PendingCancels {
       } else if (now - since > timeoutMs) {
         this._since.delete(key);
         const verb = target.kind === 'cell' ? 'are' : 'is';
-        late.push(`Cancel requested, but ${describeTarget(target)} ${verb} still running after ${timeoutMs / 1000} s`);
+        late.push(
+          `Cancel requested, but ${describeTarget(target)} ${verb} still running after ${timeoutMs / 1000} s`
+        );
       }
     }
     return late;
   }
 
-  private readonly _since = new Map<string, { target: CancelTarget; since: number }>();
+  private readonly _since = new Map<
+    string,
+    { target: CancelTarget; since: number }
+  >();
 }

@@ -10,10 +10,12 @@ import { ServerConnection } from '@jupyterlab/services';
 import { CSRF_HEADER } from './cancel';
 
 /** The panel's kernel connection (typed through the panel: JupyterLab may bundle more than one services package). */
-type PanelKernel = NonNullable<NonNullable<NotebookPanel['sessionContext']['session']>['kernel']>;
+type PanelKernel = NonNullable<
+  NonNullable<NotebookPanel['sessionContext']['session']>['kernel']
+>;
 
 /** What is read of a kernel message (a structural subset of KernelMessage.IMessage). */
-export interface MessageLike {
+export interface IMessageLike {
   channel: string;
   header: { msg_id: string; msg_type: string; date?: string };
   parent_header: object;
@@ -21,8 +23,8 @@ export interface MessageLike {
   content: object;
 }
 
-interface AnyMessageArgs {
-  msg: MessageLike;
+interface IAnyMessageArgs {
+  msg: IMessageLike;
   direction: 'send' | 'recv';
 }
 
@@ -30,7 +32,7 @@ interface AnyMessageArgs {
 const MAX_PENDING = 1000;
 
 /** The kernel's time of a message (epoch ms), or the browser's when the kernel gave none that parses. */
-export function messageTime(msg: MessageLike): number {
+export function messageTime(msg: IMessageLike): number {
   const t = Date.parse(msg.header.date ?? '');
   return Number.isFinite(t) ? t : Date.now();
 }
@@ -45,7 +47,9 @@ export function cellRunRequest(
 ): { url: string; init: RequestInit } {
   const e = encodeURIComponent;
   return {
-    url: URLExt.join(baseUrl, 'sparkmonitor/', `api/cells/${e(cellId)}/runs`) + `?notebookPath=${e(path)}`,
+    url:
+      URLExt.join(baseUrl, 'sparkmonitor/', `api/cells/${e(cellId)}/runs`) +
+      `?notebookPath=${e(path)}`,
     init: {
       method: 'POST',
       headers: { [CSRF_HEADER]: '1', 'Content-Type': 'application/json' },
@@ -58,23 +62,35 @@ export function cellRunRequest(
  * Reports to the monitor when each cell of the panel's notebook runs, while the panel's kernel is not IPython (an
  * IPython kernel has our hook, which tells the driver itself), following whichever kernel the panel has.
  */
-export function trackCellRuns(panel: NotebookPanel, settings: ServerConnection.ISettings): void {
+export function trackCellRuns(
+  panel: NotebookPanel,
+  settings: ServerConnection.ISettings
+): void {
   const pending = new Map<string, { cellId: string; start: number }>(); // execute request msg_id -> its run
   let hooked = true; // until the kernel's info says otherwise
   const report = (cellId: string, start: number, end: number | null) => {
-    const { url, init } = cellRunRequest(settings.baseUrl, panel.context.localPath, cellId, start, end);
+    const { url, init } = cellRunRequest(
+      settings.baseUrl,
+      panel.context.localPath,
+      cellId,
+      start,
+      end
+    );
     ServerConnection.makeRequest(url, init, settings).catch(err =>
       console.warn('SparkMonitor: could not report a cell run', err)
     );
   };
-  const onMessage = (_: unknown, args: AnyMessageArgs) => {
+  const onMessage = (_: unknown, args: IAnyMessageArgs) => {
     if (hooked) {
       return;
     }
     const msg = args.msg;
     if (args.direction === 'send') {
       const cellId = (msg.metadata as { cellId?: unknown }).cellId;
-      if (msg.header.msg_type === 'execute_request' && typeof cellId === 'string') {
+      if (
+        msg.header.msg_type === 'execute_request' &&
+        typeof cellId === 'string'
+      ) {
         pending.set(msg.header.msg_id, { cellId, start: 0 });
         if (pending.size > MAX_PENDING) {
           pending.delete(pending.keys().next().value as string);
@@ -90,7 +106,8 @@ export function trackCellRuns(panel: NotebookPanel, settings: ServerConnection.I
     if (run === undefined) {
       return;
     }
-    const state = (msg.content as { execution_state?: unknown }).execution_state;
+    const state = (msg.content as { execution_state?: unknown })
+      .execution_state;
     if (state === 'busy') {
       run.start = messageTime(msg);
       report(run.cellId, run.start, null);
@@ -102,7 +119,9 @@ export function trackCellRuns(panel: NotebookPanel, settings: ServerConnection.I
   let kernel: PanelKernel | null = null;
   const follow = () => {
     kernel?.anyMessage.disconnect(onMessage);
-    kernel = panel.isDisposed ? null : (panel.sessionContext.session?.kernel ?? null);
+    kernel = panel.isDisposed
+      ? null
+      : (panel.sessionContext.session?.kernel ?? null);
     kernel?.anyMessage.connect(onMessage);
     hooked = true;
     const current = kernel;

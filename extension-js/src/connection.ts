@@ -6,20 +6,21 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { Update } from './api';
-import { MonitorModel, NotebookRef, notebookQuery } from './model';
+import { MonitorModel, INotebookRef, notebookQuery } from './model';
 
 const PREFIX = 'sparkmonitor/';
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 10_000;
 
-export type ConnectionStatus = { state: 'connecting' | 'live' } | { state: 'unavailable'; reason: string };
+export type ConnectionStatus =
+  { state: 'connecting' | 'live' } | { state: 'unavailable'; reason: string };
 
 export class MonitorConnection {
   constructor(
     readonly model: MonitorModel,
     private readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings(),
     /** The notebook whose view to stream; without it (or while it gives none), every job (the dashboard's view). */
-    private readonly notebook: () => NotebookRef | undefined = () => undefined
+    private readonly notebook: () => INotebookRef | undefined = () => undefined
   ) {}
 
   get status(): ConnectionStatus {
@@ -68,17 +69,23 @@ export class MonitorConnection {
       const url = URLExt.join(this.settings.baseUrl, PREFIX, 'api/health');
       const resp = await ServerConnection.makeRequest(url, {}, this.settings);
       if (!resp.ok) {
-        throw new Error(`the monitor answered ${resp.status} ${resp.statusText}`);
+        throw new Error(
+          `the monitor answered ${resp.status} ${resp.statusText}`
+        );
       }
     } catch (err) {
-      this._unavailable(`SparkMonitor server not reachable: ${(err as Error).message}`);
+      this._unavailable(
+        `SparkMonitor server not reachable: ${(err as Error).message}`
+      );
       return;
     }
     let query = notebookQuery(this.notebook());
     if (this.settings.appendToken && this.settings.token) {
       query += `&token=${encodeURIComponent(this.settings.token)}`;
     }
-    const wsUrl = URLExt.join(this.settings.wsUrl, PREFIX, 'api/ws') + query.replace(/^&/, '?');
+    const wsUrl =
+      URLExt.join(this.settings.wsUrl, PREFIX, 'api/ws') +
+      query.replace(/^&/, '?');
     if (this._disposed || this._socket) {
       return; // disposed, or restarted while api/health was on its way
     }

@@ -1,6 +1,6 @@
 // The Executors tab: active tasks against cores over the cell's window (step lines on a <canvas>), with markers
 // where executors were added or removed.
-import { layoutActivity, ActivityLayout, Point } from './activity';
+import { layoutActivity, IActivityLayout, IPoint } from './activity';
 import { el } from './job-rows';
 import { prepareCanvas, readColors } from './theme';
 import { CanvasPane } from './canvas-pane';
@@ -30,16 +30,25 @@ export class ExecutorsChart extends CanvasPane {
     this._canvas.hidden = this._legend.hidden = this._markers.hidden = !drawn;
     if (state.state !== 'ready') {
       this._note.textContent =
-        state.state === 'unavailable' ? state.reason : state.state === 'loading' ? 'Loading executor activity…' : '';
+        state.state === 'unavailable'
+          ? state.reason
+          : state.state === 'loading'
+            ? 'Loading executor activity…'
+            : '';
       this._note.classList.toggle('sm-error', state.state === 'unavailable');
       return;
     }
     this._note.classList.remove('sm-error');
     const apps = state.timeline.apps;
     const executors = apps.reduce((n, a) => n + a.executors.length, 0);
-    const maxCores = Math.max(0, ...apps.flatMap(a => a.activity.map(p => p.cores)));
+    const maxCores = Math.max(
+      0,
+      ...apps.flatMap(a => a.activity.map(p => p.cores))
+    );
     this.node.dataset.maxCores = String(maxCores);
-    this.node.dataset.maxActive = String(Math.max(0, ...apps.flatMap(a => a.activity.map(p => p.activeTasks))));
+    this.node.dataset.maxActive = String(
+      Math.max(0, ...apps.flatMap(a => a.activity.map(p => p.activeTasks)))
+    );
     this._note.textContent = apps.length
       ? `${executors} executor${executors === 1 ? '' : 's'} · ${maxCores} cores at most`
       : 'No Spark jobs of this cell on the monitor.';
@@ -48,7 +57,11 @@ export class ExecutorsChart extends CanvasPane {
       return;
     }
     this.drawnWidth = width;
-    const layout = layoutActivity(apps, { width, height: HEIGHT, now: state.fetchedAt });
+    const layout = layoutActivity(apps, {
+      width,
+      height: HEIGHT,
+      now: state.fetchedAt
+    });
     const ctx = prepareCanvas(this._canvas, width, HEIGHT);
     if (ctx) {
       this._draw(ctx, layout);
@@ -66,7 +79,7 @@ export class ExecutorsChart extends CanvasPane {
     );
   }
 
-  private _draw(ctx: CanvasRenderingContext2D, layout: ActivityLayout): void {
+  private _draw(ctx: CanvasRenderingContext2D, layout: IActivityLayout): void {
     const colors = readColors(this.node);
     const right = layout.plotLeft + layout.plotWidth;
     const bottom = layout.plotTop + layout.plotHeight;
@@ -89,7 +102,12 @@ export class ExecutorsChart extends CanvasPane {
     for (const t of layout.xTicks) {
       ctx.fillText(t.label, t.x + 2, bottom + 4);
     }
-    const line = (points: Point[], color: string, width: number, dash: number[]) => {
+    const line = (
+      points: IPoint[],
+      color: string,
+      width: number,
+      dash: number[]
+    ) => {
       if (points.length < 2) {
         return;
       }

@@ -34,6 +34,9 @@ export function counted(n: number, noun: string): string {
 }
 
 /** An application's state as shown: "driver lost" for one that ended without its application end, else its state. */
-export function appStateLabel(app: { state: string; driverLost?: boolean }): string {
+export function appStateLabel(app: {
+  state: string;
+  driverLost?: boolean;
+}): string {
   return app.driverLost ? 'driver lost' : app.state;
 }

@@ -1,4 +1,7 @@
-import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { Cell, CodeCell } from '@jupyterlab/cells';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
@@ -7,9 +10,9 @@ import { PanelLayout } from '@lumino/widgets';
 
 import { trackCellRuns } from './cell-runs';
 import { MonitorConnection } from './connection';
-import { MonitorModel, NotebookRef } from './model';
+import { MonitorModel, INotebookRef } from './model';
 import { registerProfiles } from './profiles';
-import { DEFAULT_SETTINGS, MonitorSettings, readSettings } from './settings';
+import { DEFAULT_SETTINGS, IMonitorSettings, readSettings } from './settings';
 import { SummaryWriter } from './summary-writer';
 import { CellMonitorWidget, focusCellOf } from './widget';
 
@@ -31,10 +34,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     registry: ISettingRegistry | null
   ) => {
-    let settings: MonitorSettings = DEFAULT_SETTINGS;
+    let settings: IMonitorSettings = DEFAULT_SETTINGS;
     const widgets = new Set<CellMonitorWidget>();
     const models = new Set<MonitorModel>();
-    const applySettings = (next: MonitorSettings) => {
+    const applySettings = (next: IMonitorSettings) => {
       settings = next;
       models.forEach(m => (m.maxJobsPerCell = next.maxJobsPerCell));
       document.body.classList.toggle('sm-disabled', !next.enabled);
@@ -45,15 +48,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
         .load(plugin.id)
         .then(s => {
           applySettings(readSettings(s.composite as Record<string, unknown>));
-          s.changed.connect(() => applySettings(readSettings(s.composite as Record<string, unknown>)));
+          s.changed.connect(() =>
+            applySettings(readSettings(s.composite as Record<string, unknown>))
+          );
         })
-        .catch(err => console.warn('SparkMonitor: settings not loaded, using defaults', err));
+        .catch(err =>
+          console.warn('SparkMonitor: settings not loaded, using defaults', err)
+        );
     }
     const serverSettings = app.serviceManager.serverSettings;
     const monitors = new WeakMap<Cell, CellMonitorWidget>();
 
     // The notebook a panel shows: copies of a notebook have the same cell ids, its kernel and path tell them apart.
-    const notebookOf = (panel: NotebookPanel): NotebookRef => ({
+    const notebookOf = (panel: NotebookPanel): INotebookRef => ({
       kernelId: panel.sessionContext.session?.kernel?.id ?? null,
       path: panel.context.localPath
     });
@@ -99,10 +106,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
       };
       model.onCellChanged(cellId => {
         if (model.jobsForCell(cellId).length > 0) {
-          panel.content.widgets.filter(c => c.model.id === cellId).forEach(cell => void attach(cell, cellId));
+          panel.content.widgets
+            .filter(c => c.model.id === cellId)
+            .forEach(cell => void attach(cell, cellId));
         }
       });
-      connection.onStatusChanged(() => widgets.forEach(w => w.scheduleRender()));
+      connection.onStatusChanged(() =>
+        widgets.forEach(w => w.scheduleRender())
+      );
       trackCellRuns(panel, serverSettings); // reports cell runs, for kernels that do not tag jobs with cell ids
       void panel.context.ready.then(() => {
         if (panel.isDisposed) {
@@ -127,12 +138,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
     let hidden = false;
     app.commands.addCommand(TOGGLE_ALL, {
       label: 'Hide Spark Monitors',
-      caption: 'Hide (or show again) the Spark job monitors under notebook cells',
+      caption:
+        'Hide (or show again) the Spark job monitors under notebook cells',
       isToggled: () => hidden,
       execute: () => {
         hidden = !hidden;
         if (hidden) {
-          document.querySelectorAll<HTMLElement>('.sm-cell-monitor').forEach(focusCellOf);
+          document
+            .querySelectorAll<HTMLElement>('.sm-cell-monitor')
+            .forEach(focusCellOf);
         }
         document.body.classList.toggle('sm-hide-all', hidden);
         app.commands.notifyCommandChanged(TOGGLE_ALL);

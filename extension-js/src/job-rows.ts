@@ -3,13 +3,13 @@
 import { FailureReason, Hint, Job, Stage } from './api';
 import { CancelControl } from './cancel';
 import { formatBytes, formatDuration } from './format';
-import { GroupSummary, oneLine, Row, summarizeGroup } from './rows';
-import { JobGroup } from './model';
+import { IGroupSummary, oneLine, Row, summarizeGroup } from './rows';
+import { IJobGroup } from './model';
 import { sparkUILabel, UITarget } from './spark-ui';
-import { create, v, VNode } from './vnode';
+import { create, v, IVNode } from './vnode';
 
 /** What rows need besides their data: the time, links into the Spark UI, and the cancel controls to show. */
-export interface RowContext {
+export interface IRowContext {
   now: number;
   /** The URL of a Spark UI page of an app, or null when it has none (then no link). */
   uiUrl(appId: string, target: UITarget): string | null;
@@ -18,9 +18,21 @@ export interface RowContext {
 }
 
 /** Columns of the jobs table. */
-export const COLUMNS = ['Job', 'Name', 'Status', 'Stages', 'Tasks', 'Submitted', 'Duration'];
+export const COLUMNS = [
+  'Job',
+  'Name',
+  'Status',
+  'Stages',
+  'Tasks',
+  'Submitted',
+  'Duration'
+];
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  cls: string,
+  text?: string
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   e.className = cls;
   if (text !== undefined) {
@@ -36,17 +48,25 @@ export function setText(node: HTMLElement, text: string): void {
   }
 }
 
-function cell(cls: string, text: string, title?: string): VNode {
+function cell(cls: string, text: string, title?: string): IVNode {
   return v('td', cls, text, title ? { title } : {});
 }
 
-const HINT_LABELS: Record<string, string> = { skew: 'skew', spill: 'spill', tinyTasks: 'tiny tasks' };
+const HINT_LABELS: Record<string, string> = {
+  skew: 'skew',
+  spill: 'spill',
+  tinyTasks: 'tiny tasks'
+};
 
 /**
  * A link into the Spark UI that opens in a new tab (`a.sm-ui-link[data-kind]`), or just the text when there is no
  * URL. The jobs table ignores clicks on links (they do not expand rows).
  */
-export function uiLinkV(url: string | null, target: UITarget, text: string): VNode {
+export function uiLinkV(
+  url: string | null,
+  target: UITarget,
+  text: string
+): IVNode {
   if (url === null) {
     return v('span', 'sm-ui-text', text);
   }
@@ -62,32 +82,49 @@ export function uiLinkV(url: string | null, target: UITarget, text: string): VNo
 }
 
 /** uiLinkV's DOM. */
-export function uiLink(url: string | null, target: UITarget, text: string): HTMLElement {
+export function uiLink(
+  url: string | null,
+  target: UITarget,
+  text: string
+): HTMLElement {
   return create(uiLinkV(url, target, text));
 }
 
 /** A cancel button (`button.sm-cancel-{kind}`): "cancel", or "cancelling…" (disabled) while the request is pending. */
-export function cancelButtonV(kind: 'job' | 'stage' | 'cell', control: CancelControl, what: string): VNode {
+export function cancelButtonV(
+  kind: 'job' | 'stage' | 'cell',
+  control: CancelControl,
+  what: string
+): IVNode {
   const pending = control === 'pending';
   const label = kind === 'cell' ? "Cancel this cell's jobs" : 'cancel';
   const title = pending ? `Cancelling ${what}…` : `Cancel ${what}`;
-  return v('button', `sm-cancel sm-cancel-${kind}`, pending ? 'cancelling…' : label, {
-    type: 'button',
-    ...(pending ? { disabled: '' } : {}),
-    'data-pending': String(pending),
-    title,
-    'aria-label': title
-  });
+  return v(
+    'button',
+    `sm-cancel sm-cancel-${kind}`,
+    pending ? 'cancelling…' : label,
+    {
+      type: 'button',
+      ...(pending ? { disabled: '' } : {}),
+      'data-pending': String(pending),
+      title,
+      'aria-label': title
+    }
+  );
 }
 
 /** cancelButtonV's DOM. */
-export function cancelButton(kind: 'job' | 'stage' | 'cell', control: CancelControl, what: string): HTMLButtonElement {
+export function cancelButton(
+  kind: 'job' | 'stage' | 'cell',
+  control: CancelControl,
+  what: string
+): HTMLButtonElement {
   return create(cancelButtonV(kind, control, what)) as HTMLButtonElement;
 }
 
 /** Builds the row at `index` of the table. */
-export function renderRow(row: Row, index: number, ctx: RowContext): VNode {
-  let tr: VNode;
+export function renderRow(row: Row, index: number, ctx: IRowContext): IVNode {
+  let tr: IVNode;
   switch (row.kind) {
     case 'sql':
       tr = sqlRow(row.group, summarizeGroup(row.group), ctx);
@@ -109,15 +146,27 @@ export function renderRow(row: Row, index: number, ctx: RowContext): VNode {
   return tr;
 }
 
-function sqlRow(group: JobGroup, s: GroupSummary, ctx: RowContext): VNode {
+function sqlRow(group: IJobGroup, s: IGroupSummary, ctx: IRowContext): IVNode {
   const now = ctx.now;
-  const description = group.sql?.description || `SQL query ${group.executionId}`;
-  const target: UITarget = { kind: 'sql', executionId: group.executionId as number };
+  const description =
+    group.sql?.description || `SQL query ${group.executionId}`;
+  const target: UITarget = {
+    kind: 'sql',
+    executionId: group.executionId as number
+  };
   const id = v('td', 'sm-sql-id');
-  id.children.push(uiLinkV(ctx.uiUrl(group.appId, target), target, `SQL ${group.executionId}`));
+  id.children.push(
+    uiLinkV(ctx.uiUrl(group.appId, target), target, `SQL ${group.executionId}`)
+  );
   const tasks = v('td', 'sm-sql-tasks');
   tasks.children.push(
-    progress(s.numCompletedTasks, s.numTasks, s.numActiveTasks, s.numFailedTasks, s.numSkippedTasks)
+    progress(
+      s.numCompletedTasks,
+      s.numTasks,
+      s.numActiveTasks,
+      s.numFailedTasks,
+      s.numSkippedTasks
+    )
   );
   const tr = v('tr', `sm-sql sm-status-${s.status.toLowerCase()}`, undefined, {
     'data-execution-id': String(group.executionId),
@@ -127,7 +176,10 @@ function sqlRow(group: JobGroup, s: GroupSummary, ctx: RowContext): VNode {
     id,
     cell('sm-sql-description', oneLine(description), description),
     cell('sm-sql-status', s.status, group.sql?.error ?? undefined),
-    cell('sm-sql-jobs', `${group.jobs.length} job${group.jobs.length === 1 ? '' : 's'}`),
+    cell(
+      'sm-sql-jobs',
+      `${group.jobs.length} job${group.jobs.length === 1 ? '' : 's'}`
+    ),
     tasks,
     cell('sm-sql-submitted', new Date(s.start).toLocaleTimeString()),
     cell('sm-sql-duration', formatDuration((s.end ?? now) - s.start))
@@ -135,18 +187,25 @@ function sqlRow(group: JobGroup, s: GroupSummary, ctx: RowContext): VNode {
   return tr;
 }
 
-function jobRow(job: Job, expanded: boolean, ctx: RowContext): VNode {
+function jobRow(job: Job, expanded: boolean, ctx: IRowContext): IVNode {
   const now = ctx.now;
-  const tr = v('tr', `sm-job sm-status-${job.status.toLowerCase()}`, undefined, {
-    'data-app-id': job.appId,
-    'data-job-id': String(job.jobId),
-    'data-status': job.status,
-    'data-expanded': String(expanded),
-    title: expanded ? 'Hide stages' : 'Show stages'
-  });
+  const tr = v(
+    'tr',
+    `sm-job sm-status-${job.status.toLowerCase()}`,
+    undefined,
+    {
+      'data-app-id': job.appId,
+      'data-job-id': String(job.jobId),
+      'data-status': job.status,
+      'data-expanded': String(expanded),
+      title: expanded ? 'Hide stages' : 'Show stages'
+    }
+  );
   const id = cell('sm-job-id', `${expanded ? '▾' : '▸'} `);
   const target: UITarget = { kind: 'job', jobId: job.jobId };
-  id.children.push(uiLinkV(ctx.uiUrl(job.appId, target), target, String(job.jobId)));
+  id.children.push(
+    uiLinkV(ctx.uiUrl(job.appId, target), target, String(job.jobId))
+  );
   const status = cell('sm-job-status', job.status, job.error ?? undefined);
   const control = ctx.jobCancel(job);
   if (control !== 'none') {
@@ -154,16 +213,28 @@ function jobRow(job: Job, expanded: boolean, ctx: RowContext): VNode {
   }
   const tasks = v('td', 'sm-job-tasks');
   tasks.children.push(
-    progress(job.numCompletedTasks, job.numTasks, job.numActiveTasks, job.numFailedTasks, job.numSkippedTasks)
+    progress(
+      job.numCompletedTasks,
+      job.numTasks,
+      job.numActiveTasks,
+      job.numFailedTasks,
+      job.numSkippedTasks
+    )
   );
   tr.children.push(
     id,
     cell('sm-job-name', job.name, job.description ?? job.name),
     status,
-    cell('sm-job-stages', `${job.numCompletedStages}/${job.numStages - job.numSkippedStages}`),
+    cell(
+      'sm-job-stages',
+      `${job.numCompletedStages}/${job.numStages - job.numSkippedStages}`
+    ),
     tasks,
     cell('sm-job-submitted', new Date(job.submissionTime).toLocaleTimeString()),
-    cell('sm-job-duration', formatDuration((job.completionTime ?? now) - job.submissionTime))
+    cell(
+      'sm-job-duration',
+      formatDuration((job.completionTime ?? now) - job.submissionTime)
+    )
   );
   return tr;
 }
@@ -171,9 +242,15 @@ function jobRow(job: Job, expanded: boolean, ctx: RowContext): VNode {
 /** The stage's input, output, shuffle and spill figures on one line. */
 export function stageIO(stage: Stage): string {
   return [
-    stage.inputBytes ? `in ${formatBytes(stage.inputBytes)} / ${stage.inputRecords} rec` : '',
-    stage.outputBytes ? `out ${formatBytes(stage.outputBytes)} / ${stage.outputRecords} rec` : '',
-    stage.shuffleReadBytes ? `shuffle read ${formatBytes(stage.shuffleReadBytes)} / ${stage.shuffleReadRecords} rec` : '',
+    stage.inputBytes
+      ? `in ${formatBytes(stage.inputBytes)} / ${stage.inputRecords} rec`
+      : '',
+    stage.outputBytes
+      ? `out ${formatBytes(stage.outputBytes)} / ${stage.outputRecords} rec`
+      : '',
+    stage.shuffleReadBytes
+      ? `shuffle read ${formatBytes(stage.shuffleReadBytes)} / ${stage.shuffleReadRecords} rec`
+      : '',
     stage.shuffleWriteBytes
       ? `shuffle write ${formatBytes(stage.shuffleWriteBytes)} / ${stage.shuffleWriteRecords} rec`
       : '',
@@ -189,43 +266,85 @@ export function stageIO(stage: Stage): string {
     .join(' · ');
 }
 
-function stageRow(job: Job, stage: Stage, ctx: RowContext): VNode {
+function stageRow(job: Job, stage: Stage, ctx: IRowContext): IVNode {
   const now = ctx.now;
-  const tr = v('tr', `sm-stage sm-status-${stage.status.toLowerCase()}`, undefined, {
-    'data-stage-id': String(stage.stageId),
-    'data-attempt': String(stage.attemptId),
-    'data-status': stage.status
-  });
+  const tr = v(
+    'tr',
+    `sm-stage sm-status-${stage.status.toLowerCase()}`,
+    undefined,
+    {
+      'data-stage-id': String(stage.stageId),
+      'data-attempt': String(stage.attemptId),
+      'data-status': stage.status
+    }
+  );
   const id = v('td', 'sm-stage-id');
-  const target: UITarget = { kind: 'stage', stageId: stage.stageId, attemptId: stage.attemptId };
-  id.children.push(uiLinkV(ctx.uiUrl(job.appId, target), target, `stage ${stage.stageId}.${stage.attemptId}`));
-  const status = cell('sm-stage-status', stage.status, stage.failureReason ?? undefined);
+  const target: UITarget = {
+    kind: 'stage',
+    stageId: stage.stageId,
+    attemptId: stage.attemptId
+  };
+  id.children.push(
+    uiLinkV(
+      ctx.uiUrl(job.appId, target),
+      target,
+      `stage ${stage.stageId}.${stage.attemptId}`
+    )
+  );
+  const status = cell(
+    'sm-stage-status',
+    stage.status,
+    stage.failureReason ?? undefined
+  );
   const control = ctx.stageCancel(job, stage);
   if (control !== 'none') {
-    status.children.push(cancelButtonV('stage', control, `stage ${stage.stageId}`));
+    status.children.push(
+      cancelButtonV('stage', control, `stage ${stage.stageId}`)
+    );
   }
   const io = stageIO(stage);
   const ioCell = cell('sm-stage-io', io, io);
   ioCell.attrs['data-shuffle-write-bytes'] = String(stage.shuffleWriteBytes);
   ioCell.attrs['data-input-records'] = String(stage.inputRecords);
   const tasks = v('td', 'sm-stage-tasks');
-  tasks.children.push(progress(stage.numCompletedTasks, stage.numTasks, stage.numActiveTasks, stage.numFailedTasks, 0));
-  const duration = stage.submissionTime ? (stage.completionTime ?? now) - stage.submissionTime : null;
+  tasks.children.push(
+    progress(
+      stage.numCompletedTasks,
+      stage.numTasks,
+      stage.numActiveTasks,
+      stage.numFailedTasks,
+      0
+    )
+  );
+  const duration = stage.submissionTime
+    ? (stage.completionTime ?? now) - stage.submissionTime
+    : null;
   tr.children.push(
     id,
     cell('sm-stage-name', stage.name, stage.failureReason ?? stage.name),
     status,
     ioCell,
     tasks,
-    cell('sm-stage-submitted', stage.submissionTime ? new Date(stage.submissionTime).toLocaleTimeString() : ''),
+    cell(
+      'sm-stage-submitted',
+      stage.submissionTime
+        ? new Date(stage.submissionTime).toLocaleTimeString()
+        : ''
+    ),
     cell('sm-stage-duration', duration === null ? '' : formatDuration(duration))
   );
   return tr;
 }
 
-function hintRow(hint: Hint): VNode {
-  const td = v('td', 'sm-hint-cell', undefined, { colspan: String(COLUMNS.length), title: hint.message });
-  td.children.push(v('span', 'sm-hint-kind', HINT_LABELS[hint.kind] ?? hint.kind), v('span', 'sm-hint-message', hint.message));
+function hintRow(hint: Hint): IVNode {
+  const td = v('td', 'sm-hint-cell', undefined, {
+    colspan: String(COLUMNS.length),
+    title: hint.message
+  });
+  td.children.push(
+    v('span', 'sm-hint-kind', HINT_LABELS[hint.kind] ?? hint.kind),
+    v('span', 'sm-hint-message', hint.message)
+  );
   const tr = v('tr', `sm-hint sm-hint-${hint.severity}`, undefined, {
     'data-kind': hint.kind,
     'data-severity': hint.severity,
@@ -235,34 +354,53 @@ function hintRow(hint: Hint): VNode {
   return tr;
 }
 
-function failureRow(failure: FailureReason, job: Job): VNode {
+function failureRow(failure: FailureReason, job: Job): IVNode {
   const text = `${failure.count} failed task${failure.count === 1 ? '' : 's'}: ${failure.reason}`;
-  const td = v('td', 'sm-failure-cell', undefined, { colspan: String(COLUMNS.length), title: text });
+  const td = v('td', 'sm-failure-cell', undefined, {
+    colspan: String(COLUMNS.length),
+    title: text
+  });
   if (failure.detail) {
-    td.children.push(v('button', 'sm-failure-open', 'stack trace', { title: 'Show the first stack trace below the table' }));
+    td.children.push(
+      v('button', 'sm-failure-open', 'stack trace', {
+        title: 'Show the first stack trace below the table'
+      })
+    );
   }
   td.children.push(v('span', 'sm-failure-reason', text));
-  const tr = v('tr', 'sm-failure', undefined, { 'data-count': String(failure.count), 'data-job-id': String(job.jobId) });
+  const tr = v('tr', 'sm-failure', undefined, {
+    'data-count': String(failure.count),
+    'data-job-id': String(job.jobId)
+  });
   tr.children.push(td);
   return tr;
 }
 
 /** A task progress bar: completed, running and failed of total. */
-export function progress(completed: number, total: number, running: number, failed: number, skipped: number): VNode {
+export function progress(
+  completed: number,
+  total: number,
+  running: number,
+  failed: number,
+  skipped: number
+): IVNode {
   const bar = v('div', 'sm-progress', undefined, {
     'data-completed': String(completed),
     'data-total': String(total),
     'data-running': String(running),
     'data-failed': String(failed)
   });
-  const pct = (n: number) => `${total > 0 ? Math.min(100, (100 * n) / total) : 0}%`;
+  const pct = (n: number) =>
+    `${total > 0 ? Math.min(100, (100 * n) / total) : 0}%`;
   const segments = v('div', 'sm-progress-track');
   for (const [cls, n] of [
     ['sm-progress-completed', completed],
     ['sm-progress-running', running],
     ['sm-progress-failed', failed]
   ] as const) {
-    segments.children.push(v('div', cls, undefined, { style: `width: ${pct(n)};` }));
+    segments.children.push(
+      v('div', cls, undefined, { style: `width: ${pct(n)};` })
+    );
   }
   const extra = [];
   if (running) {
@@ -276,7 +414,11 @@ export function progress(completed: number, total: number, running: number, fail
   }
   bar.children.push(
     segments,
-    v('span', 'sm-progress-text', `${completed}/${total}${extra.length ? ` (${extra.join(', ')})` : ''}`)
+    v(
+      'span',
+      'sm-progress-text',
+      `${completed}/${total}${extra.length ? ` (${extra.join(', ')})` : ''}`
+    )
   );
   return bar;
 }

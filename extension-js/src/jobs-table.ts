@@ -2,9 +2,15 @@
 // the DOM, between two spacer rows standing for the others, so a cell with thousands of jobs scrolls smoothly.
 // A failure's stack trace opens in a panel below the table (not inside the virtual list).
 import { CancelTarget } from './cancel';
-import { COLUMNS, el, renderRow, RowContext } from './job-rows';
-import { jobKey, JobGroup } from './model';
-import { flattenRows, MAX_VISIBLE_ROWS, Row, ROW_HEIGHT, visibleWindow } from './rows';
+import { COLUMNS, el, renderRow, IRowContext } from './job-rows';
+import { jobKey, IJobGroup } from './model';
+import {
+  flattenRows,
+  MAX_VISIBLE_ROWS,
+  Row,
+  ROW_HEIGHT,
+  visibleWindow
+} from './rows';
 import { create, patch, signature } from './vnode';
 
 const COLUMN_WIDTHS = ['88px', '', '176px', '72px', '260px', '96px', '88px'];
@@ -44,7 +50,7 @@ export class JobsTable {
   }
 
   /** Rebuilds the rows from the cell's job groups and renders the visible ones. */
-  update(groups: JobGroup[], ctx: RowContext): void {
+  update(groups: IJobGroup[], ctx: IRowContext): void {
     this._ctx = ctx;
     const focus = this._focused();
     this._rows = flattenRows(groups, this._expanded);
@@ -62,20 +68,34 @@ export class JobsTable {
   /** The row and control that has the keyboard focus, so a re-render can give it back. */
   private _focused(): { key: string; selector: string } | null {
     const active = document.activeElement as HTMLElement | null;
-    const tr = active && this._body.contains(active) ? active.closest('tr') : null;
-    const row = tr?.dataset.row === undefined ? undefined : this._rows[Number(tr.dataset.row)];
-    return row && active ? { key: row.key, selector: `${active.tagName.toLowerCase()}.${active.classList[0]}` } : null;
+    const tr =
+      active && this._body.contains(active) ? active.closest('tr') : null;
+    const row =
+      tr?.dataset.row === undefined
+        ? undefined
+        : this._rows[Number(tr.dataset.row)];
+    return row && active
+      ? {
+          key: row.key,
+          selector: `${active.tagName.toLowerCase()}.${active.classList[0]}`
+        }
+      : null;
   }
 
   /** Gives the focus back only when the re-render took it away (it fell to the body) and the table is visible: never
    * steal it from wherever the user moved it (another tab, another cell), which would re-activate this notebook. */
   private _refocus(focus: { key: string; selector: string } | null): void {
-    const lost = document.activeElement === null || document.activeElement === document.body;
+    const lost =
+      document.activeElement === null ||
+      document.activeElement === document.body;
     if (!focus || !lost || this._scroll.offsetParent === null) {
       return;
     }
     for (const tr of this._body.children as HTMLCollectionOf<HTMLElement>) {
-      if (tr.dataset.row !== undefined && this._rows[Number(tr.dataset.row)]?.key === focus.key) {
+      if (
+        tr.dataset.row !== undefined &&
+        this._rows[Number(tr.dataset.row)]?.key === focus.key
+      ) {
         (tr.querySelector(focus.selector) as HTMLElement | null)?.focus();
         return;
       }
@@ -101,14 +121,16 @@ export class JobsTable {
    */
   private _paint(): void {
     const viewport = (MAX_VISIBLE_ROWS + 1) * ROW_HEIGHT;
-    const win = visibleWindow(this._rows.length, this._scrollTop, viewport, { headerHeight: ROW_HEIGHT });
-    const painted = new Map<string, PaintedRow>();
+    const win = visibleWindow(this._rows.length, this._scrollTop, viewport, {
+      headerHeight: ROW_HEIGHT
+    });
+    const painted = new Map<string, IPaintedRow>();
     const nodes: HTMLTableRowElement[] = [this._top];
     for (let i = win.start; i < win.end; i++) {
       const vnode = renderRow(this._rows[i], i, this._ctx);
       const sig = signature(vnode);
       const old = this._painted.get(this._rows[i].key);
-      let row: PaintedRow;
+      let row: IPaintedRow;
       if (old && old.sig === sig) {
         row = old;
       } else if (old && patch(old.node, vnode)) {
@@ -149,15 +171,26 @@ export class JobsTable {
   private _onClick = (ev: MouseEvent): void => {
     const target = ev.target as HTMLElement;
     const tr = target.closest('tr');
-    const row = tr?.dataset.row === undefined ? undefined : this._rows[Number(tr.dataset.row)];
+    const row =
+      tr?.dataset.row === undefined
+        ? undefined
+        : this._rows[Number(tr.dataset.row)];
     if (!row || target.closest('a')) {
       return; // a link into the Spark UI opens its page; it does not toggle the row
     }
     if (target.closest('button.sm-cancel')) {
       if (row.kind === 'job') {
-        this.onCancel({ kind: 'job', appId: row.job.appId, jobId: row.job.jobId });
+        this.onCancel({
+          kind: 'job',
+          appId: row.job.appId,
+          jobId: row.job.jobId
+        });
       } else if (row.kind === 'stage') {
-        this.onCancel({ kind: 'stage', appId: row.job.appId, stageId: row.stage.stageId });
+        this.onCancel({
+          kind: 'stage',
+          appId: row.job.appId,
+          stageId: row.stage.stageId
+        });
       }
       return;
     }
@@ -167,7 +200,9 @@ export class JobsTable {
       }
       this.requestRender();
     } else if (row.kind === 'failure' && row.failure.detail) {
-      const same = this._open?.jobKey === jobKey(row.job) && this._open.index === row.index;
+      const same =
+        this._open?.jobKey === jobKey(row.job) &&
+        this._open.index === row.index;
       this._open = same ? null : { jobKey: jobKey(row.job), index: row.index };
       this._renderPanel();
     }
@@ -177,9 +212,12 @@ export class JobsTable {
   private _renderPanel(): void {
     const open = this._open;
     const row = open
-      ? (this._rows.find(r => r.kind === 'failure' && jobKey(r.job) === open.jobKey && r.index === open.index) as
-          | Extract<Row, { kind: 'failure' }>
-          | undefined)
+      ? (this._rows.find(
+          r =>
+            r.kind === 'failure' &&
+            jobKey(r.job) === open.jobKey &&
+            r.index === open.index
+        ) as Extract<Row, { kind: 'failure' }> | undefined)
       : undefined;
     this._panel.hidden = !row;
     if (!row) {
@@ -187,7 +225,10 @@ export class JobsTable {
       return;
     }
     const { job, failure } = row;
-    if (this._panel.dataset.key === `${open!.jobKey}:${open!.index}:${failure.count}`) {
+    if (
+      this._panel.dataset.key ===
+      `${open!.jobKey}:${open!.index}:${failure.count}`
+    ) {
       return; // unchanged: keep the user's scroll position in the trace
     }
     this._panel.dataset.key = `${open!.jobKey}:${open!.index}:${failure.count}`;
@@ -195,7 +236,11 @@ export class JobsTable {
     this._panel.dataset.count = String(failure.count);
     const header = el('div', 'sm-failure-panel-header');
     header.appendChild(
-      el('span', 'sm-failure-panel-reason', `Job ${job.jobId}: ${failure.count} failed task${failure.count === 1 ? '' : 's'}: ${failure.reason}`)
+      el(
+        'span',
+        'sm-failure-panel-reason',
+        `Job ${job.jobId}: ${failure.count} failed task${failure.count === 1 ? '' : 's'}: ${failure.reason}`
+      )
     );
     const close = el('button', 'sm-failure-close', '×');
     close.title = 'Close the stack trace';
@@ -204,7 +249,10 @@ export class JobsTable {
       this._renderPanel();
     };
     header.appendChild(close);
-    this._panel.replaceChildren(header, el('pre', 'sm-failure-detail', failure.detail));
+    this._panel.replaceChildren(
+      header,
+      el('pre', 'sm-failure-detail', failure.detail)
+    );
   }
 
   private readonly _scroll = el('div', 'sm-jobs-scroll');
@@ -214,11 +262,11 @@ export class JobsTable {
   private _open: { jobKey: string; index: number } | null = null;
   private _rows: Row[] = [];
   /** The rendered rows by key, with the markup each was rendered with. */
-  private _painted = new Map<string, PaintedRow>();
+  private _painted = new Map<string, IPaintedRow>();
   private readonly _top = spacer();
   private readonly _bottom = spacer();
   private _scrollTop = 0;
-  private _ctx: RowContext = {
+  private _ctx: IRowContext = {
     now: 0,
     uiUrl: () => null,
     jobCancel: () => 'none',
@@ -227,7 +275,7 @@ export class JobsTable {
   private _frame = 0;
 }
 
-interface PaintedRow {
+interface IPaintedRow {
   /** The signature of the VNode the row was last rendered from. */
   sig: string;
   node: HTMLTableRowElement;

@@ -4,7 +4,7 @@
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
-import { SUMMARY_MIME, SummaryData, summaryHeadline } from './summary';
+import { SUMMARY_MIME, ISummaryData, summaryHeadline } from './summary';
 
 class SummaryNote extends Widget implements IRenderMime.IRenderer {
   constructor() {
@@ -13,7 +13,8 @@ class SummaryNote extends Widget implements IRenderMime.IRenderer {
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    const data = model.data[SUMMARY_MIME] as unknown as SummaryData | undefined;
+    const data = model.data[SUMMARY_MIME] as unknown as
+      ISummaryData | undefined;
     if (!data || typeof data !== 'object' || typeof data.numJobs !== 'number') {
       this.node.textContent = 'Spark job summary (unreadable)';
       return;
@@ -26,7 +27,8 @@ class SummaryNote extends Widget implements IRenderMime.IRenderer {
 
 const extension: IRenderMime.IExtension = {
   id: 'sparkmonitor-go-labextension:summary',
-  description: 'Shows the saved Spark job summary of a cell as a one-line note.',
+  description:
+    'Shows the saved Spark job summary of a cell as a one-line note.',
   rendererFactory: {
     safe: true,
     mimeTypes: [SUMMARY_MIME],

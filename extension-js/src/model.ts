@@ -16,7 +16,7 @@ export const MAX_UNREFERENCED_SQL = 1000;
 export type CellListener = (cellId: string) => void;
 
 /** A cell's jobs of one SQL query (in submission order), or a run of consecutive jobs outside any query. */
-export interface JobGroup {
+export interface IJobGroup {
   appId: string;
   /** The query's execution id (its root execution when known); null for jobs outside any SQL query. */
   executionId: number | null;
@@ -29,18 +29,21 @@ export interface JobGroup {
  * The notebook a cell is in: its kernel's id (null while it has none) and its path relative to the server's root.
  * Copies of a notebook share their cells' ids; this keeps them apart (spark/api/API.md § Cells).
  */
-export interface NotebookRef {
+export interface INotebookRef {
   kernelId: string | null;
   path: string;
 }
 
 /** The query parameters that name a cell's notebook to the server (`&kernelId=…&notebookPath=…`), or ''. */
-export function notebookQuery(nb: NotebookRef | undefined): string {
+export function notebookQuery(nb: INotebookRef | undefined): string {
   if (!nb) {
     return '';
   }
   const e = encodeURIComponent;
-  return (nb.kernelId ? `&kernelId=${e(nb.kernelId)}` : '') + (nb.path ? `&notebookPath=${e(nb.path)}` : '');
+  return (
+    (nb.kernelId ? `&kernelId=${e(nb.kernelId)}` : '') +
+    (nb.path ? `&notebookPath=${e(nb.path)}` : '')
+  );
 }
 
 /** Unique key of a job across apps. */
@@ -109,17 +112,19 @@ export class MonitorModel {
         jobs.push(job);
       }
     }
-    return jobs.sort((a, b) => a.submissionTime - b.submissionTime || a.jobId - b.jobId);
+    return jobs.sort(
+      (a, b) => a.submissionTime - b.submissionTime || a.jobId - b.jobId
+    );
   }
 
   /**
    * The jobs a cell started grouped by SQL query, in the order of each group's first job. Jobs outside any query form
    * a group per run of consecutive such jobs. A query's sub-executions are grouped under their root query.
    */
-  groupsForCell(cellId: string): JobGroup[] {
-    const groups: JobGroup[] = [];
-    const byQuery = new Map<string, JobGroup>();
-    let plain: JobGroup | null = null;
+  groupsForCell(cellId: string): IJobGroup[] {
+    const groups: IJobGroup[] = [];
+    const byQuery = new Map<string, IJobGroup>();
+    let plain: IJobGroup | null = null;
     for (const job of this.jobsForCell(cellId)) {
       if (job.sqlExecutionId === null || job.sqlExecutionId === undefined) {
         if (plain === null || plain.appId !== job.appId) {
@@ -135,7 +140,12 @@ export class MonitorModel {
       const key = sqlKey(job.appId, root);
       let group = byQuery.get(key);
       if (!group) {
-        group = { appId: job.appId, executionId: root, sql: this.sqlExecution(job.appId, root) ?? null, jobs: [] };
+        group = {
+          appId: job.appId,
+          executionId: root,
+          sql: this.sqlExecution(job.appId, root) ?? null,
+          jobs: []
+        };
         byQuery.set(key, group);
         groups.push(group);
       }
@@ -196,7 +206,10 @@ export class MonitorModel {
       const cellId = job.cellId;
       if (cellId && job.appId === sql.appId && job.sqlExecutionId !== null) {
         const own = this._sql.get(sqlKey(job.appId, job.sqlExecutionId));
-        if (job.sqlExecutionId === sql.executionId || own?.rootExecutionId === sql.executionId) {
+        if (
+          job.sqlExecutionId === sql.executionId ||
+          own?.rootExecutionId === sql.executionId
+        ) {
           touched.add(cellId);
         }
       }

@@ -4,7 +4,12 @@
 // cannot be chosen. The choice goes into the notebook's metadata and, with a silent execute, to its kernel, which
 // applies it to the next SparkSession (jupyter_config/sparkmonitor_go/kernel.py).
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { Dialog, ICommandPalette, Notification, showDialog } from '@jupyterlab/apputils';
+import {
+  Dialog,
+  ICommandPalette,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ServerConnection } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
@@ -12,11 +17,11 @@ import { Widget } from '@lumino/widgets';
 import {
   confSummary,
   fetchProfiles,
-  KernelReport,
+  IKernelReport,
   METADATA_KEY,
   parseReport,
-  Profile,
-  ProfileList,
+  IProfile,
+  IProfileList,
   readChoice,
   REPORT_EXPRESSION,
   runningNote,
@@ -36,12 +41,15 @@ class NotebookProfile {
   readonly button: Widget;
   /** JSON of what the kernel got last (to re-send only on change), null before the first send. */
   sent: string | null = null;
-  report: KernelReport | null = null;
+  report: IKernelReport | null = null;
   problem: string | null = null;
   /** A choice is on its way to the kernel (which may be busy running a cell). */
   sending = false;
 
-  constructor(readonly panel: NotebookPanel, onClick: () => void) {
+  constructor(
+    readonly panel: NotebookPanel,
+    onClick: () => void
+  ) {
     this.button = new Widget({ node: document.createElement('button') });
     this.button.addClass('sm-profile-button');
     this.button.addClass('jp-ToolbarButtonComponent');
@@ -50,7 +58,9 @@ class NotebookProfile {
   }
 
   get chosen(): string | null {
-    return this.panel.model ? readChoice(this.panel.model.getMetadata(METADATA_KEY)) : null;
+    return this.panel.model
+      ? readChoice(this.panel.model.getMetadata(METADATA_KEY))
+      : null;
   }
 
   render(): void {
@@ -59,22 +69,36 @@ class NotebookProfile {
     node.textContent = `Spark: ${chosen ?? 'default'}`;
     const note = this.report ? sessionNote(chosen, this.report) : null;
     node.dataset.profile = chosen ?? '';
-    node.dataset.state = this.sending ? 'sending' : this.problem ? 'unavailable' : note ? 'next-session' : 'ok';
+    node.dataset.state = this.sending
+      ? 'sending'
+      : this.problem
+        ? 'unavailable'
+        : note
+          ? 'next-session'
+          : 'ok';
     node.title = this.sending
       ? `Sending Spark profile ${chosen ?? '(none)'} to the kernel (it takes it once it is idle)`
       : this.problem
-      ? `Spark profile ${chosen} cannot be applied: ${this.problem}`
-      : (note ?? (chosen ? `Spark profile ${chosen}: applied to this notebook's SparkSession` : 'Choose a Spark profile'));
+        ? `Spark profile ${chosen} cannot be applied: ${this.problem}`
+        : (note ??
+          (chosen
+            ? `Spark profile ${chosen}: applied to this notebook's SparkSession`
+            : 'Choose a Spark profile'));
   }
 }
 
-export function registerProfiles(app: JupyterFrontEnd, tracker: INotebookTracker, palette: ICommandPalette | null): void {
+export function registerProfiles(
+  app: JupyterFrontEnd,
+  tracker: INotebookTracker,
+  palette: ICommandPalette | null
+): void {
   const settings = app.serviceManager.serverSettings;
-  const send: Send = (url, init) => ServerConnection.makeRequest(url, init, settings);
+  const send: Send = (url, init) =>
+    ServerConnection.makeRequest(url, init, settings);
   const states = new Map<NotebookPanel, NotebookProfile>();
-  let list: ProfileList | null = null;
+  let list: IProfileList | null = null;
 
-  const refreshList = async (): Promise<ProfileList> => {
+  const refreshList = async (): Promise<IProfileList> => {
     list = await fetchProfiles(send, settings.baseUrl);
     return list;
   };
@@ -88,13 +112,15 @@ export function registerProfiles(app: JupyterFrontEnd, tracker: INotebookTracker
       state.render();
       return;
     }
-    let profile: Profile | null = null;
+    let profile: IProfile | null = null;
     state.problem = null;
     if (chosen !== null) {
       try {
         const current = list ?? (await refreshList());
         state.problem = unavailableReason(chosen, current);
-        profile = state.problem ? null : (current.profiles.find(p => p.name === chosen) ?? null);
+        profile = state.problem
+          ? null
+          : (current.profiles.find(p => p.name === chosen) ?? null);
       } catch (err) {
         state.problem = (err as Error).message;
       }
@@ -119,10 +145,17 @@ export function registerProfiles(app: JupyterFrontEnd, tracker: INotebookTracker
       user_expressions: { report: REPORT_EXPRESSION }
     });
     const reply = await future.done;
-    const content = reply.content as { status: string; user_expressions?: Record<string, unknown>; ename?: string; evalue?: string };
+    const content = reply.content as {
+      status: string;
+      user_expressions?: Record<string, unknown>;
+      ename?: string;
+      evalue?: string;
+    };
     try {
       state.report = parseReport(
-        content.status === 'ok' ? content.user_expressions?.report : { status: 'error', ename: content.ename, evalue: content.evalue }
+        content.status === 'ok'
+          ? content.user_expressions?.report
+          : { status: 'error', ename: content.ename, evalue: content.evalue }
       );
       state.sent = code;
     } catch (err) {
@@ -132,17 +165,28 @@ export function registerProfiles(app: JupyterFrontEnd, tracker: INotebookTracker
   };
 
   const choose = async (state: NotebookProfile): Promise<void> => {
-    const body = new ProfileDialogBody(state.chosen, refreshList, () => state.report);
+    const body = new ProfileDialogBody(
+      state.chosen,
+      refreshList,
+      () => state.report
+    );
     const result = await showDialog({
       title: 'Spark profile for this notebook',
       body,
       buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Use' })]
     });
-    if (!result.button.accept || result.value === undefined || !state.panel.model) {
+    if (
+      !result.button.accept ||
+      result.value === undefined ||
+      !state.panel.model
+    ) {
       return;
     }
     const name = result.value;
-    state.panel.model.setMetadata(METADATA_KEY, { ...(state.panel.model.getMetadata(METADATA_KEY) ?? {}), profile: name });
+    state.panel.model.setMetadata(METADATA_KEY, {
+      ...(state.panel.model.getMetadata(METADATA_KEY) ?? {}),
+      profile: name
+    });
     state.sending = true;
     state.render();
     try {
@@ -155,7 +199,9 @@ export function registerProfiles(app: JupyterFrontEnd, tracker: INotebookTracker
     }
     const note = state.report ? sessionNote(name, state.report) : null;
     if (state.problem) {
-      Notification.error(`Spark profile ${name ?? ''}: ${state.problem}`, { autoClose: false });
+      Notification.error(`Spark profile ${name ?? ''}: ${state.problem}`, {
+        autoClose: false
+      });
     } else if (note) {
       Notification.warning(note, { autoClose: false });
     }
@@ -172,9 +218,16 @@ export function registerProfiles(app: JupyterFrontEnd, tracker: INotebookTracker
       pending = true;
       state.sent = null;
     });
-    const sendToKernel = () => void sync(state).catch(err => console.warn('SparkMonitor: Spark profile not sent to the kernel', err));
+    const sendToKernel = () =>
+      void sync(state).catch(err =>
+        console.warn('SparkMonitor: Spark profile not sent to the kernel', err)
+      );
     panel.sessionContext.statusChanged.connect((_, status) => {
-      if (status === 'restarting' || status === 'autorestarting' || status === 'starting') {
+      if (
+        status === 'restarting' ||
+        status === 'autorestarting' ||
+        status === 'starting'
+      ) {
         pending = true;
         state.sent = null;
       } else if (status === 'idle' && pending) {
@@ -187,7 +240,10 @@ export function registerProfiles(app: JupyterFrontEnd, tracker: INotebookTracker
       .then(() => panel.sessionContext.ready)
       .then(() => {
         state.render();
-        if (pending && panel.sessionContext.session?.kernel?.status === 'idle') {
+        if (
+          pending &&
+          panel.sessionContext.session?.kernel?.status === 'idle'
+        ) {
           pending = false;
           sendToKernel();
         }
@@ -202,12 +258,15 @@ export function registerProfiles(app: JupyterFrontEnd, tracker: INotebookTracker
     }
     void refreshList()
       .then(() => Promise.all(chosen.map(s => sync(s))))
-      .catch(err => console.warn('SparkMonitor: Spark profiles not refreshed', err));
+      .catch(err =>
+        console.warn('SparkMonitor: Spark profiles not refreshed', err)
+      );
   }, BACKGROUND_REFRESH_MS);
 
   app.commands.addCommand(CHOOSE, {
     label: 'Choose Spark Profile…',
-    caption: "Choose the Spark configuration profile of this notebook's next SparkSession",
+    caption:
+      "Choose the Spark configuration profile of this notebook's next SparkSession",
     isEnabled: () => tracker.currentWidget !== null,
     execute: () => {
       const panel = tracker.currentWidget;
@@ -220,15 +279,19 @@ export function registerProfiles(app: JupyterFrontEnd, tracker: INotebookTracker
 
 /** The dialog's body: the profiles as radio buttons ("No profile" first), re-read every 2 s while open. Its value is
  * the chosen name (null: no profile). */
-class ProfileDialogBody extends Widget implements Dialog.IBodyWidget<string | null> {
+class ProfileDialogBody
+  extends Widget
+  implements Dialog.IBodyWidget<string | null>
+{
   constructor(
     private selected: string | null,
-    private readonly load: () => Promise<ProfileList>,
-    private readonly report: () => KernelReport | null
+    private readonly load: () => Promise<IProfileList>,
+    private readonly report: () => IKernelReport | null
   ) {
     super();
     this.addClass('sm-profile-dialog');
-    this.node.innerHTML = '<p class="sm-profile-session"></p><div class="sm-profile-options" role="radiogroup"></div><p class="sm-profile-status"></p>';
+    this.node.innerHTML =
+      '<p class="sm-profile-session"></p><div class="sm-profile-options" role="radiogroup"></div><p class="sm-profile-status"></p>';
     this.node.addEventListener('change', ev => {
       const input = ev.target as HTMLInputElement;
       if (input.name === 'sm-profile') {
@@ -236,7 +299,10 @@ class ProfileDialogBody extends Widget implements Dialog.IBodyWidget<string | nu
       }
     });
     void this.refresh();
-    this.timer = window.setInterval(() => void this.refresh(), DIALOG_REFRESH_MS);
+    this.timer = window.setInterval(
+      () => void this.refresh(),
+      DIALOG_REFRESH_MS
+    );
   }
 
   getValue(): string | null {
@@ -250,7 +316,7 @@ class ProfileDialogBody extends Widget implements Dialog.IBodyWidget<string | nu
 
   private async refresh(): Promise<void> {
     const status = this.node.querySelector('.sm-profile-status') as HTMLElement;
-    let list: ProfileList;
+    let list: IProfileList;
     try {
       list = await this.load();
     } catch (err) {
@@ -262,7 +328,9 @@ class ProfileDialogBody extends Widget implements Dialog.IBodyWidget<string | nu
     }
     const r = this.report();
     const running = r ? runningNote(r) : null;
-    (this.node.querySelector('.sm-profile-session') as HTMLElement).textContent = running
+    (
+      this.node.querySelector('.sm-profile-session') as HTMLElement
+    ).textContent = running
       ? `${running} A new choice applies to the next SparkSession: restart the kernel, or stop the session (spark.stop()).`
       : '';
     const json = JSON.stringify(list);
@@ -274,12 +342,20 @@ class ProfileDialogBody extends Widget implements Dialog.IBodyWidget<string | nu
       ? 'The monitor runs without a config file: no profiles.'
       : list.configError
         ? `The config file is broken; these are the profiles of its last good version.\n${list.configError}`
-        : `Profiles from ${list.config}` + (list.profiles.length ? '' : ' (it has none: add a profiles: section)');
-    const options = this.node.querySelector('.sm-profile-options') as HTMLElement;
-    options.replaceChildren(this.option(null, list), ...list.profiles.map(p => this.option(p, list)));
+        : `Profiles from ${list.config}` +
+          (list.profiles.length
+            ? ''
+            : ' (it has none: add a profiles: section)');
+    const options = this.node.querySelector(
+      '.sm-profile-options'
+    ) as HTMLElement;
+    options.replaceChildren(
+      this.option(null, list),
+      ...list.profiles.map(p => this.option(p, list))
+    );
   }
 
-  private option(p: Profile | null, list: ProfileList): HTMLElement {
+  private option(p: IProfile | null, list: IProfileList): HTMLElement {
     const label = document.createElement('label');
     label.className = 'sm-profile-option';
     label.dataset.profile = p?.name ?? '';
@@ -295,7 +371,10 @@ class ProfileDialogBody extends Widget implements Dialog.IBodyWidget<string | nu
     name.textContent = p?.name ?? 'No profile';
     const detail = document.createElement('span');
     detail.className = 'sm-profile-detail';
-    detail.textContent = p === null ? "Spark's defaults and your own settings only" : [p.description, confSummary(p)].filter(Boolean).join(' — ');
+    detail.textContent =
+      p === null
+        ? "Spark's defaults and your own settings only"
+        : [p.description, confSummary(p)].filter(Boolean).join(' — ');
     label.append(input, name, detail);
     if (p && !p.valid) {
       const problems = document.createElement('pre');

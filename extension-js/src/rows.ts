@@ -1,6 +1,6 @@
 // The jobs table as fixed-height rows, and which of them a scroll position shows. No DOM: unit-tested in Node.
 import { FailureReason, Hint, Job, Stage } from './api';
-import { JobGroup, jobKey } from './model';
+import { IJobGroup, jobKey } from './model';
 
 /** Height of every row of the jobs table (and of its header), in CSS pixels; style/index.css uses the same. */
 export const ROW_HEIGHT = 24;
@@ -10,21 +10,34 @@ export const MAX_VISIBLE_ROWS = 15;
 export const OVERSCAN = 10;
 
 export type Row =
-  | { kind: 'sql'; key: string; group: JobGroup }
+  | { kind: 'sql'; key: string; group: IJobGroup }
   | { kind: 'job'; key: string; job: Job; expanded: boolean }
   | { kind: 'stage'; key: string; job: Job; stage: Stage }
   | { kind: 'hint'; key: string; job: Job; hint: Hint }
-  | { kind: 'failure'; key: string; job: Job; failure: FailureReason; index: number };
+  | {
+      kind: 'failure';
+      key: string;
+      job: Job;
+      failure: FailureReason;
+      index: number;
+    };
 
 /**
  * Flattens a cell's job groups into rows: a header row per SQL query, then per job its row, its stages when expanded,
  * its hints, and its failure reasons when expanded or failed.
  */
-export function flattenRows(groups: JobGroup[], expanded: ReadonlySet<string>): Row[] {
+export function flattenRows(
+  groups: IJobGroup[],
+  expanded: ReadonlySet<string>
+): Row[] {
   const rows: Row[] = [];
   for (const group of groups) {
     if (group.executionId !== null) {
-      rows.push({ kind: 'sql', key: `sql:${group.appId}:${group.executionId}`, group });
+      rows.push({
+        kind: 'sql',
+        key: `sql:${group.appId}:${group.executionId}`,
+        group
+      });
     }
     for (const job of group.jobs) {
       const key = jobKey(job);
@@ -32,15 +45,31 @@ export function flattenRows(groups: JobGroup[], expanded: ReadonlySet<string>): 
       rows.push({ kind: 'job', key, job, expanded: open });
       if (open) {
         for (const stage of job.stages) {
-          rows.push({ kind: 'stage', key: `${key}:stage:${stage.stageId}.${stage.attemptId}`, job, stage });
+          rows.push({
+            kind: 'stage',
+            key: `${key}:stage:${stage.stageId}.${stage.attemptId}`,
+            job,
+            stage
+          });
         }
       }
       for (const hint of job.hints ?? []) {
-        rows.push({ kind: 'hint', key: `${key}:hint:${hint.kind}:${hint.stageId}.${hint.attemptId}`, job, hint });
+        rows.push({
+          kind: 'hint',
+          key: `${key}:hint:${hint.kind}:${hint.stageId}.${hint.attemptId}`,
+          job,
+          hint
+        });
       }
       if (open || job.status === 'FAILED') {
         (job.failures ?? []).forEach((failure, index) =>
-          rows.push({ kind: 'failure', key: `${key}:failure:${index}`, job, failure, index })
+          rows.push({
+            kind: 'failure',
+            key: `${key}:failure:${index}`,
+            job,
+            failure,
+            index
+          })
         );
       }
     }
@@ -49,7 +78,7 @@ export function flattenRows(groups: JobGroup[], expanded: ReadonlySet<string>): 
 }
 
 /** The rows to render, [start, end), and the heights of the spacers standing for the rows above and below. */
-export interface RowWindow {
+export interface IRowWindow {
   start: number;
   end: number;
   top: number;
@@ -65,7 +94,7 @@ export function visibleWindow(
   scrollTop: number,
   viewportHeight: number,
   opts: { rowHeight?: number; overscan?: number; headerHeight?: number } = {}
-): RowWindow {
+): IRowWindow {
   const rowHeight = opts.rowHeight ?? ROW_HEIGHT;
   const overscan = opts.overscan ?? OVERSCAN;
   const header = opts.headerHeight ?? 0;
@@ -74,11 +103,16 @@ export function visibleWindow(
   const clamp = (n: number) => Math.min(total, Math.max(0, n));
   const start = clamp(Math.min(first, total - shown) - overscan);
   const end = clamp(first + shown + overscan);
-  return { start, end, top: start * rowHeight, bottom: (total - end) * rowHeight };
+  return {
+    start,
+    end,
+    top: start * rowHeight,
+    bottom: (total - end) * rowHeight
+  };
 }
 
 /** What the header row of a SQL query shows. */
-export interface GroupSummary {
+export interface IGroupSummary {
   status: 'RUNNING' | 'COMPLETED' | 'FAILED';
   start: number;
   end: number | null;
@@ -89,14 +123,20 @@ export interface GroupSummary {
   numSkippedTasks: number;
 }
 
-export function summarizeGroup(group: JobGroup): GroupSummary {
+export function summarizeGroup(group: IJobGroup): IGroupSummary {
   const jobs = group.jobs;
   const running = jobs.some(j => j.status === 'RUNNING');
-  const failed = jobs.some(j => j.status === 'FAILED' || j.status === 'CANCELLED');
-  const jobEnd = running ? null : Math.max(...jobs.map(j => j.completionTime ?? j.submissionTime));
+  const failed = jobs.some(
+    j => j.status === 'FAILED' || j.status === 'CANCELLED'
+  );
+  const jobEnd = running
+    ? null
+    : Math.max(...jobs.map(j => j.completionTime ?? j.submissionTime));
   const sum = (f: (j: Job) => number) => jobs.reduce((n, j) => n + f(j), 0);
   return {
-    status: group.sql?.status ?? (running ? 'RUNNING' : failed ? 'FAILED' : 'COMPLETED'),
+    status:
+      group.sql?.status ??
+      (running ? 'RUNNING' : failed ? 'FAILED' : 'COMPLETED'),
     start: group.sql?.startTime ?? Math.min(...jobs.map(j => j.submissionTime)),
     end: group.sql ? group.sql.endTime : jobEnd,
     numTasks: sum(j => j.numTasks),

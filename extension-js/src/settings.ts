@@ -1,6 +1,6 @@
 // User settings of the cell monitor (schema/cell-monitor.json).
 
-export interface MonitorSettings {
+export interface IMonitorSettings {
   /** Show monitors under cells at all. */
   enabled: boolean;
   /** Collapse a monitor to its header once all of its cell's jobs have finished. */
@@ -13,7 +13,7 @@ export interface MonitorSettings {
   writeSummary: boolean;
 }
 
-export const DEFAULT_SETTINGS: MonitorSettings = {
+export const DEFAULT_SETTINGS: IMonitorSettings = {
   enabled: true,
   autoCollapse: false,
   refreshRateMs: 0,
@@ -22,9 +22,15 @@ export const DEFAULT_SETTINGS: MonitorSettings = {
 };
 
 /** Reads settings from the registry's composite value, falling back to the defaults for missing or mistyped keys. */
-export function readSettings(composite: Record<string, unknown>): MonitorSettings {
-  const pick = <K extends keyof MonitorSettings>(key: K): MonitorSettings[K] =>
-    typeof composite[key] === typeof DEFAULT_SETTINGS[key] ? (composite[key] as MonitorSettings[K]) : DEFAULT_SETTINGS[key];
+export function readSettings(
+  composite: Record<string, unknown>
+): IMonitorSettings {
+  const pick = <K extends keyof IMonitorSettings>(
+    key: K
+  ): IMonitorSettings[K] =>
+    typeof composite[key] === typeof DEFAULT_SETTINGS[key]
+      ? (composite[key] as IMonitorSettings[K])
+      : DEFAULT_SETTINGS[key];
   return {
     enabled: pick('enabled'),
     autoCollapse: pick('autoCollapse'),

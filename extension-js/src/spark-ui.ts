@@ -21,7 +21,10 @@ function page(target: UITarget): [string, string] {
     case 'job':
       return ['jobs/job/', `?id=${target.jobId}`];
     case 'stage':
-      return ['stages/stage/', `?id=${target.stageId}&attempt=${target.attemptId}`];
+      return [
+        'stages/stage/',
+        `?id=${target.stageId}&attempt=${target.attemptId}`
+      ];
     case 'sql':
       return ['SQL/execution/', `?id=${target.executionId}`];
   }
@@ -50,11 +53,17 @@ export function encodePath(path: string): string {
  * The URL of a target in the app's proxied Spark UI, or null when the app has no UI (uiPath null: no UI, or the app
  * ended). `baseUrl` is the Jupyter server's (e.g. `https://hub.example/user/alice/`).
  */
-export function sparkUIUrl(baseUrl: string, app: Pick<App, 'uiPath'> | undefined, target: UITarget): string | null {
+export function sparkUIUrl(
+  baseUrl: string,
+  app: Pick<App, 'uiPath'> | undefined,
+  target: UITarget
+): string | null {
   if (!app || !app.uiPath) {
     return null;
   }
-  const root = encodePath(app.uiPath.endsWith('/') ? app.uiPath : `${app.uiPath}/`);
+  const root = encodePath(
+    app.uiPath.endsWith('/') ? app.uiPath : `${app.uiPath}/`
+  );
   const [path, query] = page(target);
   const url = URLExt.join(baseUrl, PREFIX, root, path);
   // URLExt.join drops a trailing slash only for an empty last part: keep the UI root's.

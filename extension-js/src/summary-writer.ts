@@ -5,13 +5,13 @@ import type * as nbformat from '@jupyterlab/nbformat';
 import { Notebook, NotebookActions } from '@jupyterlab/notebook';
 
 import { jobKey, MonitorModel } from './model';
-import { MonitorSettings } from './settings';
+import { IMonitorSettings } from './settings';
 import { summaryData, summaryOutput } from './summary';
 
 /** Quiet time after the last change before the summary is written (a last job's final update may lag the reply). */
 const SETTLE_MS = 1000;
 
-interface PendingExecution {
+interface IPendingExecution {
   cellModel: ICodeCellModel;
   cellId: string;
   /** Jobs the cell had before this execution: not part of its summary. */
@@ -24,7 +24,7 @@ export class SummaryWriter {
   /** Writes the summaries of the cells of `notebook` (one writer per notebook, with that notebook's model). */
   constructor(
     private readonly model: MonitorModel,
-    private readonly settings: () => MonitorSettings,
+    private readonly settings: () => IMonitorSettings,
     private readonly notebook?: Notebook
   ) {
     NotebookActions.executionScheduled.connect(this._onScheduled, this);
@@ -48,9 +48,16 @@ export class SummaryWriter {
     this._pending.clear();
   }
 
-  private _onScheduled(_: unknown, args: { notebook: Notebook; cell: { model: unknown } }): void {
+  private _onScheduled(
+    _: unknown,
+    args: { notebook: Notebook; cell: { model: unknown } }
+  ): void {
     const cellModel = args.cell.model as ICodeCellModel;
-    if (!this.settings().writeSummary || cellModel.type !== 'code' || (this.notebook && args.notebook !== this.notebook)) {
+    if (
+      !this.settings().writeSummary ||
+      cellModel.type !== 'code' ||
+      (this.notebook && args.notebook !== this.notebook)
+    ) {
       return;
     }
     const cellId = cellModel.id;
@@ -59,7 +66,13 @@ export class SummaryWriter {
       window.clearTimeout(previous.timer);
     }
     const before = new Set(this.model.jobsForCell(cellId).map(jobKey));
-    this._pending.set(cellModel, { cellModel, cellId, before, executed: false, timer: 0 });
+    this._pending.set(cellModel, {
+      cellModel,
+      cellId,
+      before,
+      executed: false,
+      timer: 0
+    });
   }
 
   private _onExecuted(_: unknown, args: { cell: { model: unknown } }): void {
@@ -71,12 +84,16 @@ export class SummaryWriter {
   }
 
   /** The jobs of this execution, if there are some and all are done. */
-  private _doneJobs(pending: PendingExecution) {
-    const jobs = this.model.jobsForCell(pending.cellId).filter(j => !pending.before.has(jobKey(j)));
-    return jobs.length > 0 && jobs.every(j => j.status !== 'RUNNING') ? jobs : null;
+  private _doneJobs(pending: IPendingExecution) {
+    const jobs = this.model
+      .jobsForCell(pending.cellId)
+      .filter(j => !pending.before.has(jobKey(j)));
+    return jobs.length > 0 && jobs.every(j => j.status !== 'RUNNING')
+      ? jobs
+      : null;
   }
 
-  private _check(pending: PendingExecution): void {
+  private _check(pending: IPendingExecution): void {
     window.clearTimeout(pending.timer);
     if (!this._doneJobs(pending)) {
       return; // jobs still running (or none seen yet): checked again on the next change of the cell's jobs
@@ -84,12 +101,16 @@ export class SummaryWriter {
     pending.timer = window.setTimeout(() => this._write(pending), SETTLE_MS);
   }
 
-  private _write(pending: PendingExecution): void {
+  private _write(pending: IPendingExecution): void {
     if (this._pending.get(pending.cellModel) !== pending) {
       return; // the cell was executed again
     }
     const jobs = this._doneJobs(pending);
-    if (!jobs || pending.cellModel.isDisposed || !this.settings().writeSummary) {
+    if (
+      !jobs ||
+      pending.cellModel.isDisposed ||
+      !this.settings().writeSummary
+    ) {
       return;
     }
     this._pending.delete(pending.cellModel);
@@ -98,6 +119,6 @@ export class SummaryWriter {
   }
 
   /** One pending execution per cell (bounded by the cells executed with the setting on, until they finish). */
-  private readonly _pending = new Map<ICodeCellModel, PendingExecution>();
+  private readonly _pending = new Map<ICodeCellModel, IPendingExecution>();
   private readonly _unsubscribe: () => void;
 }

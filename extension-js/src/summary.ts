@@ -9,7 +9,7 @@ export const SUMMARY_MIME = 'application/vnd.sparkmonitor-go.summary+json';
 /** Jobs listed in a summary; the totals always count them all. */
 export const SUMMARY_MAX_JOBS = 100;
 
-export interface SummaryJob {
+export interface ISummaryJob {
   appId: string;
   jobId: number;
   name: string;
@@ -22,7 +22,7 @@ export interface SummaryJob {
   durationMs: number;
 }
 
-export interface SummaryData {
+export interface ISummaryData {
   version: 1;
   cellId: string;
   numJobs: number;
@@ -34,13 +34,15 @@ export interface SummaryData {
   /** From the first job's submission to the last job's completion. */
   durationMs: number;
   /** The first SUMMARY_MAX_JOBS jobs. */
-  jobs: SummaryJob[];
+  jobs: ISummaryJob[];
 }
 
-export function summaryData(cellId: string, jobs: Job[]): SummaryData {
+export function summaryData(cellId: string, jobs: Job[]): ISummaryData {
   const sum = (f: (j: Job) => number) => jobs.reduce((n, j) => n + f(j), 0);
   const start = jobs.length ? Math.min(...jobs.map(j => j.submissionTime)) : 0;
-  const end = jobs.length ? Math.max(...jobs.map(j => j.completionTime ?? j.submissionTime)) : 0;
+  const end = jobs.length
+    ? Math.max(...jobs.map(j => j.completionTime ?? j.submissionTime))
+    : 0;
   return {
     version: 1,
     cellId,
@@ -66,14 +68,20 @@ export function summaryData(cellId: string, jobs: Job[]): SummaryData {
   };
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;'
+};
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, c => ESCAPES[c]);
 }
 
 /** The one-line headline of a summary. */
-export function summaryHeadline(d: SummaryData): string {
+export function summaryHeadline(d: ISummaryData): string {
   const tasks = `${d.numCompletedTasks}/${d.numTasks} tasks${d.numFailedTasks ? ` (${d.numFailedTasks} failed)` : ''}`;
   return (
     `Spark jobs: ${d.numJobs} (succeeded ${d.numSucceeded}, failed ${d.numFailed}) · ${tasks} · ` +
@@ -81,17 +89,22 @@ export function summaryHeadline(d: SummaryData): string {
   );
 }
 
-function tasksText(j: SummaryJob): string {
-  const extra = [j.numFailedTasks ? `${j.numFailedTasks} failed` : '', j.numSkippedTasks ? `${j.numSkippedTasks} skipped` : '']
+function tasksText(j: ISummaryJob): string {
+  const extra = [
+    j.numFailedTasks ? `${j.numFailedTasks} failed` : '',
+    j.numSkippedTasks ? `${j.numSkippedTasks} skipped` : ''
+  ]
     .filter(Boolean)
     .join(', ');
   return `${j.numCompletedTasks}/${j.numTasks}${extra ? ` (${extra})` : ''}`;
 }
 
-export function summaryText(d: SummaryData): string {
+export function summaryText(d: ISummaryData): string {
   const lines = [summaryHeadline(d)];
   for (const j of d.jobs) {
-    lines.push(`  job ${j.jobId}  ${j.status}  ${tasksText(j)} tasks  ${formatDuration(j.durationMs)}  ${j.name}`);
+    lines.push(
+      `  job ${j.jobId}  ${j.status}  ${tasksText(j)} tasks  ${formatDuration(j.durationMs)}  ${j.name}`
+    );
   }
   if (d.numJobs > d.jobs.length) {
     lines.push(`  … and ${d.numJobs - d.jobs.length} more jobs`);
@@ -99,12 +112,20 @@ export function summaryText(d: SummaryData): string {
   return lines.join('\n');
 }
 
-const STATUS_COLORS: Record<string, string> = { SUCCEEDED: '#2e7d32', FAILED: '#c62828', RUNNING: '#1565c0', CANCELLED: '#ef6c00' };
+const STATUS_COLORS: Record<string, string> = {
+  SUCCEEDED: '#2e7d32',
+  FAILED: '#c62828',
+  RUNNING: '#1565c0',
+  CANCELLED: '#ef6c00'
+};
 
 /** A small static table: inline styles only, every text escaped, no scripts. */
-export function summaryHtml(d: SummaryData): string {
-  const cell = 'style="padding:2px 8px;border-bottom:1px solid #ddd;text-align:left"';
-  const head = ['Job', 'Name', 'Status', 'Tasks', 'Duration'].map(h => `<th ${cell}>${h}</th>`).join('');
+export function summaryHtml(d: ISummaryData): string {
+  const cell =
+    'style="padding:2px 8px;border-bottom:1px solid #ddd;text-align:left"';
+  const head = ['Job', 'Name', 'Status', 'Tasks', 'Duration']
+    .map(h => `<th ${cell}>${h}</th>`)
+    .join('');
   const rows = d.jobs.map(j => {
     const color = STATUS_COLORS[j.status] ?? 'inherit';
     return (
@@ -114,7 +135,9 @@ export function summaryHtml(d: SummaryData): string {
     );
   });
   if (d.numJobs > d.jobs.length) {
-    rows.push(`<tr><td ${cell} colspan="5">… and ${d.numJobs - d.jobs.length} more jobs</td></tr>`);
+    rows.push(
+      `<tr><td ${cell} colspan="5">… and ${d.numJobs - d.jobs.length} more jobs</td></tr>`
+    );
   }
   return (
     `<div class="sparkmonitor-summary" style="font-family:sans-serif;font-size:12px">` +
@@ -125,14 +148,18 @@ export function summaryHtml(d: SummaryData): string {
 }
 
 /** The display_data output holding a summary (nbformat v4). */
-export function summaryOutput(d: SummaryData): {
+export function summaryOutput(d: ISummaryData): {
   output_type: 'display_data';
-  data: Record<string, string | SummaryData>;
+  data: Record<string, string | ISummaryData>;
   metadata: Record<string, never>;
 } {
   return {
     output_type: 'display_data',
-    data: { 'text/plain': summaryText(d), 'text/html': summaryHtml(d), [SUMMARY_MIME]: d },
+    data: {
+      'text/plain': summaryText(d),
+      'text/html': summaryHtml(d),
+      [SUMMARY_MIME]: d
+    },
     metadata: {}
   };
 }

@@ -2,7 +2,7 @@
 // that redraws when the theme changes.
 
 /** The theme colours the charts use. */
-export interface ChartColors {
+export interface IChartColors {
   running: string;
   success: string;
   failed: string;
@@ -16,9 +16,10 @@ export interface ChartColors {
 }
 
 /** Reads the colours from the CSS variables in effect at `node`. */
-export function readColors(node: Element): ChartColors {
+export function readColors(node: Element): IChartColors {
   const style = getComputedStyle(node);
-  const v = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+  const v = (name: string, fallback: string) =>
+    style.getPropertyValue(name).trim() || fallback;
   return {
     running: v('--jp-brand-color1', '#1976d2'),
     success: v('--jp-success-color1', '#388e3c'),
@@ -57,7 +58,11 @@ export class ThemeWatcher {
 }
 
 /** Sizes a canvas to its CSS size times devicePixelRatio and returns a context drawing in CSS pixels. */
-export function prepareCanvas(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D | null {
+export function prepareCanvas(
+  canvas: HTMLCanvasElement,
+  width: number,
+  height: number
+): CanvasRenderingContext2D | null {
   const dpr = window.devicePixelRatio || 1;
   canvas.style.width = `${width}px`;
   canvas.style.height = `${height}px`;

@@ -11,7 +11,7 @@ export type BarRef =
   | { kind: 'stage'; appId: string; stage: TimelineStage }
   | { kind: 'task'; appId: string; task: TaskSpan };
 
-export interface Bar {
+export interface IBar {
   x: number;
   y: number;
   w: number;
@@ -20,7 +20,7 @@ export interface Bar {
   ref: BarRef;
 }
 
-export interface Lane {
+export interface ILane {
   kind: 'jobs' | 'stages' | 'executor';
   label: string;
   y: number;
@@ -29,16 +29,16 @@ export interface Lane {
   removedTime?: number | null;
 }
 
-export interface TimelineLayout {
+export interface ITimelineLayout {
   t0: number;
   t1: number;
   width: number;
   height: number;
   plotLeft: number;
   plotWidth: number;
-  lanes: Lane[];
+  lanes: ILane[];
   /** Jobs, then stages, then tasks: drawn in this order. */
-  bars: Bar[];
+  bars: IBar[];
   ticks: { x: number; label: string }[];
   tasksDrawn: number;
   tasksTotal: number;
@@ -47,7 +47,7 @@ export interface TimelineLayout {
   numLanes: number;
 }
 
-export interface LayoutOptions {
+export interface ILayoutOptions {
   width: number;
   now: number;
   labelWidth?: number;
@@ -87,8 +87,13 @@ export function statusColor(status: string): ColorKey {
  * Greedy interval packing: the slot of each interval (in input order) so that intervals in one slot do not overlap;
  * at most `maxSlots` slots, beyond which an interval goes to the slot that frees first.
  */
-export function packIntervals(intervals: { start: number; end: number }[], maxSlots: number): { slots: number[]; count: number } {
-  const order = intervals.map((_, i) => i).sort((a, b) => intervals[a].start - intervals[b].start);
+export function packIntervals(
+  intervals: { start: number; end: number }[],
+  maxSlots: number
+): { slots: number[]; count: number } {
+  const order = intervals
+    .map((_, i) => i)
+    .sort((a, b) => intervals[a].start - intervals[b].start);
   const ends: number[] = [];
   const slots = new Array<number>(intervals.length);
   for (const i of order) {
@@ -110,8 +115,11 @@ export function packIntervals(intervals: { start: number; end: number }[], maxSl
 
 /** A time-axis step of 1, 2 or 5 × 10^n ms (or whole seconds/minutes/hours) giving about `target` ticks. */
 export function niceStep(span: number, target: number): number {
-  const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000,
-    300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000, 43_200_000, 86_400_000];
+  const steps = [
+    1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000,
+    30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000,
+    7_200_000, 21_600_000, 43_200_000, 86_400_000
+  ];
   const wanted = span / Math.max(1, target);
   return steps.find(s => s >= wanted) ?? steps[steps.length - 1];
 }
@@ -126,7 +134,10 @@ export function samplingNote(apps: TimelineApp[]): string | null {
   return `showing ${drawn} of ${total} tasks (sampled)`;
 }
 
-export function layoutTimeline(apps: TimelineApp[], opts: LayoutOptions): TimelineLayout {
+export function layoutTimeline(
+  apps: TimelineApp[],
+  opts: ILayoutOptions
+): ITimelineLayout {
   const labelWidth = opts.labelWidth ?? 120;
   const rowHeight = opts.rowHeight ?? 10;
   const plotLeft = labelWidth;
@@ -143,50 +154,90 @@ export function layoutTimeline(apps: TimelineApp[], opts: LayoutOptions): Timeli
     t1 = t0 + 1;
   }
   const scale = plotWidth / (t1 - t0);
-  const x = (t: number) => plotLeft + (Math.min(Math.max(t, t0), t1) - t0) * scale;
-  const lanes: Lane[] = [];
-  const bars: Bar[] = [];
+  const x = (t: number) =>
+    plotLeft + (Math.min(Math.max(t, t0), t1) - t0) * scale;
+  const lanes: ILane[] = [];
+  const bars: IBar[] = [];
   let y = AXIS_HEIGHT;
-  const span = (start: number | null, end: number | null) => ({ start: start ?? now, end: end ?? now });
-  const place = (start: number, end: number, top: number, h: number, color: ColorKey, ref: BarRef) => {
+  const span = (start: number | null, end: number | null) => ({
+    start: start ?? now,
+    end: end ?? now
+  });
+  const place = (
+    start: number,
+    end: number,
+    top: number,
+    h: number,
+    color: ColorKey,
+    ref: BarRef
+  ) => {
     const x0 = x(start);
     bars.push({ x: x0, y: top, w: Math.max(1, x(end) - x0), h, color, ref });
   };
 
   // Jobs, then stages, packed into rows.
-  const jobs = apps.flatMap(a => a.jobs.map(job => ({ appId: a.appId, job, ...span(job.start, job.end) })));
+  const jobs = apps.flatMap(a =>
+    a.jobs.map(job => ({ appId: a.appId, job, ...span(job.start, job.end) }))
+  );
   const jobPack = packIntervals(jobs, MAX_JOB_ROWS);
   if (jobs.length) {
     const h = jobPack.count * (rowHeight + 1);
     lanes.push({ kind: 'jobs', label: `jobs (${jobs.length})`, y, h });
     jobs.forEach((j, i) =>
-      place(j.start, j.end, y + jobPack.slots[i] * (rowHeight + 1), rowHeight, statusColor(j.job.status), {
-        kind: 'job',
-        appId: j.appId,
-        job: j.job
-      })
+      place(
+        j.start,
+        j.end,
+        y + jobPack.slots[i] * (rowHeight + 1),
+        rowHeight,
+        statusColor(j.job.status),
+        {
+          kind: 'job',
+          appId: j.appId,
+          job: j.job
+        }
+      )
     );
     y += h + GAP;
   }
   const stages = apps.flatMap(a =>
-    a.stages.filter(s => s.start !== null).map(stage => ({ appId: a.appId, stage, ...span(stage.start, stage.end) }))
+    a.stages
+      .filter(s => s.start !== null)
+      .map(stage => ({
+        appId: a.appId,
+        stage,
+        ...span(stage.start, stage.end)
+      }))
   );
   const stagePack = packIntervals(stages, MAX_STAGE_ROWS);
   if (stages.length) {
     const h = stagePack.count * (rowHeight + 1);
     lanes.push({ kind: 'stages', label: `stages (${stages.length})`, y, h });
     stages.forEach((s, i) =>
-      place(s.start, s.end, y + stagePack.slots[i] * (rowHeight + 1), rowHeight, statusColor(s.stage.status), {
-        kind: 'stage',
-        appId: s.appId,
-        stage: s.stage
-      })
+      place(
+        s.start,
+        s.end,
+        y + stagePack.slots[i] * (rowHeight + 1),
+        rowHeight,
+        statusColor(s.stage.status),
+        {
+          kind: 'stage',
+          appId: s.appId,
+          stage: s.stage
+        }
+      )
     );
     y += h + GAP;
   }
 
   // One lane per executor (and per app, when the cell ran in more than one), its tasks packed into slots.
-  const executorLanes: { label: string; removedTime: number | null; tasks: TaskSpan[]; slots: number[]; count: number; appId: string }[] = [];
+  const executorLanes: {
+    label: string;
+    removedTime: number | null;
+    tasks: TaskSpan[];
+    slots: number[];
+    count: number;
+    appId: string;
+  }[] = [];
   let tasksDrawn = 0;
   for (const app of apps) {
     const byExecutor = new Map<string, TaskSpan[]>();
@@ -204,29 +255,65 @@ export function layoutTimeline(apps: TimelineApp[], opts: LayoutOptions): Timeli
     const infos = new Map(app.executors.map(e => [e.executorId, e]));
     for (const [executorId, tasks] of byExecutor) {
       const info = infos.get(executorId);
-      const maxSlots = Math.min(MAX_SLOTS, Math.max(1, info?.cores || MAX_SLOTS));
-      const pack = packIntervals(tasks.map(t => span(t.start, t.end)), maxSlots);
+      const maxSlots = Math.min(
+        MAX_SLOTS,
+        Math.max(1, info?.cores || MAX_SLOTS)
+      );
+      const pack = packIntervals(
+        tasks.map(t => span(t.start, t.end)),
+        maxSlots
+      );
       const label = `${executorId === 'driver' ? 'driver' : `executor ${executorId}`}${apps.length > 1 ? ` · ${app.appId}` : ''}`;
-      executorLanes.push({ label, removedTime: info?.removedTime ?? null, tasks, ...pack, appId: app.appId });
+      executorLanes.push({
+        label,
+        removedTime: info?.removedTime ?? null,
+        tasks,
+        ...pack,
+        appId: app.appId
+      });
       tasksDrawn += tasks.length;
     }
   }
   // Many lanes (up to 1000 executors) get thinner slots and gaps, so the canvas stays a few thousand pixels at most.
-  const totalSlots = executorLanes.reduce((n, l) => n + Math.max(1, l.count), 0);
+  const totalSlots = executorLanes.reduce(
+    (n, l) => n + Math.max(1, l.count),
+    0
+  );
   const target = opts.targetLaneHeight ?? 240;
   const laneGap = executorLanes.length > 60 ? 1 : GAP;
   const minSlot = executorLanes.length > 60 ? 1 : 2;
-  const slotHeight = Math.max(minSlot, Math.min(8, Math.floor((target - executorLanes.length * laneGap) / Math.max(1, totalSlots))));
+  const slotHeight = Math.max(
+    minSlot,
+    Math.min(
+      8,
+      Math.floor(
+        (target - executorLanes.length * laneGap) / Math.max(1, totalSlots)
+      )
+    )
+  );
   for (const lane of executorLanes) {
     const h = Math.max(1, lane.count) * slotHeight;
-    lanes.push({ kind: 'executor', label: lane.label, y, h, removedTime: lane.removedTime });
+    lanes.push({
+      kind: 'executor',
+      label: lane.label,
+      y,
+      h,
+      removedTime: lane.removedTime
+    });
     lane.tasks.forEach((task, i) => {
       const s = span(task.start, task.end);
-      place(s.start, s.end, y + lane.slots[i] * slotHeight, Math.max(1, slotHeight - 1), statusColor(task.status), {
-        kind: 'task',
-        appId: lane.appId,
-        task
-      });
+      place(
+        s.start,
+        s.end,
+        y + lane.slots[i] * slotHeight,
+        Math.max(1, slotHeight - 1),
+        statusColor(task.status),
+        {
+          kind: 'task',
+          appId: lane.appId,
+          task
+        }
+      );
     });
     y += h + laneGap;
   }
@@ -234,7 +321,10 @@ export function layoutTimeline(apps: TimelineApp[], opts: LayoutOptions): Timeli
   const step = niceStep(t1 - t0, plotWidth / 90);
   const ticks = [];
   for (let t = 0; t <= t1 - t0; t += step) {
-    ticks.push({ x: plotLeft + t * scale, label: t === 0 ? '0' : `+${formatDuration(t)}` });
+    ticks.push({
+      x: plotLeft + t * scale,
+      label: t === 0 ? '0' : `+${formatDuration(t)}`
+    });
   }
   return {
     t0,
@@ -254,7 +344,11 @@ export function layoutTimeline(apps: TimelineApp[], opts: LayoutOptions): Timeli
 }
 
 /** The bar under the point (x, y), the last drawn first; thin bars get a pixel of slack. */
-export function hitTest(layout: TimelineLayout, x: number, y: number): Bar | null {
+export function hitTest(
+  layout: ITimelineLayout,
+  x: number,
+  y: number
+): IBar | null {
   for (let i = layout.bars.length - 1; i >= 0; i--) {
     const b = layout.bars[i];
     if (y >= b.y && y < b.y + b.h + 1 && x >= b.x - 1 && x <= b.x + b.w + 1) {
@@ -267,7 +361,9 @@ export function hitTest(layout: TimelineLayout, x: number, y: number): Bar | nul
 /** The tooltip text of a bar. */
 export function describeBar(ref: BarRef, now: number): string {
   const duration = (start: number | null, end: number | null) =>
-    start === null ? '' : `${formatDuration((end ?? now) - start)}${end === null ? ' so far' : ''}`;
+    start === null
+      ? ''
+      : `${formatDuration((end ?? now) - start)}${end === null ? ' so far' : ''}`;
   switch (ref.kind) {
     case 'job':
       return `Job ${ref.job.jobId} · ${ref.job.status} · ${duration(ref.job.start, ref.job.end)}\n${ref.job.name}`;

@@ -6,7 +6,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { ErrorEnvelope, SuccessEnvelope, Timeline } from './api';
-import { NotebookRef, notebookQuery } from './model';
+import { INotebookRef, notebookQuery } from './model';
 
 const PREFIX = 'sparkmonitor/';
 /** Shortest interval between two fetches while a job runs. */
@@ -28,7 +28,7 @@ export type TimelineView = 'none' | 'timeline' | 'executors';
 export async function requestTimeline(
   settings: ServerConnection.ISettings,
   cellId: string,
-  notebook?: NotebookRef,
+  notebook?: INotebookRef,
   withTasks = true
 ): Promise<Timeline> {
   const url =
@@ -39,7 +39,10 @@ export async function requestTimeline(
   try {
     resp = await ServerConnection.makeRequest(url, {}, settings);
   } catch (err) {
-    throw new Error(`SparkMonitor server not reachable: ${(err as Error).message}`);
+    throw new Error(
+      `SparkMonitor server not reachable: ${(err as Error).message}`,
+      { cause: err }
+    );
   }
   let body: SuccessEnvelope<Timeline> | ErrorEnvelope | null = null;
   try {
@@ -48,7 +51,10 @@ export async function requestTimeline(
     // not JSON: reported below with the status
   }
   if (!resp.ok || !body || body.status !== 'success') {
-    const why = body && body.status === 'error' ? body.error : `${resp.status} ${resp.statusText}`;
+    const why =
+      body && body.status === 'error'
+        ? body.error
+        : `${resp.status} ${resp.statusText}`;
     throw new Error(`timeline not available: ${why}`);
   }
   return body.data;
@@ -59,7 +65,7 @@ export class TimelineSource {
     private readonly settings: ServerConnection.ISettings,
     private readonly cellId: string,
     private readonly onChange: (state: TimelineState) => void,
-    private readonly notebook: () => NotebookRef | undefined = () => undefined
+    private readonly notebook: () => INotebookRef | undefined = () => undefined
   ) {}
 
   get state(): TimelineState {
@@ -83,15 +89,26 @@ export class TimelineSource {
   }
 
   private _maybeFetch(): void {
-    if (this._disposed || this._view === 'none' || this._inflight || document.hidden) {
+    if (
+      this._disposed ||
+      this._view === 'none' ||
+      this._inflight ||
+      document.hidden
+    ) {
       return;
     }
     const lacksTasks = this._lacksTasks();
-    if (!this._running && this._fetchedSignature === this._signature && !lacksTasks) {
+    if (
+      !this._running &&
+      this._fetchedSignature === this._signature &&
+      !lacksTasks
+    ) {
       return; // nothing changed since the fetch after the last job ended
     }
     // The Timeline tab opened after the Executors tab has only a timeline without spans: fetch it at once.
-    const wait = lacksTasks ? 0 : this._lastFetch + TIMELINE_REFRESH_MS - Date.now();
+    const wait = lacksTasks
+      ? 0
+      : this._lastFetch + TIMELINE_REFRESH_MS - Date.now();
     if (wait > 0) {
       if (this._timer === 0) {
         this._timer = window.setTimeout(() => {
@@ -113,7 +130,12 @@ export class TimelineSource {
       this._set({ state: 'loading' });
     }
     try {
-      const timeline = await requestTimeline(this.settings, this.cellId, this.notebook(), withTasks);
+      const timeline = await requestTimeline(
+        this.settings,
+        this.cellId,
+        this.notebook(),
+        withTasks
+      );
       if (withTasks || this._view !== 'timeline') {
         // (a timeline without spans, fetched for the Executors tab, is not shown in the Timeline tab opened since)
         this._set({ state: 'ready', timeline, fetchedAt: Date.now() });
@@ -127,7 +149,11 @@ export class TimelineSource {
       this._fetchedTasks = withTasks;
       this._inflight = false;
     }
-    if (this._running || this._fetchedSignature !== this._signature || this._lacksTasks()) {
+    if (
+      this._running ||
+      this._fetchedSignature !== this._signature ||
+      this._lacksTasks()
+    ) {
       this._maybeFetch();
     }
   }

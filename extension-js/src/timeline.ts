@@ -1,11 +1,26 @@
 // The Timeline tab: jobs and stages on top, then one lane per executor with its task spans, on one <canvas> drawn in
 // one pass (no per-task DOM), with a hover tooltip.
 import { el } from './job-rows';
-import { ChartColors, prepareCanvas, readColors } from './theme';
-import { AXIS_HEIGHT, Bar, ColorKey, describeBar, hitTest, layoutTimeline, samplingNote, TimelineLayout } from './timeline-layout';
+import { IChartColors, prepareCanvas, readColors } from './theme';
+import {
+  AXIS_HEIGHT,
+  IBar,
+  ColorKey,
+  describeBar,
+  hitTest,
+  layoutTimeline,
+  samplingNote,
+  ITimelineLayout
+} from './timeline-layout';
 import { CanvasPane } from './canvas-pane';
 
-const COLOR_ORDER: ColorKey[] = ['pending', 'success', 'killed', 'failed', 'running'];
+const COLOR_ORDER: ColorKey[] = [
+  'pending',
+  'success',
+  'killed',
+  'failed',
+  'running'
+];
 
 export class TimelineView extends CanvasPane {
   readonly node = el('div', 'sm-timeline');
@@ -27,7 +42,11 @@ export class TimelineView extends CanvasPane {
     const width = this._scroll.clientWidth; // without the vertical scrollbar (its gutter is always reserved)
     if (state.state !== 'ready') {
       this._note.textContent =
-        state.state === 'unavailable' ? state.reason : state.state === 'loading' ? 'Loading the timeline…' : '';
+        state.state === 'unavailable'
+          ? state.reason
+          : state.state === 'loading'
+            ? 'Loading the timeline…'
+            : '';
       this._note.classList.toggle('sm-error', state.state === 'unavailable');
       if (state.state !== 'loading') {
         this._layout = null;
@@ -71,7 +90,9 @@ export class TimelineView extends CanvasPane {
   }
 
   private _onMove = (ev: MouseEvent): void => {
-    const bar: Bar | null = this._layout ? hitTest(this._layout, ev.offsetX, ev.offsetY) : null;
+    const bar: IBar | null = this._layout
+      ? hitTest(this._layout, ev.offsetX, ev.offsetY)
+      : null;
     if (!bar) {
       this._tooltip.hidden = true;
       return;
@@ -80,7 +101,10 @@ export class TimelineView extends CanvasPane {
     this._tooltip.dataset.kind = bar.ref.kind;
     this._tooltip.hidden = false;
     const box = this.node.getBoundingClientRect();
-    const left = Math.min(ev.clientX - box.left + 12, Math.max(0, box.width - 320));
+    const left = Math.min(
+      ev.clientX - box.left + 12,
+      Math.max(0, box.width - 320)
+    );
     this._tooltip.style.left = `${left}px`;
     this._tooltip.style.top = `${ev.clientY - box.top + 14}px`;
   };
@@ -93,11 +117,15 @@ export class TimelineView extends CanvasPane {
   private readonly _scroll = el('div', 'sm-timeline-scroll');
   private readonly _canvas = el('canvas', 'sm-timeline-canvas');
   private readonly _tooltip = el('div', 'sm-tooltip');
-  private _layout: TimelineLayout | null = null;
+  private _layout: ITimelineLayout | null = null;
   private _now = 0;
 }
 
-function draw(ctx: CanvasRenderingContext2D, layout: TimelineLayout, colors: ChartColors): void {
+function draw(
+  ctx: CanvasRenderingContext2D,
+  layout: ITimelineLayout,
+  colors: IChartColors
+): void {
   ctx.font = colors.font;
   ctx.textBaseline = 'middle';
   // Time axis and grid.
@@ -125,10 +153,15 @@ function draw(ctx: CanvasRenderingContext2D, layout: TimelineLayout, colors: Cha
   ctx.stroke();
   ctx.fillStyle = colors.text;
   for (const lane of layout.lanes) {
-    ctx.fillText(lane.label, 4, lane.y + Math.min(lane.h, 12) / 2, layout.plotLeft - 8);
+    ctx.fillText(
+      lane.label,
+      4,
+      lane.y + Math.min(lane.h, 12) / 2,
+      layout.plotLeft - 8
+    );
   }
   // Bars, one fill colour at a time.
-  const buckets = new Map<ColorKey, Bar[]>(COLOR_ORDER.map(c => [c, []]));
+  const buckets = new Map<ColorKey, IBar[]>(COLOR_ORDER.map(c => [c, []]));
   for (const bar of layout.bars) {
     buckets.get(bar.color)!.push(bar);
   }
@@ -143,9 +176,15 @@ function draw(ctx: CanvasRenderingContext2D, layout: TimelineLayout, colors: Cha
   ctx.lineWidth = 2;
   ctx.beginPath();
   for (const lane of layout.lanes) {
-    if (lane.kind === 'executor' && lane.removedTime !== null && lane.removedTime !== undefined) {
+    if (
+      lane.kind === 'executor' &&
+      lane.removedTime !== null &&
+      lane.removedTime !== undefined
+    ) {
       const t = Math.min(Math.max(lane.removedTime, layout.t0), layout.t1);
-      const x = layout.plotLeft + ((t - layout.t0) / (layout.t1 - layout.t0)) * layout.plotWidth;
+      const x =
+        layout.plotLeft +
+        ((t - layout.t0) / (layout.t1 - layout.t0)) * layout.plotWidth;
       ctx.moveTo(x, lane.y);
       ctx.lineTo(x, lane.y + Math.max(lane.h, 6));
     }

@@ -6,16 +6,25 @@
  * An element: its tag, its attributes (as set with setAttribute: "class", "data-job-id", "style"…), an optional text
  * (the element's first child) and its child elements after it.
  */
-export interface VNode {
+export interface IVNode {
   tag: string;
   attrs: Record<string, string>;
   text?: string;
-  children: VNode[];
+  children: IVNode[];
 }
 
 /** A VNode with class `cls` and, when given and not empty, text `text`. */
-export function v(tag: string, cls: string, text?: string, attrs: Record<string, string> = {}): VNode {
-  const node: VNode = { tag, attrs: cls ? { class: cls, ...attrs } : { ...attrs }, children: [] };
+export function v(
+  tag: string,
+  cls: string,
+  text?: string,
+  attrs: Record<string, string> = {}
+): IVNode {
+  const node: IVNode = {
+    tag,
+    attrs: cls ? { class: cls, ...attrs } : { ...attrs },
+    children: []
+  };
   if (text) {
     node.text = text;
   }
@@ -23,12 +32,12 @@ export function v(tag: string, cls: string, text?: string, attrs: Record<string,
 }
 
 /** A key of a VNode's whole tree: equal keys, equal DOM. */
-export function signature(node: VNode): string {
+export function signature(node: IVNode): string {
   return JSON.stringify(node);
 }
 
 /** Builds the DOM of a VNode. */
-export function create(node: VNode): HTMLElement {
+export function create(node: IVNode): HTMLElement {
   const e = document.createElement(node.tag);
   for (const [name, value] of Object.entries(node.attrs)) {
     e.setAttribute(name, value);
@@ -48,9 +57,12 @@ export function create(node: VNode): HTMLElement {
  * the tags or the numbers of child nodes differ. Rows carry all of their state in attributes (handlers are delegated
  * to the table body), so the patched element is what create(node) would have built.
  */
-export function patch(dom: Element, node: VNode): boolean {
+export function patch(dom: Element, node: IVNode): boolean {
   const offset = node.text ? 1 : 0;
-  if (dom.localName !== node.tag || dom.childNodes.length !== offset + node.children.length) {
+  if (
+    dom.localName !== node.tag ||
+    dom.childNodes.length !== offset + node.children.length
+  ) {
     return false;
   }
   for (const name of dom.getAttributeNames()) {

@@ -6,14 +6,20 @@ import { Widget } from '@lumino/widgets';
 
 import { Job } from './api';
 import { appLine, OLDER_JOBS_TITLE, olderJobsNote } from './app-line';
-import { CancelTarget, jobCancelControl, PendingCancels, requestCancel, stageCancelControl } from './cancel';
+import {
+  CancelTarget,
+  jobCancelControl,
+  PendingCancels,
+  requestCancel,
+  stageCancelControl
+} from './cancel';
 import type { ConnectionStatus } from './connection';
 import { ExecutorsChart } from './executors-chart';
 import { formatDuration } from './format';
-import { cancelButton, el, RowContext, setText, uiLink } from './job-rows';
+import { cancelButton, el, IRowContext, setText, uiLink } from './job-rows';
 import { JobsTable, setData } from './jobs-table';
-import { MonitorModel, NotebookRef } from './model';
-import { DEFAULT_SETTINGS, MonitorSettings } from './settings';
+import { MonitorModel, INotebookRef } from './model';
+import { DEFAULT_SETTINGS, IMonitorSettings } from './settings';
 import { ThemeWatcher } from './theme';
 import { TimelineView } from './timeline';
 import { TimelineSource } from './timeline-source';
@@ -26,15 +32,15 @@ const TABS: [MonitorTab, string][] = [
   ['executors', 'Executors']
 ];
 
-export interface CellMonitorOptions {
+export interface ICellMonitorOptions {
   model: MonitorModel;
   cellId: string;
   /** The notebook the cell is in now (its kernel may change): names it to the timeline and cancel endpoints. */
-  notebook?: () => NotebookRef | undefined;
+  notebook?: () => INotebookRef | undefined;
   /** The state of the connection to the monitor now; while it is down the monitor says so (its data may be stale). */
   connection?: () => ConnectionStatus;
   /** The current settings (they may change while the widget lives). */
-  settings?: () => MonitorSettings;
+  settings?: () => IMonitorSettings;
   /** How to reach the Jupyter server (timeline and cancel endpoints, Spark UI links). */
   serverSettings?: ServerConnection.ISettings;
 }
@@ -42,9 +48,9 @@ export interface CellMonitorOptions {
 export class CellMonitorWidget extends Widget {
   readonly cellId: string;
   /** The notebook the cell is in now. */
-  readonly notebook: () => NotebookRef | undefined;
+  readonly notebook: () => INotebookRef | undefined;
 
-  constructor(options: CellMonitorOptions) {
+  constructor(options: ICellMonitorOptions) {
     super();
     this.model = options.model;
     this.cellId = options.cellId;
@@ -150,7 +156,11 @@ export class CellMonitorWidget extends Widget {
       pane.dataset.tab = tab;
       pane.setAttribute('role', 'tabpanel');
       pane.appendChild(
-        tab === 'jobs' ? this._jobs.node : tab === 'timeline' ? this._timeline.node : this._executors.node
+        tab === 'jobs'
+          ? this._jobs.node
+          : tab === 'timeline'
+            ? this._timeline.node
+            : this._executors.node
       );
       this._panes.set(tab, pane);
       this._tabButtons.set(tab, button);
@@ -186,7 +196,12 @@ export class CellMonitorWidget extends Widget {
     if (late.length) {
       this._showError(late.join('; '));
     }
-    if (this.settings().autoCollapse && running === 0 && jobs.length > 0 && this._autoCollapsedAt !== jobs.length) {
+    if (
+      this.settings().autoCollapse &&
+      running === 0 &&
+      jobs.length > 0 &&
+      this._autoCollapsedAt !== jobs.length
+    ) {
       // The cell's jobs are done: keep only the header, once per batch of jobs (the user may expand it again).
       this._collapsed = true;
       this._autoCollapsedAt = jobs.length;
@@ -220,7 +235,8 @@ export class CellMonitorWidget extends Widget {
       this._collapsed = !this._collapsed;
       this.scheduleRender();
     };
-    this._hintCount.title = 'What the task data shows about some stages (see the rows marked in the Jobs tab)';
+    this._hintCount.title =
+      'What the task data shows about some stages (see the rows marked in the Jobs tab)';
     const close = el('button', 'sm-close', '×');
     close.type = 'button';
     close.title = 'Close (comes back when this cell starts another job)';
@@ -242,7 +258,13 @@ export class CellMonitorWidget extends Widget {
     );
   }
 
-  private _renderHeader(jobs: Job[], running: number, succeeded: number, failed: number, now: number): void {
+  private _renderHeader(
+    jobs: Job[],
+    running: number,
+    succeeded: number,
+    failed: number,
+    now: number
+  ): void {
     const total = jobs.length;
     this._total = total;
     setText(this._collapseButton, this._collapsed ? '▸' : '▾');
@@ -261,7 +283,9 @@ export class CellMonitorWidget extends Widget {
     setText(this._hintCount, `${hints} hint${hints === 1 ? '' : 's'}`);
     setData(this._hintCount, 'count', String(hints));
     setHidden(this._hintCount, hints === 0);
-    const app = jobs.length ? this.model.app(jobs[jobs.length - 1].appId) : undefined;
+    const app = jobs.length
+      ? this.model.app(jobs[jobs.length - 1].appId)
+      : undefined;
     setHidden(this._appText, !app);
     setText(this._appText, app ? appLine(app) : '');
     const older = app ? olderJobsNote(app) : '';
@@ -269,46 +293,76 @@ export class CellMonitorWidget extends Widget {
       this._appText.title = older ? OLDER_JOBS_TITLE : '';
     }
     // The app's Spark UI: a link while the monitor proxies it, nothing otherwise.
-    const uiUrl = app ? sparkUIUrl(this._server.baseUrl, app, { kind: 'app' }) : null;
+    const uiUrl = app
+      ? sparkUIUrl(this._server.baseUrl, app, { kind: 'app' })
+      : null;
     if (this._uiSlot.dataset.url !== (uiUrl ?? '')) {
       this._uiSlot.dataset.url = uiUrl ?? '';
-      this._uiSlot.replaceChildren(...(uiUrl ? [uiLink(uiUrl, { kind: 'app' }, 'Spark UI')] : []));
+      this._uiSlot.replaceChildren(
+        ...(uiUrl ? [uiLink(uiUrl, { kind: 'app' }, 'Spark UI')] : [])
+      );
     }
     setHidden(this._elapsed, !jobs.length);
     if (jobs.length) {
       const first = Math.min(...jobs.map(j => j.submissionTime));
-      const last = running ? now : Math.max(...jobs.map(j => j.completionTime ?? j.submissionTime));
+      const last = running
+        ? now
+        : Math.max(...jobs.map(j => j.completionTime ?? j.submissionTime));
       setText(this._elapsed, `elapsed ${formatDuration(last - first)}`);
     }
     // "Cancel this cell's jobs" while one of them runs in an app that allows cancelling.
-    const cancellable = jobs.some(j => j.status === 'RUNNING' && this.model.app(j.appId)?.cancelEnabled);
-    const control = !cancellable ? 'none' : this._pending.has({ kind: 'cell', cellId: this.cellId }) ? 'pending' : 'ready';
+    const cancellable = jobs.some(
+      j => j.status === 'RUNNING' && this.model.app(j.appId)?.cancelEnabled
+    );
+    const control = !cancellable
+      ? 'none'
+      : this._pending.has({ kind: 'cell', cellId: this.cellId })
+        ? 'pending'
+        : 'ready';
     if (this._cancelSlot.dataset.control !== control) {
       this._cancelSlot.dataset.control = control;
       if (control === 'none') {
         this._cancelSlot.replaceChildren();
       } else {
-        const button = cancelButton('cell', control, "this cell's running jobs");
-        button.onclick = () => this._cancel({ kind: 'cell', cellId: this.cellId, notebook: this.notebook() });
+        const button = cancelButton(
+          'cell',
+          control,
+          "this cell's running jobs"
+        );
+        button.onclick = () =>
+          this._cancel({
+            kind: 'cell',
+            cellId: this.cellId,
+            notebook: this.notebook()
+          });
         this._cancelSlot.replaceChildren(button);
       }
     }
   }
 
   /** What the jobs table's rows need: Spark UI links and cancel controls (from the widget's pending cancels). */
-  private _rowContext(now: number): RowContext {
+  private _rowContext(now: number): IRowContext {
     const baseUrl = this._server.baseUrl;
     return {
       now,
-      uiUrl: (appId: string, target: UITarget) => sparkUIUrl(baseUrl, this.model.app(appId), target),
+      uiUrl: (appId: string, target: UITarget) =>
+        sparkUIUrl(baseUrl, this.model.app(appId), target),
       jobCancel: job =>
-        jobCancelControl(this.model.app(job.appId), job, this._pending.has({ kind: 'job', appId: job.appId, jobId: job.jobId })),
+        jobCancelControl(
+          this.model.app(job.appId),
+          job,
+          this._pending.has({ kind: 'job', appId: job.appId, jobId: job.jobId })
+        ),
       stageCancel: (job, stage) =>
         stageCancelControl(
           this.model.app(job.appId),
           job,
           stage,
-          this._pending.has({ kind: 'stage', appId: job.appId, stageId: stage.stageId })
+          this._pending.has({
+            kind: 'stage',
+            appId: job.appId,
+            stageId: stage.stageId
+          })
         )
     };
   }
@@ -321,7 +375,8 @@ export class CellMonitorWidget extends Widget {
     this._pending.add(target, Date.now());
     this._showError(null);
     this.scheduleRender();
-    const send = (url: string, init: RequestInit) => ServerConnection.makeRequest(url, init, this._server);
+    const send = (url: string, init: RequestInit) =>
+      ServerConnection.makeRequest(url, init, this._server);
     requestCancel(this._server.baseUrl, target, send)
       .then(requested => {
         if (requested === 0) {
@@ -343,7 +398,10 @@ export class CellMonitorWidget extends Widget {
     const down = status.state === 'unavailable';
     setHidden(this._offline, !down);
     if (down) {
-      setText(this._offline, 'Reconnecting to the Spark monitor… what is shown may be out of date.');
+      setText(
+        this._offline,
+        'Reconnecting to the Spark monitor… what is shown may be out of date.'
+      );
       if (this._offline.title !== status.reason) {
         this._offline.title = status.reason;
       }
@@ -362,7 +420,10 @@ export class CellMonitorWidget extends Widget {
     dismiss.title = 'Dismiss';
     dismiss.setAttribute('aria-label', 'Dismiss the error');
     dismiss.onclick = () => this._showError(null);
-    this._error.replaceChildren(el('span', 'sm-error-message', message), dismiss);
+    this._error.replaceChildren(
+      el('span', 'sm-error-message', message),
+      dismiss
+    );
   }
 
   /** Durations of running jobs tick once a second while any job runs. */
@@ -376,7 +437,7 @@ export class CellMonitorWidget extends Widget {
   }
 
   private readonly model: MonitorModel;
-  private readonly settings: () => MonitorSettings;
+  private readonly settings: () => IMonitorSettings;
   private readonly _header = el('div', 'sm-header');
   private readonly _collapseButton = el('button', 'sm-collapse');
   private readonly _titleText = el('span', 'sm-title');

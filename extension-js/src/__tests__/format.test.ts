@@ -24,7 +24,13 @@ test('counted: singular for one, plural otherwise', () => {
 });
 
 test('an app whose driver was lost reads "driver lost", others their state', () => {
-  assert.equal(appStateLabel({ state: 'FINISHED', driverLost: true }), 'driver lost');
-  assert.equal(appStateLabel({ state: 'FINISHED', driverLost: false }), 'FINISHED');
+  assert.equal(
+    appStateLabel({ state: 'FINISHED', driverLost: true }),
+    'driver lost'
+  );
+  assert.equal(
+    appStateLabel({ state: 'FINISHED', driverLost: false }),
+    'FINISHED'
+  );
   assert.equal(appStateLabel({ state: 'DISCONNECTED' }), 'DISCONNECTED');
 });

@@ -3,30 +3,72 @@ import { test } from 'node:test';
 
 import { Job, Stage } from '../api';
 import { CancelControl } from '../cancel';
-import { RowContext, renderRow } from '../job-rows';
+import { IRowContext, renderRow } from '../job-rows';
 import { Row } from '../rows';
-import { signature, v, VNode } from '../vnode';
+import { signature, v, IVNode } from '../vnode';
 
 function stage(over: Partial<Stage> = {}): Stage {
   return {
-    stageId: 1, attemptId: 0, name: 'count at cell 2', status: 'ACTIVE', numTasks: 4, numCompletedTasks: 2,
-    numActiveTasks: 1, numFailedTasks: 0, numKilledTasks: 0, submissionTime: 1000, completionTime: null,
-    failureReason: null, executorRunTime: 0, inputBytes: 0, inputRecords: 0, outputBytes: 0, outputRecords: 0,
-    shuffleReadBytes: 0, shuffleReadRecords: 0, shuffleWriteBytes: 2048, shuffleWriteRecords: 4, memoryBytesSpilled: 0,
-    diskBytesSpilled: 0, taskTime: null, ...over
+    stageId: 1,
+    attemptId: 0,
+    name: 'count at cell 2',
+    status: 'ACTIVE',
+    numTasks: 4,
+    numCompletedTasks: 2,
+    numActiveTasks: 1,
+    numFailedTasks: 0,
+    numKilledTasks: 0,
+    submissionTime: 1000,
+    completionTime: null,
+    failureReason: null,
+    executorRunTime: 0,
+    inputBytes: 0,
+    inputRecords: 0,
+    outputBytes: 0,
+    outputRecords: 0,
+    shuffleReadBytes: 0,
+    shuffleReadRecords: 0,
+    shuffleWriteBytes: 2048,
+    shuffleWriteRecords: 4,
+    memoryBytesSpilled: 0,
+    diskBytesSpilled: 0,
+    taskTime: null,
+    ...over
   };
 }
 
 function job(over: Partial<Job> = {}): Job {
   return {
-    appId: 'app-1', jobId: 7, name: 'count at cell 2', description: null, jobGroup: null, cellId: 'c', sqlExecutionId: null,
-    status: 'RUNNING', submissionTime: 1000, completionTime: null, error: null, numStages: 1, numCompletedStages: 0,
-    numSkippedStages: 0, numFailedStages: 0, numActiveStages: 1, numTasks: 4, numCompletedTasks: 2, numActiveTasks: 1,
-    numFailedTasks: 0, numKilledTasks: 0, numSkippedTasks: 0, stages: [stage()], failures: [], hints: [], ...over
+    appId: 'app-1',
+    jobId: 7,
+    name: 'count at cell 2',
+    description: null,
+    jobGroup: null,
+    cellId: 'c',
+    sqlExecutionId: null,
+    status: 'RUNNING',
+    submissionTime: 1000,
+    completionTime: null,
+    error: null,
+    numStages: 1,
+    numCompletedStages: 0,
+    numSkippedStages: 0,
+    numFailedStages: 0,
+    numActiveStages: 1,
+    numTasks: 4,
+    numCompletedTasks: 2,
+    numActiveTasks: 1,
+    numFailedTasks: 0,
+    numKilledTasks: 0,
+    numSkippedTasks: 0,
+    stages: [stage()],
+    failures: [],
+    hints: [],
+    ...over
   };
 }
 
-function ctx(over: Partial<RowContext> = {}): RowContext {
+function ctx(over: Partial<IRowContext> = {}): IRowContext {
   return {
     now: 4000,
     uiUrl: (appId, target) => `/ui/${appId}/${target.kind}`,
@@ -36,10 +78,15 @@ function ctx(over: Partial<RowContext> = {}): RowContext {
   };
 }
 
-const jobRow = (j: Job): Row => ({ kind: 'job', key: 'job', job: j, expanded: false });
+const jobRow = (j: Job): Row => ({
+  kind: 'job',
+  key: 'job',
+  job: j,
+  expanded: false
+});
 
 /** The first node of `tree` (depth first) with class `cls`. */
-function find(tree: VNode, cls: string): VNode | undefined {
+function find(tree: IVNode, cls: string): IVNode | undefined {
   if ((tree.attrs.class ?? '').split(' ').includes(cls)) {
     return tree;
   }
@@ -65,7 +112,12 @@ test('job row: status, the Spark UI link, task progress with widths and counts, 
   assert.equal(link.text, '7');
   const bar = find(tr, 'sm-progress')!;
   assert.deepEqual(
-    [bar.attrs['data-completed'], bar.attrs['data-total'], bar.attrs['data-running'], bar.attrs['data-failed']],
+    [
+      bar.attrs['data-completed'],
+      bar.attrs['data-total'],
+      bar.attrs['data-running'],
+      bar.attrs['data-failed']
+    ],
     ['2', '4', '1', '0']
   );
   assert.equal(find(tr, 'sm-progress-completed')!.attrs.style, 'width: 50%;');
@@ -79,12 +131,18 @@ test('job row: a cancel button, disabled while the cancel is pending; none witho
     ['enabled', 'cancel', undefined],
     ['pending', 'cancelling…', '']
   ] as [CancelControl, string, string | undefined][]) {
-    const button = find(renderRow(jobRow(job()), 0, ctx({ jobCancel: () => control })), 'sm-cancel-job')!;
+    const button = find(
+      renderRow(jobRow(job()), 0, ctx({ jobCancel: () => control })),
+      'sm-cancel-job'
+    )!;
     assert.equal(button.text, label);
     assert.equal(button.attrs.disabled, disabled);
     assert.equal(button.attrs['data-pending'], String(control === 'pending'));
   }
-  assert.equal(find(renderRow(jobRow(job()), 0, ctx()), 'sm-cancel'), undefined);
+  assert.equal(
+    find(renderRow(jobRow(job()), 0, ctx()), 'sm-cancel'),
+    undefined
+  );
   const noUI = renderRow(jobRow(job()), 0, ctx({ uiUrl: () => null }));
   assert.equal(find(noUI, 'sm-ui-link'), undefined);
   assert.equal(find(noUI, 'sm-ui-text')!.text, '7');
@@ -94,16 +152,31 @@ test('stage row: shuffle bytes as data, progress of its own tasks', () => {
   const row: Row = { kind: 'stage', key: 'stage', job: job(), stage: stage() };
   const tr = renderRow(row, 1, ctx());
   assert.equal(tr.attrs['data-stage-id'], '1');
-  assert.equal(find(tr, 'sm-stage-io')!.attrs['data-shuffle-write-bytes'], '2048');
+  assert.equal(
+    find(tr, 'sm-stage-io')!.attrs['data-shuffle-write-bytes'],
+    '2048'
+  );
   assert.equal(find(tr, 'sm-progress-text')!.text, '2/4 (1 running)');
 });
 
 test('signature: equal for the same data, different when a count or the clock of a running job moves', () => {
   const a = signature(renderRow(jobRow(job()), 0, ctx()));
   assert.equal(signature(renderRow(jobRow(job()), 0, ctx())), a);
-  assert.notEqual(signature(renderRow(jobRow(job({ numCompletedTasks: 3 })), 0, ctx())), a);
-  assert.notEqual(signature(renderRow(jobRow(job()), 0, ctx({ now: 9000 }))), a, 'the duration of a running job grows');
-  const done = job({ status: 'SUCCEEDED', completionTime: 3000, numCompletedTasks: 4, numActiveTasks: 0 });
+  assert.notEqual(
+    signature(renderRow(jobRow(job({ numCompletedTasks: 3 })), 0, ctx())),
+    a
+  );
+  assert.notEqual(
+    signature(renderRow(jobRow(job()), 0, ctx({ now: 9000 }))),
+    a,
+    'the duration of a running job grows'
+  );
+  const done = job({
+    status: 'SUCCEEDED',
+    completionTime: 3000,
+    numCompletedTasks: 4,
+    numActiveTasks: 0
+  });
   assert.equal(
     signature(renderRow(jobRow(done), 0, ctx({ now: 9000 }))),
     signature(renderRow(jobRow(done), 0, ctx({ now: 5000 }))),
@@ -113,6 +186,15 @@ test('signature: equal for the same data, different when a count or the clock of
 
 test('v: no class attribute without a class, no text for an empty text', () => {
   assert.deepEqual(v('td', ''), { tag: 'td', attrs: {}, children: [] });
-  assert.deepEqual(v('td', 'x', ''), { tag: 'td', attrs: { class: 'x' }, children: [] });
-  assert.deepEqual(v('a', 'l', 't', { href: '/u' }), { tag: 'a', attrs: { class: 'l', href: '/u' }, text: 't', children: [] });
+  assert.deepEqual(v('td', 'x', ''), {
+    tag: 'td',
+    attrs: { class: 'x' },
+    children: []
+  });
+  assert.deepEqual(v('a', 'l', 't', { href: '/u' }), {
+    tag: 'a',
+    attrs: { class: 'l', href: '/u' },
+    text: 't',
+    children: []
+  });
 });

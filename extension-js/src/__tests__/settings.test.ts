@@ -5,11 +5,18 @@ import { DEFAULT_SETTINGS, readSettings } from '../settings';
 
 test('settings fall back to defaults for missing or mistyped values', () => {
   assert.deepEqual(readSettings({}), DEFAULT_SETTINGS);
-  assert.deepEqual(readSettings({ autoCollapse: 'yes', maxJobsPerCell: 50, refreshRateMs: -5 }), {
-    ...DEFAULT_SETTINGS,
-    maxJobsPerCell: 50,
-    refreshRateMs: 0
-  });
+  assert.deepEqual(
+    readSettings({
+      autoCollapse: 'yes',
+      maxJobsPerCell: 50,
+      refreshRateMs: -5
+    }),
+    {
+      ...DEFAULT_SETTINGS,
+      maxJobsPerCell: 50,
+      refreshRateMs: 0
+    }
+  );
 });
 
 test('writing summaries into notebooks is off unless asked for', () => {
