@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"io"
 	"log/slog"
 	"net/http"
@@ -112,7 +113,7 @@ func TestAnUploadedLogOfManyJobsIsBoundedAfterUploadAndAfterRestart(t *testing.T
 		t.Fatalf("upload: %d %v", code, m)
 	}
 	jobs, evicted, source := shownJobs(t, url, "app-crafted")
-	if jobs > state.DefaultMaxJobsPerApp || jobs == 0 || int(evicted) != n-jobs || source != state.SourceUpload {
+	if jobs > state.DefaultMaxJobsPerApp || jobs == 0 || int(evicted) != n-jobs || source != wire.SourceUpload {
 		t.Fatalf("after the upload: %d jobs listed, evictedJobs %v (%s), want at most %d and the rest evicted",
 			jobs, evicted, source, state.DefaultMaxJobsPerApp)
 	}
@@ -124,7 +125,7 @@ func TestAnUploadedLogOfManyJobsIsBoundedAfterUploadAndAfterRestart(t *testing.T
 	hs, url := monitor(t, dir)
 	hs.restore(context.Background())
 	jobs, evicted, source = shownJobs(t, url, "app-crafted")
-	if jobs > state.DefaultMaxJobsPerApp || jobs == 0 || int(evicted) != n-jobs || source != state.SourceHistory {
+	if jobs > state.DefaultMaxJobsPerApp || jobs == 0 || int(evicted) != n-jobs || source != wire.SourceHistory {
 		t.Fatalf("after a restart: %d jobs listed, evictedJobs %v (%s), want at most %d and the rest evicted",
 			jobs, evicted, source, state.DefaultMaxJobsPerApp)
 	}

@@ -3,6 +3,7 @@ package history
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"slices"
 	"strconv"
 	"strings"
@@ -204,7 +205,7 @@ func (e *encoder) jobEnd(x *event.JobEnd) {
 	e.jobEnded(x.JobID)
 	je := &sparkJobEnd{Event: evJobEnd, JobID: &x.JobID, CompletionTime: x.Time,
 		JobResult: &sparkJobResult{Result: "JobSucceeded"}}
-	if x.Result != state.JobSucceeded {
+	if x.Result != wire.JobSucceeded {
 		msg := ""
 		if x.Error != nil {
 			msg = *x.Error
@@ -228,7 +229,7 @@ func (e *encoder) stageCompleted(x *event.StageCompleted) {
 		r.numTasks = x.NumTasks
 	}
 	var failure *string
-	if x.Status != state.StageComplete {
+	if x.Status != wire.StageComplete {
 		f := ""
 		if x.FailureReason != nil {
 			f = *x.FailureReason
@@ -348,7 +349,7 @@ func (e *encoder) resyncStage(now int64, rs event.ResyncStage) {
 		e.stageSubmitted(&event.StageSubmitted{Header: event.Header{Time: at}, StageID: rs.StageID,
 			AttemptID: rs.AttemptID, Name: r.name, NumTasks: r.numTasks, ParentIDs: r.parents})
 	}
-	if rs.Status != state.StageActive && rs.CompletionTime != nil && !r.done {
+	if rs.Status != wire.StageActive && rs.CompletionTime != nil && !r.done {
 		e.stageCompleted(&event.StageCompleted{Header: event.Header{Time: *rs.CompletionTime},
 			StageID: rs.StageID, AttemptID: rs.AttemptID, Status: rs.Status, NumTasks: rs.NumTasks})
 	}

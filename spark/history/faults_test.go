@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"io"
 	"log/slog"
 	"os"
@@ -143,7 +144,7 @@ func TestImportKeepsTheLogAndRefusesItTwice(t *testing.T) {
 				t.Errorf("the log is not kept as %s: %v", c.file, err)
 			}
 			a := snapshotApp(t, s, app)
-			if a.Source != state.SourceUpload || a.State != state.AppFinished || a.NumJobs == 0 || a.UIPath != nil || a.CancelEnabled {
+			if a.Source != wire.SourceUpload || a.State != wire.AppFinished || a.NumJobs == 0 || a.UIPath != nil || a.CancelEnabled {
 				t.Errorf("uploaded app: %+v", header(a))
 			}
 			_, err = importBytes(t, dir, c.data, s)
@@ -181,7 +182,7 @@ func TestRestoreKeepsWhatACrashLeft(t *testing.T) {
 		t.Fatalf("Restore: %d, %v", n, err)
 	}
 	a := snapshotApp(t, s, app)
-	if a.State != state.AppDisconnected || a.Source != state.SourceHistory || a.NumJobs < 1 || a.Jobs[0].Status != state.JobSucceeded {
+	if a.State != wire.AppDisconnected || a.Source != wire.SourceHistory || a.NumJobs < 1 || a.Jobs[0].Status != wire.JobSucceeded {
 		t.Errorf("restored: %+v, jobs %d", header(a), len(a.Jobs))
 	}
 }
@@ -352,7 +353,7 @@ func restoresLikeLive(t *testing.T, dir, app string, evs []event.Event, what str
 		t.Fatalf("Restore: %d %v", n, err)
 	}
 	got, want := snapshotApp(t, restored, app), snapshotApp(t, live, app)
-	if !reflect.DeepEqual(got.Jobs, want.Jobs) || got.State != state.AppFinished {
+	if !reflect.DeepEqual(got.Jobs, want.Jobs) || got.State != wire.AppFinished {
 		t.Errorf("%s: %d jobs, state %s; live %d jobs", what, len(got.Jobs), got.State, len(want.Jobs))
 	}
 }

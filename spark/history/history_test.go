@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"io"
 	"log/slog"
 	"os"
@@ -96,7 +97,7 @@ func startRecorder(t testing.TB, opts Options) (*Recorder, func()) {
 	return r, stop
 }
 
-func snapshotApp(t testing.TB, s *state.Store, app string) state.App {
+func snapshotApp(t testing.TB, s *state.Store, app string) wire.App {
 	t.Helper()
 	apps, err := s.Snapshot(context.Background())
 	if err != nil {
@@ -108,7 +109,7 @@ func snapshotApp(t testing.TB, s *state.Store, app string) state.App {
 		}
 	}
 	t.Fatalf("app %s not in the snapshot (%d apps)", app, len(apps))
-	return state.App{}
+	return wire.App{}
 }
 
 func submitAll(t testing.TB, sink Sink, app string, evs []event.Event) {
@@ -150,7 +151,7 @@ func TestRoundTrip(t *testing.T) {
 			if len(want.Jobs) == 0 || len(got.Jobs) != len(want.Jobs) {
 				t.Fatalf("restored %d jobs, live %d", len(got.Jobs), len(want.Jobs))
 			}
-			if got.Source != state.SourceHistory || want.Source != state.SourceLive {
+			if got.Source != wire.SourceHistory || want.Source != wire.SourceLive {
 				t.Errorf("sources: restored %q, live %q", got.Source, want.Source)
 			}
 			if got.State != want.State || got.NumJobs != want.NumJobs || got.NumCompletedJobs != want.NumCompletedJobs ||
@@ -171,7 +172,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-func header(a state.App) state.App {
+func header(a wire.App) wire.App {
 	a.Jobs, a.SQLExecutions = nil, nil
 	return a
 }

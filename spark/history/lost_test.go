@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"reflect"
 	"testing"
 
@@ -38,7 +39,7 @@ func TestDriverLostIsKeptOnDisk(t *testing.T) {
 		t.Fatalf("files %+v, want one finished log", files)
 	}
 	want := snapshotApp(t, live, app)
-	if !want.DriverLost || want.State != state.AppFinished || *want.EndTime != lostAt {
+	if !want.DriverLost || want.State != wire.AppFinished || *want.EndTime != lostAt {
 		t.Fatalf("live: %+v", header(want))
 	}
 	restored := startStore(t)
@@ -46,7 +47,7 @@ func TestDriverLostIsKeptOnDisk(t *testing.T) {
 		t.Fatalf("Restore: %d %v", n, err)
 	}
 	got := snapshotApp(t, restored, app)
-	if !got.DriverLost || got.State != state.AppFinished || got.EndTime == nil || *got.EndTime != lostAt {
+	if !got.DriverLost || got.State != wire.AppFinished || got.EndTime == nil || *got.EndTime != lostAt {
 		t.Errorf("restored: %+v", header(got))
 	}
 	if !reflect.DeepEqual(got.Jobs, want.Jobs) {
@@ -74,13 +75,13 @@ func TestDriverLostWhileTheMonitorWasDown(t *testing.T) {
 	if n, err := Restore(context.Background(), dir, second, quiet); n != 1 || err != nil {
 		t.Fatalf("Restore: %d %v", n, err)
 	}
-	if a := snapshotApp(t, second, app); a.State != state.AppDisconnected {
+	if a := snapshotApp(t, second, app); a.State != wire.AppDisconnected {
 		t.Fatalf("restored: %s", a.State)
 	}
 	rec2, stop2 := startRecorder(t, Options{Dir: dir})
 	submitAll(t, Tee(second, rec2), app, []event.Event{&state.DriverLost{Header: event.Header{Type: "driverLost"}}})
 	stop2()
-	if a := snapshotApp(t, second, app); !a.DriverLost || a.Jobs[2].Status != state.JobCancelled {
+	if a := snapshotApp(t, second, app); !a.DriverLost || a.Jobs[2].Status != wire.JobCancelled {
 		t.Errorf("second monitor: %+v", header(a))
 	}
 	files, _ = List(dir)
@@ -92,8 +93,8 @@ func TestDriverLostWhileTheMonitorWasDown(t *testing.T) {
 		t.Fatalf("Restore: %d %v", n, err)
 	}
 	a := snapshotApp(t, third, app)
-	if !a.DriverLost || a.State != state.AppFinished || a.EndTime == nil || *a.EndTime != lastWrite ||
-		a.Jobs[2].Status != state.JobCancelled {
+	if !a.DriverLost || a.State != wire.AppFinished || a.EndTime == nil || *a.EndTime != lastWrite ||
+		a.Jobs[2].Status != wire.JobCancelled {
 		t.Errorf("third monitor: %+v (end %v, want %d)", header(a), a.EndTime, lastWrite)
 	}
 }

@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"encoding/json"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,7 +15,7 @@ import (
 // completedStageName encodes a stage attempt's completion and returns the name its line gives the stage.
 func completedStageName(t *testing.T, e *encoder, stageID int) string {
 	t.Helper()
-	line := e.encode(nil, &event.StageCompleted{Header: event.Header{Time: 3}, StageID: stageID, Status: state.StageComplete})
+	line := e.encode(nil, &event.StageCompleted{Header: event.Header{Time: 3}, StageID: stageID, Status: wire.StageComplete})
 	var l sparkStageEvent
 	if err := json.Unmarshal(line, &l); err != nil || l.StageInfo == nil {
 		t.Fatalf("stage completion %s: %v", line, err)
@@ -57,7 +58,7 @@ func TestWriterRemembersAtMostTheLiveStatesBound(t *testing.T) {
 	}
 	// Ended jobs are forgotten before running ones, however old.
 	oldest := last - maxJobs + 1
-	e.encode(nil, &event.JobEnd{JobID: last, Result: state.JobSucceeded})
+	e.encode(nil, &event.JobEnd{JobID: last, Result: wire.JobSucceeded})
 	e.encode(nil, &event.JobStart{JobID: last + 1})
 	if e.jobKnown(last) || !e.jobKnown(oldest) {
 		t.Errorf("a new job forgot %v; want the ended job %d forgotten, the oldest running one %d kept", e.jobs, last, oldest)

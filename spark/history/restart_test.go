@@ -2,11 +2,11 @@ package history
 
 import (
 	"context"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"path/filepath"
 	"testing"
 
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
-	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
 
 // lostTail is how many of the frames the first monitor received never reach its file: the killed process had not
@@ -54,7 +54,7 @@ func TestKilledMonitorsLogEndsWithSparksCounts(t *testing.T) {
 		t.Fatalf("third monitor's Restore: %d %v", n, err)
 	}
 	a := snapshotApp(t, third, app)
-	if a.State != state.AppFinished || a.Source != state.SourceHistory || a.DriverLost {
+	if a.State != wire.AppFinished || a.Source != wire.SourceHistory || a.DriverLost {
 		t.Errorf("restored: %+v", header(a))
 	}
 	sameAsSpark(t, a, rest)

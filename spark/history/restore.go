@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"io"
 	"log/slog"
 	"os"
@@ -102,7 +103,7 @@ func restoreFile(ctx context.Context, path string, sink Sink, seen map[string]bo
 		return Summary{}, err
 	}
 	defer func() { _ = in.Close() }()
-	return replayInto(ctx, in, true, state.SourceHistory, sink)
+	return replayInto(ctx, in, true, wire.SourceHistory, sink)
 }
 
 // errFound stops a replay once the application's id is known.
@@ -204,7 +205,7 @@ func Import(ctx context.Context, dir string, r io.Reader, opts ImportOptions, si
 		return sum, err
 	}
 	defer func() { _ = in.Close() }()
-	return replayInto(ctx, in, false, state.SourceUpload, sink)
+	return replayInto(ctx, in, false, wire.SourceUpload, sink)
 }
 
 // Tee returns a Sink that submits to sink and then offers each submitted event to rec (never waiting on it): the

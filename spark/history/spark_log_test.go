@@ -3,12 +3,11 @@ package history
 import (
 	"context"
 	"encoding/json"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"os"
 	"reflect"
 	"sort"
 	"testing"
-
-	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
 
 // restJob and restStage are the fields of Spark's REST API (/api/v1/applications/{id}/jobs, /stages) compared here.
@@ -69,12 +68,12 @@ func TestSparksOwnEventLogReplaysToSparksNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := startStore(t)
-	sum, err := replayInto(context.Background(), in, false, state.SourceUpload, s)
+	sum, err := replayInto(context.Background(), in, false, wire.SourceUpload, s)
 	if err != nil || sum.AppID != rest.AppID || !sum.Ended || sum.Skipped == 0 {
 		t.Fatalf("replay: %+v, %v", sum, err)
 	}
 	a := snapshotApp(t, s, rest.AppID)
-	if a.State != state.AppFinished || a.NumJobs != len(rest.Jobs) || a.AppName != "recorded-elsewhere" {
+	if a.State != wire.AppFinished || a.NumJobs != len(rest.Jobs) || a.AppName != "recorded-elsewhere" {
 		t.Fatalf("app %+v", header(a))
 	}
 	sameAsSpark(t, a, rest)
@@ -84,14 +83,14 @@ func TestSparksOwnEventLogReplaysToSparksNumbers(t *testing.T) {
 }
 
 // sameAsSpark checks the application's jobs and stages against Spark's REST API's.
-func sameAsSpark(t *testing.T, a state.App, rest sparkREST) {
+func sameAsSpark(t *testing.T, a wire.App, rest sparkREST) {
 	t.Helper()
 	var got []restJob
 	stages := map[[2]int]restStage{}
 	for _, j := range a.Jobs {
 		status := j.Status
-		if status == state.JobCancelled {
-			status = state.JobFailed
+		if status == wire.JobCancelled {
+			status = wire.JobFailed
 		}
 		// Spark's numTasks counts the skipped stages' tasks; ours leaves them out (API.md § Counting).
 		got = append(got, restJob{j.JobID, status, j.NumTasks + j.NumSkippedTasks, j.NumCompletedTasks, j.NumFailedTasks,
@@ -100,7 +99,7 @@ func sameAsSpark(t *testing.T, a state.App, rest sparkREST) {
 			t.Errorf("job %d: no cell id from its properties", j.JobID)
 		}
 		for _, st := range j.Stages {
-			if st.Status == state.StageSkipped {
+			if st.Status == wire.StageSkipped {
 				continue // Spark's stage list has the attempt that ran (in an earlier job)
 			}
 			stages[[2]int{st.StageID, st.AttemptID}] = restStage{st.StageID, st.AttemptID, st.Status, st.NumTasks,

@@ -3,11 +3,11 @@ package history
 import (
 	"context"
 	"errors"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"io"
 	"log/slog"
 	"strings"
 
-	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
 
 // MaxUncompressed bounds what an uploaded event log may decompress to.
@@ -23,7 +23,7 @@ type UploadKinds struct {
 // Apps is what Uploads needs of the state store (*state.Store): where to replay, and the applications it lists.
 type Apps interface {
 	Sink
-	Snapshot(ctx context.Context) ([]state.App, error)
+	Snapshot(ctx context.Context) ([]wire.App, error)
 }
 
 // Uploads opens the event logs uploaded from the dashboard: each is kept in Dir and replayed into Apps as an

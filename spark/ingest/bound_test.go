@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bufio"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"runtime"
 	"strconv"
 	"strings"
@@ -9,7 +10,6 @@ import (
 	"time"
 
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
-	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
 
 // hostileHeapBound is the most live heap the test process may hold after a hostile listener's jobs (issue 21: 1 500
@@ -44,7 +44,7 @@ func TestHugeDescriptionsAreCutAndCostNothing(t *testing.T) {
 	if err := w.w.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	a := waitAppWithin(t, store, app, strconv.Itoa(hugeJobs)+" jobs ended", floodWait, func(a state.App) bool {
+	a := waitAppWithin(t, store, app, strconv.Itoa(hugeJobs)+" jobs ended", floodWait, func(a wire.App) bool {
 		// one connection: when the last job has ended, every frame before it was applied
 		return len(a.Jobs) > 0 && a.Jobs[len(a.Jobs)-1].JobID == hugeJobs-1 && a.NumActiveJobs == 0
 	})

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"time"
 
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
@@ -84,9 +85,9 @@ func (s *Server) ExpectListener(ctx context.Context, appID string, attemptID *st
 // history without an application end (DISCONNECTED, source history): its listener reconnects if its driver still
 // runs, else the application ends as "driver lost". Call it once the history is restored, before Run accepts
 // listeners, so that one that reconnects finds its application. Safe for concurrent use.
-func (s *Server) ExpectRestored(ctx context.Context, apps []state.App) {
+func (s *Server) ExpectRestored(ctx context.Context, apps []wire.App) {
 	for _, a := range apps {
-		if a.State == state.AppDisconnected && a.Source == state.SourceHistory {
+		if a.State == wire.AppDisconnected && a.Source == wire.SourceHistory {
 			s.ExpectListener(ctx, a.AppID, a.AttemptID)
 		}
 	}

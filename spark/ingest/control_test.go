@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"testing"
 
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
@@ -16,7 +17,7 @@ func TestControlFrameReachesTheListenerConnection(t *testing.T) {
 		t.Fatalf("reply = %v", m)
 	}
 	// The hello is applied after the connection is registered: once the app is known, Send finds it.
-	waitApp(t, store, "app-c", "the app", func(a state.App) bool { return a.State == state.AppRunning })
+	waitApp(t, store, "app-c", "the app", func(a wire.App) bool { return a.State == wire.AppRunning })
 	if err := srv.Send("app-c", event.CancelJob(3, "cancelled from the monitor")); err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +32,7 @@ func TestControlFrameReachesTheListenerConnection(t *testing.T) {
 	}
 	// Events still flow on the same connection.
 	c.send(t, `{"type":"jobStart","jobId":0,"stages":[]}`)
-	waitApp(t, store, "app-c", "job 0", func(a state.App) bool { return a.NumJobs == 1 })
+	waitApp(t, store, "app-c", "job 0", func(a wire.App) bool { return a.NumJobs == 1 })
 }
 
 func TestControlToADeadOrUnknownConnectionIsAnError(t *testing.T) {
@@ -42,10 +43,10 @@ func TestControlToADeadOrUnknownConnectionIsAnError(t *testing.T) {
 	c := dial(t, sock)
 	c.send(t, helloLine("app-d", secret, 1))
 	c.reply(t)
-	waitApp(t, store, "app-d", "the app", func(a state.App) bool { return a.State == state.AppRunning })
+	waitApp(t, store, "app-d", "the app", func(a wire.App) bool { return a.State == wire.AppRunning })
 	_ = c.conn.Close()
 	// The connection is forgotten before the app is marked disconnected.
-	waitApp(t, store, "app-d", "disconnected", func(a state.App) bool { return a.State == state.AppDisconnected })
+	waitApp(t, store, "app-d", "disconnected", func(a wire.App) bool { return a.State == wire.AppDisconnected })
 	if err := srv.Send("app-d", event.CancelJob(0, "r")); !errors.Is(err, ErrNotConnected) {
 		t.Fatalf("dead connection: err = %v", err)
 	}

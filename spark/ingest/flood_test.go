@@ -3,6 +3,7 @@ package ingest
 import (
 	"bufio"
 	"context"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"runtime"
 	"strconv"
 	"testing"
@@ -140,8 +141,8 @@ func TestEventFlood(t *testing.T) {
 		t.Errorf("live heap grew from %d MiB to %d MiB over the flood's second half", heapHalf>>20, heapEnd>>20)
 	}
 
-	a := waitAppWithin(t, store, floodApp, "job 0 to succeed", floodWait, func(a state.App) bool {
-		return len(a.Jobs) == 1 && a.Jobs[0].Status == state.JobSucceeded
+	a := waitAppWithin(t, store, floodApp, "job 0 to succeed", floodWait, func(a wire.App) bool {
+		return len(a.Jobs) == 1 && a.Jobs[0].Status == wire.JobSucceeded
 	})
 	j := a.Jobs[0]
 	failed := 0
@@ -154,7 +155,7 @@ func TestEventFlood(t *testing.T) {
 		}
 		failed += wantFailed
 		if st.NumCompletedTasks != stages[s]-wantFailed || st.NumFailedTasks != wantFailed || st.NumActiveTasks != 0 ||
-			st.Status != state.StageComplete || st.TaskTime == nil || st.TaskTime.Count != stages[s]-wantFailed {
+			st.Status != wire.StageComplete || st.TaskTime == nil || st.TaskTime.Count != stages[s]-wantFailed {
 			t.Errorf("stage %d: %d completed, %d failed, %d active, %s, taskTime %+v; sent %d tasks, %d failing",
 				s, st.NumCompletedTasks, st.NumFailedTasks, st.NumActiveTasks, st.Status, st.TaskTime, stages[s], wantFailed)
 		}
@@ -201,7 +202,7 @@ func floodCheckpoint(t *testing.T, f *floodWriter, store *state.Store, sent int)
 	if err := f.w.Flush(); err != nil {
 		t.Fatal("writing the flood:", err)
 	}
-	waitAppWithin(t, store, floodApp, strconv.Itoa(sent)+" tasks applied", floodWait, func(a state.App) bool {
+	waitAppWithin(t, store, floodApp, strconv.Itoa(sent)+" tasks applied", floodWait, func(a wire.App) bool {
 		return len(a.Jobs) == 1 && a.Jobs[0].NumCompletedTasks+a.Jobs[0].NumFailedTasks == sent && a.Jobs[0].NumActiveTasks == 0
 	})
 	var m runtime.MemStats

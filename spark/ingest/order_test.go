@@ -1,9 +1,8 @@
 package ingest
 
 import (
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"testing"
-
-	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
 
 // Out-of-order and orphan events (a task end before its start, stage and task events of stages no job announced, a
@@ -37,19 +36,19 @@ func TestOutOfOrderEventsLoseNothingElse(t *testing.T) {
 		`{"type":"jobStart","seq":16,"time":31,"jobId":1,"name":"late","description":null,"jobGroup":null,"jobTags":[],"cellId":"c","sqlExecutionId":null,"stages":[]}`,
 		`{"type":"jobEnd","seq":17,"time":32,"jobId":1,"result":"SUCCEEDED","error":null}`,
 	)
-	a := waitApp(t, store, "app-o", "both jobs and the application's end", func(a state.App) bool {
-		return a.NumCompletedJobs == 2 && a.State == state.AppFinished
+	a := waitApp(t, store, "app-o", "both jobs and the application's end", func(a wire.App) bool {
+		return a.NumCompletedJobs == 2 && a.State == wire.AppFinished
 	})
 	if a.NumJobs != 2 || len(a.Jobs) != 2 || a.Jobs[0].JobID != 0 || a.Jobs[1].JobID != 1 {
 		t.Fatalf("jobs: %d %+v; an orphan jobEnd must not create one", a.NumJobs, a.Jobs)
 	}
 	j := a.Jobs[0]
-	if j.Status != state.JobSucceeded || j.NumCompletedTasks != 3 || j.NumActiveTasks != 0 || j.NumCompletedStages != 1 ||
+	if j.Status != wire.JobSucceeded || j.NumCompletedTasks != 3 || j.NumActiveTasks != 0 || j.NumCompletedStages != 1 ||
 		len(j.Stages) != 1 {
 		t.Errorf("job 0: %s, %d completed, %d active tasks, %d stages complete, %d stages", j.Status,
 			j.NumCompletedTasks, j.NumActiveTasks, j.NumCompletedStages, len(j.Stages))
 	}
-	if st := j.Stages[0]; st.StageID != 0 || st.Status != state.StageComplete || st.NumCompletedTasks != 3 || st.NumActiveTasks != 0 {
+	if st := j.Stages[0]; st.StageID != 0 || st.Status != wire.StageComplete || st.NumCompletedTasks != 3 || st.NumActiveTasks != 0 {
 		t.Errorf("stage 0: %+v", st)
 	}
 	if srv.Malformed() != 1 {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"net"
 	"os"
 	"sync"
@@ -149,7 +150,7 @@ func (b *bubble) send(c net.Conn, lines [][]byte) {
 	synctest.Wait()
 }
 
-func (b *bubble) app(id string) state.App {
+func (b *bubble) app(id string) wire.App {
 	b.t.Helper()
 	apps, err := b.store.Snapshot(b.ctx)
 	if err != nil {
@@ -161,7 +162,7 @@ func (b *bubble) app(id string) state.App {
 		}
 	}
 	b.t.Fatalf("no app %s", id)
-	return state.App{}
+	return wire.App{}
 }
 
 // TestNewestConnectionOwnsTheApp: a listener that reconnected while its old connection was still open (a streaming
@@ -177,7 +178,7 @@ func TestNewestConnectionOwnsTheApp(t *testing.T) {
 		cur, curControl := b.connect(lines[0], 2)
 		_ = old.Close()
 		synctest.Wait()
-		if a := b.app(app); a.State != state.AppRunning || a.NumJobs != 3 {
+		if a := b.app(app); a.State != wire.AppRunning || a.NumJobs != 3 {
 			t.Fatalf("after the old connection closed: state %s, %d jobs; want RUNNING, 3", a.State, a.NumJobs)
 		}
 		if err := b.srv.Send(app, event.CancelJob(2, "cancelled from the monitor")); err != nil {
@@ -193,7 +194,7 @@ func TestNewestConnectionOwnsTheApp(t *testing.T) {
 		b.send(cur, lines[mid:mid+10])
 		_ = cur.Close()
 		synctest.Wait()
-		if a := b.app(app); a.State != state.AppDisconnected {
+		if a := b.app(app); a.State != wire.AppDisconnected {
 			t.Errorf("after the owner closed: state %s, want DISCONNECTED", a.State)
 		}
 	})
@@ -221,23 +222,23 @@ func TestDriverLostAfterTheGracePeriod(t *testing.T) {
 		synctest.Wait()
 		time.Sleep(DefaultDriverLostAfter - time.Second)
 		synctest.Wait()
-		if a := b.app(app); a.State != state.AppDisconnected || a.DriverLost {
+		if a := b.app(app); a.State != wire.AppDisconnected || a.DriverLost {
 			t.Fatalf("before the grace period ended: state %s, driverLost %v", a.State, a.DriverLost)
 		}
 		time.Sleep(time.Second)
 		synctest.Wait()
 		a := b.app(app)
-		if a.State != state.AppFinished || !a.DriverLost || a.EndTime == nil || *a.EndTime != closed.UnixMilli() {
+		if a.State != wire.AppFinished || !a.DriverLost || a.EndTime == nil || *a.EndTime != closed.UnixMilli() {
 			t.Fatalf("after the grace period: state %s, driverLost %v, end %v (closed at %d)", a.State, a.DriverLost,
 				a.EndTime, closed.UnixMilli())
 		}
 		if n := b.lost.count(); n != 1 {
 			t.Errorf("%d DriverLost submitted, want 1", n)
 		}
-		if j := a.Jobs[2]; j.Status != state.JobCancelled || j.Error == nil || *j.Error != "Job 2 cancelled "+state.DriverLostReason {
+		if j := a.Jobs[2]; j.Status != wire.JobCancelled || j.Error == nil || *j.Error != "Job 2 cancelled "+state.DriverLostReason {
 			t.Errorf("job 2: %s %v", j.Status, j.Error)
 		}
-		if j := a.Jobs[1]; j.Status != state.JobSucceeded {
+		if j := a.Jobs[1]; j.Status != wire.JobSucceeded {
 			t.Errorf("job 1 (ended before): %s", j.Status)
 		}
 	})
@@ -255,7 +256,7 @@ func TestNoDriverLostWhenTheListenerComesBackOrTheAppEnded(t *testing.T) {
 		b.send(c2, lines[mid:])
 		time.Sleep(10 * DefaultDriverLostAfter)
 		synctest.Wait()
-		if a := b.app(app); a.State != state.AppFinished || a.DriverLost || b.lost.count() != 0 {
+		if a := b.app(app); a.State != wire.AppFinished || a.DriverLost || b.lost.count() != 0 {
 			t.Errorf("reconnected, then ended: state %s, driverLost %v, %d DriverLost submitted", a.State, a.DriverLost,
 				b.lost.count())
 		}

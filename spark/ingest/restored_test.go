@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -26,9 +27,9 @@ func TestOnlyAnUnendedHistoryAppAwaitsItsDriver(t *testing.T) {
 				}
 			}
 		}
-		restore("app-cut", state.SourceHistory, false)
-		restore("app-ended", state.SourceHistory, true)
-		restore("app-uploaded", state.SourceUpload, false)
+		restore("app-cut", wire.SourceHistory, false)
+		restore("app-ended", wire.SourceHistory, true)
+		restore("app-uploaded", wire.SourceUpload, false)
 		apps, err := b.store.Snapshot(b.ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -36,7 +37,7 @@ func TestOnlyAnUnendedHistoryAppAwaitsItsDriver(t *testing.T) {
 		b.srv.ExpectRestored(b.ctx, apps)
 		time.Sleep(DefaultDriverLostAfter)
 		synctest.Wait()
-		if a := b.app("app-cut"); a.State != state.AppFinished || !a.DriverLost {
+		if a := b.app("app-cut"); a.State != wire.AppFinished || !a.DriverLost {
 			t.Errorf("app-cut after the grace period: %s, driverLost %v", a.State, a.DriverLost)
 		}
 		for _, id := range []string{"app-ended", "app-uploaded"} {

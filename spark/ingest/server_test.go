@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"net"
 	"os"
 	"path/filepath"
@@ -94,13 +95,13 @@ func helloLine(app, sec string, conn int) string {
 }
 
 // waitApp polls the store's snapshot until cond holds for app, with a deadline.
-func waitApp(t *testing.T, store *state.Store, app string, what string, cond func(state.App) bool) state.App {
+func waitApp(t *testing.T, store *state.Store, app string, what string, cond func(wire.App) bool) wire.App {
 	t.Helper()
 	return waitAppWithin(t, store, app, what, 5*time.Second, cond)
 }
 
 // waitAppWithin is waitApp with the deadline d.
-func waitAppWithin(t *testing.T, store *state.Store, app, what string, d time.Duration, cond func(state.App) bool) state.App {
+func waitAppWithin(t *testing.T, store *state.Store, app, what string, d time.Duration, cond func(wire.App) bool) wire.App {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
@@ -116,7 +117,7 @@ func waitAppWithin(t *testing.T, store *state.Store, app, what string, d time.Du
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("timed out waiting for %s", what)
-	return state.App{}
+	return wire.App{}
 }
 
 func TestWrongSecretIsRefusedWithAReason(t *testing.T) {
@@ -152,7 +153,7 @@ func TestMalformedFramesAreSkippedAndCounted(t *testing.T) {
 	}
 	c.send(t, `{"type":"jobStart","jobId":0,"stages":[]}`, `{broken`, `{"type":"jobEnd"}`, `{"type":"futureThing"}`,
 		`{"type":"jobStart","jobId":1,"stages":[]}`)
-	waitApp(t, store, "app-1", "both valid jobs", func(a state.App) bool { return a.NumJobs == 2 })
+	waitApp(t, store, "app-1", "both valid jobs", func(a wire.App) bool { return a.NumJobs == 2 })
 	if srv.Malformed() != 2 {
 		t.Errorf("malformed = %d, want 2 (the unknown frame type is not malformed)", srv.Malformed())
 	}
@@ -167,7 +168,7 @@ func TestOversizedFrameClosesTheConnection(t *testing.T) {
 	if _, err := c.r.ReadByte(); err == nil {
 		t.Fatal("connection still open after an oversized frame")
 	}
-	waitApp(t, store, "app-big", "the app to be marked disconnected", func(a state.App) bool { return a.State == state.AppDisconnected })
+	waitApp(t, store, "app-big", "the app to be marked disconnected", func(a wire.App) bool { return a.State == wire.AppDisconnected })
 }
 
 func TestReconnectRevivesADisconnectedApp(t *testing.T) {
@@ -176,9 +177,9 @@ func TestReconnectRevivesADisconnectedApp(t *testing.T) {
 	c.send(t, helloLine("app-r", secret, 1))
 	c.reply(t)
 	c.send(t, `{"type":"jobStart","jobId":0,"stages":[{"stageId":0,"attemptId":0,"numTasks":4}]}`)
-	waitApp(t, store, "app-r", "job 0", func(a state.App) bool { return a.NumJobs == 1 })
+	waitApp(t, store, "app-r", "job 0", func(a wire.App) bool { return a.NumJobs == 1 })
 	_ = c.conn.Close()
-	waitApp(t, store, "app-r", "disconnected", func(a state.App) bool { return a.State == state.AppDisconnected })
+	waitApp(t, store, "app-r", "disconnected", func(a wire.App) bool { return a.State == wire.AppDisconnected })
 
 	c2 := dial(t, sock)
 	c2.send(t, helloLine("app-r", secret, 2))
@@ -186,8 +187,8 @@ func TestReconnectRevivesADisconnectedApp(t *testing.T) {
 		t.Fatalf("reply = %v", m)
 	}
 	c2.send(t, `{"type":"jobEnd","jobId":0,"result":"SUCCEEDED","time":5}`)
-	a := waitApp(t, store, "app-r", "running again with job 0 done", func(a state.App) bool {
-		return a.State == state.AppRunning && a.NumCompletedJobs == 1
+	a := waitApp(t, store, "app-r", "running again with job 0 done", func(a wire.App) bool {
+		return a.State == wire.AppRunning && a.NumCompletedJobs == 1
 	})
 	if a.NumJobs != 1 {
 		t.Errorf("jobs = %d", a.NumJobs)

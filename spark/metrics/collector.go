@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -12,9 +13,9 @@ const ns = "sparkmonitor"
 
 // The label values every application gets, so that a status at zero is a 0 sample rather than a missing series.
 var (
-	appStates   = []string{state.AppRunning, state.AppFinished, state.AppDisconnected}
-	jobStatuses = []string{state.JobRunning, state.JobSucceeded, state.JobFailed, state.JobCancelled}
-	stageStates = []string{state.StagePending, state.StageActive, state.StageComplete, state.StageFailed, state.StageSkipped}
+	appStates   = []string{wire.AppRunning, wire.AppFinished, wire.AppDisconnected}
+	jobStatuses = []string{wire.JobRunning, wire.JobSucceeded, wire.JobFailed, wire.JobCancelled}
+	stageStates = []string{wire.StagePending, wire.StageActive, wire.StageComplete, wire.StageFailed, wire.StageSkipped}
 )
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
@@ -153,15 +154,15 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 func shown(apps []state.AppCounts, limit int) []state.AppCounts {
 	others := limit
 	for _, a := range apps {
-		if a.State == state.AppRunning {
+		if a.State == wire.AppRunning {
 			others--
 		}
 	}
 	var out []state.AppCounts
 	for i := len(apps) - 1; i >= 0; i-- {
-		if a := apps[i]; a.State == state.AppRunning || others > 0 {
+		if a := apps[i]; a.State == wire.AppRunning || others > 0 {
 			out = append(out, a)
-			if a.State != state.AppRunning {
+			if a.State != wire.AppRunning {
 				others--
 			}
 		}

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -285,9 +286,9 @@ func TestMetricsOfRecordedApplicationsAreSparksCounts(t *testing.T) {
 func TestPerApplicationSeriesAreBounded(t *testing.T) {
 	var apps []state.AppCounts
 	for i := range 10 {
-		st := state.AppFinished
+		st := wire.AppFinished
 		if i == 1 || i == 2 {
-			st = state.AppRunning
+			st = wire.AppRunning
 		}
 		apps = append(apps, state.AppCounts{AppID: string(rune('a' + i)), State: st})
 	}

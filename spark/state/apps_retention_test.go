@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"fmt"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"slices"
 	"testing"
 
@@ -25,9 +26,9 @@ func appIDs(t *testing.T, s *Store) []string {
 // pastApp submits an application as spark/history replays one: Restored, its events, Restored done.
 func pastApp(t *testing.T, s *Store, id string, evs ...event.Event) {
 	t.Helper()
-	submitAll(t, s, id, &Restored{Source: SourceHistory}, hello(id, 1))
+	submitAll(t, s, id, &Restored{Source: wire.SourceHistory}, hello(id, 1))
 	submitAll(t, s, id, evs...)
-	submitAll(t, s, id, &Restored{Source: SourceHistory, Done: true})
+	submitAll(t, s, id, &Restored{Source: wire.SourceHistory, Done: true})
 }
 
 func TestAppsBeyondTheBoundEvictTheOldestEndedFirst(t *testing.T) {
@@ -76,11 +77,11 @@ func TestWhenAllAppsAreLiveTheNewestIsRefused(t *testing.T) {
 
 func TestAReplayInProgressIsNotEvicted(t *testing.T) {
 	s, _ := startStore(t, Options{MaxApps: 1})
-	submitAll(t, s, "up", &Restored{Source: SourceUpload}, hello("up", 1)) // an upload being replayed
+	submitAll(t, s, "up", &Restored{Source: wire.SourceUpload}, hello("up", 1)) // an upload being replayed
 	submitAll(t, s, "x", hello("x", 1))
-	submitAll(t, s, "up", &event.JobStart{JobID: 0}, &Restored{Source: SourceUpload, Done: true})
+	submitAll(t, s, "up", &event.JobStart{JobID: 0}, &Restored{Source: wire.SourceUpload, Done: true})
 	a := snapshotApp(t, s, "up")
-	if a.Source != SourceUpload || len(a.Jobs) != 1 {
+	if a.Source != wire.SourceUpload || len(a.Jobs) != 1 {
 		t.Fatalf("the upload being replayed was disturbed: %+v", a)
 	}
 }

@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"testing"
 
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
@@ -10,41 +11,41 @@ import (
 func TestCancelledRuleOnSparksErrors(t *testing.T) {
 	cases := map[string]string{
 		// Recorded from Spark 4.1.1 (cancelled_job.jsonl and listener/test.sh).
-		"[SPARK_JOB_CANCELLED] Job 0 cancelled via SparkMonitor SQLSTATE: XXKDA":                               JobCancelled,
-		"[SPARK_JOB_CANCELLED] Job 1 cancelled because stage 1 was cancelled via SparkMonitor SQLSTATE: XXKDA": JobCancelled,
-		"[SPARK_JOB_CANCELLED] Job 2 cancelled part of cancelled job group group-1 SQLSTATE: XXKDA":            JobCancelled,
-		"[SPARK_JOB_CANCELLED] Job 11 cancelled cell cancel SQLSTATE: XXKDA":                                   JobCancelled,
+		"[SPARK_JOB_CANCELLED] Job 0 cancelled via SparkMonitor SQLSTATE: XXKDA":                               wire.JobCancelled,
+		"[SPARK_JOB_CANCELLED] Job 1 cancelled because stage 1 was cancelled via SparkMonitor SQLSTATE: XXKDA": wire.JobCancelled,
+		"[SPARK_JOB_CANCELLED] Job 2 cancelled part of cancelled job group group-1 SQLSTATE: XXKDA":            wire.JobCancelled,
+		"[SPARK_JOB_CANCELLED] Job 11 cancelled cell cancel SQLSTATE: XXKDA":                                   wire.JobCancelled,
 		// Spark 3.5's DAGScheduler wording (no error class), and the other spelling.
-		"Job 3 cancelled because killed via the Web UI":      JobCancelled,
-		"Job 4 cancelled because SparkContext was shut down": JobCancelled,
-		"Job 5 canceled by the user":                         JobCancelled,
-		"job 6 CANCELLED ":                                   JobCancelled,
+		"Job 3 cancelled because killed via the Web UI":      wire.JobCancelled,
+		"Job 4 cancelled because SparkContext was shut down": wire.JobCancelled,
+		"Job 5 canceled by the user":                         wire.JobCancelled,
+		"job 6 CANCELLED ":                                   wire.JobCancelled,
 		// Failures that only mention cancellation are failures.
-		"Job aborted due to stage failure: Task 0 in stage 1.0 failed 1 times: ValueError: request cancelled": JobFailed,
-		"[SPARK_JOB_CANCELLED]":        JobFailed,
-		"Job 7 cancellation requested": JobFailed,
-		"":                             JobFailed,
+		"Job aborted due to stage failure: Task 0 in stage 1.0 failed 1 times: ValueError: request cancelled": wire.JobFailed,
+		"[SPARK_JOB_CANCELLED]":        wire.JobFailed,
+		"Job 7 cancellation requested": wire.JobFailed,
+		"":                             wire.JobFailed,
 	}
 	for msg, want := range cases {
 		if got := failedStatus(&msg); got != want {
 			t.Errorf("%q: %s, want %s", msg, got, want)
 		}
 	}
-	if got := failedStatus(nil); got != JobFailed {
+	if got := failedStatus(nil); got != wire.JobFailed {
 		t.Errorf("no error: %s", got)
 	}
 }
 
 func TestReplayCancelledJobs(t *testing.T) {
 	a, want := replay(t, "cancelled_job.jsonl")
-	status := map[string]string{"cell-cancel": JobCancelled, "cell-stage": JobCancelled, "cell-group": JobCancelled,
-		"cell-ok": JobSucceeded}
+	status := map[string]string{"cell-cancel": wire.JobCancelled, "cell-stage": wire.JobCancelled, "cell-group": wire.JobCancelled,
+		"cell-ok": wire.JobSucceeded}
 	for _, w := range want {
 		w.status = status[w.cellID]
 	}
 	checkJobs(t, a, want)
 	for _, j := range a.Jobs {
-		if j.Status == JobCancelled && (j.Error == nil || j.CompletionTime == nil) {
+		if j.Status == wire.JobCancelled && (j.Error == nil || j.CompletionTime == nil) {
 			t.Errorf("job %d: a cancelled job keeps Spark's error and completion time: %+v", j.JobID, j)
 		}
 	}

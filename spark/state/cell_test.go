@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"slices"
 	"testing"
 
@@ -9,11 +10,11 @@ import (
 )
 
 func TestCellRuns(t *testing.T) {
-	app := func(kernel, path string) *App { return &App{KernelID: kernel, NotebookPath: path} }
+	app := func(kernel, path string) *wire.App { return &wire.App{KernelID: kernel, NotebookPath: path} }
 	for _, c := range []struct {
 		name string
 		cell Cell
-		app  *App
+		app  *wire.App
 		want bool
 	}{
 		{"cell id only", Cell{ID: "c"}, app("k1", "/home/u/a.ipynb"), true},

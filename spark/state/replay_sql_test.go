@@ -88,7 +88,7 @@ func TestReplaySQLQueryGroupsJobsUnderTheirQuery(t *testing.T) {
 			t.Errorf("cell-sql execution %d = %+v, want COMPLETED", id, x)
 		}
 		for _, j := range jobs {
-			if j.Status != JobSucceeded {
+			if j.Status != wire.JobSucceeded {
 				t.Errorf("job %d of a completed query: %s", j.JobID, j.Status)
 			}
 		}
@@ -106,7 +106,7 @@ func TestReplaySQLQueryGroupsJobsUnderTheirQuery(t *testing.T) {
 		if x.Status != wire.SQLFailed || x.Error == nil || !strings.Contains(*x.Error, sqlFailingMsg) || !strings.Contains(x.Description, sqlFailing) {
 			t.Errorf("the failing query = %+v", x)
 		}
-		if jobs[len(jobs)-1].Status != JobFailed {
+		if jobs[len(jobs)-1].Status != wire.JobFailed {
 			t.Errorf("the failing query's last job = %+v", jobs[len(jobs)-1])
 		}
 	}

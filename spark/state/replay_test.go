@@ -92,7 +92,7 @@ func expectFromFrames(evs []event.Event) map[int]*expectedJob {
 	return out
 }
 
-func replay(t *testing.T, name string) (App, map[int]*expectedJob) {
+func replay(t *testing.T, name string) (wire.App, map[int]*expectedJob) {
 	t.Helper()
 	app, evs := readRecording(t, name)
 	s, _ := startStore(t, Options{})
@@ -104,7 +104,7 @@ func replay(t *testing.T, name string) (App, map[int]*expectedJob) {
 	return snapshotApp(t, s, app), expectFromFrames(evs)
 }
 
-func checkJobs(t *testing.T, a App, want map[int]*expectedJob) {
+func checkJobs(t *testing.T, a wire.App, want map[int]*expectedJob) {
 	t.Helper()
 	if len(a.Jobs) != len(want) || a.NumJobs != len(want) {
 		t.Fatalf("%d jobs in state, %d in the recording", len(a.Jobs), len(want))
@@ -124,7 +124,7 @@ func checkJobs(t *testing.T, a App, want map[int]*expectedJob) {
 			t.Errorf("job %d still shows activity after the app ended: %+v", j.JobID, j)
 		}
 	}
-	if a.State != AppFinished || a.EndTime == nil {
+	if a.State != wire.AppFinished || a.EndTime == nil {
 		t.Errorf("app state %s, want FINISHED after appEnd", a.State)
 	}
 }
@@ -137,7 +137,7 @@ func TestReplayRangeSum(t *testing.T) {
 		if j.CellID != nil {
 			cells[*j.CellID]++
 		}
-		if j.Status != JobSucceeded {
+		if j.Status != wire.JobSucceeded {
 			t.Errorf("job %d: %s", j.JobID, j.Status)
 		}
 	}
@@ -156,7 +156,7 @@ func TestReplayShuffleSkip(t *testing.T) {
 	for _, j := range a.Jobs {
 		skipped += j.NumSkippedStages
 		for _, s := range j.Stages {
-			if s.Status == StagePending || s.Status == StageActive {
+			if s.Status == wire.StagePending || s.Status == wire.StageActive {
 				t.Errorf("job %d stage %d still %s", j.JobID, s.StageID, s.Status)
 			}
 		}
@@ -172,9 +172,9 @@ func TestReplayFailingTask(t *testing.T) {
 	var failed, after *wire.Job
 	for i := range a.Jobs {
 		j := &a.Jobs[i]
-		if j.Status == JobFailed && failed == nil {
+		if j.Status == wire.JobFailed && failed == nil {
 			failed = j
-		} else if failed != nil && j.Status == JobSucceeded {
+		} else if failed != nil && j.Status == wire.JobSucceeded {
 			after = j
 		}
 	}
@@ -234,7 +234,7 @@ func TestReplayStageMetricsAreTheSumOfTheirTasks(t *testing.T) {
 			seen := 0
 			for _, j := range snapshotApp(t, s, app).Jobs {
 				for _, st := range j.Stages {
-					if st.Status == StageSkipped {
+					if st.Status == wire.StageSkipped {
 						continue
 					}
 					seen++
@@ -253,7 +253,7 @@ func TestReplayStageMetricsAreTheSumOfTheirTasks(t *testing.T) {
 func TestFailedTasksAreGroupedByTheirPythonException(t *testing.T) {
 	a, _ := replay(t, "failing_task.jsonl")
 	for _, j := range a.Jobs {
-		if j.Status != JobFailed {
+		if j.Status != wire.JobFailed {
 			if len(j.Failures) != 0 {
 				t.Errorf("job %d has failures %+v", j.JobID, j.Failures)
 			}

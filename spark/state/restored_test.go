@@ -1,6 +1,7 @@
 package state
 
 import (
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"testing"
 
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
@@ -21,12 +22,12 @@ func TestRestoredAppIsPastUntilItsListenerComesBack(t *testing.T) {
 
 	h := hello("app", 1)
 	h.KernelID = "kernel-1"
-	submitAll(t, s, "app", &Restored{Source: SourceHistory}, h,
+	submitAll(t, s, "app", &Restored{Source: wire.SourceHistory}, h,
 		&event.JobStart{Header: event.Header{Time: 10}, JobID: 0, Stages: []event.StageInfo{stage(0, 2, nil)}},
 		&event.StageSubmitted{Header: event.Header{Time: 11}, StageID: 0, NumTasks: 2},
-		&Restored{Source: SourceHistory, Done: true})
+		&Restored{Source: wire.SourceHistory, Done: true})
 	a := snapshotApp(t, s, "app")
-	if a.State != AppDisconnected || a.Source != SourceHistory || a.CancelEnabled || a.UIPath != nil || a.NumActiveJobs != 1 {
+	if a.State != wire.AppDisconnected || a.Source != wire.SourceHistory || a.CancelEnabled || a.UIPath != nil || a.NumActiveJobs != 1 {
 		t.Fatalf("restored app %+v", a)
 	}
 	if o := snapshotApp(t, s, "other"); o.NumActiveJobs != 1 {
@@ -38,11 +39,11 @@ func TestRestoredAppIsPastUntilItsListenerComesBack(t *testing.T) {
 	submitAll(t, s, "app", live, &event.Resync{
 		Header: event.Header{Seq: 9},
 		FinishedJobs: []event.ResyncJob{{JobStart: event.JobStart{JobID: 0, Stages: []event.StageInfo{stage(0, 2, nil)}},
-			Result: JobSucceeded, CompletionTime: 20}},
-		Stages: []event.ResyncStage{{StageID: 0, NumTasks: 2, NumCompletedTasks: 2, Status: StageComplete, CompletionTime: ptr64(19)}},
+			Result: wire.JobSucceeded, CompletionTime: 20}},
+		Stages: []event.ResyncStage{{StageID: 0, NumTasks: 2, NumCompletedTasks: 2, Status: wire.StageComplete, CompletionTime: ptr64(19)}},
 	})
 	a = snapshotApp(t, s, "app")
-	if a.State != AppRunning || a.Source != SourceLive || a.NumCompletedJobs != 1 || a.Jobs[0].NumCompletedTasks != 2 {
+	if a.State != wire.AppRunning || a.Source != wire.SourceLive || a.NumCompletedJobs != 1 || a.Jobs[0].NumCompletedTasks != 2 {
 		t.Errorf("after the listener came back: %+v, job %+v", a, a.Jobs[0])
 	}
 }

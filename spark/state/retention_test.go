@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"runtime"
 	"strconv"
 	"testing"
@@ -112,13 +113,13 @@ func TestNeverEndingJobsAreBoundedAndCounted(t *testing.T) {
 		t.Errorf("numJobs %d, evictedJobs %d with %d jobs listed: want the 100000 jobs split between them",
 			a.NumJobs, a.EvictedJobs, len(a.Jobs))
 	}
-	if last := a.Jobs[len(a.Jobs)-1]; last.JobID != 99_999 || last.Status != JobRunning {
+	if last := a.Jobs[len(a.Jobs)-1]; last.JobID != 99_999 || last.Status != wire.JobRunning {
 		t.Errorf("newest job listed is %d %s, want 99999 RUNNING", last.JobID, last.Status)
 	}
 	if n := stageCount(t, s, h.AppID); n > maxStages(DefaultMaxJobsPerApp) {
 		t.Errorf("%d stage attempts held, want at most %d", n, maxStages(DefaultMaxJobsPerApp))
 	}
-	a = App{} // let the snapshot go before measuring
+	a = wire.App{} // let the snapshot go before measuring
 	if grew := int64(heapInUse()) - int64(base); grew > 64<<20 {
 		t.Errorf("heap grew by %d MiB for 100000 never-ending jobs, want under 64 MiB", grew>>20)
 	}
@@ -136,7 +137,7 @@ func TestRunningJobsAreEvictedAfterFinishedOnes(t *testing.T) {
 	}
 	a := snapshotApp(t, s, "a")
 	for i := range 10 {
-		if a.Jobs[i].JobID != i || a.Jobs[i].Status != JobRunning {
+		if a.Jobs[i].JobID != i || a.Jobs[i].Status != wire.JobRunning {
 			t.Fatalf("job %d: %+v, want the running jobs kept while finished ones can go", i, a.Jobs[i])
 		}
 	}
@@ -149,7 +150,7 @@ func TestRunningJobsAreEvictedAfterFinishedOnes(t *testing.T) {
 		t.Fatalf("%d jobs kept, %d evicted: want at most 20 kept, the rest counted", len(a.Jobs), a.EvictedJobs)
 	}
 	for _, j := range a.Jobs {
-		if j.JobID < 40 && j.Status != JobRunning {
+		if j.JobID < 40 && j.Status != wire.JobRunning {
 			t.Errorf("finished job %d kept while running job 0 went", j.JobID)
 		}
 	}
@@ -169,7 +170,7 @@ func TestJobsEndedByTheAppEndStayBounded(t *testing.T) {
 		t.Fatalf("%d jobs kept, %d evicted, want at most 100 kept", len(a.Jobs), a.EvictedJobs)
 	}
 	for _, j := range a.Jobs {
-		if j.Status != JobCancelled {
+		if j.Status != wire.JobCancelled {
 			t.Fatalf("job %d %s after the application's end, want CANCELLED", j.JobID, j.Status)
 		}
 	}
@@ -203,7 +204,7 @@ func TestOrphanStagesGoBeforeJobsAndFinishedFirst(t *testing.T) {
 	submitAll(t, s, "a", &event.StageSubmitted{StageID: 1, NumTasks: 1}) // a running orphan, the oldest
 	for i := 2; i < 1200; i++ {
 		submitAll(t, s, "a", &event.StageSubmitted{StageID: i, NumTasks: 1},
-			&event.StageCompleted{StageID: i, Status: StageComplete})
+			&event.StageCompleted{StageID: i, Status: wire.StageComplete})
 	}
 	var kept map[int]bool
 	if err := s.do(context.Background(), func() {

@@ -109,7 +109,7 @@ func TestRunningCellSurvivesReloadAndResync(t *testing.T) {
 	}
 }
 
-func findJob(apps []App, id int) *wire.Job {
+func findJob(apps []wire.App, id int) *wire.Job {
 	for _, a := range apps {
 		for i := range a.Jobs {
 			if a.Jobs[i].JobID == id {

@@ -33,8 +33,8 @@ func TestSQLExecutionStatusFollowsItsEnd(t *testing.T) {
 	s, _ := startStore(t, Options{})
 	boom := "[DIVIDE_BY_ZERO] Division by zero."
 	submitAll(t, s, "a", hello("a", 1),
-		sqlStart(0, nil, "SELECT 1", 10), sqlJob(0, 0), &event.JobEnd{JobID: 0, Result: JobSucceeded}, sqlEnd(0, nil, 20),
-		sqlStart(1, nil, "SELECT 1/0", 30), sqlJob(1, 1), &event.JobEnd{JobID: 1, Result: JobFailed}, sqlEnd(1, &boom, 40),
+		sqlStart(0, nil, "SELECT 1", 10), sqlJob(0, 0), &event.JobEnd{JobID: 0, Result: wire.JobSucceeded}, sqlEnd(0, nil, 20),
+		sqlStart(1, nil, "SELECT 1/0", 30), sqlJob(1, 1), &event.JobEnd{JobID: 1, Result: wire.JobFailed}, sqlEnd(1, &boom, 40),
 		sqlStart(2, nil, "SELECT 2", 50), sqlJob(2, 2),
 		sqlEnd(9, nil, 60),                                                         // never started here: ignored, as Spark's SQL listener does
 		sqlStart(3, nil, "SELECT 3", 70), sqlJob(3, 3), sqlEnd(3, new(string), 80), // Spark's own "no error"
@@ -62,7 +62,7 @@ func TestSnapshotShowsRunningAndReferencedSQLExecutions(t *testing.T) {
 	root := int64(0)
 	submitAll(t, s, "a", hello("a", 1),
 		sqlStart(0, nil, "CACHE TABLE t", 1), // root of execution 1, no job of its own
-		sqlStart(1, &root, "scan", 2), sqlJob(0, 1), &event.JobEnd{JobID: 0, Result: JobSucceeded}, sqlEnd(1, nil, 3),
+		sqlStart(1, &root, "scan", 2), sqlJob(0, 1), &event.JobEnd{JobID: 0, Result: wire.JobSucceeded}, sqlEnd(1, nil, 3),
 		sqlEnd(0, nil, 4),
 		sqlStart(2, nil, "CREATE TEMP VIEW v", 5), sqlEnd(2, nil, 6), // finished, no job: not shown
 		sqlStart(3, nil, "SELECT * FROM v", 7), // running, no job yet: shown
@@ -105,7 +105,7 @@ func TestSQLExecutionsAreEvictedWithTheirJobs(t *testing.T) {
 	submitAll(t, s, "a", hello("a", 1))
 	for i := 0; i < 30; i++ {
 		submitAll(t, s, "a", sqlStart(int64(i), nil, "q", int64(i)), sqlJob(i, int64(i)),
-			&event.JobEnd{JobID: i, Result: JobSucceeded}, sqlEnd(int64(i), nil, int64(i)))
+			&event.JobEnd{JobID: i, Result: wire.JobSucceeded}, sqlEnd(int64(i), nil, int64(i)))
 	}
 	a := snapshotApp(t, s, "a")
 	if len(a.SQLExecutions) != len(a.Jobs) {

@@ -45,7 +45,7 @@ func submitAll(t *testing.T, s *Store, app string, evs ...event.Event) {
 	}
 }
 
-func snapshotApp(t *testing.T, s *Store, id string) App {
+func snapshotApp(t *testing.T, s *Store, id string) wire.App {
 	t.Helper()
 	apps, err := s.Snapshot(context.Background())
 	if err != nil {
@@ -57,7 +57,7 @@ func snapshotApp(t *testing.T, s *Store, id string) App {
 		}
 	}
 	t.Fatalf("app %s not in snapshot %+v", id, apps)
-	return App{}
+	return wire.App{}
 }
 
 func receive(t *testing.T, ch <-chan wire.Update) wire.Update {
@@ -121,14 +121,14 @@ func TestSkippedStageLeavesTheJobTotalLikeSpark(t *testing.T) {
 	}
 	j0, j1 := a.Jobs[0], a.Jobs[1]
 	if j0.NumTasks != 5 || j0.NumCompletedTasks != 5 || j0.NumFailedTasks != 1 || j0.NumActiveTasks != 0 ||
-		j0.NumCompletedStages != 2 || *j0.CellID != "cell-1" || j0.Status != JobSucceeded {
+		j0.NumCompletedStages != 2 || *j0.CellID != "cell-1" || j0.Status != wire.JobSucceeded {
 		t.Errorf("job 0 = %+v", j0)
 	}
 	// Spark: numTasks counts only stages not completed at job start (1), skipped tasks (4) are subtracted for display.
 	if j1.NumSkippedStages != 1 || j1.NumSkippedTasks != 4 || j1.NumTasks != 1-4 || j1.NumCompletedStages != 1 {
 		t.Errorf("job 1 = %+v", j1)
 	}
-	if j1.Stages[0].Status != StageSkipped || j1.Stages[1].Status != StageComplete {
+	if j1.Stages[0].Status != wire.StageSkipped || j1.Stages[1].Status != wire.StageComplete {
 		t.Errorf("job 1 stages = %+v", j1.Stages)
 	}
 }
@@ -146,8 +146,8 @@ func TestFailedJobKeepsItsErrorAndFailedStage(t *testing.T) {
 		&event.TaskEnd{StageID: 5, TaskID: 2, Status: "KILLED"}, // arrives after the job ended
 	)
 	j := snapshotApp(t, s, "a").Jobs[0]
-	if j.Status != JobFailed || *j.Error != msg || j.NumFailedStages != 1 || j.NumFailedTasks != 1 ||
-		j.NumKilledTasks != 1 || j.NumActiveTasks != 0 || j.Stages[0].Status != StageFailed {
+	if j.Status != wire.JobFailed || *j.Error != msg || j.NumFailedStages != 1 || j.NumFailedTasks != 1 ||
+		j.NumKilledTasks != 1 || j.NumActiveTasks != 0 || j.Stages[0].Status != wire.StageFailed {
 		t.Errorf("job = %+v", j)
 	}
 }
@@ -232,15 +232,15 @@ func TestDisconnectThenReconnectRevivesTheApp(t *testing.T) {
 	s, _ := startStore(t, Options{})
 	submitAll(t, s, "a", hello("a", 1), &event.JobStart{JobID: 0, Stages: []event.StageInfo{stage(0, 3, nil)}},
 		&Disconnected{})
-	if st := snapshotApp(t, s, "a").State; st != AppDisconnected {
+	if st := snapshotApp(t, s, "a").State; st != wire.AppDisconnected {
 		t.Fatalf("state after disconnect = %s", st)
 	}
 	submitAll(t, s, "a", hello("a", 2), &event.Resync{
 		Jobs:   []event.JobStart{{JobID: 0, Stages: []event.StageInfo{stage(0, 3, nil)}}, {JobID: 1, Stages: []event.StageInfo{stage(1, 2, nil)}}},
-		Stages: []event.ResyncStage{{StageID: 0, NumTasks: 3, NumCompletedTasks: 2, NumActiveTasks: 1, Status: StageActive}},
+		Stages: []event.ResyncStage{{StageID: 0, NumTasks: 3, NumCompletedTasks: 2, NumActiveTasks: 1, Status: wire.StageActive}},
 	})
 	a := snapshotApp(t, s, "a")
-	if a.State != AppRunning || a.NumJobs != 2 {
+	if a.State != wire.AppRunning || a.NumJobs != 2 {
 		t.Fatalf("after reconnect: %+v", a)
 	}
 	if j := a.Jobs[0]; j.NumCompletedTasks != 2 || j.Stages[0].NumActiveTasks != 1 {
@@ -368,30 +368,30 @@ func TestResyncRebuildsARestartedMonitor(t *testing.T) {
 		FinishedJobs: []event.ResyncJob{{
 			JobStart: event.JobStart{Header: event.Header{Time: 100}, JobID: 0, CellID: &cell,
 				Stages: []event.StageInfo{stage(0, 4, nil)}},
-			Result: JobSucceeded, CompletionTime: 200,
+			Result: wire.JobSucceeded, CompletionTime: 200,
 		}},
 		Jobs: []event.JobStart{{Header: event.Header{Time: 300}, JobID: 1, CellID: &cell,
 			Stages: []event.StageInfo{stage(1, 5, nil), stage(2, 2, nil)}}},
 		Stages: []event.ResyncStage{
-			{StageID: 2, NumTasks: 2, NumCompletedTasks: 1, NumActiveTasks: 1, Status: StageActive},
-			{StageID: 0, NumTasks: 4, NumCompletedTasks: 4, Status: StageComplete, CompletionTime: &done},
-			{StageID: 1, NumTasks: 5, NumCompletedTasks: 5, Status: StageComplete, CompletionTime: &done},
+			{StageID: 2, NumTasks: 2, NumCompletedTasks: 1, NumActiveTasks: 1, Status: wire.StageActive},
+			{StageID: 0, NumTasks: 4, NumCompletedTasks: 4, Status: wire.StageComplete, CompletionTime: &done},
+			{StageID: 1, NumTasks: 5, NumCompletedTasks: 5, Status: wire.StageComplete, CompletionTime: &done},
 		},
 	},
 		&event.TaskEnd{StageID: 2, TaskID: 9, Status: "SUCCESS"},
-		&event.StageCompleted{StageID: 2, Status: StageComplete},
-		&event.JobEnd{Header: event.Header{Time: 400}, JobID: 1, Result: JobSucceeded},
+		&event.StageCompleted{StageID: 2, Status: wire.StageComplete},
+		&event.JobEnd{Header: event.Header{Time: 400}, JobID: 1, Result: wire.JobSucceeded},
 	)
 	a := snapshotApp(t, s, "a")
 	if a.NumJobs != 2 || a.NumCompletedJobs != 2 {
 		t.Fatalf("app after resync: %d jobs, %d completed; want 2 and 2", a.NumJobs, a.NumCompletedJobs)
 	}
 	j0, j1 := a.Jobs[0], a.Jobs[1]
-	if j0.Status != JobSucceeded || j0.NumCompletedTasks != 4 || j0.NumTasks != 4 || j0.SubmissionTime != 100 ||
+	if j0.Status != wire.JobSucceeded || j0.NumCompletedTasks != 4 || j0.NumTasks != 4 || j0.SubmissionTime != 100 ||
 		j0.CompletionTime == nil || *j0.CompletionTime != 200 || j0.NumCompletedStages != 1 || j0.NumSkippedStages != 0 {
 		t.Errorf("job that ended while the monitor was away = %+v", j0)
 	}
-	if j1.Status != JobSucceeded || j1.NumCompletedTasks != 7 || j1.NumTasks != 7 || j1.NumActiveTasks != 0 ||
+	if j1.Status != wire.JobSucceeded || j1.NumCompletedTasks != 7 || j1.NumTasks != 7 || j1.NumActiveTasks != 0 ||
 		j1.NumCompletedStages != 2 || j1.NumSkippedStages != 0 || j1.SubmissionTime != 300 {
 		t.Errorf("job live across the restart = %+v", j1)
 	}
@@ -407,20 +407,20 @@ func TestResyncAfterAConnectionLossCountsNothingTwice(t *testing.T) {
 		&event.StageSubmitted{StageID: 0, NumTasks: 2},
 		&event.TaskEnd{StageID: 0, TaskID: 1, Status: "SUCCESS"},
 		&event.TaskEnd{StageID: 0, TaskID: 2, Status: "FAILED", Reason: &reason},
-		&event.StageCompleted{StageID: 0, Status: StageFailed},
+		&event.StageCompleted{StageID: 0, Status: wire.StageFailed},
 		&Disconnected{},
 		hello("a", 2),
 		&event.Resync{
 			Jobs: []event.JobStart{{JobID: 0, Stages: []event.StageInfo{stage(0, 2, nil)}}},
 			Stages: []event.ResyncStage{
-				{StageID: 0, NumTasks: 2, NumCompletedTasks: 1, NumFailedTasks: 1, Status: StageFailed},
+				{StageID: 0, NumTasks: 2, NumCompletedTasks: 1, NumFailedTasks: 1, Status: wire.StageFailed},
 			},
 		},
-		&event.StageCompleted{StageID: 0, Status: StageFailed},
-		&event.JobEnd{JobID: 0, Result: JobFailed, Error: &reason},
+		&event.StageCompleted{StageID: 0, Status: wire.StageFailed},
+		&event.JobEnd{JobID: 0, Result: wire.JobFailed, Error: &reason},
 	)
 	j := snapshotApp(t, s, "a").Jobs[0]
-	if j.NumCompletedTasks != 1 || j.NumFailedTasks != 1 || j.NumFailedStages != 1 || j.Status != JobFailed {
+	if j.NumCompletedTasks != 1 || j.NumFailedTasks != 1 || j.NumFailedStages != 1 || j.Status != wire.JobFailed {
 		t.Errorf("job after a reconnect = %+v", j)
 	}
 }
@@ -437,11 +437,11 @@ func TestAppEndCancelsTheJobsStillRunning(t *testing.T) {
 	)
 	a := snapshotApp(t, s, "a")
 	j := a.Jobs[0]
-	if a.State != AppFinished || a.NumActiveJobs != 0 || j.Status != JobCancelled || j.NumActiveTasks != 0 ||
+	if a.State != wire.AppFinished || a.NumActiveJobs != 0 || j.Status != wire.JobCancelled || j.NumActiveTasks != 0 ||
 		j.Error == nil || *j.Error != "Job 0 cancelled because SparkContext was shut down" || *j.CompletionTime != 50 {
 		t.Fatalf("after the application end: app %+v, job %+v", a, j)
 	}
-	if st := j.Stages[0]; st.Status != StageFailed || st.NumActiveTasks != 0 || j.NumFailedStages != 1 {
+	if st := j.Stages[0]; st.Status != wire.StageFailed || st.NumActiveTasks != 0 || j.NumFailedStages != 1 {
 		t.Errorf("the running stage after the application end = %+v (job failed stages %d)", st, j.NumFailedStages)
 	}
 }
@@ -461,11 +461,11 @@ func TestANewAppOfTheKernelEndsTheDisconnectedAppsJobs(t *testing.T) {
 		&Disconnected{})
 	submitAll(t, s, "new", withKernel("new", "k1"))
 	old := snapshotApp(t, s, "old")
-	if j := old.Jobs[0]; old.State != AppDisconnected || j.Status != JobCancelled || j.CompletionTime == nil ||
+	if j := old.Jobs[0]; old.State != wire.AppDisconnected || j.Status != wire.JobCancelled || j.CompletionTime == nil ||
 		*j.CompletionTime != 70 {
 		t.Errorf("the old app of kernel k1: %s, job %+v", old.State, j)
 	}
-	if j := snapshotApp(t, s, "other").Jobs[0]; j.Status != JobRunning {
+	if j := snapshotApp(t, s, "other").Jobs[0]; j.Status != wire.JobRunning {
 		t.Errorf("another kernel's disconnected app lost its running job: %+v", j)
 	}
 }

@@ -72,7 +72,7 @@ func TestReplayTaskTimesMatchTheTasks(t *testing.T) {
 				for _, st := range j.Stages {
 					want := durs[stageKey{st.StageID, st.AttemptID}]
 					if st.TaskTime == nil {
-						if len(want) > 0 && st.Status != StageSkipped {
+						if len(want) > 0 && st.Status != wire.StageSkipped {
 							t.Errorf("job %d stage %d: no taskTime for %d successful tasks", j.JobID, st.StageID, len(want))
 						}
 						continue
