@@ -6,6 +6,9 @@
 // monitor's user can enter, and is itself mode 0600, so no other user can connect to it (Linux checks write permission
 // on the socket file for connect). The second lock is a secret each connection presents (the proxy secret header, the
 // listener's hello).
+//
+// Retry wraps a listener so that a failed accept (out of file descriptors, out of memory) is retried after a backoff
+// instead of ending the server that serves on it.
 package socket
 
 import (
