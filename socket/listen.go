@@ -39,7 +39,7 @@ func Listen(addr string) (net.Listener, error) {
 		return ln, nil
 	}
 	if path == "" {
-		return nil, errors.New("listen on unix: no socket path after unix:")
+		return nil, errors.New(`listen on unix: no socket path after "unix:"`)
 	}
 	if err := checkPrivateDir(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("unix socket %s: %w", path, err)
@@ -53,7 +53,7 @@ func Listen(addr string) (net.Listener, error) {
 	}
 	// The folder is closed to others, so the socket is unreachable between bind and this chmod.
 	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
+		_ = ln.Close() // the chmod's error is the one to report
 		return nil, fmt.Errorf("unix socket %s: %w", path, err)
 	}
 	return ln, nil
@@ -93,7 +93,7 @@ func removeStale(path string) error {
 		return fmt.Errorf("a file that is not a socket is in the way (%s); it is not replaced", fi.Mode())
 	}
 	if c, err := net.DialTimeout("unix", path, staleDialTimeout); err == nil {
-		c.Close()
+		_ = c.Close()
 		return errors.New("another process is serving on it")
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
