@@ -59,6 +59,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from conftest import start_jupyter, stop_jupyter, wait_until  # noqa: E402
 from results import Result, Row, median, percentile  # noqa: E402
+from unixhttp import UnixHTTPConnection  # noqa: E402
 
 BINARY = REPO / "build" / "sparkmonitor"
 JAR = REPO / "build" / "sparkmonitor-listener.jar"
@@ -143,21 +144,6 @@ def monitor_base(listen: str) -> tuple[str, str | None]:
     if listen.startswith("unix:"):
         return "http://localhost/sparkmonitor/ui/", listen.removeprefix("unix:")
     return f"http://{listen}/sparkmonitor/ui/", None
-
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    """An HTTPConnection over a unix socket (the monitor's --listen unix:/path)."""
-
-    def __init__(self, path: str, timeout: float):
-        super().__init__("localhost", timeout=timeout)
-        self.path = path
-
-    def connect(self):
-        import socket
-
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self.path)
 
 
 class Client:

@@ -41,9 +41,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-sys.path.insert(0, str(REPO / "jupyter_config"))
+sys.path[:0] = [str(HERE), str(REPO / "jupyter_config")]
 
 from sparkmonitor_go.proxy import PROXY_SECRET_HEADER, server_block  # noqa: E402
+from unixhttp import UnixHTTPConnection  # noqa: E402
 
 BINARY = REPO / "build" / "sparkmonitor"
 TARGET_MB = 100
@@ -56,17 +57,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path: str, timeout: float):
-        super().__init__("localhost", timeout=timeout)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self.path)
 
 
 class Monitor:
