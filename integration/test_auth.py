@@ -18,6 +18,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
+
 from conftest import Fatal, start_jupyter, stop_jupyter, wait_until
 
 PROXY_SECRET_HEADER = "X-Sparkmonitor-Proxy-Secret"

@@ -16,6 +16,7 @@ import time
 import urllib.request
 
 import pytest
+
 from conftest import (
     ALL_CELLS_DONE,
     monitor,

@@ -11,8 +11,19 @@ from __future__ import annotations
 
 import warnings
 
+from conftest import (
+    ALL_CELLS_DONE,
+    NOTEBOOK_READY,
+    open_and_run_all,
+    put_setting,
+    save_screenshot,
+    shown_job,
+    spark_api,
+    spark_jobs,
+    wait_until,
+    write_notebook,
+)
 from docs_screenshots import docs_screenshot
-from conftest import ALL_CELLS_DONE, NOTEBOOK_READY, open_and_run_all, put_setting, save_screenshot, shown_job, spark_api, spark_jobs, wait_until, write_notebook
 
 CELLS = [
     {

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from docs_screenshots import docs_screenshot
+
 from conftest import (
     ALL_CELLS_DONE,
     monitor,
@@ -24,6 +24,7 @@ from conftest import (
     wait_until,
     write_notebook,
 )
+from docs_screenshots import docs_screenshot
 
 PLUGIN = "sparkmonitor-go-labextension:cell-monitor"
 TINY_TASKS = 20_000

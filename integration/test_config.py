@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from conftest import (
     ALL_CELLS_DONE,
     monitor,

@@ -35,6 +35,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
 from conftest import (
     ALL_CELLS_DONE,
     open_and_run_all,

@@ -33,7 +33,19 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ALL_CELLS_DONE, ARTIFACTS, NOTEBOOK_READY, Fatal, free_port, monitor, save_screenshot, shown_job, spark_jobs, wait_until, write_notebook
+from conftest import (
+    ALL_CELLS_DONE,
+    ARTIFACTS,
+    NOTEBOOK_READY,
+    Fatal,
+    free_port,
+    monitor,
+    save_screenshot,
+    shown_job,
+    spark_jobs,
+    wait_until,
+    write_notebook,
+)
 from test_auth import WS_HEADERS, http_socket, monitor_process, raw
 from test_cell_monitor import MONITORS
 from test_wheel import REPO, WHEEL_VENV, cached_venv, fresh_install, the_wheel

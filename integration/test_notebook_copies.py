@@ -9,7 +9,7 @@ running under the same cell id, running.
 
 from __future__ import annotations
 
-from conftest import monitor, save_screenshot, spark_jobs, wait_until, write_notebook
+from conftest import save_screenshot, spark_jobs, wait_until, write_notebook
 
 COPIES = ("original.ipynb", "original-Copy1.ipynb")
 

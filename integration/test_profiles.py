@@ -15,7 +15,17 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import ALL_CELLS_DONE, NOTEBOOK_READY, save_screenshot, spark_api, start_jupyter, stop_jupyter, wait_until, write_notebook
+
+from conftest import (
+    ALL_CELLS_DONE,
+    NOTEBOOK_READY,
+    save_screenshot,
+    spark_api,
+    start_jupyter,
+    stop_jupyter,
+    wait_until,
+    write_notebook,
+)
 
 SPARK_START_S = 240  # a cold JVM on two cores shared with other tests
 RELOAD_S = 60

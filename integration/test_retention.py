@@ -9,6 +9,7 @@ column says it too.
 from __future__ import annotations
 
 import pytest
+
 from conftest import (
     ALL_CELLS_DONE,
     NOTEBOOK_READY,

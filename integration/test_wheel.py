@@ -20,7 +20,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ALL_CELLS_DONE, open_and_run_all, save_screenshot, shown_job, spark_jobs, start_jupyter, stop_jupyter, wait_until, write_notebook
+from conftest import (
+    ALL_CELLS_DONE,
+    open_and_run_all,
+    save_screenshot,
+    shown_job,
+    spark_jobs,
+    start_jupyter,
+    stop_jupyter,
+    wait_until,
+    write_notebook,
+)
 from test_cell_monitor import MONITORS
 
 REPO = Path(__file__).resolve().parents[1]

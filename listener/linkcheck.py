@@ -136,7 +136,7 @@ class Runtime:
         return self.parsed[name]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def java8_classes(jdk_home: Path) -> dict[str, tuple[zipfile.ZipFile, str]]:
     """Java 8's classes in the JDK's lib/ct.sym: entries "<releases>/<module>/<class>.sig", where <releases> names
     each release the entry is for by one character ("87", "9A")."""

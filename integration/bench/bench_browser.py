@@ -46,7 +46,17 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # conftest helpers, when run from elsewhere
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from conftest import ARTIFACTS, NOTEBOOK_READY, monitor, save_screenshot, spark_api, start_jupyter, stop_jupyter, wait_until, write_notebook  # noqa: E402
+from conftest import (  # noqa: E402
+    ARTIFACTS,
+    NOTEBOOK_READY,
+    monitor,
+    save_screenshot,
+    spark_api,
+    start_jupyter,
+    stop_jupyter,
+    wait_until,
+    write_notebook,
+)
 from listener_job import LOCAL_DIR  # noqa: E402
 from results import OUT, Result, Row, median, percentile  # noqa: E402
 

@@ -18,7 +18,6 @@ and at most 30 MB of RSS while no Spark application runs.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import threading

@@ -40,9 +40,9 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from results import Result, Row, median  # noqa: E402
 # listener_job.py's settings (from the environment, which its runs inherit), the same in every mode (see above).
 from listener_job import DRAIN_DEADLINE, DRIVER_MEMORY, WARMUP_TASKS, cpu_seconds  # noqa: E402
+from results import Result, Row, median  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 JOB = Path(__file__).with_name("listener_job.py")
@@ -202,7 +202,7 @@ class HostSpeed:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="host-speed", daemon=True)
 
-    def __enter__(self) -> "HostSpeed":
+    def __enter__(self) -> HostSpeed:
         self._thread.start()
         return self
 
@@ -238,7 +238,7 @@ class Monitor:
         self.url = f"http://127.0.0.1:{self.port}/sparkmonitor/"
         self.proc = None
 
-    def __enter__(self) -> "Monitor":
+    def __enter__(self) -> Monitor:
         # Its own history folder (XDG_STATE_HOME), empty: the monitor records every run's event log, as by default,
         # but restores no earlier application at start, and adds nothing to the user's history.
         env = dict(os.environ, SPARKMONITOR_SECRET=self.secret, SPARKMONITOR_PROXY_SECRET=self.proxy_secret,

@@ -28,7 +28,6 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
-from typing import Optional
 
 from . import sparkconf
 
@@ -104,7 +103,7 @@ def server() -> dict:
     )
 
 
-def config_path(env, log) -> Optional[str]:
+def config_path(env, log) -> str | None:
     """The monitor's config file: $SPARKMONITOR_CONFIG, else sparkmonitor.yaml in Jupyter's config dir (which may not
     exist: the monitor then runs with its defaults, and picks the file up when it appears)."""
     if env.get(CONFIG):
@@ -120,12 +119,12 @@ def config_path(env, log) -> Optional[str]:
 
 def server_block(
     binary: Path,
-    workdir: Optional[Path],
+    workdir: Path | None,
     ingest_secret: str,
     proxy_secret: str,
     *,
     read_only: bool = False,
-    config: Optional[str] = None,
+    config: str | None = None,
 ) -> dict:
     """The dict jupyter-server-proxy turns into a ServerProcess.
 
@@ -170,7 +169,7 @@ def _ingest(workdir: Path) -> str:
     return f"unix:{workdir / INGEST_SOCKET}"
 
 
-def configure_kernels(env, workdir: Path, ingest: str, ingest_secret: str, jar: Path, log) -> Optional[Path]:
+def configure_kernels(env, workdir: Path, ingest: str, ingest_secret: str, jar: Path, log) -> Path | None:
     """Generates the Spark conf dir and exports the variables kernels inherit. Returns the conf dir, or None when the
     listener jar is missing (then nothing is exported: a plugin class Spark cannot load would fail every
     SparkContext)."""
@@ -266,11 +265,11 @@ def _literal(s: str) -> str:
     return s.replace("{", "{{").replace("}", "}}")
 
 
-def _truthy(value: Optional[str]) -> bool:
+def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _set_or_unset(env, key: str, value: Optional[str]) -> None:
+def _set_or_unset(env, key: str, value: str | None) -> None:
     if value:
         env[key] = value
     else:

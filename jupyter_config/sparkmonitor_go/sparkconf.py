@@ -23,7 +23,6 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 DEFAULTS_FILE = "spark-defaults.conf"
 ENV_FILE = "spark-env.sh"
@@ -36,12 +35,12 @@ class Generated:
     """What `generate` produced; `warnings` are for the Jupyter Server log, one complete sentence each."""
 
     conf_dir: Path
-    source: Optional[Path]
+    source: Path | None
     plugins: str
     warnings: list = field(default_factory=list)
 
 
-def find_source(spark_conf_dir: Optional[str], spark_home: Optional[str]) -> tuple:
+def find_source(spark_conf_dir: str | None, spark_home: str | None) -> tuple:
     """Returns (the conf dir Spark would read without us or None, a warning or None).
 
     Spark's launcher uses $SPARK_CONF_DIR when set, else $SPARK_HOME/conf. pip-installed PySpark has no conf dir.
@@ -168,7 +167,7 @@ def _escape_value(value: str) -> str:
     return "".join(out)
 
 
-def merge_list(user_value: Optional[str], ours: str) -> str:
+def merge_list(user_value: str | None, ours: str) -> str:
     """Appends `ours` to the user's comma-separated class list, keeping the user's entries and never duplicating."""
     items = [item.strip() for item in (user_value or "").split(",")]
     items = [item for item in items if item]
@@ -183,7 +182,7 @@ def merge_list(user_value: Optional[str], ours: str) -> str:
 _MALFORMED_UNICODE = re.compile(rb"(?<!\\)((?:\\\\)*)\\u(?![0-9a-fA-F]{4})")
 
 
-def defaults_text(user_bytes: Optional[bytes], plugin_class: str) -> tuple:
+def defaults_text(user_bytes: bytes | None, plugin_class: str) -> tuple:
     """Returns (the bytes of the generated spark-defaults.conf, the merged plugin list, problems in the user's file).
 
     The user's bytes come first, unchanged except for what Java cannot load: a malformed `\\uxxxx` escape, which would
@@ -216,11 +215,11 @@ def env_wrapper(user_env: Path, jar: str) -> str:
     )
 
 
-def generate(dest: Path, source: Optional[Path], plugin_class: str, jar: str) -> Generated:
+def generate(dest: Path, source: Path | None, plugin_class: str, jar: str) -> Generated:
     """Fills the empty directory `dest` from `source` (may be None). Never raises for problems with the user's files:
     each becomes a warning, and our own spark-defaults.conf is always written."""
     result = Generated(conf_dir=dest, source=source, plugins="")
-    user_defaults: Optional[bytes] = None
+    user_defaults: bytes | None = None
     entries: list = []
     if source is not None:
         try:

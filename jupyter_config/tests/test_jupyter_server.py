@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from .support import TOUCHED
 
 DATA = Path(__file__).parent / "data"

@@ -8,14 +8,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
-from .support import PACKAGE_ROOT
-from .kernels import Kernel
 
 from sparkmonitor_go import proxy
+
+from .kernels import Kernel
+from .support import PACKAGE_ROOT
 
 FAKE_CONTEXT = '''
 """Records what the monitor's kernel extension does to SparkContexts."""

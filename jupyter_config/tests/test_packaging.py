@@ -10,7 +10,9 @@ import stat
 import subprocess
 import sys
 import zipfile
+
 import pytest
+
 from .support import LABEXT, add_artifacts, build_wheel, copy_sources
 
 
