@@ -261,7 +261,9 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     finally:
         save_screenshot(page, "launcher.png")
     if taken_over:
-        warnings.warn(f"the launcher lost its place to {taken_over} before its tile could be clicked; clicked again")
+        warnings.warn(
+            f"the launcher lost its place to {taken_over} before its tile could be clicked; clicked again", stacklevel=1
+        )
     frame = page.frame_locator("iframe").first
     row = frame.locator(f'#apps .app[data-app-id="{app["appId"]}"]')
     row.wait_for(timeout=60_000)

@@ -190,7 +190,8 @@ def cells(master: str) -> list[dict]:
                 "sc = spark.sparkContext\n"
                 "# Both executors registered before the job, so that both run its tasks.\n"
                 "deadline = time.monotonic() + 240\n"
-                "while sc._jsc.sc().getExecutorMemoryStatus().size() < 3:  # the driver's block manager and two executors\n"
+                "while sc._jsc.sc().getExecutorMemoryStatus().size() < 3:"
+                "  # the driver's block manager and two executors\n"
                 "    assert time.monotonic() < deadline, 'two executors did not register'\n"
                 "    time.sleep(0.2)"
             ),

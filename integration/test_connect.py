@@ -72,7 +72,8 @@ def test_connect_notebooks_show_their_cells_jobs(jupyter, browser):
     pages = []
     try:
         term.type(
-            f"echo PID=$$ && exec spark-submit --class {CONNECT_SERVER} --name sparkmonitor-connect --master 'local[2]' "
+            f"echo PID=$$ && exec spark-submit --class {CONNECT_SERVER} --name sparkmonitor-connect "
+            "--master 'local[2]' "
             f"--conf spark.connect.grpc.binding.address=127.0.0.1 --conf spark.connect.grpc.binding.port={port} "
             f"--conf spark.ui.port={free_port()}"
         )

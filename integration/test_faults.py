@@ -89,7 +89,10 @@ def slow_two_stage_job(group: str, tasks: int, sleep: float) -> str:
 
 
 def quick_job(group: str) -> str:
-    return f"sc.setJobGroup('oracle-{group}', 'oracle')\nspark.range(0, 10_000, numPartitions=4).selectExpr('sum(id)').collect()"
+    return (
+        f"sc.setJobGroup('oracle-{group}', 'oracle')\n"
+        "spark.range(0, 10_000, numPartitions=4).selectExpr('sum(id)').collect()"
+    )
 
 
 def expected_rows(app: dict, cell_ids: list[str]) -> list[dict]:
@@ -253,9 +256,10 @@ def test_monitor_killed_mid_job_restarts_and_shows_sparks_numbers(jupyter, brows
 
 
 def test_kernel_restart_monitors_the_new_application(jupyter, browser):
-    """Restarting the kernel (from the page, as JupyterLab's "Restart Kernel") while a cell's job runs, then running the cells again: the old Spark application shows
-    as ended (FINISHED or DISCONNECTED, never RUNNING; none of its jobs RUNNING, no Spark UI link), the new one is
-    monitored under the same cells with Spark's own jobs and counts, and each cell's header shows the new application."""
+    """Restarting the kernel (from the page, as JupyterLab's "Restart Kernel") while a cell's job runs, then running
+    the cells again: the old Spark application shows as ended (FINISHED or DISCONNECTED, never RUNNING; none of its
+    jobs RUNNING, no Spark UI link), the new one is monitored under the same cells with Spark's own jobs and counts,
+    and each cell's header shows the new application."""
     cells, page, kernel_id, long_row = open_long_job_notebook(jupyter, browser, "restart.ipynb", "r")
     try:
         long_row.first.wait_for(timeout=180_000)

@@ -113,7 +113,8 @@ def test_past_application_comes_back_after_a_monitor_restart(jupyter, browser):
                 "id": "h2-shuffle",
                 "source": (
                     "sc.setJobGroup('oracle-h2-shuffle', 'oracle')\n"
-                    "pairs = sc.parallelize(range(1000), 6).map(lambda x: (x % 7, 1)).reduceByKey(lambda a, b: a + b, 3)\n"
+                    "pairs = sc.parallelize(range(1000), 6).map(lambda x: (x % 7, 1))"
+                    ".reduceByKey(lambda a, b: a + b, 3)\n"
                     "pairs.count()\n"
                     "pairs.collect()"  # the map stage is skipped in this second job
                 ),

@@ -1,7 +1,7 @@
-"""Many users: a real JupyterHub (PyPI jupyterhub, its proxy configurable-http-proxy from npm), SimpleLocalProcessSpawner
-with one home directory per user, DummyAuthenticator with a password, loopback only, two users (alice, bob). The
-single-user environment is build/venv-wheel with the `make dist` wheel installed by `pip install` alone, as a
-single-user image would have it.
+"""Many users: a real JupyterHub (PyPI jupyterhub, its proxy configurable-http-proxy from npm),
+SimpleLocalProcessSpawner with one home directory per user, DummyAuthenticator with a password, loopback only, two users
+(alice, bob). The single-user environment is build/venv-wheel with the `make dist` wheel installed by `pip install`
+alone, as a single-user image would have it.
 
 - Each user logs in with Chromium, opens a notebook under /user/NAME/ and runs a cell: the cell's monitor shows that
   user's Spark jobs with Spark's own counts (oracle: the driver's REST API), and its Spark UI link works under
@@ -226,7 +226,7 @@ def sessions(hub, browser):
             ],
         )
         hub.api("POST", f"users/{name}/server")
-        wait_until(lambda: (s := hub.server(name)) and s["ready"], 240, f"{name}'s server to be ready")
+        wait_until(lambda name=name: (s := hub.server(name)) and s["ready"], 240, f"{name}'s server to be ready")
     for name in USERS:
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         page = context.new_page()
@@ -237,7 +237,7 @@ def sessions(hub, browser):
         kernel_id = page.wait_for_function(NOTEBOOK_READY, arg="spark.ipynb", timeout=180_000, polling=250).json_value()
         page.evaluate("() => { void window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
         out[name] = (context, page, kernel_id)
-    for name, (_, page, _) in out.items():
+    for _, page, _ in out.values():
         page.wait_for_function(ALL_CELLS_DONE, timeout=300_000, polling=250)
     yield out
     for context, _, _ in out.values():
@@ -252,14 +252,16 @@ def apps_of(page, hub: Hub, name: str) -> list[dict]:
 
 def test_each_user_sees_their_own_jobs_and_spark_ui(hub, sessions):
     for name, (_, page, kernel_id) in sessions.items():
-        apps = wait_until(lambda: apps_of(page, hub, name), 60, f"{name}'s monitor to list the app")
+        apps = wait_until(lambda page=page, name=name: apps_of(page, hub, name), 60, f"{name}'s monitor to list the app")
         assert [a["kernelId"] for a in apps] == [kernel_id], (name, apps)
         app = apps[0]
         truth = spark_jobs(app["uiUrl"], app["appId"])
         assert {j.get("jobGroup") for j in truth} == {f"oracle-{name}"}, (name, truth)
         assert [j["numTasks"] for j in truth] == [USERS[name]], (name, truth)
         expected = {f"{name}-cell": {str(j["jobId"]): shown_job(j) for j in truth}}
-        wait_until(lambda: page.evaluate(MONITORS) == expected, 120, f"{name}'s page to show {expected}")
+        wait_until(
+            lambda page=page, expected=expected: page.evaluate(MONITORS) == expected, 120, f"{name}'s page to show {expected}"
+        )
         save_screenshot(page, f"jupyterhub-{name}.png")
 
         # The job's Spark UI link, under /user/NAME/sparkmonitor/ui/, through the Hub's proxy with the user's cookie.

@@ -1,4 +1,5 @@
-"""End to end: the Prometheus metrics (docs/user-guide.md § Metrics) of a real PySpark application, scraped through Jupyter.
+"""End to end: the Prometheus metrics (docs/user-guide.md § Metrics) of a real PySpark application, scraped through
+Jupyter.
 
 A notebook runs a job that succeeds and one whose tasks fail. `{base_url}sparkmonitor/metrics`, read with the
 Jupyter token, then gives the application's jobs, stages, tasks and executors as Spark's own REST API counts them,

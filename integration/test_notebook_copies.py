@@ -20,8 +20,10 @@ CELLS = [
             "import os, time\n"
             "os.environ['SPARK_LOCAL_IP'] = '127.0.0.1'\n"
             "from pyspark.sql import SparkSession\n"
-            "spark = (SparkSession.builder.master('local[1]').appName(os.path.basename(os.environ['JPY_SESSION_NAME']))\n"
-            "    .config('spark.driver.memory', '512m').config('spark.ui.showConsoleProgress', 'false').getOrCreate())\n"
+            "spark = (SparkSession.builder.master('local[1]')"
+            ".appName(os.path.basename(os.environ['JPY_SESSION_NAME']))\n"
+            "    .config('spark.driver.memory', '512m')"
+            ".config('spark.ui.showConsoleProgress', 'false').getOrCreate())\n"
             "sc = spark.sparkContext\n"
             "name = os.path.basename(os.environ['JPY_SESSION_NAME'])"
         ),
@@ -93,7 +95,9 @@ JOB_ROWS = """([path, cellId]) => {
 # What each notebook's cells have: execution count and output text (printed when the test fails).
 OUTPUTS = """paths => paths.map(path => {
   const panel = [...window.jupyterapp.shell.widgets('main')].find(w => w.context && w.context.path === path);
-  return [path, panel.content.widgets.map(c => [c.model.id, c.model.executionCount, c.node.querySelector('.jp-OutputArea')?.textContent.slice(0, 300)])];
+  return [path, panel.content.widgets.map(c => [
+    c.model.id, c.model.executionCount, c.node.querySelector('.jp-OutputArea')?.textContent.slice(0, 300),
+  ])];
 })"""
 
 
@@ -129,7 +133,7 @@ def test_copies_of_a_notebook_show_and_cancel_only_their_own_jobs(jupyter, brows
             expected = {str(j["jobId"]): {"description": j["description"], "status": "SUCCEEDED", "app": app["appId"]}
                         for j in truth}
             try:
-                wait_until(lambda: page.evaluate(JOB_ROWS, [path, "copy-jobs"]) == expected, 60,
+                wait_until(lambda path=path, expected=expected: page.evaluate(JOB_ROWS, [path, "copy-jobs"]) == expected, 60,
                            f"{path} to show only its own jobs {expected}")
             except Exception:
                 print(path, "shows", page.evaluate(JOB_ROWS, [path, "copy-jobs"]))

@@ -6,7 +6,8 @@
 - A notebook whose kernel is not IPython (a wrapper kernel on ipykernel's bare `Kernel` class: no IPython shell, no
   pre_run_cell, no PYTHONSTARTUP — like an R or Scala kernel, nothing tags jobs with cell ids) starts a PySpark driver:
   each job appears under the cell that was running when Spark submitted it (the page reports each cell's run, timed by
-  the kernel's busy/idle messages, and the server places the jobs). Oracle: each cell puts its jobs in a job group named after it, and Spark's REST API lists them.
+  the kernel's busy/idle messages, and the server places the jobs). Oracle: each cell puts its jobs in a job group
+  named after it, and Spark's REST API lists them.
 """
 
 from __future__ import annotations

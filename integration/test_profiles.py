@@ -1,4 +1,5 @@
-"""End to end: Spark configuration profiles (docs/user-guide.md § Spark profiles) with real JupyterLab, PySpark and Chromium.
+"""End to end: Spark configuration profiles (docs/user-guide.md § Spark profiles) with real JupyterLab, PySpark and
+Chromium.
 
 JupyterLab starts with a `sparkmonitor.yaml` holding one invalid profile. The notebook's toolbar button opens the
 chooser: the invalid profile is listed with its reason (file and line) and cannot be chosen. A valid profile saved
@@ -121,7 +122,9 @@ def test_profiles_are_chosen_in_the_notebook_and_reach_the_next_spark_session(la
 
         # Kept in the notebook's metadata: on disk once saved.
         page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
-        saved = lambda: json.loads((jupyter.root / "prof.ipynb").read_text())["metadata"].get("sparkmonitor")
+        def saved():
+            return json.loads((jupyter.root / "prof.ipynb").read_text())["metadata"].get("sparkmonitor")
+
         wait_until(lambda: saved() == {"profile": "team"}, 60, "the notebook saved with its profile")
 
         # The next SparkSession has the profile's settings, but the cell's own .config() wins.

@@ -165,7 +165,7 @@ class Driver:
                 line = self.lines.get_nowait()
             except queue.Empty:
                 if self.proc.poll() is not None:
-                    raise Fatal(f"the driver exited ({self.proc.returncode}); log:\n{self.tail()}")
+                    raise Fatal(f"the driver exited ({self.proc.returncode}); log:\n{self.tail()}") from None
                 return None
             if line.get("event") != event:
                 raise Fatal(f"the driver said {line} while the test waited for {event}")

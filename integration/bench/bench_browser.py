@@ -156,7 +156,8 @@ FRESHNESS_PROBE = """cellId => {
     if (!m) { requestAnimationFrame(find); return; }
     probe.attachedAt = Date.now();
     record(m);
-    new MutationObserver(() => record(m)).observe(m, { subtree: true, childList: true, attributes: true, characterData: true });
+    new MutationObserver(() => record(m))
+      .observe(m, { subtree: true, childList: true, attributes: true, characterData: true });
   };
   find();
 }"""
@@ -165,9 +166,14 @@ FRESHNESS_PROBE = """cellId => {
 COST_PROBE = """cellId => {
   const probe = { longTasks: [], nodes: [], heap: [], tabs: [[performance.now(), 'jobs']] };
   window.__smCost = probe;
-  const tabAt = t => { let tab = probe.tabs[0][1]; for (const [at, name] of probe.tabs) if (at <= t) tab = name; return tab; };
+  const tabAt = t => {
+    let tab = probe.tabs[0][1];
+    for (const [at, name] of probe.tabs) if (at <= t) tab = name;
+    return tab;
+  };
   probe.observer = new PerformanceObserver(list => {
-    for (const e of list.getEntries()) probe.longTasks.push({ start: e.startTime, duration: e.duration, tab: tabAt(e.startTime) });
+    for (const e of list.getEntries())
+      probe.longTasks.push({ start: e.startTime, duration: e.duration, tab: tabAt(e.startTime) });
   });
   probe.observer.observe({ entryTypes: ['longtask'] });
   probe.timer = setInterval(() => {
@@ -340,7 +346,8 @@ def test_p2_freshness(session):
             Row("samples (finished tasks)", str(len(fresh))),
         ],
         notes=(
-            f"one job of {SPREAD_TASKS} tasks on local[2], each sleeping 20–200 ms; task ends spread over {spread:.1f} s; "
+            f"one job of {SPREAD_TASKS} tasks on local[2], each sleeping 20–200 ms; "
+            f"task ends spread over {spread:.1f} s; "
             f"the DOM's completed count changed {len(samples)} times. Task end = launchTime + duration from "
             "/api/v1/applications/{app}/stages/{stage}/{attempt}/taskList (driver's finishTime); DOM time = Date.now() "
             "in a MutationObserver on the monitor, at the first change showing ≥ k tasks done."
@@ -499,7 +506,7 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
     switched = []
     start = time.monotonic()
     for fraction, tab in ((1 / 3, "timeline"), (2 / 3, "executors")) if with_monitor else ():
-        def reached():
+        def reached(fraction=fraction):
             if page.evaluate(CELL_DONE, cell):
                 return True
             done, _ = done_tasks()
@@ -572,7 +579,8 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
         rows=rows,
         notes=(
             f"`spark.range(0, {MANY_TASKS}, 1, {MANY_TASKS}).count()` on local[2]: {len(jobs)} job(s), {tasks} tasks "
-            f"(largest stage {biggest_stage}), {elapsed:.0f} s. PerformanceObserver('longtask') installed before the job "
+            f"(largest stage {biggest_stage}), {elapsed:.0f} s. "
+            "PerformanceObserver('longtask') installed before the job "
             "(a long task is any main-thread task over 50 ms, whatever its source in the page). "
             + (f"Element count `querySelectorAll('*')` of the monitor every 200 ms. Tabs: jobs, then timeline and "
                f"executors from {switched} (tab, tasks done when switched). " if with_monitor else "")
@@ -582,5 +590,9 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
              "switched": switched, "per_tab": per_tab, "elapsed_s": elapsed, "renderer_metrics": used,
              "trace": cpu, "long_task_time_ms": long_time},
     ).write()
-    print(f"\n{result_id}: {len(longs)} long tasks (longest {rows[1].value}, {long_time:.0f} ms in all), per tab {per_tab}, renderer {used}, trace { {k: v for k, v in cpu.items() if k != 'long_tasks_wall_cpu_ms'} } → {path}")
+    trace = {k: v for k, v in cpu.items() if k != "long_tasks_wall_cpu_ms"}
+    print(
+        f"\n{result_id}: {len(longs)} long tasks (longest {rows[1].value}, {long_time:.0f} ms in all), "
+        f"per tab {per_tab}, renderer {used}, trace {trace} → {path}"
+    )
     return long_time

@@ -170,7 +170,8 @@ def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
             dropped("ours") == 0),
         Row(f"dropped events with sparkmonitor {swan_version} (Spark's queues)", str(dropped("swan"))),
         Row(f"task ends that had not reached the monitor {DRAIN_DEADLINE:g} s after the job: ours", str(lost("ours")), "0", lost("ours") == 0),
-        Row(f"task ends that had not reached the monitor {DRAIN_DEADLINE:g} s after the job: sparkmonitor {swan_version}", str(lost("swan"))),
+        Row(f"task ends that had not reached the monitor {DRAIN_DEADLINE:g} s after the job: "
+            f"sparkmonitor {swan_version}", str(lost("swan"))),
         Row("after the job, until the monitor had every task end (median): ours", drain("ours")),
         Row(f"after the job, until the monitor had every task end (median): sparkmonitor {swan_version}",
             drain("swan")),
@@ -256,9 +257,9 @@ class Monitor:
                                              headers={"X-Sparkmonitor-Proxy-Secret": self.proxy_secret})
                 urllib.request.urlopen(req, timeout=5).read()
                 return self
-            except OSError:
+            except OSError as err:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"P1: the monitor binary did not start; see {self.tmp / 'monitor.log'}")
+                    raise SystemExit(f"P1: the monitor binary did not start; see {self.tmp / 'monitor.log'}") from err
                 time.sleep(0.1)
 
     def cpu_seconds(self) -> float:

@@ -11,13 +11,13 @@ content.
 
 What it measures, for each page of PAGES, the wall time of one GET, from sending the request to the last byte of the
 body, on six paths:
-  a  direct:  http://127.0.0.1:4040/...                                     (the Spark UI itself)
-  b  proxy:   http://127.0.0.1:{go port}/sparkmonitor/ui/{app}/...          (our Go binary; secret header)
-  c  jupyter: http://127.0.0.1:{jupyter port}/sparkmonitor/ui/{app}/...     (JupyterLab + jupyter-server-proxy + b; token)
-  r  relay:   http://127.0.0.1:{relay port}/...                              (a TCP relay to a, integration/bench/relay)
+  a  direct:  http://127.0.0.1:4040/...                                  (the Spark UI itself)
+  b  proxy:   http://127.0.0.1:{go port}/sparkmonitor/ui/{app}/...       (our Go binary; secret header)
+  c  jupyter: http://127.0.0.1:{jupyter port}/sparkmonitor/ui/{app}/...  (JupyterLab + jupyter-server-proxy + b; token)
+  r  relay:   http://127.0.0.1:{relay port}/...                          (a TCP relay to a, integration/bench/relay)
   x  direct with the header: as a, with the X-Forwarded-Context our proxy adds (Spark's own cost of serving under a
      prefix: every link of a page is built from that header)
-  h  HTTP relay: http://127.0.0.1:{port}/...                                 (integration/bench/relay -http, to a)
+  h  HTTP relay: http://127.0.0.1:{port}/...                             (integration/bench/relay -http, to a)
 The relay passes bytes without reading HTTP (Go's io.Copy, splice), with the monitor's runtime settings, and its
 client sends the X-Forwarded-Context header that our proxy adds, as x's does: r/a is the cost of one more loopback
 hop, its wake-ups and that header on this machine, the floor under the b/a of any proxy that serves Spark's pages
@@ -189,7 +189,8 @@ from pyspark.sql import functions as F
 for i in range(8):
     spark.range(0, 200_000, numPartitions=4).selectExpr(f'sum(id * {i})').collect()
 for i in range(6):
-    spark.sql(f'SELECT id % 7 AS k, count(*) AS n, sum(id) AS s FROM range({20_000 * (i + 1)}) GROUP BY id % 7').collect()
+    n = 20_000 * (i + 1)
+    spark.sql(f'SELECT id % 7 AS k, count(*) AS n, sum(id) AS s FROM range({n}) GROUP BY id % 7').collect()
 df = spark.range(0, 50_000, numPartitions=4).withColumn('k', F.col('id') % 13)
 df.join(spark.range(0, 13).withColumnRenamed('id', 'k'), 'k').groupBy('k').count().collect()
 for i in range(4):
@@ -299,7 +300,7 @@ def main():
                     raise SystemExit(f"{name} ({path}) answered {status} on path {k}")
                 sizes.setdefault(name, {})[k] = n
         for _ in range(args.warmup):
-            for name, path in page_list:
+            for _name, path in page_list:
                 for k in kinds:
                     clients[k].get(path)
 
@@ -439,7 +440,10 @@ def report(args, page_list, samples, sizes, elapsed, reconnects):
                for k in VERSUS_DIRECT},
         }
 
-    print(f"\n{args.rounds} rounds x {len(names)} pages x {len(samples[names[0]])} paths in {elapsed:.1f} s; reconnects {reconnects}")
+    print(
+        f"\n{args.rounds} rounds x {len(names)} pages x {len(samples[names[0]])} paths in {elapsed:.1f} s; "
+        f"reconnects {reconnects}"
+    )
     print(f"{'page':16}" + "".join(f"{k + ' p50':>8}" for k in KINDS) + "".join(f"{k + '/a':>6}" for k in VERSUS_DIRECT)
           + "   (ms; ratio = median of paired)")
     for n in names:
@@ -486,14 +490,18 @@ def report(args, page_list, samples, sizes, elapsed, reconnects):
         rows=rows,
         command=".venv/bin/python integration/bench/bench_proxy.py" + (f" --rounds {args.rounds}" if args.rounds != ROUNDS else ""),
         notes=(
-            f"{args.rounds} rounds × {len(names)} pages ({', '.join(names)}), a real PySpark 4 driver (local[2], 20 jobs). "
+            f"{args.rounds} rounds × {len(names)} pages ({', '.join(names)}), "
+            "a real PySpark 4 driver (local[2], 20 jobs). "
             "One GET = request sent → last body byte, on one persistent keep-alive connection per path (connection "
             "set-up not measured), browser Accept-Encoding: gzip. Paths interleaved request by request, cycling "
-            "through the orders of a balanced Latin square, after warm-up. Path r is a TCP relay to a that reads no HTTP "
+            "through the orders of a balanced Latin square, after warm-up. "
+            "Path r is a TCP relay to a that reads no HTTP "
             "(integration/bench/relay, Go io.Copy, the monitor's runtime settings), its requests with the "
             "X-Forwarded-Context header our proxy adds; path x is a with that header; path h is the relay with -http "
-            "(the least a proxy that reads HTTP does), its requests with that header too. Overall ratio = median over all (round, page) pairs "
-            "of b/a measured back to back; per-page figures and the ratio of medians in raw. p50/p95/p99 per path pool all "
+            "(the least a proxy that reads HTTP does), its requests with that header too. "
+            "Overall ratio = median over all (round, page) pairs "
+            "of b/a measured back to back; per-page figures and the ratio of medians in raw. "
+            "p50/p95/p99 per path pool all "
             "pages; the p99 ratio is b's pooled p99 over a's. "
             "2-core machine shared with other work: absolute figures are noisy, the paired ratios much less."
         ),

@@ -191,11 +191,11 @@ def descriptions(binary: Path, tmp: Path) -> tuple[str, float, bool]:
     m = Monitor(binary, tmp / "descriptions")
     try:
         desc = json.dumps("d" * 1_000_000)
-        l = Listener(m)
+        lis = Listener(m)
         for j in range(1500):
-            l.frame("jobStart", job_start(j, desc))
-            l.frame("jobEnd", f',"jobId":{j},"result":"SUCCEEDED","error":null')
-        l.marker(m)
+            lis.frame("jobStart", job_start(j, desc))
+            lis.frame("jobEnd", f',"jobId":{j},"result":"SUCCEEDED","error":null')
+        lis.marker(m)
         return "1 500 jobs with 1 MB descriptions (ingest)", m.hwm_mb(), m.alive()
     finally:
         m.stop()
@@ -249,10 +249,10 @@ def upload_and_restart(binary: Path, tmp: Path) -> list[tuple[str, float, bool]]
 def never_ending_jobs(binary: Path, tmp: Path) -> tuple[str, float, bool]:
     m = Monitor(binary, tmp / "jobs")
     try:
-        l = Listener(m)
+        lis = Listener(m)
         for j in range(100_000):
-            l.frame("jobStart", job_start(j))
-        l.marker(m)
+            lis.frame("jobStart", job_start(j))
+        lis.marker(m)
         return "100 000 never-ending jobs", m.hwm_mb(), m.alive()
     finally:
         m.stop()
@@ -261,10 +261,10 @@ def never_ending_jobs(binary: Path, tmp: Path) -> tuple[str, float, bool]:
 def orphan_stages(binary: Path, tmp: Path) -> tuple[str, float, bool]:
     m = Monitor(binary, tmp / "stages")
     try:
-        l = Listener(m)
+        lis = Listener(m)
         for s in range(200_000):
-            l.frame("stageSubmitted", f',"stageId":{s},"attemptId":0,"name":"orphan","numTasks":1,"parentIds":[]')
-        l.marker(m)
+            lis.frame("stageSubmitted", f',"stageId":{s},"attemptId":0,"name":"orphan","numTasks":1,"parentIds":[]')
+        lis.marker(m)
         return "200 000 orphan stages", m.hwm_mb(), m.alive()
     finally:
         m.stop()

@@ -32,7 +32,8 @@ mark on Spark's listener bus; the listener gives each job the cell that was runn
 (`runningCell`), and the monitor puts a job without a cell id under that cell (spark/state/cell.go). A thread's job
 started after its cell ended goes under the cell running then, or none.
 
-Also exports SPARKMONITOR_KERNEL_ID (from the kernel's connection file `kernel-<id>.json`), which the driver JVM inherits.
+Also exports SPARKMONITOR_KERNEL_ID (from the kernel's connection file `kernel-<id>.json`), which the driver JVM
+inherits.
 """
 
 from __future__ import annotations
@@ -375,7 +376,7 @@ def unload_ipython_extension(ipython) -> None:
         del _state["shell"]
 
 
-# ---- Spark configuration profiles (docs/user-guide.md § Spark profiles) ------------------------------------------------------------
+# ---- Spark configuration profiles (docs/user-guide.md § Spark profiles) ----------------------------------------------
 #
 # The notebook's profile chooser (extension-js/src/profiles.ts) sends the chosen profile's Spark settings with a silent
 # execute of `use_profile`. The next SparkContext this kernel creates (SparkSession.builder.getOrCreate() creates one)

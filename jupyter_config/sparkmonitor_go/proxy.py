@@ -14,8 +14,8 @@ is inherited by every kernel the server starts afterwards, and by the Spark driv
 
 `SPARKMONITOR_DISABLE=1` turns all of that off (the launcher entry stays). `SPARKMONITOR_READ_ONLY=1` starts the monitor
 with `--read-only` (no cancel buttons; cancel requests are refused). The monitor reads its config file
-(docs/configuration.md) from `{jupyter config dir}/sparkmonitor.yaml`, or from `SPARKMONITOR_CONFIG`. `SPARKMONITOR_BINARY` and `SPARKMONITOR_JAR`
-point at build outputs outside the package (development and tests).
+(docs/configuration.md) from `{jupyter config dir}/sparkmonitor.yaml`, or from `SPARKMONITOR_CONFIG`.
+`SPARKMONITOR_BINARY` and `SPARKMONITOR_JAR` point at build outputs outside the package (development and tests).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ and sources `$SPARK_CONF_DIR/spark-env.sh`. We point SPARK_CONF_DIR at a directo
   `spark.extraListeners` and `spark.driver.extraClassPath` stay theirs);
 - `spark-env.sh`, when the user has one, is a two-step wrapper: it sources theirs, then puts the listener jar back on
   SPARK_DIST_CLASSPATH if their script replaced the variable (Hadoop-free Spark builds do
-  `export SPARK_DIST_CLASSPATH=$(hadoop classpath)`); without the jar, Spark could not load the plugin it is told to load.
+  `export SPARK_DIST_CLASSPATH=$(hadoop classpath)`); without the jar, Spark could not load the plugin it is told to
+  load.
 
 The file format is `java.util.Properties` (what Spark uses to load it), so the user's effective value of a key is read
 with the same rules: the last occurrence wins, `key value`, `key=value` and `key:value` all work, backslash escapes and

@@ -35,7 +35,8 @@ class SparkContext:
             ended=lambda jsc, cell: self.marks.append(("ended", cell, jsc)),
         )
         listener = types.SimpleNamespace(CellMarks=marks)
-        self._jvm = types.SimpleNamespace(io=types.SimpleNamespace(sparkmonitor=types.SimpleNamespace(listener=listener)))
+        sparkmonitor = types.SimpleNamespace(listener=listener)
+        self._jvm = types.SimpleNamespace(io=types.SimpleNamespace(sparkmonitor=sparkmonitor))
         self._jsc = types.SimpleNamespace(sc=lambda: "the JVM SparkContext")
         SparkContext._active_spark_context = self
 
@@ -84,7 +85,8 @@ class SparkSession:
 
 
 def write_fake_pyspark(root: Path, layout: str):
-    """PySpark 4 defines SparkContext in pyspark.core.context (aliased as pyspark.context); PySpark 3 in pyspark.context."""
+    """PySpark 4 defines SparkContext in pyspark.core.context (aliased as pyspark.context); PySpark 3 in
+    pyspark.context."""
     fake = root / "pyspark"
     fake.mkdir(parents=True)
     if layout == "pyspark-4":

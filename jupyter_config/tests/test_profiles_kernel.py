@@ -1,8 +1,8 @@
-"""The kernel side of Spark configuration profiles (docs/user-guide.md § Spark profiles), in a real IPython kernel started like Jupyter
-Server starts it: the chooser's silent execute of `use_profile` (read back through user_expressions, as
-extension-js/src/profiles.ts does), and the profile reaching the conf of the next SparkContext, the user's own settings
-winning. PySpark is a small stand-in with PySpark 4's SparkContext signature (real Spark: integration/test_profiles.py).
-"""
+"""The kernel side of Spark configuration profiles (docs/user-guide.md § Spark profiles), in a real IPython kernel
+started like Jupyter Server starts it: the chooser's silent execute of `use_profile` (read back through
+user_expressions, as extension-js/src/profiles.ts does), and the profile reaching the conf of the next SparkContext, the
+user's own settings winning. PySpark is a small stand-in with PySpark 4's SparkContext signature (real Spark:
+integration/test_profiles.py)."""
 
 from __future__ import annotations
 
