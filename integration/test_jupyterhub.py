@@ -252,7 +252,9 @@ def apps_of(page, hub: Hub, name: str) -> list[dict]:
 
 def test_each_user_sees_their_own_jobs_and_spark_ui(hub, sessions):
     for name, (_, page, kernel_id) in sessions.items():
-        apps = wait_until(lambda page=page, name=name: apps_of(page, hub, name), 60, f"{name}'s monitor to list the app")
+        apps = wait_until(
+            lambda page=page, name=name: apps_of(page, hub, name), 60, f"{name}'s monitor to list the app"
+        )
         assert [a["kernelId"] for a in apps] == [kernel_id], (name, apps)
         app = apps[0]
         truth = spark_jobs(app["uiUrl"], app["appId"])
@@ -260,7 +262,9 @@ def test_each_user_sees_their_own_jobs_and_spark_ui(hub, sessions):
         assert [j["numTasks"] for j in truth] == [USERS[name]], (name, truth)
         expected = {f"{name}-cell": {str(j["jobId"]): shown_job(j) for j in truth}}
         wait_until(
-            lambda page=page, expected=expected: page.evaluate(MONITORS) == expected, 120, f"{name}'s page to show {expected}"
+            lambda page=page, expected=expected: page.evaluate(MONITORS) == expected,
+            120,
+            f"{name}'s page to show {expected}",
         )
         save_screenshot(page, f"jupyterhub-{name}.png")
 
@@ -289,7 +293,9 @@ def test_users_cannot_reach_each_others_monitor(hub, sessions):
             assert status == 403 and bob_app.encode() not in body, (base, path, status)
     # The live WebSocket too, with alice's token, through the Hub's proxy and at bob's server.
     for port in (hub.port, int(bob_direct.rsplit(":", 1)[1])):
-        answer = raw(port, "GET", "/user/bob/sparkmonitor/api/ws", WS_HEADERS | {"Authorization": f"token {alice_token}"})
+        answer = raw(
+            port, "GET", "/user/bob/sparkmonitor/api/ws", WS_HEADERS | {"Authorization": f"token {alice_token}"}
+        )
         assert answer.status == 403, (port, answer)
 
     # Below Jupyter: each server's monitor has its own HTTP socket, ingest socket and secret.
@@ -330,7 +336,14 @@ def monitor_secret(ingest: str) -> str:
 
 def hello(sock: Path, secret: str) -> dict:
     """A listener's hello with `secret` on the ingest socket; returns the monitor's first answer."""
-    frame = {"type": "hello", "protocol": 1, "appId": "local-intruder", "appName": "x", "connection": 1, "secret": secret}
+    frame = {
+        "type": "hello",
+        "protocol": 1,
+        "appId": "local-intruder",
+        "appName": "x",
+        "connection": 1,
+        "secret": secret,
+    }
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(30)
         s.connect(str(sock))
@@ -380,7 +393,9 @@ def test_monitor_traffic_does_not_keep_the_server_active(hub, sessions):
                 return True
             seen = server.get("last_activity")
             if seen and datetime.fromisoformat(seen.replace("Z", "+00:00")) >= quiet_since:
-                raise Fatal(f"the monitor's traffic advanced alice's last_activity to {seen} (quiet since {quiet_since})")
+                raise Fatal(
+                    f"the monitor's traffic advanced alice's last_activity to {seen} (quiet since {quiet_since})"
+                )
             for path in ("sparkmonitor/api/apps", "sparkmonitor/api/health"):
                 if get(direct + path, token)[0] == 200:
                     monitor_requests += 1

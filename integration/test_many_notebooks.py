@@ -57,9 +57,13 @@ def test_five_notebooks_at_once_each_show_only_their_own_jobs(jupyter, browser):
         for i in range(1, NOTEBOOKS + 1):
             page = browser.new_page(viewport={"width": 1200, "height": 800})
             pages[i] = page
-            page.goto(f"{jupyter.url}lab/workspaces/many-{i}/tree/nb{i}.ipynb?reset&token={jupyter.token}", timeout=120_000)
+            page.goto(
+                f"{jupyter.url}lab/workspaces/many-{i}/tree/nb{i}.ipynb?reset&token={jupyter.token}", timeout=120_000
+            )
         for i, page in pages.items():
-            kernels[i] = page.wait_for_function(NOTEBOOK_READY, arg=f"nb{i}.ipynb", timeout=180_000, polling=250).json_value()
+            kernels[i] = page.wait_for_function(
+                NOTEBOOK_READY, arg=f"nb{i}.ipynb", timeout=180_000, polling=250
+            ).json_value()
         # Run All in the five notebooks, one right after the other: the five drivers start and run together.
         for page in pages.values():
             page.evaluate("() => { void window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
@@ -78,10 +82,13 @@ def test_five_notebooks_at_once_each_show_only_their_own_jobs(jupyter, browser):
         for i, page in pages.items():
             app = by_notebook[i]
             # Five drivers on two busy cores: a REST call may time out once; the answer is what counts.
-            truth = wait_until(lambda app=app: spark_jobs(app["uiUrl"], app["appId"]), 120, f"notebook {i}'s Spark REST API")
+            truth = wait_until(
+                lambda app=app: spark_jobs(app["uiUrl"], app["appId"]), 120, f"notebook {i}'s Spark REST API"
+            )
             assert sorted(j["description"] for j in truth) == [f"notebook {i} job {k}" for k in range(i)], truth
             expected = {
-                str(j["jobId"]): {"description": j["description"], "status": j["status"], "app": app["appId"]} for j in truth
+                str(j["jobId"]): {"description": j["description"], "status": j["status"], "app": app["appId"]}
+                for j in truth
             }
             try:
                 wait_until(

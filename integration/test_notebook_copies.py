@@ -107,10 +107,15 @@ def test_copies_of_a_notebook_show_and_cancel_only_their_own_jobs(jupyter, brows
     page = browser.new_page(viewport={"width": 1600, "height": 900})
     try:
         page.goto(f"{jupyter.url}lab/workspaces/copies?reset&token={jupyter.token}", timeout=120_000)
-        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand('docmanager:open')",
-                               timeout=120_000, polling=250)
+        page.wait_for_function(
+            "() => window.jupyterapp && window.jupyterapp.commands.hasCommand('docmanager:open')",
+            timeout=120_000,
+            polling=250,
+        )
         page.evaluate(OPEN_SIDE_BY_SIDE, list(COPIES))
-        kernels = {p: page.wait_for_function(KERNEL_OF, arg=p, timeout=180_000, polling=250).json_value() for p in COPIES}
+        kernels = {
+            p: page.wait_for_function(KERNEL_OF, arg=p, timeout=180_000, polling=250).json_value() for p in COPIES
+        }
         assert kernels[COPIES[0]] != kernels[COPIES[1]], kernels
         for path in COPIES:
             page.wait_for_function(ACTIVATE, arg=path, timeout=30_000, polling=100)
@@ -128,13 +133,20 @@ def test_copies_of_a_notebook_show_and_cancel_only_their_own_jobs(jupyter, brows
 
         # Each copy shows under "copy-jobs" exactly its application's jobs, as Spark has them.
         for path, app in apps.items():
-            truth = [j for j in spark_jobs(app["uiUrl"], app["appId"]) if j.get("description", "").startswith(f"{path} job")]
+            truth = [
+                j for j in spark_jobs(app["uiUrl"], app["appId"]) if j.get("description", "").startswith(f"{path} job")
+            ]
             assert sorted(j["description"] for j in truth) == [f"{path} job 0", f"{path} job 1"], truth
-            expected = {str(j["jobId"]): {"description": j["description"], "status": "SUCCEEDED", "app": app["appId"]}
-                        for j in truth}
+            expected = {
+                str(j["jobId"]): {"description": j["description"], "status": "SUCCEEDED", "app": app["appId"]}
+                for j in truth
+            }
             try:
-                wait_until(lambda path=path, expected=expected: page.evaluate(JOB_ROWS, [path, "copy-jobs"]) == expected, 60,
-                           f"{path} to show only its own jobs {expected}")
+                wait_until(
+                    lambda path=path, expected=expected: page.evaluate(JOB_ROWS, [path, "copy-jobs"]) == expected,
+                    60,
+                    f"{path} to show only its own jobs {expected}",
+                )
             except Exception:
                 print(path, "shows", page.evaluate(JOB_ROWS, [path, "copy-jobs"]))
                 raise
@@ -161,8 +173,10 @@ def test_copies_of_a_notebook_show_and_cancel_only_their_own_jobs(jupyter, brows
         assert long_job(first)["status"] == "FAILED", long_job(first)
         assert long_job(second)["status"] == "RUNNING", f"the other copy's job kept running: {long_job(second)}"
         wait_until(
-            lambda: [r["status"] for r in page.evaluate(JOB_ROWS, [first, "copy-long"]).values()] == ["CANCELLED"]
-            and [r["status"] for r in page.evaluate(JOB_ROWS, [second, "copy-long"]).values()] == ["RUNNING"],
+            lambda: (
+                [r["status"] for r in page.evaluate(JOB_ROWS, [first, "copy-long"]).values()] == ["CANCELLED"]
+                and [r["status"] for r in page.evaluate(JOB_ROWS, [second, "copy-long"]).values()] == ["RUNNING"]
+            ),
             20,
             "the first copy to show its long job CANCELLED and the second copy its own still RUNNING",
         )

@@ -116,12 +116,16 @@ def test_profiles_are_chosen_in_the_notebook_and_reach_the_next_spark_session(la
         team.locator("input").check()
         page.locator(".jp-Dialog button.jp-mod-accept").click()
         # The button says it, and "ok" once the kernel has the profile.
-        wait_until(lambda: button.inner_text() == "Spark: team" and button.get_attribute("data-state") != "sending", 60,
-                   "the kernel to take the profile")
+        wait_until(
+            lambda: button.inner_text() == "Spark: team" and button.get_attribute("data-state") != "sending",
+            60,
+            "the kernel to take the profile",
+        )
         assert button.get_attribute("data-state") == "ok", button.get_attribute("title")
 
         # Kept in the notebook's metadata: on disk once saved.
         page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+
         def saved():
             return json.loads((jupyter.root / "prof.ipynb").read_text())["metadata"].get("sparkmonitor")
 
@@ -132,12 +136,22 @@ def test_profiles_are_chosen_in_the_notebook_and_reach_the_next_spark_session(la
         page.wait_for_function(ALL_CELLS_DONE, timeout=SPARK_START_S * 1000, polling=500)
         out = page.locator(".jp-OutputArea-output", has_text="conf ").first.inner_text()
         assert "conf local[1] 3 from-cell" in out, out
-        apps = [a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["notebookPath"].endswith("prof.ipynb")]
+        apps = [
+            a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["notebookPath"].endswith("prof.ipynb")
+        ]
         assert len(apps) == 1 and apps[0]["uiUrl"], apps
         env = spark_api(apps[0]["uiUrl"], apps[0]["appId"], "environment")
         props = dict(env["sparkProperties"])
-        assert {k: props.get(k) for k in ("spark.master", "spark.driver.memory", "spark.sql.shuffle.partitions",
-                                         "spark.myteam.profile", "spark.myteam.override")} == {
+        assert {
+            k: props.get(k)
+            for k in (
+                "spark.master",
+                "spark.driver.memory",
+                "spark.sql.shuffle.partitions",
+                "spark.myteam.profile",
+                "spark.myteam.override",
+            )
+        } == {
             "spark.master": "local[1]",
             "spark.driver.memory": "900m",
             "spark.sql.shuffle.partitions": "3",
@@ -151,8 +165,11 @@ def test_profiles_are_chosen_in_the_notebook_and_reach_the_next_spark_session(la
         wait_until(lambda: button.inner_text() == "Spark: team", 60, "the profile back after a reload")
         button.click()
         session = dialog.locator(".sm-profile-session")
-        wait_until(lambda: "already running in this kernel (with profile team)" in session.inner_text(), 30,
-                   "the dialog to name the running session")
+        wait_until(
+            lambda: "already running in this kernel (with profile team)" in session.inner_text(),
+            30,
+            "the dialog to name the running session",
+        )
         # Another choice applies to the next session, and the notebook says so.
         dialog.locator('.sm-profile-option[data-profile=""] input').check()
         page.locator(".jp-Dialog button.jp-mod-accept").click()

@@ -99,7 +99,12 @@ def server() -> dict:
                 exc_info=True,
             )
     return server_block(
-        binary, workdir, ingest_secret, proxy_secret, read_only=_truthy(env.get(READ_ONLY)), config=config_path(env, log)
+        binary,
+        workdir,
+        ingest_secret,
+        proxy_secret,
+        read_only=_truthy(env.get(READ_ONLY)),
+        config=config_path(env, log),
     )
 
 
@@ -220,7 +225,9 @@ def configure_kernels(env, workdir: Path, ingest: str, ingest_secret: str, jar: 
 
 def _make_workdir() -> Path:
     path = Path(tempfile.mkdtemp(prefix="sparkmonitor-"))  # mode 0700
-    if len(str(path / INGEST_SOCKET)) > _MAX_SOCKET_PATH:  # the longer of the two names  # a long $TMPDIR (macOS); /tmp is short
+    if (
+        len(str(path / INGEST_SOCKET)) > _MAX_SOCKET_PATH
+    ):  # the longer of the two names  # a long $TMPDIR (macOS); /tmp is short
         shutil.rmtree(path, ignore_errors=True)
         path = Path(tempfile.mkdtemp(prefix="sparkmonitor-", dir="/tmp"))
     atexit.register(shutil.rmtree, path, True)

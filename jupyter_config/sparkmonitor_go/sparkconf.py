@@ -141,7 +141,7 @@ def _unescape(s: str) -> tuple:
                 i += 6
                 continue
             problem = (
-                f"malformed \\uxxxx escape {s[i:i + 6]!r}: Spark refuses a file containing it, so the copy kernels "
+                f"malformed \\uxxxx escape {s[i : i + 6]!r}: Spark refuses a file containing it, so the copy kernels "
                 "read has it as plain text (the backslash doubled); fix your file"
             )
             out.append(s[i : i + 2])
@@ -209,7 +209,7 @@ def env_wrapper(user_env: Path, jar: str) -> str:
         "# SPARK_DIST_CLASSPATH (spark.plugins.defaultList names a class from it).\n"
         f". {q_env}\n"
         f'case ":${{SPARK_DIST_CLASSPATH:-}}:" in\n'
-        f'  *:{q_jar}:*) ;;\n'
+        f"  *:{q_jar}:*) ;;\n"
         f'  *) SPARK_DIST_CLASSPATH={q_jar}"${{SPARK_DIST_CLASSPATH:+:$SPARK_DIST_CLASSPATH}}" ;;\n'
         "esac\n"
         "export SPARK_DIST_CLASSPATH\n"

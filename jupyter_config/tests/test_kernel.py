@@ -162,9 +162,9 @@ def test_each_cell_tags_the_spark_context_with_its_id(kernel):
     # A cell without an id clears the property instead of leaving the previous cell's.
     assert run_ok(kernel, "sc.calls[-1]") == repr(("sparkmonitor.cellId", None))
     # A stopped context is left alone; a new one created in a later cell gets that cell's id.
-    assert run_ok(kernel, "sc.stop()\nn = len(sc.calls)\nsc2 = pyspark.SparkContext()\n(len(sc.calls) - n, sc2.calls)", "c3") == repr(
-        (0, [("sparkmonitor.cellId", "c3")])
-    )
+    assert run_ok(
+        kernel, "sc.stop()\nn = len(sc.calls)\nsc2 = pyspark.SparkContext()\n(len(sc.calls) - n, sc2.calls)", "c3"
+    ) == repr((0, [("sparkmonitor.cellId", "c3")]))
 
 
 def test_each_cell_tells_the_driver_when_it_starts_and_ends(kernel):

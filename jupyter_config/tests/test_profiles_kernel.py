@@ -15,7 +15,7 @@ import pytest
 from .kernels import Kernel
 from .test_kernel import kernel_env
 
-FAKE_CONTEXT = '''
+FAKE_CONTEXT = """
 class SparkConf:
     def __init__(self):
         self.values = {}
@@ -45,7 +45,7 @@ class SparkContext:
 
     def stop(self):
         SparkContext._active_spark_context = None
-'''
+"""
 
 REPORT = "__import__('sparkmonitor_go.kernel').kernel.profile_report()"
 
@@ -123,6 +123,8 @@ def test_the_chosen_profile_reaches_the_next_spark_context_and_the_users_setting
 
 def test_a_bad_payload_is_an_error_reply_and_changes_nothing(kernel):
     use(kernel, "small", {"spark.master": "local[2]"})
-    reply = silent(kernel, "__import__('sparkmonitor_go.kernel').kernel.use_profile('{\"name\": \"x\", \"conf\": {\"a\": 1}}')")
+    reply = silent(
+        kernel, '__import__(\'sparkmonitor_go.kernel\').kernel.use_profile(\'{"name": "x", "conf": {"a": 1}}\')'
+    )
     assert reply["status"] == "error" and reply["ename"] == "TypeError", reply
     assert run_ok(kernel, "import pyspark\npyspark.SparkContext().conf") == repr({"spark.master": "local[2]"})
