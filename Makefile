@@ -137,7 +137,7 @@ docs-images: install-dev ## Re-take the docs' screenshots (docs/images/) with th
 	$(PY) docs/plot_p1.py
 
 # Linters (issue 22): Go (golangci-lint, .golangci.yml), TypeScript and CSS (ESLint, Prettier, Stylelint in
-# extension-js), Python (ruff, pyproject.toml), Java (google-java-format). `make test` runs them all.
+# extension-js), Python (ruff, ruff.toml), Java (google-java-format). `make test` runs them all.
 GOLANGCI := $(CACHE)/bin/golangci-lint-v2.15.0
 
 .PHONY: lint lint-go lint-js lint-py lint-java
@@ -152,8 +152,11 @@ lint-go: $(GOLANGCI)
 lint-js: extension-js/node_modules/.package-lock.json
 	cd extension-js && npm run lint:check
 
+# Every Python file of the repository (ruff.toml excludes .venv, build, node_modules and caches); ruff is pinned in
+# requirements.txt. Fix with `$(PY) -m ruff check --fix .` and `$(PY) -m ruff format .`.
 lint-py: $(PY)
-	@echo "lint-py: not yet wired"
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 lint-java:
 	bash listener/format.sh --check

@@ -29,4 +29,9 @@ html_theme_options = {
 html_last_updated_fmt = None
 html_copy_source = False
 # The left sidebar lists a section's sub-pages; only Architecture has any (the protocol and the API).
-html_sidebars = {"**": [], "architecture": ["sidebar-nav-bs"], "protocol": ["sidebar-nav-bs"], "api": ["sidebar-nav-bs"]}
+html_sidebars = {
+    "**": [],
+    "architecture": ["sidebar-nav-bs"],
+    "protocol": ["sidebar-nav-bs"],
+    "api": ["sidebar-nav-bs"],
+}

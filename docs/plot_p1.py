@@ -52,8 +52,13 @@ def plot(seconds: dict[str, list[float]], run: str, out: Path) -> None:
         ratios.bar([k + (i - 0.5) * width for k in rounds], r, width, color=COLOURS[m], label=LABELS[m])
     ratios.axhline(TARGET, color="black", linestyle="--", linewidth=1, label=f"target for the median, {TARGET:.2f}×")
     ratios.axhline(1.0, color=COLOURS["none"], linewidth=0.8)
-    ratios.set(title="Ratio to no listener, within each round", xlabel="round", ylabel="×", xticks=list(rounds),
-               ylim=(0.9, 1.2))
+    ratios.set(
+        title="Ratio to no listener, within each round",
+        xlabel="round",
+        ylabel="×",
+        xticks=list(rounds),
+        ylim=(0.9, 1.2),
+    )
     ratios.legend(frameon=False, loc="upper left")
     fig.suptitle(f"P1 listener overhead: a 100 000-task PySpark job on local[2] ({run})", fontsize=10)
     fig.tight_layout()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -121,7 +120,13 @@ def start_jupyter(
     port = free_port()
     token = secrets.token_hex(16)
     env = dict(os.environ)
-    for key in ("SPARK_CONF_DIR", "PYTHONSTARTUP", "SPARK_DIST_CLASSPATH", "SPARKMONITOR_INGEST", "SPARKMONITOR_SECRET"):
+    for key in (
+        "SPARK_CONF_DIR",
+        "PYTHONSTARTUP",
+        "SPARK_DIST_CLASSPATH",
+        "SPARKMONITOR_INGEST",
+        "SPARKMONITOR_SECRET",
+    ):
         env.pop(key, None)
     venv_bin = str(venv / "bin") if venv else str(Path(sys.executable).parent)
     env.update(
@@ -129,7 +134,9 @@ def start_jupyter(
         JUPYTER_CONFIG_DIR=str(tmp / "jupyter-config"),
         JUPYTER_RUNTIME_DIR=str(tmp / "jupyter-runtime"),
         IPYTHONDIR=str(tmp / "ipython"),
-        XDG_STATE_HOME=str(tmp / "state"),  # the monitor's history folder: each server its own (docs/user-guide.md § History)
+        XDG_STATE_HOME=str(
+            tmp / "state"
+        ),  # the monitor's history folder: each server its own (docs/user-guide.md § History)
         JUPYTER_PLATFORM_DIRS="1",
     )
     env.update(extra_env or {})

@@ -99,7 +99,9 @@ def monitor_app(jupyter, kernel_id: str, running: bool = True) -> dict:
         mine = [a for a in apps if a["kernelId"] == kernel_id and (a["state"] == "RUNNING") == running]
         return mine[-1] if mine else None
 
-    return wait_until(find, 120, f"the monitor to list a {'running' if running else 'stopped'} app of kernel {kernel_id}")
+    return wait_until(
+        find, 120, f"the monitor to list a {'running' if running else 'stopped'} app of kernel {kernel_id}"
+    )
 
 
 class _Links(HTMLParser):
@@ -142,7 +144,9 @@ def crawl(jupyter, start: str, prefix: str, extra: list[str], limit: int = 600, 
         assert time.monotonic() < deadline, f"crawl did not finish in {deadline_s}s ({len(res.visited)} visited)"
         url, referrer = queue.pop(0)
         parts = urllib.parse.urlsplit(url)
-        query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True) if not _TABLE_PARAM.search(k)]
+        query = [
+            (k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True) if not _TABLE_PARAM.search(k)
+        ]
         key = (parts.path, tuple(sorted(query)))
         if key in seen_keys:
             continue

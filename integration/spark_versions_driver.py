@@ -55,8 +55,13 @@ def main() -> None:
         .getOrCreate()
     )
     sc = spark.sparkContext
-    say(event="started", appId=sc.applicationId, uiUrl=sc.uiWebUrl, spark=sc.version,
-        scala=sc._jvm.scala.util.Properties.versionNumberString())
+    say(
+        event="started",
+        appId=sc.applicationId,
+        uiUrl=sc.uiWebUrl,
+        spark=sc.version,
+        scala=sc._jvm.scala.util.Properties.versionNumberString(),
+    )
 
     cell(sc, "cell-count")
     sc.parallelize(range(1000), 4).map(lambda x: x * 2).count()
@@ -68,7 +73,9 @@ def main() -> None:
     cell(sc, "cell-fail")
     for action in (
         lambda: sc.parallelize(range(4), 2).map(fail).count(),
-        lambda: spark.sql("SELECT if(id > 1, raise_error(concat('refused ', id)), id) FROM range(0, 4, 1, 2)").collect(),
+        lambda: spark.sql(
+            "SELECT if(id > 1, raise_error(concat('refused ', id)), id) FROM range(0, 4, 1, 2)"
+        ).collect(),
     ):
         try:
             action()

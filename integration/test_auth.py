@@ -18,6 +18,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
+
 from conftest import Fatal, start_jupyter, stop_jupyter, wait_until
 
 PROXY_SECRET_HEADER = "X-Sparkmonitor-Proxy-Secret"
@@ -281,7 +282,9 @@ def test_ingest_socket_is_private_and_checks_the_secret(server):
             s.settimeout(30)
             s.connect(str(sock))
             # The hello and an event in one write: the monitor closes right after its answer.
-            s.sendall((json.dumps(frame) + "\n").encode() + b'{"type":"jobStart","seq":1,"time":1,"jobId":0,"stages":[]}\n')
+            s.sendall(
+                (json.dumps(frame) + "\n").encode() + b'{"type":"jobStart","seq":1,"time":1,"jobId":0,"stages":[]}\n'
+            )
             data = b""
             try:
                 while chunk := s.recv(65536):  # until the monitor closes the connection

@@ -16,6 +16,7 @@ import time
 import urllib.request
 
 import pytest
+
 from conftest import (
     ALL_CELLS_DONE,
     monitor,
@@ -86,7 +87,9 @@ def get_with_token(jupyter, url: str) -> tuple[int, str]:
 
 def test_links_and_cancel(jupyter, browser):
     write_notebook(jupyter.root / "cancel.ipynb", CELLS)
-    page, _ = open_and_run_all(browser, f"{jupyter.url}lab/tree/cancel.ipynb?token={jupyter.token}", "cancel.ipynb", 1400)
+    page, _ = open_and_run_all(
+        browser, f"{jupyter.url}lab/tree/cancel.ipynb?token={jupyter.token}", "cancel.ipynb", 1400
+    )
     long_cell = monitor(page, "k2-long")
     running = long_cell.locator('tr.sm-job[data-status="RUNNING"]').first
     running.wait_for(timeout=180_000)
@@ -116,8 +119,12 @@ def test_links_and_cancel(jupyter, browser):
     running.locator("td.sm-job-name").click()
     active = long_cell.locator('tr.sm-stage[data-status="ACTIVE"]').first
     active.wait_for(timeout=20_000)
-    assert active.locator('a.sm-ui-link[data-kind="stage"]').get_attribute("href").endswith(
-        f"/stages/stage/?id={active.get_attribute('data-stage-id')}&attempt={active.get_attribute('data-attempt')}"
+    assert (
+        active.locator('a.sm-ui-link[data-kind="stage"]')
+        .get_attribute("href")
+        .endswith(
+            f"/stages/stage/?id={active.get_attribute('data-stage-id')}&attempt={active.get_attribute('data-attempt')}"
+        )
     )
     assert active.locator("button.sm-cancel-stage").count() == 1
     assert long_cell.locator("button.sm-cancel-cell").count() == 1
@@ -177,8 +184,10 @@ def test_links_and_cancel(jupyter, browser):
     assert last["status"] == "FAILED", f"the loop's last job was cancelled (Spark says FAILED): {last}"
     assert all(j["status"] == "SUCCEEDED" for j in truth if j is not last), truth
     wait_until(
-        lambda: loop.locator('tr.sm-job[data-status="RUNNING"]').count() == 0
-        and loop.locator(f'tr.sm-job[data-job-id="{last["jobId"]}"][data-status="CANCELLED"]').count() == 1,
+        lambda: (
+            loop.locator('tr.sm-job[data-status="RUNNING"]').count() == 0
+            and loop.locator(f'tr.sm-job[data-job-id="{last["jobId"]}"][data-status="CANCELLED"]').count() == 1
+        ),
         10,
         "the loop's last job to show CANCELLED and none RUNNING",
     )

@@ -11,8 +11,19 @@ from __future__ import annotations
 
 import warnings
 
+from conftest import (
+    ALL_CELLS_DONE,
+    NOTEBOOK_READY,
+    open_and_run_all,
+    put_setting,
+    save_screenshot,
+    shown_job,
+    spark_api,
+    spark_jobs,
+    wait_until,
+    write_notebook,
+)
 from docs_screenshots import docs_screenshot
-from conftest import ALL_CELLS_DONE, NOTEBOOK_READY, open_and_run_all, put_setting, save_screenshot, shown_job, spark_api, spark_jobs, wait_until, write_notebook
 
 CELLS = [
     {
@@ -96,14 +107,14 @@ STAGE_ROWS = """cellId => {
 
 def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     write_notebook(jupyter.root / "test.ipynb", CELLS)
-    page, kernel_id = open_and_run_all(browser, f"{jupyter.url}lab/tree/test.ipynb?token={jupyter.token}", "test.ipynb", 1600)
+    page, kernel_id = open_and_run_all(
+        browser, f"{jupyter.url}lab/tree/test.ipynb?token={jupyter.token}", "test.ipynb", 1600
+    )
     console_errors = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
 
     # Live: while the slow cell runs, its monitor shows the job RUNNING with part of its tasks done.
-    running = page.locator(
-        '.sm-cell-monitor[data-cell-id="c4-slow"] .sm-job[data-status="RUNNING"] [data-total]'
-    ).first
+    running = page.locator('.sm-cell-monitor[data-cell-id="c4-slow"] .sm-job[data-status="RUNNING"] [data-total]').first
     running.wait_for(timeout=180_000)
     live = running.evaluate("e => ({c: Number(e.dataset.completed), t: Number(e.dataset.total)})")
     assert live["t"] == 100, f"the running job should have 100 tasks in total, page shows {live}"
@@ -127,11 +138,7 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     expected = {}
     for cell in CELLS:
         group = f"oracle-{cell['id']}"
-        expected[cell["id"]] = {
-            str(j["jobId"]): shown_job(j)
-            for j in truth
-            if j.get("jobGroup") == group
-        }
+        expected[cell["id"]] = {str(j["jobId"]): shown_job(j) for j in truth if j.get("jobGroup") == group}
         assert expected[cell["id"]], f"Spark ran no job for {cell['id']}: {truth}"
     assert sum(len(v) for v in expected.values()) == len(truth), "every Spark job belongs to one cell"
     assert any(j["status"] == "FAILED" for j in expected["c3-raises"].values())
@@ -250,7 +257,9 @@ def test_run_all_shows_each_cells_jobs_live_and_final(jupyter, browser):
     finally:
         save_screenshot(page, "launcher.png")
     if taken_over:
-        warnings.warn(f"the launcher lost its place to {taken_over} before its tile could be clicked; clicked again")
+        warnings.warn(
+            f"the launcher lost its place to {taken_over} before its tile could be clicked; clicked again", stacklevel=1
+        )
     frame = page.frame_locator("iframe").first
     row = frame.locator(f'#apps .app[data-app-id="{app["appId"]}"]')
     row.wait_for(timeout=60_000)
@@ -298,22 +307,30 @@ def test_settings_auto_collapse_and_dark_theme(jupyter, browser):
                 }
             ],
         )
-        page, _ = open_and_run_all(browser, f"{jupyter.url}lab/tree/settings.ipynb?reset&token={jupyter.token}", "settings.ipynb")
+        page, _ = open_and_run_all(
+            browser, f"{jupyter.url}lab/tree/settings.ipynb?reset&token={jupyter.token}", "settings.ipynb"
+        )
         monitor = page.locator('.sm-cell-monitor[data-cell-id="s1"]')
         # With autoCollapse, the monitor keeps only its header once the cell's jobs are done. The count may run more
         # than one job (adaptive execution), and each batch of done jobs collapses the monitor again: wait for the
         # cell to finish and for the monitor to show all of Spark's jobs before expanding it.
         page.wait_for_function(ALL_CELLS_DONE, timeout=180_000, polling=250)
         app = wait_until(
-            lambda: next(a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["notebookPath"].endswith("settings.ipynb")),
+            lambda: next(
+                a
+                for a in jupyter.get_json("sparkmonitor/api/apps")["data"]
+                if a["notebookPath"].endswith("settings.ipynb")
+            ),
             60,
             "the monitor to list the notebook's application",
         )
         n = len(spark_jobs(app["uiUrl"], app["appId"]))
         try:
             wait_until(
-                lambda: monitor.get_attribute("data-collapsed") == "true"
-                and monitor.locator(".sm-title").inner_text().startswith(f"Spark jobs: {n} (running 0,"),
+                lambda: (
+                    monitor.get_attribute("data-collapsed") == "true"
+                    and monitor.locator(".sm-title").inner_text().startswith(f"Spark jobs: {n} (running 0,")
+                ),
                 60,
                 f"the monitor to show Spark's {n} jobs done, collapsed",
             )
@@ -331,8 +348,12 @@ def test_settings_auto_collapse_and_dark_theme(jupyter, browser):
         light = background('.sm-cell-monitor[data-cell-id="s1"]')
         page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
         page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
-        wait_until(lambda: background('.sm-cell-monitor[data-cell-id="s1"]') != light, 10, "the monitor to follow the theme")
-        dark = [int(x) for x in background('.sm-cell-monitor[data-cell-id="s1"]').split("(")[1].split(")")[0].split(",")[:3]]
+        wait_until(
+            lambda: background('.sm-cell-monitor[data-cell-id="s1"]') != light, 10, "the monitor to follow the theme"
+        )
+        dark = [
+            int(x) for x in background('.sm-cell-monitor[data-cell-id="s1"]').split("(")[1].split(")")[0].split(",")[:3]
+        ]
         assert sum(dark) / 3 < 100, f"dark theme background should be dark, got {dark}"
         page.locator("#jupyterlab-splash").wait_for(state="detached", timeout=30_000)
         save_screenshot(page, "cell-monitor-dark.png")
@@ -387,7 +408,10 @@ def test_notebook7_shows_the_cell_monitor(jupyter, browser):
     monitor.locator('.sm-tab[data-tab="timeline"]').click()
     timeline = monitor.locator(".sm-timeline")
     wait_until(
-        lambda: timeline.get_attribute("data-tasks-drawn") == str(tasks) and timeline.get_attribute("data-sampled") == "false",
+        lambda: (
+            timeline.get_attribute("data-tasks-drawn") == str(tasks)
+            and timeline.get_attribute("data-sampled") == "false"
+        ),
         20,
         f"the Notebook 7 timeline to draw the cell's {tasks} tasks",
     )

@@ -100,7 +100,9 @@ THREAD_CELLS = ["t1-session-and-pool", "t2-threads", "t3-earlier-pool", "t4-inhe
 
 def test_jobs_of_a_cells_threads_are_under_that_cell(jupyter, browser):
     write_notebook(jupyter.root / "threads.ipynb", CELLS)
-    page, _ = open_and_run_all(browser, f"{jupyter.url}lab/tree/threads.ipynb?token={jupyter.token}", "threads.ipynb", 1800)
+    page, _ = open_and_run_all(
+        browser, f"{jupyter.url}lab/tree/threads.ipynb?token={jupyter.token}", "threads.ipynb", 1800
+    )
 
     # Cancel from the cell's monitor: the thread's running job is under the cell, and the cell's cancel stops it.
     cancel = monitor(page, "t6-cancel")
@@ -146,4 +148,3 @@ def test_jobs_of_a_cells_threads_are_under_that_cell(jupyter, browser):
     finally:
         save_screenshot(page, "threads-cells-reloaded.png")
     page.close()
-

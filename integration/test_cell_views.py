@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from docs_screenshots import docs_screenshot
+
 from conftest import (
     ALL_CELLS_DONE,
     monitor,
@@ -24,6 +24,7 @@ from conftest import (
     wait_until,
     write_notebook,
 )
+from docs_screenshots import docs_screenshot
 
 PLUGIN = "sparkmonitor-go-labextension:cell-monitor"
 TINY_TASKS = 20_000
@@ -128,7 +129,9 @@ def test_jobs_are_grouped_under_their_sql_query(run):
         for q, description in zip(queries, descriptions)
     ]
     wait_until(
-        lambda: run.page.evaluate(SQL_GROUPS, "v1-sql") == expected, 30, f"the SQL groups of v1-sql to be Spark's: {expected}"
+        lambda: run.page.evaluate(SQL_GROUPS, "v1-sql") == expected,
+        30,
+        f"the SQL groups of v1-sql to be Spark's: {expected}",
     )
     save_screenshot(run.page, "cell-views-sql.png")
 
@@ -151,7 +154,9 @@ def test_hints_follow_the_task_times_spark_measured(run):
     assert skew_max > 5000 and skew_max > 10 * skew_median, (skew_median, skew_max)
 
     wait_until(
-        lambda: any(h["kind"] == "tinyTasks" and h["stageId"] == tiny_stage["stageId"] for h in hints(run.page, "v2-tiny-tasks")),
+        lambda: any(
+            h["kind"] == "tinyTasks" and h["stageId"] == tiny_stage["stageId"] for h in hints(run.page, "v2-tiny-tasks")
+        ),
         30,
         "a many-tiny-tasks hint on the 20 000-task stage",
     )
@@ -248,7 +253,9 @@ def test_dark_theme_redraws_the_timeline(run):
         wait_until(lambda: canvas.evaluate(image) != light, 15, "the timeline to redraw in the dark theme's colours")
         save_screenshot(run.page, "cell-views-timeline-dark.png")
     finally:
-        run.page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
+        run.page.evaluate(
+            "() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})"
+        )
     run.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'", timeout=30_000)
     wait_until(lambda: canvas.evaluate(image) == light, 15, "the timeline to be drawn as before in the light theme")
 
@@ -288,17 +295,25 @@ def test_static_summary_is_saved_as_a_normal_output(jupyter, browser):
                 }
             ],
         )
-        page, _ = open_and_run_all(browser, f"{jupyter.url}lab/tree/summary.ipynb?token={jupyter.token}", "summary.ipynb")
+        page, _ = open_and_run_all(
+            browser, f"{jupyter.url}lab/tree/summary.ipynb?token={jupyter.token}", "summary.ipynb"
+        )
         page.locator(".sm-summary-note").wait_for(timeout=120_000)
         page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
 
         def saved_summary():
             nb = jupyter.get_json("api/contents/summary.ipynb")["content"]
-            outs = [o for o in nb["cells"][0]["outputs"] if "application/vnd.sparkmonitor-go.summary+json" in o.get("data", {})]
+            outs = [
+                o
+                for o in nb["cells"][0]["outputs"]
+                if "application/vnd.sparkmonitor-go.summary+json" in o.get("data", {})
+            ]
             return outs[0] if outs else None
 
         out = wait_until(saved_summary, 30, "the summary output in the saved notebook")
-        apps = [a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["notebookPath"].endswith("summary.ipynb")]
+        apps = [
+            a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["notebookPath"].endswith("summary.ipynb")
+        ]
         truth = spark_jobs(apps[0]["uiUrl"], apps[0]["appId"])
         html = "".join(out["data"]["text/html"])
         assert "<script" not in html.lower()
@@ -347,7 +362,9 @@ def test_a_thousand_jobs_stay_a_short_virtual_list(jupyter, browser):
     jobs = spark_jobs(app["uiUrl"], app["appId"])
     assert len(jobs) == MANY_JOBS
     m = monitor(page, "many-jobs")
-    wait_until(lambda: f"Spark jobs: {MANY_JOBS} " in m.locator(".sm-title").inner_text(), 30, "the header to count every job")
+    wait_until(
+        lambda: f"Spark jobs: {MANY_JOBS} " in m.locator(".sm-title").inner_text(), 30, "the header to count every job"
+    )
     scroll = m.locator(".sm-jobs-scroll")
     wait_until(lambda: int(scroll.get_attribute("data-rows")) >= MANY_JOBS, 30, "a row for every job")
     assert 0 < int(scroll.get_attribute("data-rendered")) <= 200, "only the visible rows are in the DOM"

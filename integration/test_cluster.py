@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+
 from conftest import (
     ALL_CELLS_DONE,
     ARTIFACTS,
@@ -74,7 +75,13 @@ def spark_env(tmp: Path) -> dict[str, str]:
     import pyspark
 
     env = dict(os.environ)
-    for key in ("SPARK_CONF_DIR", "PYTHONSTARTUP", "SPARK_DIST_CLASSPATH", "SPARKMONITOR_INGEST", "SPARKMONITOR_SECRET"):
+    for key in (
+        "SPARK_CONF_DIR",
+        "PYTHONSTARTUP",
+        "SPARK_DIST_CLASSPATH",
+        "SPARKMONITOR_INGEST",
+        "SPARKMONITOR_SECRET",
+    ):
         env.pop(key, None)
     conf = tmp / "conf"
     conf.mkdir(exist_ok=True)
@@ -145,8 +152,20 @@ def cluster(tmp_path_factory):
             c.procs.append(
                 spark_class(
                     env,
-                    ["org.apache.spark.deploy.worker.Worker", c.url, "--host", "127.0.0.1", "--cores", "1", "--memory", "512m",
-                     "--webui-port", "0", "--work-dir", str(work)],
+                    [
+                        "org.apache.spark.deploy.worker.Worker",
+                        c.url,
+                        "--host",
+                        "127.0.0.1",
+                        "--cores",
+                        "1",
+                        "--memory",
+                        "512m",
+                        "--webui-port",
+                        "0",
+                        "--work-dir",
+                        str(work),
+                    ],
                     ARTIFACTS / f"cluster-worker-{i}.log",
                     {"SPARK_WORKER_DIR": str(work), "SPARK_LOCAL_DIRS": str(tmp / f"worker-{i}-local")},
                 )
@@ -189,7 +208,8 @@ def cells(master: str) -> list[dict]:
                 "sc = spark.sparkContext\n"
                 "# Both executors registered before the job, so that both run its tasks.\n"
                 "deadline = time.monotonic() + 240\n"
-                "while sc._jsc.sc().getExecutorMemoryStatus().size() < 3:  # the driver's block manager and two executors\n"
+                "while sc._jsc.sc().getExecutorMemoryStatus().size() < 3:"
+                "  # the driver's block manager and two executors\n"
                 "    assert time.monotonic() < deadline, 'two executors did not register'\n"
                 "    time.sleep(0.2)"
             ),
@@ -228,7 +248,9 @@ def rest(ui: str, app_id: str, what: str) -> list[dict]:
 
 def spark_time(s: str) -> int:
     """Epoch ms of a time in Spark's REST API, e.g. "2026-11-25T05:50:01.123GMT"."""
-    return int(datetime.strptime(s.removesuffix("GMT"), "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=timezone.utc).timestamp() * 1000)
+    return int(
+        datetime.strptime(s.removesuffix("GMT"), "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=timezone.utc).timestamp() * 1000
+    )
 
 
 # The job rows under a cell: {jobId: {status, completed, total, failed}}
@@ -243,7 +265,9 @@ JOB_ROWS = """cellId => Object.fromEntries([...document.querySelectorAll(
 def kernel_app(jupyter, kernel_id: str) -> dict:
     """The monitor's application of the notebook whose kernel this is, once the monitor lists it."""
     return wait_until(
-        lambda: next((a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["kernelId"] == kernel_id), None),
+        lambda: next(
+            (a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["kernelId"] == kernel_id), None
+        ),
         240,
         "the notebook's Spark application on the monitor",
     )
@@ -253,10 +277,18 @@ def shown_job_and_failures(page, cell_id: str, job: dict, screenshot: str) -> li
     """Waits for the job's row under the cell to show Spark's numbers for the ended job (Spark's REST job `job`: its
     status, completed, total and failed tasks), then opens it and returns its failure rows, [count, text] each, after
     checking that their counts add up to Spark's failed tasks."""
-    expected = {str(job["jobId"]): {"status": job["status"], "completed": job["numCompletedTasks"],
-                                    "total": job["numTasks"] - job["numSkippedTasks"], "failed": job["numFailedTasks"]}}
+    expected = {
+        str(job["jobId"]): {
+            "status": job["status"],
+            "completed": job["numCompletedTasks"],
+            "total": job["numTasks"] - job["numSkippedTasks"],
+            "failed": job["numFailedTasks"],
+        }
+    }
     try:
-        wait_until(lambda: page.evaluate(JOB_ROWS, cell_id) == expected, 60, f"the job row to show Spark's numbers {expected}")
+        wait_until(
+            lambda: page.evaluate(JOB_ROWS, cell_id) == expected, 60, f"the job row to show Spark's numbers {expected}"
+        )
     finally:
         save_screenshot(page, screenshot)
     m = monitor(page, cell_id)
@@ -270,7 +302,9 @@ def shown_job_and_failures(page, cell_id: str, job: dict, screenshot: str) -> li
 
 def test_lost_executor_shows_failed_tasks_retried_and_the_executor_removed(cluster, jupyter, browser):
     write_notebook(jupyter.root / "cluster.ipynb", cells(cluster.url))
-    page, kernel_id = open_and_run_all(browser, f"{jupyter.url}lab/tree/cluster.ipynb?token={jupyter.token}", "cluster.ipynb", 1200)
+    page, kernel_id = open_and_run_all(
+        browser, f"{jupyter.url}lab/tree/cluster.ipynb?token={jupyter.token}", "cluster.ipynb", 1200
+    )
     try:
         app = kernel_app(jupyter, kernel_id)
         assert app["master"] == cluster.url, app
@@ -319,10 +353,14 @@ def test_lost_executor_shows_failed_tasks_retried_and_the_executor_removed(clust
         def markers(kind: str) -> list[str]:
             return chart.locator(f".sm-marker-{kind}").evaluate_all("ms => ms.map(m => m.title)")
 
-        wait_until(lambda: len(markers("removed")) == 1 and len(markers("added")) == len(added), 30, "the executor markers")
+        wait_until(
+            lambda: len(markers("removed")) == 1 and len(markers("added")) == len(added), 30, "the executor markers"
+        )
         assert markers("removed")[0].startswith(f"executor {lost} removed"), markers("removed")
         assert sorted(t.split()[1] for t in markers("added")) == sorted(added), markers("added")
-        cores = sum(executors[i]["totalCores"] for i in before if i in executors)  # the two executors the job began with
+        cores = sum(
+            executors[i]["totalCores"] for i in before if i in executors
+        )  # the two executors the job began with
         assert chart.get_attribute("data-max-cores") == str(cores), chart.evaluate("e => ({...e.dataset})")
         save_screenshot(page, "cluster-executors.png")
 
@@ -334,7 +372,10 @@ def test_lost_executor_shows_failed_tasks_retried_and_the_executor_removed(clust
             30,
             "the timeline to draw every task attempt",
         )
-        assert timeline.get_attribute("data-lanes") == str(len(in_window)), (timeline.evaluate("e => ({...e.dataset})"), executors)
+        assert timeline.get_attribute("data-lanes") == str(len(in_window)), (
+            timeline.evaluate("e => ({...e.dataset})"),
+            executors,
+        )
         save_screenshot(page, "cluster-timeline.png")
     finally:
         page.close()
@@ -350,8 +391,11 @@ def test_lost_executor_in_a_shuffle_resubmits_its_map_outputs(cluster, jupyter, 
     gone, so Spark ends those finished tasks again as failed ("Resubmitted") and runs them again. The job row shows
     Spark's numbers, and opening the job lists the resubmitted tasks among the failures."""
     # The cluster's two cores are free (an earlier test's application has ended), so both executors can start.
-    wait_until(lambda: all(w["coresused"] == 0 for w in cluster.state()["workers"] if w["state"] == "ALIVE"), 120,
-               "the workers' cores to be free")
+    wait_until(
+        lambda: all(w["coresused"] == 0 for w in cluster.state()["workers"] if w["state"] == "ALIVE"),
+        120,
+        "the workers' cores to be free",
+    )
     session = cells(cluster.url)[0]
     write_notebook(
         jupyter.root / "shuffle.ipynb",
@@ -367,7 +411,9 @@ def test_lost_executor_in_a_shuffle_resubmits_its_map_outputs(cluster, jupyter, 
             },
         ],
     )
-    page, kernel_id = open_and_run_all(browser, f"{jupyter.url}lab/tree/shuffle.ipynb?token={jupyter.token}", "shuffle.ipynb", 1200)
+    page, kernel_id = open_and_run_all(
+        browser, f"{jupyter.url}lab/tree/shuffle.ipynb?token={jupyter.token}", "shuffle.ipynb", 1200
+    )
     try:
         app = kernel_app(jupyter, kernel_id)
         ui, app_id = app["uiUrl"], app["appId"]
@@ -396,8 +442,11 @@ def test_lost_executor_in_a_shuffle_resubmits_its_map_outputs(cluster, jupyter, 
         # Spark's task list keeps each task's first end; a resubmitted task's second end ("Resubmitted") shows only in
         # the stage's failed count, above the failed tasks the list has.
         attempts = rest(ui, app_id, f"stages/{map_stage}")
-        listed_failed = sum(t["status"] == "FAILED" for a in attempts
-                            for t in rest(ui, app_id, f"stages/{map_stage}/{a['attemptId']}/taskList?length=1000"))
+        listed_failed = sum(
+            t["status"] == "FAILED"
+            for a in attempts
+            for t in rest(ui, app_id, f"stages/{map_stage}/{a['attemptId']}/taskList?length=1000")
+        )
         resubmitted = sum(a["numFailedTasks"] for a in attempts) - listed_failed
         assert resubmitted > 0, f"Spark resubmitted none of executor {lost}'s finished map tasks: {attempts}, {job}"
 

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from conftest import (
     ALL_CELLS_DONE,
     monitor,
@@ -62,7 +63,11 @@ class Run:
         return self.jupyter.get_json("sparkmonitor/api/health")["data"]
 
     def app(self) -> dict:
-        apps = [a for a in self.jupyter.get_json("sparkmonitor/api/apps")["data"] if a["notebookPath"].endswith("conf.ipynb")]
+        apps = [
+            a
+            for a in self.jupyter.get_json("sparkmonitor/api/apps")["data"]
+            if a["notebookPath"].endswith("conf.ipynb")
+        ]
         assert len(apps) == 1, apps
         return apps[0]
 
@@ -90,7 +95,9 @@ def run(tmp_path_factory, browser):
     jupyter = start_jupyter(tmp, extra_env={"SPARK_CONF_DIR": str(user_conf)})
     try:
         write_notebook(jupyter.root / "conf.ipynb", CELLS)
-        page, _ = open_and_run_all(browser, f"{jupyter.url}lab/tree/conf.ipynb?token={jupyter.token}", "conf.ipynb", 1200)
+        page, _ = open_and_run_all(
+            browser, f"{jupyter.url}lab/tree/conf.ipynb?token={jupyter.token}", "conf.ipynb", 1200
+        )
         dashboard = browser.new_page(viewport={"width": 1400, "height": 700})
         yield Run(jupyter, config, page, dashboard)
         dashboard.close()

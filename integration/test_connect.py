@@ -72,14 +72,17 @@ def test_connect_notebooks_show_their_cells_jobs(jupyter, browser):
     pages = []
     try:
         term.type(
-            f"echo PID=$$ && exec spark-submit --class {CONNECT_SERVER} --name sparkmonitor-connect --master 'local[2]' "
+            f"echo PID=$$ && exec spark-submit --class {CONNECT_SERVER} --name sparkmonitor-connect "
+            "--master 'local[2]' "
             f"--conf spark.connect.grpc.binding.address=127.0.0.1 --conf spark.connect.grpc.binding.port={port} "
             f"--conf spark.ui.port={free_port()}"
         )
         pid = int(term.wait_for(r"PID=(\d+)", 30, "the terminal's shell").group(1))
 
         def connect_app():
-            apps = [a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["appName"] == "sparkmonitor-connect"]
+            apps = [
+                a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["appName"] == "sparkmonitor-connect"
+            ]
             return apps[0] if apps else None
 
         server = wait_until(connect_app, 180, "the Connect server to report to the monitor")
@@ -95,14 +98,19 @@ def test_connect_notebooks_show_their_cells_jobs(jupyter, browser):
             page, kernels[name] = open_and_run_all(browser, url, f"{name}.ipynb")
             pages.append(page)
             page.wait_for_function(ALL_CELLS_DONE, timeout=300_000, polling=500)
-        errors = [p.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts() for p in pages]
+        errors = [
+            p.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
+            for p in pages
+        ]
         # (Spark's REST API answers its first request slowly on a loaded machine: read it again until it answers.)
         truth = wait_until(lambda: spark_jobs(server["uiUrl"], server["appId"]), 120, "the Connect server's REST API")
 
         for name, page in zip(("connect-a", "connect-b"), pages):
             expected = oracle_of(truth, name)
             assert set(expected) == {"k1-connect", "k2-two-queries", "k4-sql"}, (name, expected, truth, errors)
-            wait_for_cells(page, expected, f"{name}: each cell's monitor to show exactly its own jobs", f"{name}-cells.png")
+            wait_for_cells(
+                page, expected, f"{name}: each cell's monitor to show exactly its own jobs", f"{name}-cells.png"
+            )
             header = page.locator('.sm-cell-monitor[data-cell-id="k2-two-queries"] .sm-title').inner_text()
             assert header.startswith(f"Spark jobs: {len(expected['k2-two-queries'])} "), header
             # The server's jobs name their notebook: this page's kernel.
@@ -110,9 +118,9 @@ def test_connect_notebooks_show_their_cells_jobs(jupyter, browser):
             mine = {str(j["jobId"]) for j in shown if j.get("kernelId") == kernels[name]}
             assert mine == {jid for jobs in expected.values() for jid in jobs}, (name, mine, expected)
         # Both notebooks ran their jobs on the one server, under the same cell ids.
-        assert sum(1 for j in truth if any("sparkmonitor-cell-k2-two-queries" in t for t in j.get("jobTags", []))) == sum(
-            len(oracle_of(truth, n)["k2-two-queries"]) for n in ("connect-a", "connect-b")
-        )
+        assert sum(
+            1 for j in truth if any("sparkmonitor-cell-k2-two-queries" in t for t in j.get("jobTags", []))
+        ) == sum(len(oracle_of(truth, n)["k2-two-queries"]) for n in ("connect-a", "connect-b"))
     finally:
         for page in pages:
             page.close()

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 import signal
-import urllib.request
 from pathlib import Path
 
 import pytest
+
 from conftest import (
     ALL_CELLS_DONE,
     NOTEBOOK_READY,
@@ -89,7 +89,10 @@ def slow_two_stage_job(group: str, tasks: int, sleep: float) -> str:
 
 
 def quick_job(group: str) -> str:
-    return f"sc.setJobGroup('oracle-{group}', 'oracle')\nspark.range(0, 10_000, numPartitions=4).selectExpr('sum(id)').collect()"
+    return (
+        f"sc.setJobGroup('oracle-{group}', 'oracle')\n"
+        "spark.range(0, 10_000, numPartitions=4).selectExpr('sum(id)').collect()"
+    )
 
 
 def expected_rows(app: dict, cell_ids: list[str]) -> list[dict]:
@@ -99,9 +102,7 @@ def expected_rows(app: dict, cell_ids: list[str]) -> list[dict]:
     for j in jobs:
         group = (j.get("jobGroup") or "").removeprefix("oracle-")
         if group in cell_ids:
-            rows.append(
-                {"cell": group, "app": app["appId"], "job": j["jobId"], **shown_job(j)}
-            )
+            rows.append({"cell": group, "app": app["appId"], "job": j["jobId"], **shown_job(j)})
     return sorted(rows, key=lambda r: (r["cell"] + r["app"], r["job"]))
 
 
@@ -228,7 +229,9 @@ def test_monitor_killed_mid_job_restarts_and_shows_sparks_numbers(jupyter, brows
             lambda: [p for p in monitor_processes(jupyter, ingest) if p != old[0]], 120, "a new monitor process"
         )
         assert len(new) == 1, new
-        assert wait_until(lambda: jupyter.get_json("sparkmonitor/api/health")["data"]["ingest"], 120, "health") == ingest
+        assert (
+            wait_until(lambda: jupyter.get_json("sparkmonitor/api/health")["data"]["ingest"], 120, "health") == ingest
+        )
         # The listener reconnects to it (same secret): the application is RUNNING again in the new monitor.
         wait_until(lambda: the_app(jupyter, "kill.ipynb")["state"] == "RUNNING", 120, "the listener to reconnect")
 
@@ -238,13 +241,17 @@ def test_monitor_killed_mid_job_restarts_and_shows_sparks_numbers(jupyter, brows
         assert [r["status"] for r in long_jobs] == ["SUCCEEDED"] and long_jobs[0]["completed"] == 202, long_jobs
         assert {r["cell"] for r in truth} == set(cells), truth
         try:
-            wait_until(lambda: rows_of(page, app["appId"]) == truth, 120, "the page to show Spark's jobs after the kill")
+            wait_until(
+                lambda: rows_of(page, app["appId"]) == truth, 120, "the page to show Spark's jobs after the kill"
+            )
         finally:
             save_screenshot(page, "faults-kill.png")
         assert monitor_processes(jupyter, ingest) == new, "still the one restarted monitor"
         # While the monitor was down the cell monitors said so; now that it is back, none does.
         seen = page.evaluate("() => window.__smOffline.seen")
-        assert seen and "Reconnecting" in seen, f"a monitor said it was reconnecting while the binary was down: {seen!r}"
+        assert seen and "Reconnecting" in seen, (
+            f"a monitor said it was reconnecting while the binary was down: {seen!r}"
+        )
         assert page.locator(".sm-cell-monitor .sm-offline:visible").count() == 0
         assert page.locator('.sm-cell-monitor[data-connection="live"]').count() == len(cells)
     finally:
@@ -253,9 +260,10 @@ def test_monitor_killed_mid_job_restarts_and_shows_sparks_numbers(jupyter, brows
 
 
 def test_kernel_restart_monitors_the_new_application(jupyter, browser):
-    """Restarting the kernel (from the page, as JupyterLab's "Restart Kernel") while a cell's job runs, then running the cells again: the old Spark application shows
-    as ended (FINISHED or DISCONNECTED, never RUNNING; none of its jobs RUNNING, no Spark UI link), the new one is
-    monitored under the same cells with Spark's own jobs and counts, and each cell's header shows the new application."""
+    """Restarting the kernel (from the page, as JupyterLab's "Restart Kernel") while a cell's job runs, then running
+    the cells again: the old Spark application shows as ended (FINISHED or DISCONNECTED, never RUNNING; none of its
+    jobs RUNNING, no Spark UI link), the new one is monitored under the same cells with Spark's own jobs and counts,
+    and each cell's header shows the new application."""
     cells, page, kernel_id, long_row = open_long_job_notebook(jupyter, browser, "restart.ipynb", "r")
     try:
         long_row.first.wait_for(timeout=180_000)
@@ -266,8 +274,10 @@ def test_kernel_restart_monitors_the_new_application(jupyter, browser):
         page.evaluate("() => { void window.jupyterapp.shell.currentWidget.sessionContext.restartKernel(); }")
         page.wait_for_function(NOTEBOOK_READY, arg="restart.ipynb", timeout=180_000, polling=250)
         wait_until(
-            lambda: next(a for a in apps_of(jupyter, "restart.ipynb") if a["appId"] == old["appId"])["state"]
-            in ("FINISHED", "DISCONNECTED"),
+            lambda: (
+                next(a for a in apps_of(jupyter, "restart.ipynb") if a["appId"] == old["appId"])["state"]
+                in ("FINISHED", "DISCONNECTED")
+            ),
             120,
             "the old application to end in the monitor",
         )
@@ -334,7 +344,9 @@ def test_reload_and_dropped_socket_restore_the_full_state(jupyter, browser):
         page.wait_for_function(NOTEBOOK_OPEN, arg="reload.ipynb", timeout=120_000, polling=250)
         any_bar = monitor(page, "s2-long").locator("tr.sm-job [data-total]").first
         any_bar.wait_for(timeout=120_000)
-        assert int(any_bar.get_attribute("data-completed")) >= before, "the snapshot has the tasks done before the reload"
+        assert int(any_bar.get_attribute("data-completed")) >= before, (
+            "the snapshot has the tasks done before the reload"
+        )
         rows = page.evaluate(ROWS)
         assert len(rows) == len({(r["app"], r["job"]) for r in rows}), f"no job row twice: {rows}"
 
@@ -358,7 +370,9 @@ def test_reload_and_dropped_socket_restore_the_full_state(jupyter, browser):
         truth = wait_until(all_done, 300, "every cell's job to end in Spark")
         assert all(r["status"] == "SUCCEEDED" for r in truth), truth
         try:
-            wait_until(lambda: rows_of(page, app["appId"]) == truth, 120, "the page to show Spark's jobs after the drop")
+            wait_until(
+                lambda: rows_of(page, app["appId"]) == truth, 120, "the page to show Spark's jobs after the drop"
+            )
         finally:
             save_screenshot(page, "faults-reconnect.png")
 

@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from conftest import (
     ALL_CELLS_DONE,
     NOTEBOOK_READY,
@@ -74,8 +75,17 @@ def job_counts(jobs: list[dict]) -> dict:
 
 
 def job_facts(jobs: list[dict]) -> list[tuple]:
-    keys = ("jobId", "status", "numTasks", "numCompletedTasks", "numFailedTasks", "numSkippedTasks",
-            "numCompletedStages", "numSkippedStages", "numFailedStages")
+    keys = (
+        "jobId",
+        "status",
+        "numTasks",
+        "numCompletedTasks",
+        "numFailedTasks",
+        "numSkippedTasks",
+        "numCompletedStages",
+        "numSkippedStages",
+        "numFailedStages",
+    )
     return sorted(tuple(j[k] for k in keys) for j in jobs)
 
 
@@ -112,7 +122,8 @@ def test_past_application_comes_back_after_a_monitor_restart(jupyter, browser):
                 "id": "h2-shuffle",
                 "source": (
                     "sc.setJobGroup('oracle-h2-shuffle', 'oracle')\n"
-                    "pairs = sc.parallelize(range(1000), 6).map(lambda x: (x % 7, 1)).reduceByKey(lambda a, b: a + b, 3)\n"
+                    "pairs = sc.parallelize(range(1000), 6).map(lambda x: (x % 7, 1))"
+                    ".reduceByKey(lambda a, b: a + b, 3)\n"
                     "pairs.count()\n"
                     "pairs.collect()"  # the map stage is skipped in this second job
                 ),
@@ -144,8 +155,11 @@ def test_past_application_comes_back_after_a_monitor_restart(jupyter, browser):
         Past.rows = expected_rows(app, CELLS)
         assert {r["cell"] for r in Past.rows} == set(CELLS), Past.rows
         assert any(r["status"] == "FAILED" for r in Past.rows), "the failing cell's job failed"
-        wait_until(lambda: [r for r in page.evaluate(ROWS) if r["app"] == app["appId"]] == Past.rows, 120,
-                   "the page to show Spark's jobs before the restart")
+        wait_until(
+            lambda: [r for r in page.evaluate(ROWS) if r["app"] == app["appId"]] == Past.rows,
+            120,
+            "the page to show Spark's jobs before the restart",
+        )
         page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
     finally:
         page.close()
@@ -155,8 +169,10 @@ def test_past_application_comes_back_after_a_monitor_restart(jupyter, browser):
     assert health["history"] and health["history"]["dropped"] == 0 and health["history"]["error"] is None, health
     Past.history_dir = Path(health["history"]["dir"])
     wait_until(
-        lambda: next(a for a in apps_of(jupyter, "hist.ipynb") if a["appId"] == app["appId"])["state"]
-        in ("FINISHED", "DISCONNECTED"),
+        lambda: (
+            next(a for a in apps_of(jupyter, "hist.ipynb") if a["appId"] == app["appId"])["state"]
+            in ("FINISHED", "DISCONNECTED")
+        ),
         120,
         "the application to end with its kernel",
     )
@@ -167,7 +183,9 @@ def test_past_application_comes_back_after_a_monitor_restart(jupyter, browser):
     old = monitor_processes(jupyter, ingest)
     assert len(old) == 1, old
     os.kill(old[0], signal.SIGKILL)
-    new = wait_until(lambda: [p for p in monitor_processes(jupyter, ingest) if p != old[0]], 120, "a new monitor process")
+    new = wait_until(
+        lambda: [p for p in monitor_processes(jupyter, ingest) if p != old[0]], 120, "a new monitor process"
+    )
     assert len(new) == 1, new
     wait_until(lambda: jupyter.get_json("sparkmonitor/api/health")["data"]["ok"], 120, "the new monitor to answer")
 
@@ -179,8 +197,12 @@ def test_past_application_comes_back_after_a_monitor_restart(jupyter, browser):
     )
     assert restored["source"] == "history" and restored["state"] in ("FINISHED", "DISCONNECTED"), restored
     want = job_counts(Past.jobs)
-    got = {"total": restored["numJobs"], "succeeded": restored["numCompletedJobs"],
-           "failed": restored["numFailedJobs"], "running": restored["numActiveJobs"]}
+    got = {
+        "total": restored["numJobs"],
+        "succeeded": restored["numCompletedJobs"],
+        "failed": restored["numFailedJobs"],
+        "running": restored["numActiveJobs"],
+    }
     assert got == want, (got, want)
 
     # The dashboard shows it under past applications.
@@ -200,8 +222,11 @@ def test_past_application_comes_back_after_a_monitor_restart(jupyter, browser):
     kernel_id = page.wait_for_function(NOTEBOOK_READY, arg="hist.ipynb", timeout=120_000, polling=250).json_value()
     try:
         try:
-            wait_until(lambda: [r for r in page.evaluate(ROWS) if r["app"] == app["appId"]] == Past.rows, 120,
-                       "the reopened notebook to show the past run's jobs")
+            wait_until(
+                lambda: [r for r in page.evaluate(ROWS) if r["app"] == app["appId"]] == Past.rows,
+                120,
+                "the reopened notebook to show the past run's jobs",
+            )
         finally:
             save_screenshot(page, "history-reopened.png")
     finally:
@@ -227,7 +252,10 @@ def history_server(log_dir: Path, tmp: Path):
     log = (tmp / "history-server.log").open("wb")
     proc = subprocess.Popen(
         [str(home / "bin" / "spark-class"), "org.apache.spark.deploy.history.HistoryServer"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     return proc, f"http://127.0.0.1:{port}"
 
@@ -297,8 +325,14 @@ def test_an_event_log_from_elsewhere_opens_in_the_dashboard(jupyter, browser, tm
     out = tmp_path / "truth.json"
     script = tmp_path / "elsewhere.py"
     script.write_text(SPARK_SCRIPT)
-    subprocess.run([sys.executable, str(script), str(logdir), str(out)], env=env, check=True, timeout=240,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(script), str(logdir), str(out)],
+        env=env,
+        check=True,
+        timeout=240,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     truth = json.loads(out.read_text())
     files = list(logdir.iterdir())
     assert len(files) == 1 and files[0].name.endswith(".zstd"), files
@@ -322,7 +356,9 @@ def test_an_event_log_from_elsewhere_opens_in_the_dashboard(jupyter, browser, tm
     finally:
         page.close()
     app = jupyter.get_json(f"sparkmonitor/api/apps/{truth['appId']}")["data"]
-    got = sorted((j["jobId"], j["status"], j["numTasks"], j["numCompletedTasks"], j["numSkippedTasks"]) for j in app["jobs"])
+    got = sorted(
+        (j["jobId"], j["status"], j["numTasks"], j["numCompletedTasks"], j["numSkippedTasks"]) for j in app["jobs"]
+    )
     assert got == sorted(
         (j["jobId"], j["status"], j["numTasks"] - j["numSkippedTasks"], j["numCompletedTasks"], j["numSkippedTasks"])
         for j in truth["jobs"]

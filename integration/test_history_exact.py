@@ -19,6 +19,7 @@ import signal
 from pathlib import Path
 
 import pytest
+
 from conftest import (
     ALL_CELLS_DONE,
     NOTEBOOK_READY,
@@ -59,7 +60,9 @@ def restart_monitor(jupyter) -> None:
     old = monitor_processes(jupyter, ingest)
     assert len(old) == 1, old
     os.kill(old[0], signal.SIGKILL)
-    new = wait_until(lambda: [p for p in monitor_processes(jupyter, ingest) if p != old[0]], 120, "a new monitor process")
+    new = wait_until(
+        lambda: [p for p in monitor_processes(jupyter, ingest) if p != old[0]], 120, "a new monitor process"
+    )
     assert len(new) == 1, new
     wait_until(lambda: jupyter.get_json("sparkmonitor/api/health")["data"]["ok"], 120, "the new monitor to answer")
 
@@ -73,9 +76,15 @@ def monitor_job_facts(app: dict) -> list[tuple]:
     puts the skipped stages' tasks in numTasks."""
     return sorted(
         (
-            j["jobId"], "FAILED" if j["status"] == "CANCELLED" else j["status"], j["numTasks"] + j["numSkippedTasks"],
-            j["numCompletedTasks"], j["numFailedTasks"], j["numSkippedTasks"], j["numCompletedStages"],
-            j["numSkippedStages"], j["numFailedStages"],
+            j["jobId"],
+            "FAILED" if j["status"] == "CANCELLED" else j["status"],
+            j["numTasks"] + j["numSkippedTasks"],
+            j["numCompletedTasks"],
+            j["numFailedTasks"],
+            j["numSkippedTasks"],
+            j["numCompletedStages"],
+            j["numSkippedStages"],
+            j["numFailedStages"],
         )
         for j in app["jobs"]
     )
@@ -87,8 +96,13 @@ def monitor_stage_facts(app: dict) -> list[tuple]:
         for s in j["stages"]:
             if s["status"] != "SKIPPED":
                 stages[(s["stageId"], s["attemptId"])] = (
-                    s["stageId"], s["attemptId"], s["status"], s["numTasks"], s["numCompletedTasks"],
-                    s["numFailedTasks"], s["numKilledTasks"],
+                    s["stageId"],
+                    s["attemptId"],
+                    s["status"],
+                    s["numTasks"],
+                    s["numCompletedTasks"],
+                    s["numFailedTasks"],
+                    s["numKilledTasks"],
                 )
     return sorted(stages.values())
 
@@ -99,7 +113,10 @@ def test_killed_monitor_history_has_sparks_final_counts(jupyter, browser):
         [
             {"id": "x1-session", "source": SESSION},
             # 1 000 tasks of 50 ms each: long enough to kill the monitor in the middle and have tasks end meanwhile.
-            {"id": "x2-long", "source": "sc.parallelize(range(1000), 1000).map(lambda x: time.sleep(0.05) or x).count()"},
+            {
+                "id": "x2-long",
+                "source": "sc.parallelize(range(1000), 1000).map(lambda x: time.sleep(0.05) or x).count()",
+            },
             {"id": "x3-after", "source": "spark.range(0, 10_000, numPartitions=4).selectExpr('sum(id)').collect()"},
         ],
     )
@@ -125,8 +142,9 @@ def test_killed_monitor_history_has_sparks_final_counts(jupyter, browser):
     finally:
         page.close()
         shutdown_kernel(jupyter, kernel_id)
-    wait_until(lambda: app_of(jupyter, app["appId"])["state"] == "FINISHED", DRIVER_LOST_AFTER + 120,
-               "the application to end")
+    wait_until(
+        lambda: app_of(jupyter, app["appId"])["state"] == "FINISHED", DRIVER_LOST_AFTER + 120, "the application to end"
+    )
 
     restart_monitor(jupyter)
     restored = wait_until(

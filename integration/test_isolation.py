@@ -35,6 +35,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
 from conftest import (
     ALL_CELLS_DONE,
     open_and_run_all,
@@ -239,7 +240,9 @@ def world(browser):
                 }
             ],
         )
-        page, kernel_id = open_and_run_all(browser, f"{jupyter.url}lab/tree/iso.ipynb?token={jupyter.token}", "iso.ipynb")
+        page, kernel_id = open_and_run_all(
+            browser, f"{jupyter.url}lab/tree/iso.ipynb?token={jupyter.token}", "iso.ipynb"
+        )
         try:
             page.wait_for_function(ALL_CELLS_DONE, timeout=240_000, polling=500)
             apps = wait_until(lambda: jupyter.get_json("sparkmonitor/api/apps")["data"], 120, "the application")

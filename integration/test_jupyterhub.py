@@ -1,7 +1,7 @@
-"""Many users: a real JupyterHub (PyPI jupyterhub, its proxy configurable-http-proxy from npm), SimpleLocalProcessSpawner
-with one home directory per user, DummyAuthenticator with a password, loopback only, two users (alice, bob). The
-single-user environment is build/venv-wheel with the `make dist` wheel installed by `pip install` alone, as a
-single-user image would have it.
+"""Many users: a real JupyterHub (PyPI jupyterhub, its proxy configurable-http-proxy from npm),
+SimpleLocalProcessSpawner with one home directory per user, DummyAuthenticator with a password, loopback only, two users
+(alice, bob). The single-user environment is build/venv-wheel with the `make dist` wheel installed by `pip install`
+alone, as a single-user image would have it.
 
 - Each user logs in with Chromium, opens a notebook under /user/NAME/ and runs a cell: the cell's monitor shows that
   user's Spark jobs with Spark's own counts (oracle: the driver's REST API), and its Spark UI link works under
@@ -33,7 +33,19 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ALL_CELLS_DONE, ARTIFACTS, NOTEBOOK_READY, Fatal, free_port, monitor, save_screenshot, shown_job, spark_jobs, wait_until, write_notebook
+from conftest import (
+    ALL_CELLS_DONE,
+    ARTIFACTS,
+    NOTEBOOK_READY,
+    Fatal,
+    free_port,
+    monitor,
+    save_screenshot,
+    shown_job,
+    spark_jobs,
+    wait_until,
+    write_notebook,
+)
 from test_auth import WS_HEADERS, http_socket, monitor_process, raw
 from test_cell_monitor import MONITORS
 from test_wheel import REPO, WHEEL_VENV, cached_venv, fresh_install, the_wheel
@@ -214,7 +226,7 @@ def sessions(hub, browser):
             ],
         )
         hub.api("POST", f"users/{name}/server")
-        wait_until(lambda: (s := hub.server(name)) and s["ready"], 240, f"{name}'s server to be ready")
+        wait_until(lambda name=name: (s := hub.server(name)) and s["ready"], 240, f"{name}'s server to be ready")
     for name in USERS:
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         page = context.new_page()
@@ -225,7 +237,7 @@ def sessions(hub, browser):
         kernel_id = page.wait_for_function(NOTEBOOK_READY, arg="spark.ipynb", timeout=180_000, polling=250).json_value()
         page.evaluate("() => { void window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
         out[name] = (context, page, kernel_id)
-    for name, (_, page, _) in out.items():
+    for _, page, _ in out.values():
         page.wait_for_function(ALL_CELLS_DONE, timeout=300_000, polling=250)
     yield out
     for context, _, _ in out.values():
@@ -240,14 +252,20 @@ def apps_of(page, hub: Hub, name: str) -> list[dict]:
 
 def test_each_user_sees_their_own_jobs_and_spark_ui(hub, sessions):
     for name, (_, page, kernel_id) in sessions.items():
-        apps = wait_until(lambda: apps_of(page, hub, name), 60, f"{name}'s monitor to list the app")
+        apps = wait_until(
+            lambda page=page, name=name: apps_of(page, hub, name), 60, f"{name}'s monitor to list the app"
+        )
         assert [a["kernelId"] for a in apps] == [kernel_id], (name, apps)
         app = apps[0]
         truth = spark_jobs(app["uiUrl"], app["appId"])
         assert {j.get("jobGroup") for j in truth} == {f"oracle-{name}"}, (name, truth)
         assert [j["numTasks"] for j in truth] == [USERS[name]], (name, truth)
         expected = {f"{name}-cell": {str(j["jobId"]): shown_job(j) for j in truth}}
-        wait_until(lambda: page.evaluate(MONITORS) == expected, 120, f"{name}'s page to show {expected}")
+        wait_until(
+            lambda page=page, expected=expected: page.evaluate(MONITORS) == expected,
+            120,
+            f"{name}'s page to show {expected}",
+        )
         save_screenshot(page, f"jupyterhub-{name}.png")
 
         # The job's Spark UI link, under /user/NAME/sparkmonitor/ui/, through the Hub's proxy with the user's cookie.
@@ -275,7 +293,9 @@ def test_users_cannot_reach_each_others_monitor(hub, sessions):
             assert status == 403 and bob_app.encode() not in body, (base, path, status)
     # The live WebSocket too, with alice's token, through the Hub's proxy and at bob's server.
     for port in (hub.port, int(bob_direct.rsplit(":", 1)[1])):
-        answer = raw(port, "GET", "/user/bob/sparkmonitor/api/ws", WS_HEADERS | {"Authorization": f"token {alice_token}"})
+        answer = raw(
+            port, "GET", "/user/bob/sparkmonitor/api/ws", WS_HEADERS | {"Authorization": f"token {alice_token}"}
+        )
         assert answer.status == 403, (port, answer)
 
     # Below Jupyter: each server's monitor has its own HTTP socket, ingest socket and secret.
@@ -316,7 +336,14 @@ def monitor_secret(ingest: str) -> str:
 
 def hello(sock: Path, secret: str) -> dict:
     """A listener's hello with `secret` on the ingest socket; returns the monitor's first answer."""
-    frame = {"type": "hello", "protocol": 1, "appId": "local-intruder", "appName": "x", "connection": 1, "secret": secret}
+    frame = {
+        "type": "hello",
+        "protocol": 1,
+        "appId": "local-intruder",
+        "appName": "x",
+        "connection": 1,
+        "secret": secret,
+    }
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(30)
         s.connect(str(sock))
@@ -366,7 +393,9 @@ def test_monitor_traffic_does_not_keep_the_server_active(hub, sessions):
                 return True
             seen = server.get("last_activity")
             if seen and datetime.fromisoformat(seen.replace("Z", "+00:00")) >= quiet_since:
-                raise Fatal(f"the monitor's traffic advanced alice's last_activity to {seen} (quiet since {quiet_since})")
+                raise Fatal(
+                    f"the monitor's traffic advanced alice's last_activity to {seen} (quiet since {quiet_since})"
+                )
             for path in ("sparkmonitor/api/apps", "sparkmonitor/api/health"):
                 if get(direct + path, token)[0] == 200:
                     monitor_requests += 1

@@ -23,7 +23,8 @@ def cells(i: int) -> list[dict]:
                 "os.environ['SPARK_LOCAL_IP'] = '127.0.0.1'\n"
                 "from pyspark.sql import SparkSession\n"
                 f"spark = (SparkSession.builder.master('local[1]').appName('notebook-{i}')\n"
-                "    .config('spark.driver.memory', '512m').config('spark.ui.showConsoleProgress', 'false').getOrCreate())\n"
+                "    .config('spark.driver.memory', '512m')"
+                ".config('spark.ui.showConsoleProgress', 'false').getOrCreate())\n"
                 "sc = spark.sparkContext"
             ),
         },
@@ -56,9 +57,13 @@ def test_five_notebooks_at_once_each_show_only_their_own_jobs(jupyter, browser):
         for i in range(1, NOTEBOOKS + 1):
             page = browser.new_page(viewport={"width": 1200, "height": 800})
             pages[i] = page
-            page.goto(f"{jupyter.url}lab/workspaces/many-{i}/tree/nb{i}.ipynb?reset&token={jupyter.token}", timeout=120_000)
+            page.goto(
+                f"{jupyter.url}lab/workspaces/many-{i}/tree/nb{i}.ipynb?reset&token={jupyter.token}", timeout=120_000
+            )
         for i, page in pages.items():
-            kernels[i] = page.wait_for_function(NOTEBOOK_READY, arg=f"nb{i}.ipynb", timeout=180_000, polling=250).json_value()
+            kernels[i] = page.wait_for_function(
+                NOTEBOOK_READY, arg=f"nb{i}.ipynb", timeout=180_000, polling=250
+            ).json_value()
         # Run All in the five notebooks, one right after the other: the five drivers start and run together.
         for page in pages.values():
             page.evaluate("() => { void window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
@@ -77,14 +82,17 @@ def test_five_notebooks_at_once_each_show_only_their_own_jobs(jupyter, browser):
         for i, page in pages.items():
             app = by_notebook[i]
             # Five drivers on two busy cores: a REST call may time out once; the answer is what counts.
-            truth = wait_until(lambda: spark_jobs(app["uiUrl"], app["appId"]), 120, f"notebook {i}'s Spark REST API")
+            truth = wait_until(
+                lambda app=app: spark_jobs(app["uiUrl"], app["appId"]), 120, f"notebook {i}'s Spark REST API"
+            )
             assert sorted(j["description"] for j in truth) == [f"notebook {i} job {k}" for k in range(i)], truth
             expected = {
-                str(j["jobId"]): {"description": j["description"], "status": j["status"], "app": app["appId"]} for j in truth
+                str(j["jobId"]): {"description": j["description"], "status": j["status"], "app": app["appId"]}
+                for j in truth
             }
             try:
                 wait_until(
-                    lambda: page.evaluate(JOB_ROWS, f"nb{i}-jobs") == expected,
+                    lambda page=page, i=i, expected=expected: page.evaluate(JOB_ROWS, f"nb{i}-jobs") == expected,
                     60,
                     f"notebook {i}'s page to show its application's jobs {expected}",
                 )
@@ -103,7 +111,8 @@ def test_five_notebooks_at_once_each_show_only_their_own_jobs(jupyter, browser):
         def dashboard_rows():
             return dash.locator("#apps .app").evaluate_all(
                 """rows => rows.map(r => ({app: r.dataset.appId, state: r.dataset.state,
-                     notebook: r.querySelector('.app-notebook').textContent, kernel: r.querySelector('.app-kernel').textContent,
+                     notebook: r.querySelector('.app-notebook').textContent,
+                     kernel: r.querySelector('.app-kernel').textContent,
                      jobs: Number(r.querySelector('.app-jobs').dataset.total)}))"""
             )
 

@@ -1,4 +1,5 @@
-"""End to end: the Prometheus metrics (docs/user-guide.md § Metrics) of a real PySpark application, scraped through Jupyter.
+"""End to end: the Prometheus metrics (docs/user-guide.md § Metrics) of a real PySpark application, scraped through
+Jupyter.
 
 A notebook runs a job that succeeds and one whose tasks fail. `{base_url}sparkmonitor/metrics`, read with the
 Jupyter token, then gives the application's jobs, stages, tasks and executors as Spark's own REST API counts them,
@@ -32,12 +33,14 @@ CELLS = [
     },
 ]
 
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
+SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$")
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
 def scrape(jupyter) -> list[tuple[str, dict, float]]:
-    req = urllib.request.Request(jupyter.url + "sparkmonitor/metrics", headers={"Authorization": f"token {jupyter.token}"})
+    req = urllib.request.Request(
+        jupyter.url + "sparkmonitor/metrics", headers={"Authorization": f"token {jupyter.token}"}
+    )
     with urllib.request.urlopen(req, timeout=30) as resp:
         assert resp.headers["Content-Type"].startswith("text/plain"), resp.headers
         text = resp.read().decode()
@@ -65,7 +68,11 @@ def test_metrics_match_sparks_rest_api_and_need_jupyters_auth(jupyter, browser):
         page.wait_for_function(ALL_CELLS_DONE, timeout=SPARK_START_S * 1000, polling=500)
 
         def app():
-            apps = [a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["notebookPath"].endswith("metrics.ipynb")]
+            apps = [
+                a
+                for a in jupyter.get_json("sparkmonitor/api/apps")["data"]
+                if a["notebookPath"].endswith("metrics.ipynb")
+            ]
             return apps[0] if len(apps) == 1 and apps[0]["numJobs"] >= 2 and apps[0]["numActiveJobs"] == 0 else None
 
         a = wait_until(app, 60, "the monitor to have both jobs ended")
@@ -73,24 +80,40 @@ def test_metrics_match_sparks_rest_api_and_need_jupyters_auth(jupyter, browser):
         jobs = spark_api(ui, app_id, "jobs")
         stages = spark_api(ui, app_id, "stages")
         executors = spark_api(ui, app_id, "executors")
-        assert any(j["status"] == "FAILED" for j in jobs) and any(s["numFailedTasks"] > 0 for s in stages), (jobs, stages)
+        assert any(j["status"] == "FAILED" for j in jobs) and any(s["numFailedTasks"] > 0 for s in stages), (
+            jobs,
+            stages,
+        )
 
         # The monitor may still be applying the last events: wait until its job counts are Spark's, then compare all.
         want_jobs = Counter(j["status"] for j in jobs)
         samples = wait_until(
-            lambda: (s := scrape(jupyter))
-            and all(value(s, "sparkmonitor_jobs", app_id=app_id, status=st) == want_jobs.get(st, 0)
-                    for st in ("RUNNING", "SUCCEEDED", "FAILED"))
-            and s,
+            lambda: (
+                (s := scrape(jupyter))
+                and all(
+                    value(s, "sparkmonitor_jobs", app_id=app_id, status=st) == want_jobs.get(st, 0)
+                    for st in ("RUNNING", "SUCCEEDED", "FAILED")
+                )
+                and s
+            ),
             60,
             "the metrics to count Spark's jobs",
         )
         want_stages = Counter(s["status"] for s in stages)
         for st in ("ACTIVE", "COMPLETE", "FAILED", "PENDING", "SKIPPED"):
-            assert value(samples, "sparkmonitor_stages", app_id=app_id, status=st) == want_stages.get(st, 0), (st, stages)
-        for status, field in (("completed", "numCompleteTasks"), ("failed", "numFailedTasks"),
-                              ("killed", "numKilledTasks"), ("active", "numActiveTasks")):
-            assert value(samples, "sparkmonitor_tasks", app_id=app_id, status=status) == sum(s[field] for s in stages), status
+            assert value(samples, "sparkmonitor_stages", app_id=app_id, status=st) == want_stages.get(st, 0), (
+                st,
+                stages,
+            )
+        for status, field in (
+            ("completed", "numCompleteTasks"),
+            ("failed", "numFailedTasks"),
+            ("killed", "numKilledTasks"),
+            ("active", "numActiveTasks"),
+        ):
+            assert value(samples, "sparkmonitor_tasks", app_id=app_id, status=status) == sum(
+                s[field] for s in stages
+            ), status
         # Local mode: the driver is the one executor and has the cores.
         active = [e for e in executors if e["isActive"]]
         assert value(samples, "sparkmonitor_executors", app_id=app_id) == len(active)
@@ -106,7 +129,9 @@ def test_metrics_match_sparks_rest_api_and_need_jupyters_auth(jupyter, browser):
 
         # Without Jupyter's auth: refused by Jupyter (a redirect to its login page or 403), no metrics.
         assert jupyter.status("sparkmonitor/metrics", authenticated=False) in (302, 403)
-        req = urllib.request.Request(jupyter.url + "sparkmonitor/metrics", headers={"Authorization": "token " + "f" * 32})
+        req = urllib.request.Request(
+            jupyter.url + "sparkmonitor/metrics", headers={"Authorization": "token " + "f" * 32}
+        )
         try:
             with urllib.request.build_opener(NoRedirect).open(req, timeout=10) as resp:
                 raise AssertionError(f"a wrong token was answered {resp.status}")

@@ -9,7 +9,7 @@ running under the same cell id, running.
 
 from __future__ import annotations
 
-from conftest import monitor, save_screenshot, spark_jobs, wait_until, write_notebook
+from conftest import save_screenshot, spark_jobs, wait_until, write_notebook
 
 COPIES = ("original.ipynb", "original-Copy1.ipynb")
 
@@ -20,8 +20,10 @@ CELLS = [
             "import os, time\n"
             "os.environ['SPARK_LOCAL_IP'] = '127.0.0.1'\n"
             "from pyspark.sql import SparkSession\n"
-            "spark = (SparkSession.builder.master('local[1]').appName(os.path.basename(os.environ['JPY_SESSION_NAME']))\n"
-            "    .config('spark.driver.memory', '512m').config('spark.ui.showConsoleProgress', 'false').getOrCreate())\n"
+            "spark = (SparkSession.builder.master('local[1]')"
+            ".appName(os.path.basename(os.environ['JPY_SESSION_NAME']))\n"
+            "    .config('spark.driver.memory', '512m')"
+            ".config('spark.ui.showConsoleProgress', 'false').getOrCreate())\n"
             "sc = spark.sparkContext\n"
             "name = os.path.basename(os.environ['JPY_SESSION_NAME'])"
         ),
@@ -93,7 +95,9 @@ JOB_ROWS = """([path, cellId]) => {
 # What each notebook's cells have: execution count and output text (printed when the test fails).
 OUTPUTS = """paths => paths.map(path => {
   const panel = [...window.jupyterapp.shell.widgets('main')].find(w => w.context && w.context.path === path);
-  return [path, panel.content.widgets.map(c => [c.model.id, c.model.executionCount, c.node.querySelector('.jp-OutputArea')?.textContent.slice(0, 300)])];
+  return [path, panel.content.widgets.map(c => [
+    c.model.id, c.model.executionCount, c.node.querySelector('.jp-OutputArea')?.textContent.slice(0, 300),
+  ])];
 })"""
 
 
@@ -103,10 +107,15 @@ def test_copies_of_a_notebook_show_and_cancel_only_their_own_jobs(jupyter, brows
     page = browser.new_page(viewport={"width": 1600, "height": 900})
     try:
         page.goto(f"{jupyter.url}lab/workspaces/copies?reset&token={jupyter.token}", timeout=120_000)
-        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand('docmanager:open')",
-                               timeout=120_000, polling=250)
+        page.wait_for_function(
+            "() => window.jupyterapp && window.jupyterapp.commands.hasCommand('docmanager:open')",
+            timeout=120_000,
+            polling=250,
+        )
         page.evaluate(OPEN_SIDE_BY_SIDE, list(COPIES))
-        kernels = {p: page.wait_for_function(KERNEL_OF, arg=p, timeout=180_000, polling=250).json_value() for p in COPIES}
+        kernels = {
+            p: page.wait_for_function(KERNEL_OF, arg=p, timeout=180_000, polling=250).json_value() for p in COPIES
+        }
         assert kernels[COPIES[0]] != kernels[COPIES[1]], kernels
         for path in COPIES:
             page.wait_for_function(ACTIVATE, arg=path, timeout=30_000, polling=100)
@@ -124,13 +133,20 @@ def test_copies_of_a_notebook_show_and_cancel_only_their_own_jobs(jupyter, brows
 
         # Each copy shows under "copy-jobs" exactly its application's jobs, as Spark has them.
         for path, app in apps.items():
-            truth = [j for j in spark_jobs(app["uiUrl"], app["appId"]) if j.get("description", "").startswith(f"{path} job")]
+            truth = [
+                j for j in spark_jobs(app["uiUrl"], app["appId"]) if j.get("description", "").startswith(f"{path} job")
+            ]
             assert sorted(j["description"] for j in truth) == [f"{path} job 0", f"{path} job 1"], truth
-            expected = {str(j["jobId"]): {"description": j["description"], "status": "SUCCEEDED", "app": app["appId"]}
-                        for j in truth}
+            expected = {
+                str(j["jobId"]): {"description": j["description"], "status": "SUCCEEDED", "app": app["appId"]}
+                for j in truth
+            }
             try:
-                wait_until(lambda: page.evaluate(JOB_ROWS, [path, "copy-jobs"]) == expected, 60,
-                           f"{path} to show only its own jobs {expected}")
+                wait_until(
+                    lambda path=path, expected=expected: page.evaluate(JOB_ROWS, [path, "copy-jobs"]) == expected,
+                    60,
+                    f"{path} to show only its own jobs {expected}",
+                )
             except Exception:
                 print(path, "shows", page.evaluate(JOB_ROWS, [path, "copy-jobs"]))
                 raise
@@ -157,8 +173,10 @@ def test_copies_of_a_notebook_show_and_cancel_only_their_own_jobs(jupyter, brows
         assert long_job(first)["status"] == "FAILED", long_job(first)
         assert long_job(second)["status"] == "RUNNING", f"the other copy's job kept running: {long_job(second)}"
         wait_until(
-            lambda: [r["status"] for r in page.evaluate(JOB_ROWS, [first, "copy-long"]).values()] == ["CANCELLED"]
-            and [r["status"] for r in page.evaluate(JOB_ROWS, [second, "copy-long"]).values()] == ["RUNNING"],
+            lambda: (
+                [r["status"] for r in page.evaluate(JOB_ROWS, [first, "copy-long"]).values()] == ["CANCELLED"]
+                and [r["status"] for r in page.evaluate(JOB_ROWS, [second, "copy-long"]).values()] == ["RUNNING"]
+            ),
             20,
             "the first copy to show its long job CANCELLED and the second copy its own still RUNNING",
         )

@@ -6,7 +6,8 @@
 - A notebook whose kernel is not IPython (a wrapper kernel on ipykernel's bare `Kernel` class: no IPython shell, no
   pre_run_cell, no PYTHONSTARTUP — like an R or Scala kernel, nothing tags jobs with cell ids) starts a PySpark driver:
   each job appears under the cell that was running when Spark submitted it (the page reports each cell's run, timed by
-  the kernel's busy/idle messages, and the server places the jobs). Oracle: each cell puts its jobs in a job group named after it, and Spark's REST API lists them.
+  the kernel's busy/idle messages, and the server places the jobs). Oracle: each cell puts its jobs in a job group
+  named after it, and Spark's REST API lists them.
 """
 
 from __future__ import annotations
@@ -143,8 +144,10 @@ def test_spark_submit_from_a_terminal_shows_in_the_dashboard(jupyter, browser):
     pid = None
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     try:
-        term.type(f"cd {jupyter.root} && echo PID=$$ && exec spark-submit --master 'local[2]' "
-                  f"--conf spark.ui.port={free_port()} job.py {stop}")
+        term.type(
+            f"cd {jupyter.root} && echo PID=$$ && exec spark-submit --master 'local[2]' "
+            f"--conf spark.ui.port={free_port()} job.py {stop}"
+        )
         pid = int(term.wait_for(r"PID=(\d+)", 30, "the terminal's shell").group(1))
         done = term.wait_for(r"JOBS DONE (\S+) (\S+)", 180, "the spark-submit job to run its jobs")
         app_id, ui_url = done.group(1), done.group(2)
@@ -156,7 +159,9 @@ def test_spark_submit_from_a_terminal_shows_in_the_dashboard(jupyter, browser):
         row = dashboard_row(page, app_id)
         row.wait_for(timeout=60_000)
         jobs = row.locator(".app-jobs")
-        wait_until(lambda: jobs.get_attribute("data-total") == str(len(truth)), 60, "the dashboard to count Spark's jobs")
+        wait_until(
+            lambda: jobs.get_attribute("data-total") == str(len(truth)), 60, "the dashboard to count Spark's jobs"
+        )
         assert row.get_attribute("data-state") == "RUNNING"
         assert jobs.get_attribute("data-succeeded") == str(len(truth))
         assert row.locator(".app-notebook").inner_text().strip() == ""  # not started from a notebook
@@ -183,10 +188,14 @@ MINIPY = {"display_name": "Python without IPython", "language": "python", "name"
 def test_a_kernel_without_ipython_gets_its_jobs_under_the_cells_by_time(jupyter, browser):
     cells = [dict(c, source=c["source"].replace("{ui_port}", str(free_port()))) for c in CELLS]
     write_notebook(jupyter.root / "minipy.ipynb", cells, MINIPY)
-    page, kernel_id = open_and_run_all(browser, f"{jupyter.url}lab/tree/minipy.ipynb?token={jupyter.token}", "minipy.ipynb")
+    page, kernel_id = open_and_run_all(
+        browser, f"{jupyter.url}lab/tree/minipy.ipynb?token={jupyter.token}", "minipy.ipynb"
+    )
     try:
         page.wait_for_function(ALL_CELLS_DONE, timeout=300_000, polling=500)
-        apps = [a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["notebookPath"].endswith("minipy.ipynb")]
+        apps = [
+            a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["notebookPath"].endswith("minipy.ipynb")
+        ]
         assert len(apps) == 1, apps
         app = apps[0]
         assert app["kernelId"] == "", "the kernel has no hook that exports its id"

@@ -1,4 +1,5 @@
-"""End to end: Spark configuration profiles (docs/user-guide.md § Spark profiles) with real JupyterLab, PySpark and Chromium.
+"""End to end: Spark configuration profiles (docs/user-guide.md § Spark profiles) with real JupyterLab, PySpark and
+Chromium.
 
 JupyterLab starts with a `sparkmonitor.yaml` holding one invalid profile. The notebook's toolbar button opens the
 chooser: the invalid profile is listed with its reason (file and line) and cannot be chosen. A valid profile saved
@@ -15,7 +16,17 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import ALL_CELLS_DONE, NOTEBOOK_READY, save_screenshot, spark_api, start_jupyter, stop_jupyter, wait_until, write_notebook
+
+from conftest import (
+    ALL_CELLS_DONE,
+    NOTEBOOK_READY,
+    save_screenshot,
+    spark_api,
+    start_jupyter,
+    stop_jupyter,
+    wait_until,
+    write_notebook,
+)
 
 SPARK_START_S = 240  # a cold JVM on two cores shared with other tests
 RELOAD_S = 60
@@ -105,13 +116,19 @@ def test_profiles_are_chosen_in_the_notebook_and_reach_the_next_spark_session(la
         team.locator("input").check()
         page.locator(".jp-Dialog button.jp-mod-accept").click()
         # The button says it, and "ok" once the kernel has the profile.
-        wait_until(lambda: button.inner_text() == "Spark: team" and button.get_attribute("data-state") != "sending", 60,
-                   "the kernel to take the profile")
+        wait_until(
+            lambda: button.inner_text() == "Spark: team" and button.get_attribute("data-state") != "sending",
+            60,
+            "the kernel to take the profile",
+        )
         assert button.get_attribute("data-state") == "ok", button.get_attribute("title")
 
         # Kept in the notebook's metadata: on disk once saved.
         page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
-        saved = lambda: json.loads((jupyter.root / "prof.ipynb").read_text())["metadata"].get("sparkmonitor")
+
+        def saved():
+            return json.loads((jupyter.root / "prof.ipynb").read_text())["metadata"].get("sparkmonitor")
+
         wait_until(lambda: saved() == {"profile": "team"}, 60, "the notebook saved with its profile")
 
         # The next SparkSession has the profile's settings, but the cell's own .config() wins.
@@ -119,12 +136,22 @@ def test_profiles_are_chosen_in_the_notebook_and_reach_the_next_spark_session(la
         page.wait_for_function(ALL_CELLS_DONE, timeout=SPARK_START_S * 1000, polling=500)
         out = page.locator(".jp-OutputArea-output", has_text="conf ").first.inner_text()
         assert "conf local[1] 3 from-cell" in out, out
-        apps = [a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["notebookPath"].endswith("prof.ipynb")]
+        apps = [
+            a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["notebookPath"].endswith("prof.ipynb")
+        ]
         assert len(apps) == 1 and apps[0]["uiUrl"], apps
         env = spark_api(apps[0]["uiUrl"], apps[0]["appId"], "environment")
         props = dict(env["sparkProperties"])
-        assert {k: props.get(k) for k in ("spark.master", "spark.driver.memory", "spark.sql.shuffle.partitions",
-                                         "spark.myteam.profile", "spark.myteam.override")} == {
+        assert {
+            k: props.get(k)
+            for k in (
+                "spark.master",
+                "spark.driver.memory",
+                "spark.sql.shuffle.partitions",
+                "spark.myteam.profile",
+                "spark.myteam.override",
+            )
+        } == {
             "spark.master": "local[1]",
             "spark.driver.memory": "900m",
             "spark.sql.shuffle.partitions": "3",
@@ -138,8 +165,11 @@ def test_profiles_are_chosen_in_the_notebook_and_reach_the_next_spark_session(la
         wait_until(lambda: button.inner_text() == "Spark: team", 60, "the profile back after a reload")
         button.click()
         session = dialog.locator(".sm-profile-session")
-        wait_until(lambda: "already running in this kernel (with profile team)" in session.inner_text(), 30,
-                   "the dialog to name the running session")
+        wait_until(
+            lambda: "already running in this kernel (with profile team)" in session.inner_text(),
+            30,
+            "the dialog to name the running session",
+        )
         # Another choice applies to the next session, and the notebook says so.
         dialog.locator('.sm-profile-option[data-profile=""] input').check()
         page.locator(".jp-Dialog button.jp-mod-accept").click()

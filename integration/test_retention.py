@@ -9,6 +9,7 @@ column says it too.
 from __future__ import annotations
 
 import pytest
+
 from conftest import (
     ALL_CELLS_DONE,
     NOTEBOOK_READY,
@@ -55,15 +56,22 @@ def jupyter_retention(tmp_path_factory):
 def test_jobs_beyond_the_bound_are_dropped_and_the_user_is_told(jupyter_retention, browser):
     jupyter = jupyter_retention
     write_notebook(jupyter.root / "retention.ipynb", CELLS)
-    page, _ = open_and_run_all(browser, f"{jupyter.url}lab/tree/retention.ipynb?token={jupyter.token}", "retention.ipynb")
+    page, _ = open_and_run_all(
+        browser, f"{jupyter.url}lab/tree/retention.ipynb?token={jupyter.token}", "retention.ipynb"
+    )
     try:
         page.wait_for_function(ALL_CELLS_DONE, timeout=SPARK_START_S * 1000, polling=500)
 
         def settled():
-            apps = [a for a in jupyter.get_json("sparkmonitor/api/apps")["data"] if a["notebookPath"].endswith("retention.ipynb")]
+            apps = [
+                a
+                for a in jupyter.get_json("sparkmonitor/api/apps")["data"]
+                if a["notebookPath"].endswith("retention.ipynb")
+            ]
             return apps[0] if apps and apps[0]["numJobs"] + apps[0]["evictedJobs"] == N_JOBS else None
 
         app = wait_until(settled, 60, f"the monitor to have seen the {N_JOBS} jobs")
+
         # Spark's REST API may be slow to answer on a loaded machine: retried until it lists the jobs.
         def spark_lists_all():
             jobs = spark_jobs(app["uiUrl"], app["appId"])
@@ -88,7 +96,9 @@ def test_jobs_beyond_the_bound_are_dropped_and_the_user_is_told(jupyter_retentio
         page.wait_for_function(NOTEBOOK_READY, arg="retention.ipynb", timeout=120_000, polling=250)
         c1 = monitor(page, "c1")
         c1.locator(".sm-app", has_text=note).wait_for(timeout=60_000)
-        wait_until(lambda: c1.locator("tr.sm-job").count() == held, 30, f"the cell monitor to list the {held} jobs kept")
+        wait_until(
+            lambda: c1.locator("tr.sm-job").count() == held, 30, f"the cell monitor to list the {held} jobs kept"
+        )
 
         # The dashboard's jobs column says it too.
         dashboard = browser.new_page(viewport={"width": 1400, "height": 700})

@@ -81,7 +81,10 @@ def spark_rest_urls(env) -> list[str]:
     urls += [base + f"storage/rdd/{r['id']}" for r in rdds]
     urls += [base + f"sql/{q['id']}" for q in sql]
     # Pages only the executors page's JavaScript links to.
-    urls += [env.ui() + "executors/threadDump/?executorId=driver", env.ui() + "executors/heapHistogram/?executorId=driver"]
+    urls += [
+        env.ui() + "executors/threadDump/?executorId=driver",
+        env.ui() + "executors/heapHistogram/?executorId=driver",
+    ]
     return urls
 
 
@@ -95,7 +98,18 @@ def test_crawl_every_spark_ui_link(env):
     assert not res.escaped, "links leaving the prefix:\n" + "\n".join(map(str, res.escaped))
     pages = [u for u in res.visited if "/api/v1/" not in u]
     assert len(pages) >= 20, f"too few pages crawled: {pages}"
-    for tab in ("jobs/", "stages/", "storage/", "environment/", "executors/", "SQL/", "jobs/job/", "stages/stage/", "storage/rdd/", "SQL/execution/"):
+    for tab in (
+        "jobs/",
+        "stages/",
+        "storage/",
+        "environment/",
+        "executors/",
+        "SQL/",
+        "jobs/job/",
+        "stages/stage/",
+        "storage/rdd/",
+        "SQL/execution/",
+    ):
         assert any(urllib.parse.urlsplit(u).path.endswith("/" + tab) for u in pages), f"no {tab} page crawled: {pages}"
     driver = env.app["uiUrl"].rstrip("/")
     assert not [u for u in res.external if u.startswith(driver)], f"links straight to the driver: {res.external}"
@@ -172,7 +186,10 @@ def test_unknown_app_and_hostile_paths_are_refused(env):
         assert r.status == 403 and json.loads(r.body)["errorType"] == "forbidden", (kill, r.status, r.text)
         r = fetch(env.jupyter, env.ui() + kill, headers={"Sec-Fetch-Site": "same-origin"})
         assert r.status == 302 and urllib.parse.urlsplit(r.headers["Location"]).path.startswith(env.prefix_path()), (
-            kill, r.status, r.headers)
+            kill,
+            r.status,
+            r.headers,
+        )
 
 
 def test_two_notebooks_then_stop_and_restart(env):

@@ -48,15 +48,28 @@ CACHE = Path(os.environ.get("SPARKMONITOR_CACHE") or Path.home() / ".cache" / "s
 MANIFEST = CACHE / "spark-runtimes" / "runtimes.json"
 JVM_TIMEOUT = 300  # seconds: a cold driver JVM on 2 busy cores
 # Environment variables of the developer's shell that would change which Spark runs or how it is configured.
-CLEARED = ("SPARK_HOME", "SPARK_CONF_DIR", "SPARK_DIST_CLASSPATH", "PYTHONSTARTUP", "PYSPARK_PYTHON",
-           "PYSPARK_DRIVER_PYTHON", "PYSPARK_SUBMIT_ARGS", "PYSPARK_GATEWAY_PORT", "PYTHONPATH", "VIRTUAL_ENV")
-LINKAGE_ERRORS = re.compile(r"NoSuchMethodError|NoSuchFieldError|NoClassDefFoundError|AbstractMethodError|"
-                            r"IncompatibleClassChangeError|UnsupportedClassVersionError|ClassNotFoundException")
+CLEARED = (
+    "SPARK_HOME",
+    "SPARK_CONF_DIR",
+    "SPARK_DIST_CLASSPATH",
+    "PYTHONSTARTUP",
+    "PYSPARK_PYTHON",
+    "PYSPARK_DRIVER_PYTHON",
+    "PYSPARK_SUBMIT_ARGS",
+    "PYSPARK_GATEWAY_PORT",
+    "PYTHONPATH",
+    "VIRTUAL_ENV",
+)
+LINKAGE_ERRORS = re.compile(
+    r"NoSuchMethodError|NoSuchFieldError|NoClassDefFoundError|AbstractMethodError|"
+    r"IncompatibleClassChangeError|UnsupportedClassVersionError|ClassNotFoundException"
+)
 # Log lines use LOG4J's layout below: "LEVEL logger: message".
 # Our loggers' warnings and errors, Spark's about our classes (a listener that threw), and stack traces through them.
 # (Spark's own warnings may quote our cancel reason, "via SparkMonitor": those are fine.)
-OUR_PROBLEM = re.compile(r"^(WARN|ERROR) (io\.sparkmonitor.*|.*(MonitorListener|MonitorPlugin).*)$|^\s+at io\.sparkmonitor\..*$",
-                         re.M)
+OUR_PROBLEM = re.compile(
+    r"^(WARN|ERROR) (io\.sparkmonitor.*|.*(MonitorListener|MonitorPlugin).*)$|^\s+at io\.sparkmonitor\..*$", re.M
+)
 LOG4J = """\
 rootLogger.level = warn
 rootLogger.appenderRef.stderr.ref = console
@@ -73,19 +86,41 @@ logger.sparkmonitor.level = info
 def runtimes() -> list:
     import pyspark
 
-    own = {"name": f"spark-{pyspark.__version__}-scala2.13", "python": sys.executable, "sparkHome": None,
-           "spark": pyspark.__version__, "scala": "2.13"}
+    own = {
+        "name": f"spark-{pyspark.__version__}-scala2.13",
+        "python": sys.executable,
+        "sparkHome": None,
+        "spark": pyspark.__version__,
+        "scala": "2.13",
+    }
     extra = json.loads(MANIFEST.read_text()) if MANIFEST.is_file() else []
-    return [pytest.param(own, id=own["name"])] + [pytest.param(r, id=r["name"]) for r in extra] + (
-        [] if extra else [pytest.param(None, id="spark-3.5-and-4.0",
-                                       marks=pytest.mark.skip(reason=f"no {MANIFEST}: run `make spark-runtimes`"))])
+    return (
+        [pytest.param(own, id=own["name"])]
+        + [pytest.param(r, id=r["name"]) for r in extra]
+        + (
+            []
+            if extra
+            else [
+                pytest.param(
+                    None,
+                    id="spark-3.5-and-4.0",
+                    marks=pytest.mark.skip(reason=f"no {MANIFEST}: run `make spark-runtimes`"),
+                )
+            ]
+        )
+    )
 
 
 def jars_dir(runtime: dict) -> Path:
     if runtime["sparkHome"]:
         return Path(runtime["sparkHome"]) / "jars"
-    out = subprocess.run([runtime["python"], "-c", "import pyspark, os; print(os.path.dirname(pyspark.__file__))"],
-                         check=True, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [runtime["python"], "-c", "import pyspark, os; print(os.path.dirname(pyspark.__file__))"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return Path(out.stdout.strip()) / "jars"
 
 
@@ -128,10 +163,28 @@ def test_linkcheck_finds_what_would_not_link(tmp_path):
     own_jars = Path(pyspark.__file__).parent / "jars"
     (tmp_path / "src" / "check").mkdir(parents=True)
     (tmp_path / "src" / "check" / "Direct.java").write_text(DIRECT_CALL)
-    subprocess.run(["javac", "--release", "17", "-nowarn", "-d", str(tmp_path / "classes"), "-cp", f"{own_jars}/*",
-                    str(tmp_path / "src" / "check" / "Direct.java")], check=True, capture_output=True, timeout=120)
-    subprocess.run(["jar", "--create", "--file", str(tmp_path / "direct.jar"), "-C", str(tmp_path / "classes"), "."],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "javac",
+            "--release",
+            "17",
+            "-nowarn",
+            "-d",
+            str(tmp_path / "classes"),
+            "-cp",
+            f"{own_jars}/*",
+            str(tmp_path / "src" / "check" / "Direct.java"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    subprocess.run(
+        ["jar", "--create", "--file", str(tmp_path / "direct.jar"), "-C", str(tmp_path / "classes"), "."],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     problems = linkcheck.check(tmp_path / "direct.jar", linkcheck.Runtime([jars_dir(extra["spark-3.5.9-scala2.12"])]))
     assert problems == [
         "check.Direct: class file version 61 does not load on Java 8 (needs 52)",
@@ -139,8 +192,11 @@ def test_linkcheck_finds_what_would_not_link(tmp_path):
         "check.Direct: org.apache.spark.scheduler.SparkListenerJobStart.stageInfos()Lscala/collection/immutable/Seq; "
         "is missing (NoSuchMethodError)",
     ]
-    assert [p for p in linkcheck.check(tmp_path / "direct.jar", linkcheck.Runtime([own_jars]))
-            if "ProcessHandle" not in p and "class file version" not in p] == []
+    assert [
+        p
+        for p in linkcheck.check(tmp_path / "direct.jar", linkcheck.Runtime([own_jars]))
+        if "ProcessHandle" not in p and "class file version" not in p
+    ] == []
 
 
 class Driver:
@@ -149,8 +205,15 @@ class Driver:
     def __init__(self, runtime: dict, env: dict, tmp: Path):
         self.log_path = tmp / "driver.log"
         self.log = self.log_path.open("wb")
-        self.proc = subprocess.Popen([runtime["python"], str(DRIVER)], env=env, cwd=tmp, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self.proc = subprocess.Popen(
+            [runtime["python"], str(DRIVER)],
+            env=env,
+            cwd=tmp,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+        )
         self.lines: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -165,7 +228,7 @@ class Driver:
                 line = self.lines.get_nowait()
             except queue.Empty:
                 if self.proc.poll() is not None:
-                    raise Fatal(f"the driver exited ({self.proc.returncode}); log:\n{self.tail()}")
+                    raise Fatal(f"the driver exited ({self.proc.returncode}); log:\n{self.tail()}") from None
                 return None
             if line.get("event") != event:
                 raise Fatal(f"the driver said {line} while the test waited for {event}")
@@ -215,8 +278,12 @@ def monitor_get(monitor: Monitor, path: str) -> dict:
 
 
 def monitor_post(monitor: Monitor, path: str) -> int:
-    req = urllib.request.Request(monitor.url + path, method="POST", data=b"", headers={
-        "X-Sparkmonitor-Proxy-Secret": monitor.proxy_secret, "X-Sparkmonitor-Csrf": "1"})
+    req = urllib.request.Request(
+        monitor.url + path,
+        method="POST",
+        data=b"",
+        headers={"X-Sparkmonitor-Proxy-Secret": monitor.proxy_secret, "X-Sparkmonitor-Csrf": "1"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status
@@ -228,17 +295,31 @@ def job_views(app: dict, spark_jobs: list) -> tuple:
     """Each job as the monitor has it and as Spark's REST API has it, in the same terms (the monitor's CANCELLED is
     Spark's FAILED; the monitor's numTasks leaves out skipped tasks, API.md § Counting)."""
     mine = {
-        j["jobId"]: {"status": "FAILED" if j["status"] == "CANCELLED" else j["status"], "cell": j["cellId"],
-                     "tasks": j["numTasks"] + j["numSkippedTasks"], "completed": j["numCompletedTasks"],
-                     "failed": j["numFailedTasks"], "killed": j["numKilledTasks"], "active": j["numActiveTasks"],
-                     "skipped": j["numSkippedTasks"], "stagesCompleted": j["numCompletedStages"]}
+        j["jobId"]: {
+            "status": "FAILED" if j["status"] == "CANCELLED" else j["status"],
+            "cell": j["cellId"],
+            "tasks": j["numTasks"] + j["numSkippedTasks"],
+            "completed": j["numCompletedTasks"],
+            "failed": j["numFailedTasks"],
+            "killed": j["numKilledTasks"],
+            "active": j["numActiveTasks"],
+            "skipped": j["numSkippedTasks"],
+            "stagesCompleted": j["numCompletedStages"],
+        }
         for j in app.get("jobs", [])
     }
     spark = {
-        j["jobId"]: {"status": j["status"], "cell": j.get("jobGroup"), "tasks": j["numTasks"],
-                     "completed": j["numCompletedTasks"], "failed": j["numFailedTasks"], "killed": j["numKilledTasks"],
-                     "active": j["numActiveTasks"], "skipped": j["numSkippedTasks"],
-                     "stagesCompleted": j["numCompletedStages"]}
+        j["jobId"]: {
+            "status": j["status"],
+            "cell": j.get("jobGroup"),
+            "tasks": j["numTasks"],
+            "completed": j["numCompletedTasks"],
+            "failed": j["numFailedTasks"],
+            "killed": j["numKilledTasks"],
+            "active": j["numActiveTasks"],
+            "skipped": j["numSkippedTasks"],
+            "stagesCompleted": j["numCompletedStages"],
+        }
         for j in spark_jobs
     }
     return mine, spark
@@ -257,8 +338,14 @@ def test_driver_reports_to_the_monitor(runtime, monitor, jar, tmp_path):
 
         def running_cancel_job():
             jobs = monitor_get(monitor, f"api/apps/{app_id}").get("jobs", [])
-            return next((j for j in jobs if j["cellId"] == "cell-cancel" and j["status"] == "RUNNING"
-                         and j["numActiveTasks"] > 0), None)
+            return next(
+                (
+                    j
+                    for j in jobs
+                    if j["cellId"] == "cell-cancel" and j["status"] == "RUNNING" and j["numActiveTasks"] > 0
+                ),
+                None,
+            )
 
         job = wait_until(running_cancel_job, 120, "cell-cancel's job running in the monitor")
         assert monitor_post(monitor, f"api/apps/{app_id}/jobs/{job['jobId']}/cancel") == 202
@@ -291,8 +378,11 @@ def test_driver_reports_to_the_monitor(runtime, monitor, jar, tmp_path):
         assert len(by_cell["cell-fail"]) >= 2  # the RDD job and the SQL query
 
         # SQL executions: every one of Spark's that ran jobs, with Spark's status; the query's text read from its plan.
-        spark_sql = {e["id"]: e["status"] for e in spark_api(ui, app_id, "sql?details=false")
-                     if e["successJobIds"] or e["failedJobIds"] or e["runningJobIds"]}
+        spark_sql = {
+            e["id"]: e["status"]
+            for e in spark_api(ui, app_id, "sql?details=false")
+            if e["successJobIds"] or e["failedJobIds"] or e["runningJobIds"]
+        }
         mine_sql = {e["executionId"]: e for e in app["sqlExecutions"]}
         assert {i: mine_sql.get(i, {}).get("status") for i in spark_sql} == spark_sql
         assert sorted(spark_sql.values()) == ["COMPLETED", "FAILED"]
@@ -303,8 +393,11 @@ def test_driver_reports_to_the_monitor(runtime, monitor, jar, tmp_path):
     finally:
         driver.stop()
 
-    wait_until(lambda: monitor_get(monitor, f"api/apps/{app_id}")["state"] == "FINISHED", 60,
-               "the application to end as FINISHED in the monitor")
+    wait_until(
+        lambda: monitor_get(monitor, f"api/apps/{app_id}")["state"] == "FINISHED",
+        60,
+        "the application to end as FINISHED in the monitor",
+    )
     log = driver.log_path.read_text(errors="replace")
     assert "SparkMonitor: reporting to the monitor at" in log, log[-6000:]
     problems = [m.group(0) for r in (LINKAGE_ERRORS, OUR_PROBLEM) for m in r.finditer(log)]

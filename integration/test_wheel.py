@@ -20,7 +20,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ALL_CELLS_DONE, open_and_run_all, save_screenshot, shown_job, spark_jobs, start_jupyter, stop_jupyter, wait_until, write_notebook
+from conftest import (
+    ALL_CELLS_DONE,
+    open_and_run_all,
+    save_screenshot,
+    shown_job,
+    spark_jobs,
+    start_jupyter,
+    stop_jupyter,
+    wait_until,
+    write_notebook,
+)
 from test_cell_monitor import MONITORS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -92,7 +102,9 @@ def test_pip_installed_wheel_shows_a_cells_spark_jobs(browser, tmp_path):
     server = start_jupyter(tmp_path, venv=venv)
     try:
         write_notebook(server.root / "wheel.ipynb", [CELL])
-        page, kernel_id = open_and_run_all(browser, f"{server.url}lab/tree/wheel.ipynb?token={server.token}", "wheel.ipynb")
+        page, kernel_id = open_and_run_all(
+            browser, f"{server.url}lab/tree/wheel.ipynb?token={server.token}", "wheel.ipynb"
+        )
         page.wait_for_function(ALL_CELLS_DONE, timeout=300_000, polling=250)
 
         apps = wait_until(lambda: server.get_json("sparkmonitor/api/apps")["data"], 60, "the monitor to list the app")

@@ -99,8 +99,13 @@ def parse(data: bytes) -> ClassFile:
     fields, pos = members(pos)
     methods, pos = members(pos)
     cf = ClassFile(
-        name=class_name(this), major=major, flags=flags, super=class_name(sup) if sup else None,
-        interfaces=interfaces, methods={(n, d): acc for acc, n, d in methods}, fields={(n, d) for _, n, d in fields},
+        name=class_name(this),
+        major=major,
+        flags=flags,
+        super=class_name(sup) if sup else None,
+        interfaces=interfaces,
+        methods={(n, d): acc for acc, n, d in methods},
+        fields={(n, d) for _, n, d in fields},
     )
     kinds = {9: "field", 10: "method", 11: "method"}
     for entry in cp:
@@ -136,7 +141,7 @@ class Runtime:
         return self.parsed[name]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def java8_classes(jdk_home: Path) -> dict[str, tuple[zipfile.ZipFile, str]]:
     """Java 8's classes in the JDK's lib/ct.sym: entries "<releases>/<module>/<class>.sig", where <releases> names
     each release the entry is for by one character ("87", "9A")."""
@@ -197,7 +202,9 @@ def check(jar: Path, runtime: Runtime) -> list[str]:
 
     def resolve(kind: str, owner: str, name: str, desc: str) -> bool:
         for cf in ancestors(owner) + ([lookup("java/lang/Object")] if kind == "method" else []):
-            if cf and ((kind == "method" and (name, desc) in cf.methods) or (kind == "field" and (name, desc) in cf.fields)):
+            if cf and (
+                (kind == "method" and (name, desc) in cf.methods) or (kind == "field" and (name, desc) in cf.fields)
+            ):
                 return True
         # MethodHandle.invoke and invokeExact are signature-polymorphic: any descriptor links.
         return kind == "method" and owner == "java/lang/invoke/MethodHandle" and name in ("invoke", "invokeExact")
@@ -205,7 +212,9 @@ def check(jar: Path, runtime: Runtime) -> list[str]:
     for cf in ours.values():
         where = cf.name.replace("/", ".")
         if cf.major > JAVA8_CLASS_VERSION:
-            problems.append(f"{where}: class file version {cf.major} does not load on Java 8 (needs {JAVA8_CLASS_VERSION})")
+            problems.append(
+                f"{where}: class file version {cf.major} does not load on Java 8 (needs {JAVA8_CLASS_VERSION})"
+            )
         names = set(cf.class_refs) | {t for (n, d) in cf.methods for t in descriptor_classes(d)}
         names |= {t for (n, d) in cf.fields for t in descriptor_classes(d)}
         for ref in sorted(names):
@@ -224,8 +233,9 @@ def check(jar: Path, runtime: Runtime) -> list[str]:
             for c in chain:
                 for m, acc in c.methods.items():
                     if acc & ACC_ABSTRACT and m not in concrete:
-                        problems.append(f"{where}: does not implement {c.name.replace('/', '.')}.{m[0]}{m[1]} "
-                                        "(AbstractMethodError)")
+                        problems.append(
+                            f"{where}: does not implement {c.name.replace('/', '.')}.{m[0]}{m[1]} (AbstractMethodError)"
+                        )
     return sorted(set(problems))
 
 

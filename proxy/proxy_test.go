@@ -129,7 +129,7 @@ func testGzipPassesThrough(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Encoding") != "gzip" {
 		t.Fatalf("status %d, Content-Encoding %q", resp.StatusCode, resp.Header.Get("Content-Encoding"))
 	}
@@ -218,7 +218,7 @@ func TestWebSocket(t *testing.T) {
 	if err != nil {
 		t.Fatalf("dial: %v (%v)", err, resp)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	if err := c.WriteMessage(websocket.TextMessage, []byte("ping")); err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +384,7 @@ func TestOtherUpgradeSwitchesProtocols(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 	_, err = io.WriteString(conn, "GET "+prefix+"ui/"+appID+"/upgrade HTTP/1.1\r\nHost: jupyter.example\r\n"+
 		"Connection: Upgrade\r\nUpgrade: spark-echo\r\n\r\n")

@@ -52,7 +52,7 @@ func newFakeSpark(t *testing.T) *fakeSpark {
 		root := r.Header.Get("X-Forwarded-Context")
 		w.Header().Set("Content-Type", "text/html")
 		w.Header().Set("Set-Cookie", "JSESSIONID=x; Path=/")
-		fmt.Fprintf(w, `<html><head><script src="%s/static/utils.js"></script></head>`+
+		_, _ = fmt.Fprintf(w, `<html><head><script src="%s/static/utils.js"></script></head>`+
 			`<body><a href="%s/stages/">Stages</a><script>setUIRoot('%s')</script></body></html>`, root, root, root)
 	})
 	mux.HandleFunc("/static/big.js", func(w http.ResponseWriter, r *http.Request) {
@@ -63,7 +63,7 @@ func newFakeSpark(t *testing.T) *fakeSpark {
 		w.Header().Set("Content-Encoding", "gzip")
 		w.Header().Set("Content-Type", "text/javascript")
 		zw := gzip.NewWriter(w)
-		fmt.Fprint(zw, strings.Repeat("var spark = 1;\n", 1000))
+		_, _ = fmt.Fprint(zw, strings.Repeat("var spark = 1;\n", 1000))
 		_ = zw.Close()
 	})
 	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
@@ -71,7 +71,7 @@ func newFakeSpark(t *testing.T) *fakeSpark {
 		if err != nil {
 			return
 		}
-		defer c.Close()
+		defer func() { _ = c.Close() }()
 		for {
 			mt, msg, err := c.ReadMessage()
 			if err != nil {
@@ -85,7 +85,7 @@ func newFakeSpark(t *testing.T) *fakeSpark {
 		w.Header().Set("X-Spark-Hop", "for the proxy only")
 		w.Header().Set("Keep-Alive", "timeout=30")
 		w.Header().Set("X-Spark-Kept", "yes")
-		fmt.Fprint(w, "hop")
+		_, _ = fmt.Fprint(w, "hop")
 	})
 	// A driver that dies in the middle of a page: the header and part of the body, then the connection closes.
 	mux.HandleFunc("/cut/", func(w http.ResponseWriter, r *http.Request) {
@@ -93,15 +93,15 @@ func newFakeSpark(t *testing.T) *fakeSpark {
 		if err != nil {
 			return
 		}
-		defer c.Close()
+		defer func() { _ = c.Close() }()
 		switch {
 		case strings.HasSuffix(r.URL.Path, "/chunked"):
-			fmt.Fprint(bw, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+			_, _ = fmt.Fprint(bw, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
 		case strings.HasSuffix(r.URL.Path, "/header"):
-			fmt.Fprint(bw, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n"+
+			_, _ = fmt.Fprint(bw, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n"+
 				"Transfer-Encoding: chunked\r\n\r\n")
 		default:
-			fmt.Fprint(bw, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello")
+			_, _ = fmt.Fprint(bw, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello")
 		}
 		_ = bw.Flush()
 	})
@@ -112,21 +112,21 @@ func newFakeSpark(t *testing.T) *fakeSpark {
 		if err != nil {
 			return
 		}
-		defer c.Close()
+		defer func() { _ = c.Close() }()
 		half := wholePage[:len(wholePage)/2]
 		_, _ = fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n"+
 			"Connection: close\r\n\r\n%x\r\n%s\r\n%[1]x\r\n%[2]s\r\n0\r\n\r\n", len(half), half)
 	})
 	// A page in two parts: the second waits until the test has seen the first arrive (release), or gives up.
 	mux.HandleFunc("/parts/", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, "part one;")
+		_, _ = fmt.Fprint(w, "part one;")
 		_ = http.NewResponseController(w).Flush()
 		select {
 		case <-f.gate:
 		case <-time.After(5 * time.Second):
 			f.gaveUp.Store(true)
 		}
-		fmt.Fprint(w, "part two")
+		_, _ = fmt.Fprint(w, "part two")
 	})
 	// An upgrade to a protocol of its own: each line it reads comes back after "echo ".
 	mux.HandleFunc("/upgrade", func(w http.ResponseWriter, r *http.Request) {
@@ -134,20 +134,20 @@ func newFakeSpark(t *testing.T) *fakeSpark {
 		if err != nil {
 			return
 		}
-		defer c.Close()
+		defer func() { _ = c.Close() }()
 		_ = c.SetDeadline(time.Now().Add(10 * time.Second)) // a proxy that never switches does not hold the test
-		fmt.Fprint(bw, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: spark-echo\r\n\r\n")
+		_, _ = fmt.Fprint(bw, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: spark-echo\r\n\r\n")
 		_ = bw.Flush()
 		for {
-			line, err := bw.Reader.ReadString('\n')
+			line, err := bw.ReadString('\n')
 			if err != nil {
 				return
 			}
-			fmt.Fprint(bw, "echo "+line)
+			_, _ = fmt.Fprint(bw, "echo "+line)
 			_ = bw.Flush()
 		}
 	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "path="+r.URL.Path) })
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { _, _ = fmt.Fprint(w, "path="+r.URL.Path) })
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.seen = append(f.seen, r.Clone(r.Context()))

@@ -6,6 +6,9 @@
 // monitor's user can enter, and is itself mode 0600, so no other user can connect to it (Linux checks write permission
 // on the socket file for connect). The second lock is a secret each connection presents (the proxy secret header, the
 // listener's hello).
+//
+// Retry wraps a listener so that a failed accept (out of file descriptors, out of memory) is retried after a backoff
+// instead of ending the server that serves on it.
 package socket
 
 import (
@@ -36,7 +39,7 @@ func Listen(addr string) (net.Listener, error) {
 		return ln, nil
 	}
 	if path == "" {
-		return nil, errors.New("listen on unix: no socket path after unix:")
+		return nil, errors.New(`listen on unix: no socket path after "unix:"`)
 	}
 	if err := checkPrivateDir(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("unix socket %s: %w", path, err)
@@ -50,7 +53,7 @@ func Listen(addr string) (net.Listener, error) {
 	}
 	// The folder is closed to others, so the socket is unreachable between bind and this chmod.
 	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
+		_ = ln.Close() // the chmod's error is the one to report
 		return nil, fmt.Errorf("unix socket %s: %w", path, err)
 	}
 	return ln, nil
@@ -90,7 +93,7 @@ func removeStale(path string) error {
 		return fmt.Errorf("a file that is not a socket is in the way (%s); it is not replaced", fi.Mode())
 	}
 	if c, err := net.DialTimeout("unix", path, staleDialTimeout); err == nil {
-		c.Close()
+		_ = c.Close()
 		return errors.New("another process is serving on it")
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -29,7 +29,7 @@ func roundTrip(t *testing.T, ln net.Listener, path string) {
 	go func() {
 		c, err := ln.Accept()
 		if err == nil {
-			c.Close()
+			_ = c.Close()
 		}
 		accepted <- err
 	}()
@@ -37,7 +37,7 @@ func roundTrip(t *testing.T, ln net.Listener, path string) {
 	if err != nil {
 		t.Fatalf("dial %s: %v", path, err)
 	}
-	c.Close()
+	_ = c.Close()
 	if err := <-accepted; err != nil {
 		t.Fatalf("accept: %v", err)
 	}
@@ -77,7 +77,7 @@ func TestStaleSocketIsReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	dead.(*net.UnixListener).SetUnlinkOnClose(false)
-	dead.Close()
+	_ = dead.Close()
 	if _, err := net.Dial("unix", path); err == nil {
 		t.Fatal("the stale socket still answers")
 	}
@@ -86,7 +86,7 @@ func TestStaleSocketIsReplaced(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a stale socket was not replaced: %v", err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	roundTrip(t, ln, path)
 }
 
@@ -96,10 +96,10 @@ func TestLiveSocketIsNotReplaced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer live.Close()
+	defer func() { _ = live.Close() }()
 
 	if ln, err := Listen("unix:" + path); err == nil {
-		ln.Close()
+		_ = ln.Close()
 		t.Fatal("Listen took over the socket of a running process")
 	} else if !strings.Contains(err.Error(), "another process is serving on it") {
 		t.Fatalf("error %q does not say why", err)
@@ -130,7 +130,7 @@ func TestFolderOpenToOthersIsRefused(t *testing.T) {
 		path := filepath.Join(dir, "http.sock")
 		ln, err := Listen("unix:" + path)
 		if err == nil {
-			ln.Close()
+			_ = ln.Close()
 			t.Fatalf("mode %04o: Listen accepted a folder others can enter", mode)
 		}
 		want := fmt.Sprintf("its folder %s is open to other users (mode %04o)", dir, mode.Perm())
@@ -169,7 +169,7 @@ func TestTCPAddressStillListens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	if ln.Addr().Network() != "tcp" {
 		t.Fatalf("network %s", ln.Addr().Network())
 	}
@@ -177,5 +177,5 @@ func TestTCPAddressStillListens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Close()
+	_ = c.Close()
 }

@@ -46,7 +46,17 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # conftest helpers, when run from elsewhere
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from conftest import ARTIFACTS, NOTEBOOK_READY, monitor, save_screenshot, spark_api, start_jupyter, stop_jupyter, wait_until, write_notebook  # noqa: E402
+from conftest import (  # noqa: E402
+    ARTIFACTS,
+    NOTEBOOK_READY,
+    monitor,
+    save_screenshot,
+    spark_api,
+    start_jupyter,
+    stop_jupyter,
+    wait_until,
+    write_notebook,
+)
 from listener_job import LOCAL_DIR  # noqa: E402
 from results import OUT, Result, Row, median, percentile  # noqa: E402
 
@@ -146,7 +156,8 @@ FRESHNESS_PROBE = """cellId => {
     if (!m) { requestAnimationFrame(find); return; }
     probe.attachedAt = Date.now();
     record(m);
-    new MutationObserver(() => record(m)).observe(m, { subtree: true, childList: true, attributes: true, characterData: true });
+    new MutationObserver(() => record(m))
+      .observe(m, { subtree: true, childList: true, attributes: true, characterData: true });
   };
   find();
 }"""
@@ -155,9 +166,14 @@ FRESHNESS_PROBE = """cellId => {
 COST_PROBE = """cellId => {
   const probe = { longTasks: [], nodes: [], heap: [], tabs: [[performance.now(), 'jobs']] };
   window.__smCost = probe;
-  const tabAt = t => { let tab = probe.tabs[0][1]; for (const [at, name] of probe.tabs) if (at <= t) tab = name; return tab; };
+  const tabAt = t => {
+    let tab = probe.tabs[0][1];
+    for (const [at, name] of probe.tabs) if (at <= t) tab = name;
+    return tab;
+  };
   probe.observer = new PerformanceObserver(list => {
-    for (const e of list.getEntries()) probe.longTasks.push({ start: e.startTime, duration: e.duration, tab: tabAt(e.startTime) });
+    for (const e of list.getEntries())
+      probe.longTasks.push({ start: e.startTime, duration: e.duration, tab: tabAt(e.startTime) });
   });
   probe.observer.observe({ entryTypes: ['longtask'] });
   probe.timer = setInterval(() => {
@@ -205,7 +221,14 @@ def task_ends(ui_url: str, app_id: str, group: str) -> list[int]:
 
 
 def renderer_metrics(cdp) -> dict[str, float]:
-    keep = ("TaskDuration", "ScriptDuration", "RecalcStyleDuration", "LayoutDuration", "RecalcStyleCount", "LayoutCount")
+    keep = (
+        "TaskDuration",
+        "ScriptDuration",
+        "RecalcStyleDuration",
+        "LayoutDuration",
+        "RecalcStyleCount",
+        "LayoutCount",
+    )
     return {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"] if m["name"] in keep}
 
 
@@ -241,7 +264,9 @@ def main_thread_tasks(trace: bytes) -> dict:
             for e in evs:
                 if e is not task and e["tid"] == task["tid"] and task["ts"] <= e["ts"] < task["ts"] + task["dur"]:
                     data = e.get("args", {}).get("data", {})
-                    what = data.get("url", "").rsplit("/", 1)[-1] or data.get("functionName", "") or data.get("type", "")
+                    what = (
+                        data.get("url", "").rsplit("/", 1)[-1] or data.get("functionName", "") or data.get("type", "")
+                    )
                     inside[f"{e['name']} {what}".strip()] += e.get("dur", 0)
             top = ", ".join(f"{k} {v / 1000:.0f}" for k, v in inside.most_common(6))
             print(f"  {task['dur'] / 1000:5.0f} ms (cpu {task.get('tdur', 0) / 1000:.0f}): {top}")
@@ -288,7 +313,9 @@ def session(tmp_path_factory, browser):
         page.goto(f"{jupyter.url}lab/tree/bench.ipynb?token={jupyter.token}")
         page.wait_for_function(NOTEBOOK_READY, arg="bench.ipynb", timeout=120_000, polling=250)
         run_cell(page, "b0-session", 180)
-        app = wait_until(lambda: jupyter.get_json("sparkmonitor/api/apps")["data"], 30, "the monitor to list the app")[0]
+        app = wait_until(lambda: jupyter.get_json("sparkmonitor/api/apps")["data"], 30, "the monitor to list the app")[
+            0
+        ]
         yield jupyter, page, app
         page.close()
     finally:
@@ -306,8 +333,10 @@ def test_p2_freshness(session):
     page.evaluate(FRESHNESS_PROBE, "b1-spread")
     run_cell(page, "b1-spread", 180)
     wait_until(
-        lambda: page.evaluate("() => { const s = window.__smFreshness.samples; return s.length && s[s.length-1][1]; }")
-        >= SPREAD_TASKS,
+        lambda: (
+            page.evaluate("() => { const s = window.__smFreshness.samples; return s.length && s[s.length-1][1]; }")
+            >= SPREAD_TASKS
+        ),
         30,
         "the monitor to show every task done",
     )
@@ -325,18 +354,29 @@ def test_p2_freshness(session):
         command=COMMAND,
         rows=[
             Row("freshness p50: task end → DOM", f"{p50:.0f} ms"),
-            Row("freshness p95: task end → DOM", f"{p95:.0f} ms", f"≤ {FRESHNESS_TARGET_MS} ms", p95 <= FRESHNESS_TARGET_MS),
+            Row(
+                "freshness p95: task end → DOM",
+                f"{p95:.0f} ms",
+                f"≤ {FRESHNESS_TARGET_MS} ms",
+                p95 <= FRESHNESS_TARGET_MS,
+            ),
             Row("freshness max", f"{max(fresh):.0f} ms"),
             Row("samples (finished tasks)", str(len(fresh))),
         ],
         notes=(
-            f"one job of {SPREAD_TASKS} tasks on local[2], each sleeping 20–200 ms; task ends spread over {spread:.1f} s; "
+            f"one job of {SPREAD_TASKS} tasks on local[2], each sleeping 20–200 ms; "
+            f"task ends spread over {spread:.1f} s; "
             f"the DOM's completed count changed {len(samples)} times. Task end = launchTime + duration from "
             "/api/v1/applications/{app}/stages/{stage}/{attempt}/taskList (driver's finishTime); DOM time = Date.now() "
             "in a MutationObserver on the monitor, at the first change showing ≥ k tasks done."
         ),
-        raw={"task_end_ms": ends, "dom_samples": samples, "freshness_ms": fresh, "probe_attached_at": probe["attachedAt"],
-             "median_ms": median(fresh)},
+        raw={
+            "task_end_ms": ends,
+            "dom_samples": samples,
+            "freshness_ms": fresh,
+            "probe_attached_at": probe["attachedAt"],
+            "median_ms": median(fresh),
+        },
     ).write()
     print(f"\nP2: p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {max(fresh):.0f} ms over {len(fresh)} tasks → {path}")
 
@@ -376,9 +416,15 @@ def pin(root: int, cpus: set[int]) -> int:
 def chromium_root(browser) -> int:
     """The pid of Playwright's Chromium browser process (a child of this process's Playwright driver)."""
     mine = descendants(os.getpid())
-    roots = [pid for pid in mine if Path(f"/proc/{pid}/comm").read_text().strip().startswith("chrom")
-             and not any(Path(f"/proc/{p}/comm").read_text().strip().startswith("chrom")
-                         for p in [int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])])]
+    roots = [
+        pid
+        for pid in mine
+        if Path(f"/proc/{pid}/comm").read_text().strip().startswith("chrom")
+        and not any(
+            Path(f"/proc/{p}/comm").read_text().strip().startswith("chrom")
+            for p in [int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])]
+        )
+    ]
     assert len(roots) == 1, f"one Chromium browser process expected below this one, found {roots}"
     return roots[0]
 
@@ -386,12 +432,17 @@ def chromium_root(browser) -> int:
 def test_p4_browser_cost(session):
     jupyter, page, app = session
     LONG_TASK_TIME["P4"] = measure_p4(
-        page, app, "P4", "b2-many", "bench-p4",
+        page,
+        app,
+        "P4",
+        "b2-many",
+        "bench-p4",
         "Browser cost of a 100 000-task job with the cell monitor open",
         "The job keeps both cores of local[2] busy, so on a 2-core machine the renderer waits for a core: the "
         "trace rows give each main-thread task's CPU time next to its wall time (raw.trace.long_tasks_wall_cpu_ms). "
         f"The target is the ratio to P4base of the same run (≤ {P4_RATIO_TARGET}×); the other rows are informative.",
-        absolute_targets=False)
+        absolute_targets=False,
+    )
 
 
 def test_p4_baseline_without_the_monitor(session):
@@ -403,12 +454,20 @@ def test_p4_baseline_without_the_monitor(session):
     page_config.write_text(json.dumps({"disabledExtensions": {EXTENSION: True}}))
     try:
         reload_notebook(page)
-        assert not page.evaluate(f"() => window.jupyterapp.hasPlugin('{EXTENSION}:cell-monitor')"), \
+        assert not page.evaluate(f"() => window.jupyterapp.hasPlugin('{EXTENSION}:cell-monitor')"), (
             "the extension is still loaded"
-        base = measure_p4(page, app, "P4base", "b4-many-no-monitor", "bench-p4-no-monitor",
-                          "Browser cost baseline: the same job and page with the extension disabled",
-                          "Baseline for P4: the same JupyterLab page and kernel after a reload with the labextension "
-                          "disabled, so no cell monitor and no connection to the monitor.", with_monitor=False)
+        )
+        base = measure_p4(
+            page,
+            app,
+            "P4base",
+            "b4-many-no-monitor",
+            "bench-p4-no-monitor",
+            "Browser cost baseline: the same job and page with the extension disabled",
+            "Baseline for P4: the same JupyterLab page and kernel after a reload with the labextension "
+            "disabled, so no cell monitor and no connection to the monitor.",
+            with_monitor=False,
+        )
         assert page.evaluate("() => document.querySelectorAll('.sm-cell-monitor').length") == 0
         if "P4" in LONG_TASK_TIME:
             add_p4_ratio(LONG_TASK_TIME["P4"], base)
@@ -425,8 +484,12 @@ def add_p4_ratio(with_monitor_ms: float, without_ms: float):
         ratio, shown = with_monitor_ms / without_ms, f"{with_monitor_ms / without_ms:.2f}×"
     else:  # no long task without the monitor: met only when there is none with it either
         ratio, shown = (1.0, "1.00× (none in either)") if with_monitor_ms == 0 else (float("inf"), "∞ (none in P4base)")
-    row = Row(f"long-task time with the monitor / without it (P4base, same run): {with_monitor_ms:.0f} / "
-              f"{without_ms:.0f} ms", shown, f"≤ {P4_RATIO_TARGET}×", ratio <= P4_RATIO_TARGET)
+    row = Row(
+        f"long-task time with the monitor / without it (P4base, same run): {with_monitor_ms:.0f} / {without_ms:.0f} ms",
+        shown,
+        f"≤ {P4_RATIO_TARGET}×",
+        ratio <= P4_RATIO_TARGET,
+    )
     data["rows"].insert(0, row.__dict__)
     data["raw"]["long_task_time_ratio"] = {"with_ms": with_monitor_ms, "without_ms": without_ms, "ratio": ratio}
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False))
@@ -447,17 +510,34 @@ def test_p4_browser_on_its_own_core(session, browser):
     first, second = sorted(os.sched_getaffinity(0))[:2]
     server_threads = pin(jupyter.proc.pid, {first})
     browser_threads = pin(chromium_root(browser), {second})
-    print(f"\nP4b: pinned {server_threads} threads of JupyterLab/kernel/Spark/monitor to CPU {first}, "
-          f"{browser_threads} threads of Chromium to CPU {second}")
-    measure_p4(page, app, "P4b", "b3-many-own-core", "bench-p4-own-core",
-               "Browser cost of a 100 000-task job with the cell monitor open, browser on its own core",
-               f"The browser (every Chromium process and thread) runs on CPU {second}; JupyterLab, the kernel, the Spark "
-               f"driver JVM (local[2]) and the monitor share CPU {first} (sched_setaffinity on every thread of their "
-               "process trees, inherited by threads started later).")
+    print(
+        f"\nP4b: pinned {server_threads} threads of JupyterLab/kernel/Spark/monitor to CPU {first}, "
+        f"{browser_threads} threads of Chromium to CPU {second}"
+    )
+    measure_p4(
+        page,
+        app,
+        "P4b",
+        "b3-many-own-core",
+        "bench-p4-own-core",
+        "Browser cost of a 100 000-task job with the cell monitor open, browser on its own core",
+        f"The browser (every Chromium process and thread) runs on CPU {second}; JupyterLab, the kernel, the Spark "
+        f"driver JVM (local[2]) and the monitor share CPU {first} (sched_setaffinity on every thread of their "
+        "process trees, inherited by threads started later).",
+    )
 
 
-def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, setup_note: str, with_monitor=True,
-               absolute_targets=True) -> float:
+def measure_p4(
+    page,
+    app,
+    result_id: str,
+    cell: str,
+    group: str,
+    title: str,
+    setup_note: str,
+    with_monitor=True,
+    absolute_targets=True,
+) -> float:
     """Runs P4's job in the page and writes build/bench/<result_id>.json; returns the page's long-task time (ms)."""
     # The renderer's own counters (CDP Performance.getMetrics): main-thread time by kind, and how many style
     # recalculations and layouts the job caused; less sensitive to a busy machine than long tasks are.
@@ -489,7 +569,8 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
     switched = []
     start = time.monotonic()
     for fraction, tab in ((1 / 3, "timeline"), (2 / 3, "executors")) if with_monitor else ():
-        def reached():
+
+        def reached(fraction=fraction):
             if page.evaluate(CELL_DONE, cell):
                 return True
             done, _ = done_tasks()
@@ -516,6 +597,7 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
     assert biggest_stage >= MANY_TASKS, f"the job's largest stage has {biggest_stage} tasks"
 
     longs, nodes = probe["longTasks"], probe["nodes"]
+
     # The absolute targets are P4b's; P4 is held to its ratio to P4base (add_p4_ratio), and the baseline has none.
     def target(t: str, met: bool) -> tuple[str, bool | None]:
         return (t, met) if with_monitor and absolute_targets else ("", None)
@@ -523,38 +605,63 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
     long_time = sum(t["duration"] for t in longs)
     rows = [
         Row("long-task time during the job (summed durations of main-thread tasks over 50 ms)", f"{long_time:.0f} ms"),
-        Row("longest main-thread task during the job", f"{max((t['duration'] for t in longs), default=0):.0f} ms",
-            *target(f"≤ {LONG_TASK_MS} ms", not longs)),
+        Row(
+            "longest main-thread task during the job",
+            f"{max((t['duration'] for t in longs), default=0):.0f} ms",
+            *target(f"≤ {LONG_TASK_MS} ms", not longs),
+        ),
         Row("main-thread tasks over 50 ms", str(len(longs)), *target("0", not longs)),
     ]
     if with_monitor:
         rows.append(Row("monitor DOM elements, max", str(max((s["n"] for s in nodes), default=0))))
     heap = [h / 1e6 for h in probe["heap"] if h]
     if heap:
-        rows.append(Row("page JS heap used: at the start / max / at the end (every 200 ms)",
-                        f"{heap[0]:.0f} / {max(heap):.0f} / {heap[-1]:.0f} MB"))
+        rows.append(
+            Row(
+                "page JS heap used: at the start / max / at the end (every 200 ms)",
+                f"{heap[0]:.0f} / {max(heap):.0f} / {heap[-1]:.0f} MB",
+            )
+        )
     rows += [
         Row("renderer main thread busy during the job (TaskDuration)", f"{used['TaskDuration'] * 1000:.0f} ms"),
-        Row("  of which script / style / layout",
+        Row(
+            "  of which script / style / layout",
             f"{used['ScriptDuration'] * 1000:.0f} / {used['RecalcStyleDuration'] * 1000:.0f} / "
-            f"{used['LayoutDuration'] * 1000:.0f} ms"),
+            f"{used['LayoutDuration'] * 1000:.0f} ms",
+        ),
         Row("style recalculations / layouts", f"{used['RecalcStyleCount']:.0f} / {used['LayoutCount']:.0f}"),
     ]
     rows += [
-        Row("main-thread tasks over 50 ms of CPU time (trace)", str(cpu["over_50ms_cpu"]),
-            *target("0", cpu["over_50ms_cpu"] == 0)),
-        Row("longest main-thread task by CPU time / by wall time (trace)",
-            f"{cpu['longest_cpu_ms']:.0f} ms / {cpu['longest_wall_ms']:.0f} ms"),
-        Row("main-thread CPU / wall time in tasks during the job (trace)", f"{cpu['cpu_s']:.1f} s / {cpu['wall_s']:.1f} s"),
+        Row(
+            "main-thread tasks over 50 ms of CPU time (trace)",
+            str(cpu["over_50ms_cpu"]),
+            *target("0", cpu["over_50ms_cpu"] == 0),
+        ),
+        Row(
+            "longest main-thread task by CPU time / by wall time (trace)",
+            f"{cpu['longest_cpu_ms']:.0f} ms / {cpu['longest_wall_ms']:.0f} ms",
+        ),
+        Row(
+            "main-thread CPU / wall time in tasks during the job (trace)",
+            f"{cpu['cpu_s']:.1f} s / {cpu['wall_s']:.1f} s",
+        ),
     ]
     per_tab = {}
     for tab in ("jobs", "timeline", "executors") if with_monitor else ():
         tl = [t["duration"] for t in longs if t["tab"] == tab]
         tn = [s["n"] for s in nodes if s["tab"] == tab]
-        per_tab[tab] = {"long_tasks": len(tl), "longest_ms": max(tl, default=0), "max_nodes": max(tn, default=0),
-                        "node_samples": len(tn)}
-        rows.append(Row(f"{tab} tab open: long tasks / longest / max DOM elements",
-                        f"{len(tl)} / {max(tl, default=0):.0f} ms / {max(tn, default=0)}"))
+        per_tab[tab] = {
+            "long_tasks": len(tl),
+            "longest_ms": max(tl, default=0),
+            "max_nodes": max(tn, default=0),
+            "node_samples": len(tn),
+        }
+        rows.append(
+            Row(
+                f"{tab} tab open: long tasks / longest / max DOM elements",
+                f"{len(tl)} / {max(tl, default=0):.0f} ms / {max(tn, default=0)}",
+            )
+        )
     path = Result(
         id=result_id,
         title=title,
@@ -562,15 +669,33 @@ def measure_p4(page, app, result_id: str, cell: str, group: str, title: str, set
         rows=rows,
         notes=(
             f"`spark.range(0, {MANY_TASKS}, 1, {MANY_TASKS}).count()` on local[2]: {len(jobs)} job(s), {tasks} tasks "
-            f"(largest stage {biggest_stage}), {elapsed:.0f} s. PerformanceObserver('longtask') installed before the job "
+            f"(largest stage {biggest_stage}), {elapsed:.0f} s. "
+            "PerformanceObserver('longtask') installed before the job "
             "(a long task is any main-thread task over 50 ms, whatever its source in the page). "
-            + (f"Element count `querySelectorAll('*')` of the monitor every 200 ms. Tabs: jobs, then timeline and "
-               f"executors from {switched} (tab, tasks done when switched). " if with_monitor else "")
+            + (
+                f"Element count `querySelectorAll('*')` of the monitor every 200 ms. Tabs: jobs, then timeline and "
+                f"executors from {switched} (tab, tasks done when switched). "
+                if with_monitor
+                else ""
+            )
             + f"Headless Chromium. {setup_note}"
         ),
-        raw={"long_tasks": longs, "node_samples": nodes, "heap_mb": [round(h, 1) for h in heap], "tabs": probe["tabs"],
-             "switched": switched, "per_tab": per_tab, "elapsed_s": elapsed, "renderer_metrics": used,
-             "trace": cpu, "long_task_time_ms": long_time},
+        raw={
+            "long_tasks": longs,
+            "node_samples": nodes,
+            "heap_mb": [round(h, 1) for h in heap],
+            "tabs": probe["tabs"],
+            "switched": switched,
+            "per_tab": per_tab,
+            "elapsed_s": elapsed,
+            "renderer_metrics": used,
+            "trace": cpu,
+            "long_task_time_ms": long_time,
+        },
     ).write()
-    print(f"\n{result_id}: {len(longs)} long tasks (longest {rows[1].value}, {long_time:.0f} ms in all), per tab {per_tab}, renderer {used}, trace { {k: v for k, v in cpu.items() if k != 'long_tasks_wall_cpu_ms'} } → {path}")
+    trace = {k: v for k, v in cpu.items() if k != "long_tasks_wall_cpu_ms"}
+    print(
+        f"\n{result_id}: {len(longs)} long tasks (longest {rows[1].value}, {long_time:.0f} ms in all), "
+        f"per tab {per_tab}, renderer {used}, trace {trace} → {path}"
+    )
     return long_time

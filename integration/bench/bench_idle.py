@@ -18,7 +18,6 @@ and at most 30 MB of RSS while no Spark application runs.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import threading
@@ -143,16 +142,34 @@ def main():
         stop_jupyter(jupyter)
 
     rows = [
-        Row("idle, no Spark application: wake-ups/s (context switches of all threads)",
-            f"{idle['wakeups_per_s']:.2f}/s", f"≤ {WAKEUPS_TARGET:g}/s", idle["wakeups_per_s"] <= WAKEUPS_TARGET),
-        Row("idle, no Spark application: RSS", f"{idle['rss_mb_max']:.1f} MB", f"≤ {RSS_TARGET_MB:g} MB",
-            idle["rss_mb_max"] <= RSS_TARGET_MB),
-        Row(f"during a job ({JOB_TASKS} tasks, {busy['seconds']:.0f} s): wake-ups/s / max RSS",
-            f"{busy['wakeups_per_s']:.1f}/s / {busy['rss_mb_max']:.1f} MB"),
-        Row("idle after the application ended: wake-ups/s", f"{after['wakeups_per_s']:.2f}/s",
-            f"≤ {WAKEUPS_TARGET:g}/s", after["wakeups_per_s"] <= WAKEUPS_TARGET),
-        Row("idle after the application ended: RSS", f"{after['rss_mb_max']:.1f} MB", f"≤ {RSS_TARGET_MB:g} MB",
-            after["rss_mb_max"] <= RSS_TARGET_MB),
+        Row(
+            "idle, no Spark application: wake-ups/s (context switches of all threads)",
+            f"{idle['wakeups_per_s']:.2f}/s",
+            f"≤ {WAKEUPS_TARGET:g}/s",
+            idle["wakeups_per_s"] <= WAKEUPS_TARGET,
+        ),
+        Row(
+            "idle, no Spark application: RSS",
+            f"{idle['rss_mb_max']:.1f} MB",
+            f"≤ {RSS_TARGET_MB:g} MB",
+            idle["rss_mb_max"] <= RSS_TARGET_MB,
+        ),
+        Row(
+            f"during a job ({JOB_TASKS} tasks, {busy['seconds']:.0f} s): wake-ups/s / max RSS",
+            f"{busy['wakeups_per_s']:.1f}/s / {busy['rss_mb_max']:.1f} MB",
+        ),
+        Row(
+            "idle after the application ended: wake-ups/s",
+            f"{after['wakeups_per_s']:.2f}/s",
+            f"≤ {WAKEUPS_TARGET:g}/s",
+            after["wakeups_per_s"] <= WAKEUPS_TARGET,
+        ),
+        Row(
+            "idle after the application ended: RSS",
+            f"{after['rss_mb_max']:.1f} MB",
+            f"≤ {RSS_TARGET_MB:g} MB",
+            after["rss_mb_max"] <= RSS_TARGET_MB,
+        ),
         Row("peak RSS over the run (VmHWM)", f"{peak_mb:.1f} MB"),
     ]
     for r in rows:

@@ -40,9 +40,9 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from results import Result, Row, median  # noqa: E402
 # listener_job.py's settings (from the environment, which its runs inherit), the same in every mode (see above).
 from listener_job import DRAIN_DEADLINE, DRIVER_MEMORY, WARMUP_TASKS, cpu_seconds  # noqa: E402
+from results import Result, Row, median  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 JOB = Path(__file__).with_name("listener_job.py")
@@ -61,17 +61,25 @@ def main() -> None:
 
     swan_version = subprocess.run(
         [args.swan_python, "-c", "import importlib.metadata as m; print(m.version('sparkmonitor'))"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     runs: dict[str, list[dict]] = {m: [] for m in MODES}
     with tempfile.TemporaryDirectory(prefix="bench-p1-") as tmp, Monitor(Path(tmp)) as monitor:
         for r in range(args.runs):
-            order = MODES[r % 3:] + MODES[: r % 3]
+            order = MODES[r % 3 :] + MODES[: r % 3]
             for mode in order:
                 python = args.swan_python if mode == "swan" else sys.executable
                 env = dict(os.environ)
-                for key in ("SPARK_CONF_DIR", "PYTHONSTARTUP", "SPARK_DIST_CLASSPATH", "SPARKMONITOR_INGEST",
-                            "SPARKMONITOR_SECRET", "SPARK_HOME"):
+                for key in (
+                    "SPARK_CONF_DIR",
+                    "PYTHONSTARTUP",
+                    "SPARK_DIST_CLASSPATH",
+                    "SPARKMONITOR_INGEST",
+                    "SPARKMONITOR_SECRET",
+                    "SPARK_HOME",
+                ):
                     env.pop(key, None)
                 if mode == "ours":
                     env.update(monitor.env())
@@ -90,9 +98,11 @@ def main() -> None:
                 runs[mode].append(run)
                 if all(runs.values()):  # a figure for every mode: keep what is measured so far
                     result(runs, r + 1, swan_version).write()
-                print(f"P1 run {r + 1}/{args.runs} {mode}: {run['seconds']:.1f} s, monitor got "
-                      f"{run['monitorTaskEnds']}/{run['sparkTaskEnds']} task ends, dropped {run['sparkDroppedEvents']}",
-                      flush=True)
+                print(
+                    f"P1 run {r + 1}/{args.runs} {mode}: {run['seconds']:.1f} s, monitor got "
+                    f"{run['monitorTaskEnds']}/{run['sparkTaskEnds']} task ends, dropped {run['sparkDroppedEvents']}",
+                    flush=True,
+                )
     result(runs, args.runs, swan_version).write()
 
 
@@ -120,8 +130,9 @@ def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
         return median([r.get(key, {}).get("task threads", 0.0) for r in runs[m]])
 
     def bus(m: str) -> float:
-        return median([sum(cpu for g, cpu in r["jvmThreadCpuSeconds"].items() if g.startswith(LISTENER_THREADS))
-                       for r in runs[m]])
+        return median(
+            [sum(cpu for g, cpu in r["jvmThreadCpuSeconds"].items() if g.startswith(LISTENER_THREADS)) for r in runs[m]]
+        )
 
     def listener_cpu(m: str) -> str:
         added = bus(m) - bus("none")
@@ -137,55 +148,97 @@ def result(runs: dict[str, list[dict]], n: int, swan_version: str) -> Result:
 
     rows = [
         Row("job time without a listener (median)", f"{med['none']:.1f} s"),
-        Row("job time with ours (median), ratio to none", f"{med['ours']:.1f} s, {ratio['ours']:.3f}×",
-            f"≤ 1.02× and ≤ sparkmonitor {swan_version}'s", ratio["ours"] <= 1.02 and ratio["ours"] <= ratio["swan"]),
-        Row(f"job time with sparkmonitor {swan_version} (median), ratio to none",
-            f"{med['swan']:.1f} s, {ratio['swan']:.3f}×"),
+        Row(
+            "job time with ours (median), ratio to none",
+            f"{med['ours']:.1f} s, {ratio['ours']:.3f}×",
+            f"≤ 1.02× and ≤ sparkmonitor {swan_version}'s",
+            ratio["ours"] <= 1.02 and ratio["ours"] <= ratio["swan"],
+        ),
+        Row(
+            f"job time with sparkmonitor {swan_version} (median), ratio to none",
+            f"{med['swan']:.1f} s, {ratio['swan']:.3f}×",
+        ),
         # The machine's speed drifts (no-listener runs of the same job vary by more than the target): the ratios of
         # each round's runs, taken minutes apart, show how far the medians can be trusted.
         Row("ratio to none within each round: ours", per_round("ours")),
         Row(f"ratio to none within each round: sparkmonitor {swan_version}", per_round("swan")),
-        Row("job time without a listener, fastest – slowest run",
-            spread([r["seconds"] for r in runs["none"]])),
-        Row("host speed probe: fixed work's CPU time, median per run (none; ours; sparkmonitor)",
-            "; ".join(", ".join(f"{r['probeMs']:.2f}" for r in runs[m]) for m in MODES) + " ms"),
-        Row("driver JVM CPU in the listener bus threads (Spark's queues and our sender), median: none",
-            f"{bus('none'):.1f} s"),
-        Row("driver JVM CPU in the listener bus threads (Spark's queues and our sender), median: ours",
-            listener_cpu("ours")),
-        Row(f"driver JVM CPU in the listener bus threads (Spark's queues), median: sparkmonitor {swan_version}",
-            listener_cpu("swan")),
-        Row("Spark's task threads in the timed job: CPU time, of it in the kernel, median (none; ours; sparkmonitor)",
-            "; ".join(f"{job_threads(m, 'jvmThreadCpuSecondsJob'):.1f} s, "
-                      f"{job_threads(m, 'jvmThreadSystemCpuSecondsJob'):.1f} s" for m in MODES)),
-        Row("driver JVM CPU in the garbage collector / JIT compiler, median (none; ours; sparkmonitor)",
-            "; ".join(f"{threads(m, 'GC'):.1f} / {threads(m, 'JIT compiler'):.1f} s" for m in MODES)),
-        Row("monitor binary CPU time per run (median)",
-            f"{median([r['cpuSeconds'].get('monitor', 0.0) for r in runs['ours']]):.1f} s"),
-        Row("CPU time (driver JVM + driver Python + monitor binary, median), ratio to none: ours",
-            f"{cpu['ours']:.1f} s, {cpu['ours'] / cpu['none']:.3f}×"),
-        Row(f"CPU time (driver JVM + driver Python, median), ratio to none: sparkmonitor {swan_version}",
-            f"{cpu['swan']:.1f} s, {cpu['swan'] / cpu['none']:.3f}×"),
-        Row("dropped events with ours (Spark's queues + the listener's own)", str(dropped("ours")), "0",
-            dropped("ours") == 0),
+        Row("job time without a listener, fastest – slowest run", spread([r["seconds"] for r in runs["none"]])),
+        Row(
+            "host speed probe: fixed work's CPU time, median per run (none; ours; sparkmonitor)",
+            "; ".join(", ".join(f"{r['probeMs']:.2f}" for r in runs[m]) for m in MODES) + " ms",
+        ),
+        Row(
+            "driver JVM CPU in the listener bus threads (Spark's queues and our sender), median: none",
+            f"{bus('none'):.1f} s",
+        ),
+        Row(
+            "driver JVM CPU in the listener bus threads (Spark's queues and our sender), median: ours",
+            listener_cpu("ours"),
+        ),
+        Row(
+            f"driver JVM CPU in the listener bus threads (Spark's queues), median: sparkmonitor {swan_version}",
+            listener_cpu("swan"),
+        ),
+        Row(
+            "Spark's task threads in the timed job: CPU time, of it in the kernel, median (none; ours; sparkmonitor)",
+            "; ".join(
+                f"{job_threads(m, 'jvmThreadCpuSecondsJob'):.1f} s, "
+                f"{job_threads(m, 'jvmThreadSystemCpuSecondsJob'):.1f} s"
+                for m in MODES
+            ),
+        ),
+        Row(
+            "driver JVM CPU in the garbage collector / JIT compiler, median (none; ours; sparkmonitor)",
+            "; ".join(f"{threads(m, 'GC'):.1f} / {threads(m, 'JIT compiler'):.1f} s" for m in MODES),
+        ),
+        Row(
+            "monitor binary CPU time per run (median)",
+            f"{median([r['cpuSeconds'].get('monitor', 0.0) for r in runs['ours']]):.1f} s",
+        ),
+        Row(
+            "CPU time (driver JVM + driver Python + monitor binary, median), ratio to none: ours",
+            f"{cpu['ours']:.1f} s, {cpu['ours'] / cpu['none']:.3f}×",
+        ),
+        Row(
+            f"CPU time (driver JVM + driver Python, median), ratio to none: sparkmonitor {swan_version}",
+            f"{cpu['swan']:.1f} s, {cpu['swan'] / cpu['none']:.3f}×",
+        ),
+        Row(
+            "dropped events with ours (Spark's queues + the listener's own)",
+            str(dropped("ours")),
+            "0",
+            dropped("ours") == 0,
+        ),
         Row(f"dropped events with sparkmonitor {swan_version} (Spark's queues)", str(dropped("swan"))),
-        Row(f"task ends that had not reached the monitor {DRAIN_DEADLINE:g} s after the job: ours", str(lost("ours")), "0", lost("ours") == 0),
-        Row(f"task ends that had not reached the monitor {DRAIN_DEADLINE:g} s after the job: sparkmonitor {swan_version}", str(lost("swan"))),
+        Row(
+            f"task ends that had not reached the monitor {DRAIN_DEADLINE:g} s after the job: ours",
+            str(lost("ours")),
+            "0",
+            lost("ours") == 0,
+        ),
+        Row(
+            f"task ends that had not reached the monitor {DRAIN_DEADLINE:g} s after the job: "
+            f"sparkmonitor {swan_version}",
+            str(lost("swan")),
+        ),
         Row("after the job, until the monitor had every task end (median): ours", drain("ours")),
-        Row(f"after the job, until the monitor had every task end (median): sparkmonitor {swan_version}",
-            drain("swan")),
+        Row(
+            f"after the job, until the monitor had every task end (median): sparkmonitor {swan_version}", drain("swan")
+        ),
     ]
     return Result(
         id="P1",
         title="listener overhead: a 100 000-task PySpark job on local[2]",
         rows=rows,
         command="make bench (integration/bench/bench_listener.py)",
-        notes=(f"Median of {n} runs per mode, each in a fresh driver JVM, interleaved round by round. The job is "
-               f"spark.range(0, 100000, 1, 100000).count() after a {WARMUP_TASKS:,}-task warm-up, with a "
-               f"{DRIVER_MEMORY} driver heap in every mode. The sparkmonitor package runs "
-               "from its own venv; its kernel extension's receiving socket thread counts the messages where the "
-               "kernel would forward them to the browser. The host speed probe times a fixed piece of pure-Python "
-               "work (its thread CPU time) every 250 ms during each job."),
+        notes=(
+            f"Median of {n} runs per mode, each in a fresh driver JVM, interleaved round by round. The job is "
+            f"spark.range(0, 100000, 1, 100000).count() after a {WARMUP_TASKS:,}-task warm-up, with a "
+            f"{DRIVER_MEMORY} driver heap in every mode. The sparkmonitor package runs "
+            "from its own venv; its kernel extension's receiving socket thread counts the messages where the "
+            "kernel would forward them to the browser. The host speed probe times a fixed piece of pure-Python "
+            "work (its thread CPU time) every 250 ms during each job."
+        ),
         raw=runs,
     )
 
@@ -202,7 +255,7 @@ class HostSpeed:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="host-speed", daemon=True)
 
-    def __enter__(self) -> "HostSpeed":
+    def __enter__(self) -> HostSpeed:
         self._thread.start()
         return self
 
@@ -238,27 +291,39 @@ class Monitor:
         self.url = f"http://127.0.0.1:{self.port}/sparkmonitor/"
         self.proc = None
 
-    def __enter__(self) -> "Monitor":
+    def __enter__(self) -> Monitor:
         # Its own history folder (XDG_STATE_HOME), empty: the monitor records every run's event log, as by default,
         # but restores no earlier application at start, and adds nothing to the user's history.
-        env = dict(os.environ, SPARKMONITOR_SECRET=self.secret, SPARKMONITOR_PROXY_SECRET=self.proxy_secret,
-                   XDG_STATE_HOME=str(self.tmp / "state"))
+        env = dict(
+            os.environ,
+            SPARKMONITOR_SECRET=self.secret,
+            SPARKMONITOR_PROXY_SECRET=self.proxy_secret,
+            XDG_STATE_HOME=str(self.tmp / "state"),
+        )
         self.log = (self.tmp / "monitor.log").open("wb")
         self.proc = subprocess.Popen(
-            [os.environ.get("BENCH_MONITOR_BIN", str(ROOT / "build" / "sparkmonitor")), f"--listen=127.0.0.1:{self.port}", "--base-url=/",
-             f"--ingest={self.ingest}", "--log-level=warn"],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                os.environ.get("BENCH_MONITOR_BIN", str(ROOT / "build" / "sparkmonitor")),
+                f"--listen=127.0.0.1:{self.port}",
+                "--base-url=/",
+                f"--ingest={self.ingest}",
+                "--log-level=warn",
+            ],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while True:
             try:
-                req = urllib.request.Request(self.url + "api/health",
-                                             headers={"X-Sparkmonitor-Proxy-Secret": self.proxy_secret})
+                req = urllib.request.Request(
+                    self.url + "api/health", headers={"X-Sparkmonitor-Proxy-Secret": self.proxy_secret}
+                )
                 urllib.request.urlopen(req, timeout=5).read()
                 return self
-            except OSError:
+            except OSError as err:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"P1: the monitor binary did not start; see {self.tmp / 'monitor.log'}")
+                    raise SystemExit(f"P1: the monitor binary did not start; see {self.tmp / 'monitor.log'}") from err
                 time.sleep(0.1)
 
     def cpu_seconds(self) -> float:

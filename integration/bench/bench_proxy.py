@@ -11,13 +11,13 @@ content.
 
 What it measures, for each page of PAGES, the wall time of one GET, from sending the request to the last byte of the
 body, on six paths:
-  a  direct:  http://127.0.0.1:4040/...                                     (the Spark UI itself)
-  b  proxy:   http://127.0.0.1:{go port}/sparkmonitor/ui/{app}/...          (our Go binary; secret header)
-  c  jupyter: http://127.0.0.1:{jupyter port}/sparkmonitor/ui/{app}/...     (JupyterLab + jupyter-server-proxy + b; token)
-  r  relay:   http://127.0.0.1:{relay port}/...                              (a TCP relay to a, integration/bench/relay)
+  a  direct:  http://127.0.0.1:4040/...                                  (the Spark UI itself)
+  b  proxy:   http://127.0.0.1:{go port}/sparkmonitor/ui/{app}/...       (our Go binary; secret header)
+  c  jupyter: http://127.0.0.1:{jupyter port}/sparkmonitor/ui/{app}/...  (JupyterLab + jupyter-server-proxy + b; token)
+  r  relay:   http://127.0.0.1:{relay port}/...                          (a TCP relay to a, integration/bench/relay)
   x  direct with the header: as a, with the X-Forwarded-Context our proxy adds (Spark's own cost of serving under a
      prefix: every link of a page is built from that header)
-  h  HTTP relay: http://127.0.0.1:{port}/...                                 (integration/bench/relay -http, to a)
+  h  HTTP relay: http://127.0.0.1:{port}/...                             (integration/bench/relay -http, to a)
 The relay passes bytes without reading HTTP (Go's io.Copy, splice), with the monitor's runtime settings, and its
 client sends the X-Forwarded-Context header that our proxy adds, as x's does: r/a is the cost of one more loopback
 hop, its wake-ups and that header on this machine, the floor under the b/a of any proxy that serves Spark's pages
@@ -44,7 +44,6 @@ import argparse
 import http.client
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,6 +58,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from conftest import start_jupyter, stop_jupyter, wait_until  # noqa: E402
 from results import Result, Row, median, percentile  # noqa: E402
+from unixhttp import UnixHTTPConnection  # noqa: E402
 
 BINARY = REPO / "build" / "sparkmonitor"
 JAR = REPO / "build" / "sparkmonitor-listener.jar"
@@ -73,10 +73,15 @@ BROWSER_HEADERS = {
 }
 KINDS = ("a", "b", "c", "r", "x", "h")
 VERSUS_DIRECT = KINDS[1:]  # the paths whose time is compared with a's
-KIND_NAMES = {"a": "direct (Spark UI)", "b": "Go proxy", "c": "JupyterLab + jupyter-server-proxy + Go proxy",
-              "r": "TCP relay, no HTTP, with X-Forwarded-Context (the floor)",
-              "x": "direct with X-Forwarded-Context", "h": "HTTP relay, minimal, with X-Forwarded-Context",
-              "d": "Go proxy of --compare"}
+KIND_NAMES = {
+    "a": "direct (Spark UI)",
+    "b": "Go proxy",
+    "c": "JupyterLab + jupyter-server-proxy + Go proxy",
+    "r": "TCP relay, no HTTP, with X-Forwarded-Context (the floor)",
+    "x": "direct with X-Forwarded-Context",
+    "h": "HTTP relay, minimal, with X-Forwarded-Context",
+    "d": "Go proxy of --compare",
+}
 RELAY = REPO / "build" / "bench" / "relay"
 # The monitor binary's own runtime settings (cmd/sparkmonitor/runtime.go), so the relay is its fair floor.
 MONITOR_RUNTIME_ENV = {"GOMAXPROCS": "1"}
@@ -145,21 +150,6 @@ def monitor_base(listen: str) -> tuple[str, str | None]:
     return f"http://{listen}/sparkmonitor/ui/", None
 
 
-class UnixHTTPConnection(http.client.HTTPConnection):
-    """An HTTPConnection over a unix socket (the monitor's --listen unix:/path)."""
-
-    def __init__(self, path: str, timeout: float):
-        super().__init__("localhost", timeout=timeout)
-        self.path = path
-
-    def connect(self):
-        import socket
-
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self.path)
-
-
 class Client:
     """One persistent keep-alive connection to one origin (over the unix socket `unix` when given)."""
 
@@ -204,7 +194,8 @@ from pyspark.sql import functions as F
 for i in range(8):
     spark.range(0, 200_000, numPartitions=4).selectExpr(f'sum(id * {i})').collect()
 for i in range(6):
-    spark.sql(f'SELECT id % 7 AS k, count(*) AS n, sum(id) AS s FROM range({20_000 * (i + 1)}) GROUP BY id % 7').collect()
+    n = 20_000 * (i + 1)
+    spark.sql(f'SELECT id % 7 AS k, count(*) AS n, sum(id) AS s FROM range({n}) GROUP BY id % 7').collect()
 df = spark.range(0, 50_000, numPartitions=4).withColumn('k', F.col('id') % 13)
 df.join(spark.range(0, 13).withColumnRenamed('id', 'k'), 'k').groupBy('k').count().collect()
 for i in range(4):
@@ -234,8 +225,12 @@ def start_spark(ingest: str, secret: str, workload: str = WORKLOAD, name: str = 
 
 def summarize(samples: list[float]) -> dict:
     ms = [s * 1000 for s in samples]
-    return {"n": len(ms), "p50_ms": round(median(ms), 3), "p95_ms": round(percentile(ms, 95), 3),
-            "p99_ms": round(percentile(ms, 99), 3)}
+    return {
+        "n": len(ms),
+        "p50_ms": round(median(ms), 3),
+        "p95_ms": round(percentile(ms, 95), 3),
+        "p99_ms": round(percentile(ms, 99), 3),
+    }
 
 
 ROUNDS = 200  # the default: 30-round runs of the same build varied by ±0.03 in the overall ratio
@@ -245,12 +240,19 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=ROUNDS)
     ap.add_argument("--warmup", type=int, default=3)
-    ap.add_argument("--identity", action="store_true",
-                    help="send no Accept-Encoding (a script's client, not a browser's); implies --no-write")
+    ap.add_argument(
+        "--identity",
+        action="store_true",
+        help="send no Accept-Encoding (a script's client, not a browser's); implies --no-write",
+    )
     ap.add_argument("--binary", type=Path, default=BINARY, help="the monitor binary (default build/sparkmonitor)")
-    ap.add_argument("--compare", type=Path, metavar="BINARY",
-                    help="also measure (path d) another monitor binary, e.g. the one before a change, started here and "
-                    "told of the application by a hello of our own; implies --no-write")
+    ap.add_argument(
+        "--compare",
+        type=Path,
+        metavar="BINARY",
+        help="also measure (path d) another monitor binary, e.g. the one before a change, started here and "
+        "told of the application by a hello of our own; implies --no-write",
+    )
     ap.add_argument("--no-write", action="store_true", help="print the figures without writing build/bench/P5.json")
     args = ap.parse_args()
     if args.identity:
@@ -299,7 +301,9 @@ def main():
         clients = {
             "a": Client(direct + "/", {}),
             "b": Client(go_base + urllib.parse.quote(app) + "/", {SECRET_HEADER: started["proxySecret"]}, go_socket),
-            "c": Client(f"{jupyter.url}sparkmonitor/ui/{urllib.parse.quote(app)}/", {"Authorization": f"token {jupyter.token}"}),
+            "c": Client(
+                f"{jupyter.url}sparkmonitor/ui/{urllib.parse.quote(app)}/", {"Authorization": f"token {jupyter.token}"}
+            ),
             "r": Client(f"http://{relay_addr}/", forwarded),
             "x": Client(direct + "/", forwarded),
             "h": Client(f"http://{http_relay_addr}/", forwarded),
@@ -314,7 +318,7 @@ def main():
                     raise SystemExit(f"{name} ({path}) answered {status} on path {k}")
                 sizes.setdefault(name, {})[k] = n
         for _ in range(args.warmup):
-            for name, path in page_list:
+            for _name, path in page_list:
                 for k in kinds:
                     clients[k].get(path)
 
@@ -349,7 +353,10 @@ def main():
         for k, base in (("d", "a"), ("d", "b")):
             ratios = [samples[n][k][i] / samples[n][base][i] for n in names for i in range(args.rounds)]
             print(f"p50 ratio {k}/{base} (median of paired): {median(ratios):.3f}")
-        print("per page d/b:", {n: round(median([d / b for b, d in zip(samples[n]["b"], samples[n]["d"])]), 3) for n in names})
+        print(
+            "per page d/b:",
+            {n: round(median([d / b for b, d in zip(samples[n]["b"], samples[n]["d"])]), 3) for n in names},
+        )
 
 
 def balanced_orders(kinds: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -373,15 +380,23 @@ def balanced_orders(kinds: tuple[str, ...]) -> list[tuple[str, ...]]:
 def build_relay():
     """Builds integration/bench/relay into RELAY."""
     RELAY.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["go", "build", "-trimpath", "-o", str(RELAY), "./integration/bench/relay"], cwd=REPO, check=True,
-                   env={**os.environ, "CGO_ENABLED": "0"})
+    subprocess.run(
+        ["go", "build", "-trimpath", "-o", str(RELAY), "./integration/bench/relay"],
+        cwd=REPO,
+        check=True,
+        env={**os.environ, "CGO_ENABLED": "0"},
+    )
 
 
 def start_relay(upstream: str, started: list[subprocess.Popen], *flags: str) -> str:
     """Starts the built relay to `upstream` (host:port) with `flags`, adds it to `started` (to stop it later) and
     returns its address."""
-    proc = subprocess.Popen([str(RELAY), "-to", upstream, *flags], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, **MONITOR_RUNTIME_ENV})
+    proc = subprocess.Popen(
+        [str(RELAY), "-to", upstream, *flags],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **MONITOR_RUNTIME_ENV},
+    )
     line = proc.stdout.readline()  # "listening on HOST:PORT", or "" if it failed (its error is on stderr)
     if not line.startswith("listening on "):
         proc.kill()
@@ -407,10 +422,25 @@ def start_other(binary: Path, tmp: Path, app: str, ui: str) -> dict:
     wait_until(ingest.exists, 30, "the --compare binary's ingest socket")
     sock = socket.socket(socket.AF_UNIX)
     sock.connect(str(ingest))
-    hello = {"type": "hello", "protocol": 1, "secret": secret, "appId": app, "attemptId": None, "appName": "bench",
-             "sparkVersion": "4.1.1", "scalaVersion": "2.13", "sparkUser": "bench", "master": "local[2]", "uiUrl": ui,
-             "kernelId": "", "notebookPath": "", "pid": os.getpid(), "startTime": int(time.time() * 1000),
-             "connection": 1, "killEnabled": True}
+    hello = {
+        "type": "hello",
+        "protocol": 1,
+        "secret": secret,
+        "appId": app,
+        "attemptId": None,
+        "appName": "bench",
+        "sparkVersion": "4.1.1",
+        "scalaVersion": "2.13",
+        "sparkUser": "bench",
+        "master": "local[2]",
+        "uiUrl": ui,
+        "kernelId": "",
+        "notebookPath": "",
+        "pid": os.getpid(),
+        "startTime": int(time.time() * 1000),
+        "connection": 1,
+        "killEnabled": True,
+    }
     sock.sendall((json.dumps(hello) + "\n").encode())
     answer = sock.recv(4096)
     assert b"welcome" in answer, answer
@@ -440,7 +470,9 @@ def http_get(url: str) -> bytes:
 def report(args, page_list, samples, sizes, elapsed, reconnects):
     names = [n for n, _ in page_list]
     pooled = {k: [s for n in names for s in samples[n][k]] for k in KINDS}
-    paired = {k: [samples[n][k][i] / samples[n]["a"][i] for n in names for i in range(args.rounds)] for k in VERSUS_DIRECT}
+    paired = {
+        k: [samples[n][k][i] / samples[n]["a"][i] for n in names for i in range(args.rounds)] for k in VERSUS_DIRECT
+    }
     overall = {k: median(paired[k]) for k in VERSUS_DIRECT}
     p99 = {k: percentile(pooled[k], 99) / percentile(pooled["a"], 99) for k in VERSUS_DIRECT}
     per_page = {}
@@ -450,17 +482,29 @@ def report(args, page_list, samples, sizes, elapsed, reconnects):
             **{k: summarize(samples[n][k]) for k in KINDS},
             "bytes": sizes[n],
             **{f"ratio_of_p50_{k}_a": round(median(samples[n][k]) / a50, 3) for k in VERSUS_DIRECT},
-            **{f"median_paired_ratio_{k}_a": round(median([x / a for a, x in zip(samples[n]["a"], samples[n][k])]), 3)
-               for k in VERSUS_DIRECT},
+            **{
+                f"median_paired_ratio_{k}_a": round(median([x / a for a, x in zip(samples[n]["a"], samples[n][k])]), 3)
+                for k in VERSUS_DIRECT
+            },
         }
 
-    print(f"\n{args.rounds} rounds x {len(names)} pages x {len(samples[names[0]])} paths in {elapsed:.1f} s; reconnects {reconnects}")
-    print(f"{'page':16}" + "".join(f"{k + ' p50':>8}" for k in KINDS) + "".join(f"{k + '/a':>6}" for k in VERSUS_DIRECT)
-          + "   (ms; ratio = median of paired)")
+    print(
+        f"\n{args.rounds} rounds x {len(names)} pages x {len(samples[names[0]])} paths in {elapsed:.1f} s; "
+        f"reconnects {reconnects}"
+    )
+    print(
+        f"{'page':16}"
+        + "".join(f"{k + ' p50':>8}" for k in KINDS)
+        + "".join(f"{k + '/a':>6}" for k in VERSUS_DIRECT)
+        + "   (ms; ratio = median of paired)"
+    )
     for n in names:
         p = per_page[n]
-        print(f"{n:16}" + "".join(f"{p[k]['p50_ms']:8.2f}" for k in KINDS)
-              + "".join(f"{p[f'median_paired_ratio_{k}_a']:6.2f}" for k in VERSUS_DIRECT))
+        print(
+            f"{n:16}"
+            + "".join(f"{p[k]['p50_ms']:8.2f}" for k in KINDS)
+            + "".join(f"{p[f'median_paired_ratio_{k}_a']:6.2f}" for k in VERSUS_DIRECT)
+        )
     for k in KINDS:
         s = summarize(pooled[k])
         print(f"{KIND_NAMES[k]:48} p50 {s['p50_ms']:7.2f} ms  p95 {s['p95_ms']:7.2f} ms  p99 {s['p99_ms']:7.2f} ms")
@@ -477,38 +521,76 @@ def report(args, page_list, samples, sizes, elapsed, reconnects):
     rows = []
     for k in KINDS:
         s = summarize(pooled[k])
-        rows.append(Row(f"{KIND_NAMES[k]}: p50 / p95 / p99 over all pages",
-                        f"{s['p50_ms']:.2f} / {s['p95_ms']:.2f} / {s['p99_ms']:.2f} ms"))
-    rows.append(Row("p50 ratio Go proxy / direct (median of paired per-request ratios)", f"{overall['b']:.3f}×",
-                    f"≤ {P50_TARGET}×", overall["b"] <= P50_TARGET))
-    rows.append(Row("p99 ratio Go proxy / direct (p99 of each path's requests, all pages pooled)", f"{p99['b']:.3f}×",
-                    f"≤ {P99_TARGET}×", p99["b"] <= P99_TARGET))
-    rows.append(Row("p50 ratio JupyterLab path / direct (informative: tornado is jupyter-server-proxy's)",
-                    f"{overall['c']:.3f}×"))
-    rows.append(Row("p50 ratio TCP relay / direct (informative: one more loopback hop and X-Forwarded-Context, no HTTP "
-                    "work; the floor of any proxy)",
-                    f"{overall['r']:.3f}×"))
-    rows.append(Row("p50 ratio direct with X-Forwarded-Context / direct (informative: Spark's own cost of serving "
-                    "its pages under a prefix)", f"{overall['x']:.3f}×"))
-    rows.append(Row("p50 ratio HTTP relay / direct (informative: each request and response parsed and passed on, "
-                    "the response in one write, no net/http server, no policy; the floor of a proxy that reads HTTP)",
-                    f"{overall['h']:.3f}×"))
+        rows.append(
+            Row(
+                f"{KIND_NAMES[k]}: p50 / p95 / p99 over all pages",
+                f"{s['p50_ms']:.2f} / {s['p95_ms']:.2f} / {s['p99_ms']:.2f} ms",
+            )
+        )
+    rows.append(
+        Row(
+            "p50 ratio Go proxy / direct (median of paired per-request ratios)",
+            f"{overall['b']:.3f}×",
+            f"≤ {P50_TARGET}×",
+            overall["b"] <= P50_TARGET,
+        )
+    )
+    rows.append(
+        Row(
+            "p99 ratio Go proxy / direct (p99 of each path's requests, all pages pooled)",
+            f"{p99['b']:.3f}×",
+            f"≤ {P99_TARGET}×",
+            p99["b"] <= P99_TARGET,
+        )
+    )
+    rows.append(
+        Row(
+            "p50 ratio JupyterLab path / direct (informative: tornado is jupyter-server-proxy's)",
+            f"{overall['c']:.3f}×",
+        )
+    )
+    rows.append(
+        Row(
+            "p50 ratio TCP relay / direct (informative: one more loopback hop and X-Forwarded-Context, no HTTP "
+            "work; the floor of any proxy)",
+            f"{overall['r']:.3f}×",
+        )
+    )
+    rows.append(
+        Row(
+            "p50 ratio direct with X-Forwarded-Context / direct (informative: Spark's own cost of serving "
+            "its pages under a prefix)",
+            f"{overall['x']:.3f}×",
+        )
+    )
+    rows.append(
+        Row(
+            "p50 ratio HTTP relay / direct (informative: each request and response parsed and passed on, "
+            "the response in one write, no net/http server, no policy; the floor of a proxy that reads HTTP)",
+            f"{overall['h']:.3f}×",
+        )
+    )
     worst = max(names, key=lambda n: per_page[n]["median_paired_ratio_b_a"])
     rows.append(Row(f"worst page b/a ({worst})", f"{per_page[worst]['median_paired_ratio_b_a']:.3f}×"))
     Result(
         id="P5",
         title="Spark UI page latency through the monitor's proxy vs direct",
         rows=rows,
-        command=".venv/bin/python integration/bench/bench_proxy.py" + (f" --rounds {args.rounds}" if args.rounds != ROUNDS else ""),
+        command=".venv/bin/python integration/bench/bench_proxy.py"
+        + (f" --rounds {args.rounds}" if args.rounds != ROUNDS else ""),
         notes=(
-            f"{args.rounds} rounds × {len(names)} pages ({', '.join(names)}), a real PySpark 4 driver (local[2], 20 jobs). "
+            f"{args.rounds} rounds × {len(names)} pages ({', '.join(names)}), "
+            "a real PySpark 4 driver (local[2], 20 jobs). "
             "One GET = request sent → last body byte, on one persistent keep-alive connection per path (connection "
             "set-up not measured), browser Accept-Encoding: gzip. Paths interleaved request by request, cycling "
-            "through the orders of a balanced Latin square, after warm-up. Path r is a TCP relay to a that reads no HTTP "
+            "through the orders of a balanced Latin square, after warm-up. "
+            "Path r is a TCP relay to a that reads no HTTP "
             "(integration/bench/relay, Go io.Copy, the monitor's runtime settings), its requests with the "
             "X-Forwarded-Context header our proxy adds; path x is a with that header; path h is the relay with -http "
-            "(the least a proxy that reads HTTP does), its requests with that header too. Overall ratio = median over all (round, page) pairs "
-            "of b/a measured back to back; per-page figures and the ratio of medians in raw. p50/p95/p99 per path pool all "
+            "(the least a proxy that reads HTTP does), its requests with that header too. "
+            "Overall ratio = median over all (round, page) pairs "
+            "of b/a measured back to back; per-page figures and the ratio of medians in raw. "
+            "p50/p95/p99 per path pool all "
             "pages; the p99 ratio is b's pooled p99 over a's. "
             "2-core machine shared with other work: absolute figures are noisy, the paired ratios much less."
         ),

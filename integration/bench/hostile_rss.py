@@ -41,9 +41,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-sys.path.insert(0, str(REPO / "jupyter_config"))
+sys.path[:0] = [str(HERE), str(REPO / "jupyter_config")]
 
 from sparkmonitor_go.proxy import PROXY_SECRET_HEADER, server_block  # noqa: E402
+from unixhttp import UnixHTTPConnection  # noqa: E402
 
 BINARY = REPO / "build" / "sparkmonitor"
 TARGET_MB = 100
@@ -58,17 +59,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path: str, timeout: float):
-        super().__init__("localhost", timeout=timeout)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self.path)
-
-
 class Monitor:
     """One monitor process, started as jupyter-server-proxy starts it."""
 
@@ -80,7 +70,11 @@ class Monitor:
         self.ingest = workdir / "ingest.sock"
         self.secret, self.proxy_secret = secrets.token_hex(16), secrets.token_hex(16)
         block = server_block(binary, workdir, self.secret, self.proxy_secret)
-        fill = {"port": free_port(), "base_url": "/", "unix_socket": str(block.get("unix_socket", workdir / "http.sock"))}
+        fill = {
+            "port": free_port(),
+            "base_url": "/",
+            "unix_socket": str(block.get("unix_socket", workdir / "http.sock")),
+        }
         argv = [a.format(**fill) for a in block["command"]]
         env = dict(os.environ, HOME=str(home), XDG_STATE_HOME=str(home / "state"))
         env.update({k: v.format(**fill) for k, v in block["environment"].items()})
@@ -94,12 +88,13 @@ class Monitor:
 
     def connection(self, timeout: float = 30) -> http.client.HTTPConnection:
         if self.listen.startswith("unix:"):
-            return UnixHTTPConnection(self.listen[len("unix:"):], timeout)
+            return UnixHTTPConnection(self.listen[len("unix:") :], timeout)
         host, port = self.listen.rsplit(":", 1)
         return http.client.HTTPConnection(host, int(port), timeout=timeout)
 
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
-                timeout: float = 30):
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict | None = None, timeout: float = 30
+    ):
         c = self.connection(timeout)
         try:
             c.request(method, "/sparkmonitor/" + path, body=body, headers={**self.headers, **(headers or {})})
@@ -158,8 +153,16 @@ class Listener:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(WAIT_S)
         self.sock.connect(str(m.ingest))
-        hello = {"type": "hello", "protocol": 1, "secret": m.secret, "appId": app, "appName": "hostile",
-                 "sparkVersion": "4.1.1", "connection": 1, "startTime": 1}
+        hello = {
+            "type": "hello",
+            "protocol": 1,
+            "secret": m.secret,
+            "appId": app,
+            "appName": "hostile",
+            "sparkVersion": "4.1.1",
+            "connection": 1,
+            "startTime": 1,
+        }
         self.sock.sendall(json.dumps(hello).encode() + b"\n")
         reply = self.sock.makefile("rb").readline()
         if json.loads(reply).get("type") != "welcome":
@@ -192,20 +195,22 @@ class Listener:
 
 def job_start(job: int, description: str = "null", stage: int | None = None) -> str:
     s = job if stage is None else stage
-    return (f',"jobId":{job},"name":"count at <stdin>:1","description":{description},"jobGroup":null,"jobTags":[],'
-            f'"cellId":"cell","sqlExecutionId":null,"stages":[{{"stageId":{s},"attemptId":0,"name":"count",'
-            f'"numTasks":1,"parentIds":[],"completionTime":null}}]')
+    return (
+        f',"jobId":{job},"name":"count at <stdin>:1","description":{description},"jobGroup":null,"jobTags":[],'
+        f'"cellId":"cell","sqlExecutionId":null,"stages":[{{"stageId":{s},"attemptId":0,"name":"count",'
+        f'"numTasks":1,"parentIds":[],"completionTime":null}}]'
+    )
 
 
 def descriptions(binary: Path, tmp: Path) -> tuple[str, float, bool]:
     m = Monitor(binary, tmp / "descriptions")
     try:
         desc = json.dumps("d" * 1_000_000)
-        l = Listener(m)
+        lis = Listener(m)
         for j in range(1500):
-            l.frame("jobStart", job_start(j, desc))
-            l.frame("jobEnd", f',"jobId":{j},"result":"SUCCEEDED","error":null')
-        l.marker(m)
+            lis.frame("jobStart", job_start(j, desc))
+            lis.frame("jobEnd", f',"jobId":{j},"result":"SUCCEEDED","error":null')
+        lis.marker(m)
         return "1 500 jobs with 1 MB descriptions (ingest)", m.hwm_mb(), m.alive()
     finally:
         m.stop()
@@ -217,14 +222,20 @@ def hostile_log(path: Path, jobs: int = 1000) -> None:
     with subprocess.Popen(["zstd", "-q", "-19", "-f", "-o", str(path)], stdin=subprocess.PIPE) as z:
         w = z.stdin
         w.write(b'{"Event":"SparkListenerLogStart","Spark Version":"3.5.0"}\n')
-        w.write(f'{{"Event":"SparkListenerApplicationStart","App Name":"hostile","App ID":"{APP}","Timestamp":1,'
-                f'"User":"u"}}\n'.encode())
+        w.write(
+            f'{{"Event":"SparkListenerApplicationStart","App Name":"hostile","App ID":"{APP}","Timestamp":1,'
+            f'"User":"u"}}\n'.encode()
+        )
         for j in range(jobs):
-            w.write(f'{{"Event":"SparkListenerJobStart","Job ID":{j},"Submission Time":2,"Stage Infos":[{{"Stage ID":'
-                    f'{j},"Stage Attempt ID":0,"Stage Name":"s","Number of Tasks":1,"Parent IDs":[]}}],"Properties":'
-                    f'{{"spark.job.description":"{big}"}}}}\n'.encode())
-            w.write(f'{{"Event":"SparkListenerJobEnd","Job ID":{j},"Completion Time":3,"Job Result":{{"Result":'
-                    f'"JobSucceeded"}}}}\n'.encode())
+            w.write(
+                f'{{"Event":"SparkListenerJobStart","Job ID":{j},"Submission Time":2,"Stage Infos":[{{"Stage ID":'
+                f'{j},"Stage Attempt ID":0,"Stage Name":"s","Number of Tasks":1,"Parent IDs":[]}}],"Properties":'
+                f'{{"spark.job.description":"{big}"}}}}\n'.encode()
+            )
+            w.write(
+                f'{{"Event":"SparkListenerJobEnd","Job ID":{j},"Completion Time":3,"Job Result":{{"Result":'
+                f'"JobSucceeded"}}}}\n'.encode()
+            )
         w.write(b'{"Event":"SparkListenerApplicationEnd","Timestamp":4}\n')
         w.close()
     if z.returncode != 0:
@@ -239,12 +250,18 @@ def upload_and_restart(binary: Path, tmp: Path) -> list[tuple[str, float, bool]]
     m = Monitor(binary, home)
     rows = []
     try:
-        status, body = m.request("POST", "api/eventlogs", log.read_bytes(),
-                                 {CSRF_HEADER: "1", "Content-Type": "application/octet-stream"}, timeout=WAIT_S)
+        status, body = m.request(
+            "POST",
+            "api/eventlogs",
+            log.read_bytes(),
+            {CSRF_HEADER: "1", "Content-Type": "application/octet-stream"},
+            timeout=WAIT_S,
+        )
         if status != 201:
             raise RuntimeError(f"upload refused: {status} {body[:300]!r}")
-        rows.append((f"uploaded event log of {size / 1000:.0f} kB (1 000 jobs, 1 MB descriptions)", m.hwm_mb(),
-                     m.alive()))
+        rows.append(
+            (f"uploaded event log of {size / 1000:.0f} kB (1 000 jobs, 1 MB descriptions)", m.hwm_mb(), m.alive())
+        )
     finally:
         m.stop()
     m = Monitor(binary, home)
@@ -259,10 +276,10 @@ def upload_and_restart(binary: Path, tmp: Path) -> list[tuple[str, float, bool]]
 def never_ending_jobs(binary: Path, tmp: Path) -> tuple[str, float, bool]:
     m = Monitor(binary, tmp / "jobs")
     try:
-        l = Listener(m)
+        lis = Listener(m)
         for j in range(100_000):
-            l.frame("jobStart", job_start(j))
-        l.marker(m)
+            lis.frame("jobStart", job_start(j))
+        lis.marker(m)
         return "100 000 never-ending jobs", m.hwm_mb(), m.alive()
     finally:
         m.stop()
@@ -271,10 +288,10 @@ def never_ending_jobs(binary: Path, tmp: Path) -> tuple[str, float, bool]:
 def orphan_stages(binary: Path, tmp: Path) -> tuple[str, float, bool]:
     m = Monitor(binary, tmp / "stages")
     try:
-        l = Listener(m)
+        lis = Listener(m)
         for s in range(200_000):
-            l.frame("stageSubmitted", f',"stageId":{s},"attemptId":0,"name":"orphan","numTasks":1,"parentIds":[]')
-        l.marker(m)
+            lis.frame("stageSubmitted", f',"stageId":{s},"attemptId":0,"name":"orphan","numTasks":1,"parentIds":[]')
+        lis.marker(m)
         return "200 000 orphan stages", m.hwm_mb(), m.alive()
     finally:
         m.stop()

@@ -166,8 +166,9 @@ def thread_cpu(sc, jvm: int) -> tuple[dict[str, float], dict[str, float]]:
         if info is None or cpu < 0 or user < 0:
             continue  # ended meanwhile
         name = info.getThreadName()
-        if name.startswith(("spark-listener-group-", "sparkmonitor-", "dag-scheduler", "dispatcher-event-loop",
-                            "task-result-getter")):
+        if name.startswith(
+            ("spark-listener-group-", "sparkmonitor-", "dag-scheduler", "dispatcher-event-loop", "task-result-getter")
+        ):
             group = name.rstrip("0123456789").rstrip("-")
         elif name.startswith("Executor task launch worker"):
             group = "task threads"
@@ -179,8 +180,9 @@ def thread_cpu(sc, jvm: int) -> tuple[dict[str, float], dict[str, float]]:
     for task in Path(f"/proc/{jvm}/task").iterdir():
         try:
             name = (task / "comm").read_text().strip()
-            group = ("JIT compiler" if "CompilerThre" in name
-                     else "GC" if name.startswith(("GC Thread", "G1 ")) else None)
+            group = (
+                "JIT compiler" if "CompilerThre" in name else "GC" if name.startswith(("GC Thread", "G1 ")) else None
+            )
             if group:
                 user, kernel = stat_cpu_seconds(task / "stat")
                 groups[group] = groups.get(group, 0.0) + user + kernel

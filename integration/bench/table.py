@@ -36,8 +36,10 @@ def go_result(path: Path) -> Result | None:
         return med.get(bench, {}).get(unit)
 
     rows = []
-    for bench, what in (("BenchmarkDecode", "decode: wire frames → events"),
-                        ("BenchmarkDecodeApply", "decode + apply to the live state")):
+    for bench, what in (
+        ("BenchmarkDecode", "decode: wire frames → events"),
+        ("BenchmarkDecodeApply", "decode + apply to the live state"),
+    ):
         v = get(bench, "events/s")
         if v is not None:
             rows.append(Row(f"{what}, one core", f"{v / 1e6:.2f}M events/s", "≥ 1M events/s", v >= 1e6))
@@ -47,16 +49,33 @@ def go_result(path: Path) -> Result | None:
     at1, at2 = get("BenchmarkRetainedTasks", "MB@1M-tasks"), get("BenchmarkRetainedTasks", "MB@2M-tasks")
     if at1 is not None and at2 is not None:
         rows.append(Row("live heap with 1M tasks retained", f"{at1:.1f} MB", "≤ 100 MB", at1 <= 100))
-        rows.append(Row("live heap with 2M tasks retained (flat once the retention bounds are reached)",
-                        f"{at2:.1f} MB", "≤ 1.25× the 1M figure", at2 <= 1.25 * at1))
+        rows.append(
+            Row(
+                "live heap with 2M tasks retained (flat once the retention bounds are reached)",
+                f"{at2:.1f} MB",
+                "≤ 1.25× the 1M figure",
+                at2 <= 1.25 * at1,
+            )
+        )
     sub = {k: v for k, v in med.items() if k.startswith("BenchmarkProxy/")}  # BenchmarkProxy/{page}/{path}
     if sub:
-        rows.append(Row("BenchmarkProxy (ns/op per case, 50 KB page, loopback)",
-                        ", ".join(f"{k.removeprefix('BenchmarkProxy')}: {v['ns/op'] / 1000:.0f} µs"
-                                  for k, v in sub.items() if "ns/op" in v)))
-    return Result(id="P3", title="ingest: recorded real streams decoded and applied (Go benchmarks)", rows=rows,
-                  command="make bench (go test -run '^$' -bench . -benchmem -cpu 1 -count 3 ./...)",
-                  notes="Median of 3 runs, one core (-cpu 1), replaying spark/event/testdata/tiny_tasks.jsonl.")
+        rows.append(
+            Row(
+                "BenchmarkProxy (ns/op per case, 50 KB page, loopback)",
+                ", ".join(
+                    f"{k.removeprefix('BenchmarkProxy')}: {v['ns/op'] / 1000:.0f} µs"
+                    for k, v in sub.items()
+                    if "ns/op" in v
+                ),
+            )
+        )
+    return Result(
+        id="P3",
+        title="ingest: recorded real streams decoded and applied (Go benchmarks)",
+        rows=rows,
+        command="make bench (go test -run '^$' -bench . -benchmem -cpu 1 -count 3 ./...)",
+        notes="Median of 3 runs, one core (-cpu 1), replaying spark/event/testdata/tiny_tasks.jsonl.",
+    )
 
 
 def main() -> None:
@@ -66,8 +85,14 @@ def main() -> None:
         results[data["id"]] = data
     go = go_result(OUT / "go.txt")
     if go is not None:
-        results["P3"] = {"id": "P3", "title": go.title, "command": go.command, "notes": go.notes,
-                         "rows": [r.__dict__ for r in go.rows], "machine": machine()}
+        results["P3"] = {
+            "id": "P3",
+            "title": go.title,
+            "command": go.command,
+            "notes": go.notes,
+            "rows": [r.__dict__ for r in go.rows],
+            "machine": machine(),
+        }
     lines = []
     machines = sorted({d.get("machine", "") for d in results.values()} - {""})
     lines.append(f"Machine: {'; '.join(machines)}.")

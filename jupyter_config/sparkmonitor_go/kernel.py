@@ -32,7 +32,8 @@ mark on Spark's listener bus; the listener gives each job the cell that was runn
 (`runningCell`), and the monitor puts a job without a cell id under that cell (spark/state/cell.go). A thread's job
 started after its cell ended goes under the cell running then, or none.
 
-Also exports SPARKMONITOR_KERNEL_ID (from the kernel's connection file `kernel-<id>.json`), which the driver JVM inherits.
+Also exports SPARKMONITOR_KERNEL_ID (from the kernel's connection file `kernel-<id>.json`), which the driver JVM
+inherits.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ import re
 import sys
 import urllib.parse
 import weakref
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 CELL_PROPERTY = "sparkmonitor.cellId"
 KERNEL_ID = "SPARKMONITOR_KERNEL_ID"
@@ -64,10 +65,10 @@ class CellTagger:
     """Remembers the running cell's id and puts it on the active SparkContext. Every public method swallows errors."""
 
     def __init__(self):
-        self.cell_id: Optional[str] = None
+        self.cell_id: str | None = None
         self.enabled = True
         self._reported: set = set()
-        self._connect_sessions: "weakref.WeakSet" = weakref.WeakSet()
+        self._connect_sessions: weakref.WeakSet = weakref.WeakSet()
         # The SparkContext told that the cell runs (its end goes to the same one), and one whose JVM has no CellMarks.
         self._marked = None
         self._unmarkable = None
@@ -167,18 +168,18 @@ def _loaded_context_module():
     return None
 
 
-def tag(sc, cell_id: Optional[str]) -> None:
+def tag(sc, cell_id: str | None) -> None:
     # A None value removes the property (SparkContext.setLocalProperty), so cells without an id are not mislabelled.
     sc.setLocalProperty(CELL_PROPERTY, cell_id)
 
 
-def mark_cell(sc, cell_id: Optional[str], started: bool) -> None:
+def mark_cell(sc, cell_id: str | None, started: bool) -> None:
     """Posts the listener jar's cell mark (CellMarks.started or .ended) on the driver's listener bus."""
     marks = sc._jvm.io.sparkmonitor.listener.CellMarks
     (marks.started if started else marks.ended)(sc._jsc.sc(), cell_id)
 
 
-def connect_tags(cell_id: Optional[str]) -> set:
+def connect_tags(cell_id: str | None) -> set:
     """The Spark Connect tags of a cell's operations: its cell (when it has an id) and its notebook (when known)."""
     quote = functools.partial(urllib.parse.quote, safe="")
     tags = set()
@@ -301,7 +302,7 @@ def uninstall_hook(hook) -> None:
         pass
 
 
-def kernel_id() -> Optional[str]:
+def kernel_id() -> str | None:
     """The Jupyter kernel id, from the connection file name that jupyter_client gives kernels (`kernel-<id>.json`)."""
     app_module = sys.modules.get("ipykernel.kernelapp")
     if app_module is None:
@@ -375,7 +376,7 @@ def unload_ipython_extension(ipython) -> None:
         del _state["shell"]
 
 
-# ---- Spark configuration profiles (docs/user-guide.md § Spark profiles) ------------------------------------------------------------
+# ---- Spark configuration profiles (docs/user-guide.md § Spark profiles) ----------------------------------------------
 #
 # The notebook's profile chooser (extension-js/src/profiles.ts) sends the chosen profile's Spark settings with a silent
 # execute of `use_profile`. The next SparkContext this kernel creates (SparkSession.builder.getOrCreate() creates one)
@@ -406,16 +407,16 @@ class ProfileApplier:
     """The chosen profile of this kernel and what the running SparkContext got. Never raises into Spark's code."""
 
     def __init__(self):
-        self.name: Optional[str] = None
+        self.name: str | None = None
         self.conf: dict = {}
         # What the SparkContext that started the driver JVM got from a profile: a later context in the same JVM reads
         # those values back from the JVM's system properties, and they are the profile's, not the user's.
         self.launched: dict = {}
         # The profile the SparkContext created last got (None: none).
-        self.applied_name: Optional[str] = None
-        self._pending: Optional[tuple] = None
+        self.applied_name: str | None = None
+        self._pending: tuple | None = None
 
-    def use(self, name: Optional[str], conf: dict) -> None:
+    def use(self, name: str | None, conf: dict) -> None:
         if name is not None and not isinstance(name, str):
             raise TypeError("the profile name must be a string")
         if not isinstance(conf, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in conf.items()):

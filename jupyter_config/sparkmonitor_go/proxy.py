@@ -14,8 +14,8 @@ is inherited by every kernel the server starts afterwards, and by the Spark driv
 
 `SPARKMONITOR_DISABLE=1` turns all of that off (the launcher entry stays). `SPARKMONITOR_READ_ONLY=1` starts the monitor
 with `--read-only` (no cancel buttons; cancel requests are refused). The monitor reads its config file
-(docs/configuration.md) from `{jupyter config dir}/sparkmonitor.yaml`, or from `SPARKMONITOR_CONFIG`. `SPARKMONITOR_BINARY` and `SPARKMONITOR_JAR`
-point at build outputs outside the package (development and tests).
+(docs/configuration.md) from `{jupyter config dir}/sparkmonitor.yaml`, or from `SPARKMONITOR_CONFIG`.
+`SPARKMONITOR_BINARY` and `SPARKMONITOR_JAR` point at build outputs outside the package (development and tests).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
-from typing import Optional
 
 from . import sparkconf
 
@@ -100,11 +99,16 @@ def server() -> dict:
                 exc_info=True,
             )
     return server_block(
-        binary, workdir, ingest_secret, proxy_secret, read_only=_truthy(env.get(READ_ONLY)), config=config_path(env, log)
+        binary,
+        workdir,
+        ingest_secret,
+        proxy_secret,
+        read_only=_truthy(env.get(READ_ONLY)),
+        config=config_path(env, log),
     )
 
 
-def config_path(env, log) -> Optional[str]:
+def config_path(env, log) -> str | None:
     """The monitor's config file: $SPARKMONITOR_CONFIG, else sparkmonitor.yaml in Jupyter's config dir (which may not
     exist: the monitor then runs with its defaults, and picks the file up when it appears)."""
     if env.get(CONFIG):
@@ -120,12 +124,12 @@ def config_path(env, log) -> Optional[str]:
 
 def server_block(
     binary: Path,
-    workdir: Optional[Path],
+    workdir: Path | None,
     ingest_secret: str,
     proxy_secret: str,
     *,
     read_only: bool = False,
-    config: Optional[str] = None,
+    config: str | None = None,
 ) -> dict:
     """The dict jupyter-server-proxy turns into a ServerProcess.
 
@@ -170,7 +174,7 @@ def _ingest(workdir: Path) -> str:
     return f"unix:{workdir / INGEST_SOCKET}"
 
 
-def configure_kernels(env, workdir: Path, ingest: str, ingest_secret: str, jar: Path, log) -> Optional[Path]:
+def configure_kernels(env, workdir: Path, ingest: str, ingest_secret: str, jar: Path, log) -> Path | None:
     """Generates the Spark conf dir and exports the variables kernels inherit. Returns the conf dir, or None when the
     listener jar is missing (then nothing is exported: a plugin class Spark cannot load would fail every
     SparkContext)."""
@@ -221,7 +225,9 @@ def configure_kernels(env, workdir: Path, ingest: str, ingest_secret: str, jar: 
 
 def _make_workdir() -> Path:
     path = Path(tempfile.mkdtemp(prefix="sparkmonitor-"))  # mode 0700
-    if len(str(path / INGEST_SOCKET)) > _MAX_SOCKET_PATH:  # the longer of the two names  # a long $TMPDIR (macOS); /tmp is short
+    if (
+        len(str(path / INGEST_SOCKET)) > _MAX_SOCKET_PATH
+    ):  # the longer of the two names  # a long $TMPDIR (macOS); /tmp is short
         shutil.rmtree(path, ignore_errors=True)
         path = Path(tempfile.mkdtemp(prefix="sparkmonitor-", dir="/tmp"))
     atexit.register(shutil.rmtree, path, True)
@@ -266,11 +272,11 @@ def _literal(s: str) -> str:
     return s.replace("{", "{{").replace("}", "}}")
 
 
-def _truthy(value: Optional[str]) -> bool:
+def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _set_or_unset(env, key: str, value: Optional[str]) -> None:
+def _set_or_unset(env, key: str, value: str | None) -> None:
     if value:
         env[key] = value
     else:

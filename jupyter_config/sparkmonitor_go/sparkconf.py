@@ -9,7 +9,8 @@ and sources `$SPARK_CONF_DIR/spark-env.sh`. We point SPARK_CONF_DIR at a directo
   `spark.extraListeners` and `spark.driver.extraClassPath` stay theirs);
 - `spark-env.sh`, when the user has one, is a two-step wrapper: it sources theirs, then puts the listener jar back on
   SPARK_DIST_CLASSPATH if their script replaced the variable (Hadoop-free Spark builds do
-  `export SPARK_DIST_CLASSPATH=$(hadoop classpath)`); without the jar, Spark could not load the plugin it is told to load.
+  `export SPARK_DIST_CLASSPATH=$(hadoop classpath)`); without the jar, Spark could not load the plugin it is told to
+  load.
 
 The file format is `java.util.Properties` (what Spark uses to load it), so the user's effective value of a key is read
 with the same rules: the last occurrence wins, `key value`, `key=value` and `key:value` all work, backslash escapes and
@@ -23,7 +24,6 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 DEFAULTS_FILE = "spark-defaults.conf"
 ENV_FILE = "spark-env.sh"
@@ -36,12 +36,12 @@ class Generated:
     """What `generate` produced; `warnings` are for the Jupyter Server log, one complete sentence each."""
 
     conf_dir: Path
-    source: Optional[Path]
+    source: Path | None
     plugins: str
     warnings: list = field(default_factory=list)
 
 
-def find_source(spark_conf_dir: Optional[str], spark_home: Optional[str]) -> tuple:
+def find_source(spark_conf_dir: str | None, spark_home: str | None) -> tuple:
     """Returns (the conf dir Spark would read without us or None, a warning or None).
 
     Spark's launcher uses $SPARK_CONF_DIR when set, else $SPARK_HOME/conf. pip-installed PySpark has no conf dir.
@@ -141,7 +141,7 @@ def _unescape(s: str) -> tuple:
                 i += 6
                 continue
             problem = (
-                f"malformed \\uxxxx escape {s[i:i + 6]!r}: Spark refuses a file containing it, so the copy kernels "
+                f"malformed \\uxxxx escape {s[i : i + 6]!r}: Spark refuses a file containing it, so the copy kernels "
                 "read has it as plain text (the backslash doubled); fix your file"
             )
             out.append(s[i : i + 2])
@@ -168,7 +168,7 @@ def _escape_value(value: str) -> str:
     return "".join(out)
 
 
-def merge_list(user_value: Optional[str], ours: str) -> str:
+def merge_list(user_value: str | None, ours: str) -> str:
     """Appends `ours` to the user's comma-separated class list, keeping the user's entries and never duplicating."""
     items = [item.strip() for item in (user_value or "").split(",")]
     items = [item for item in items if item]
@@ -183,7 +183,7 @@ def merge_list(user_value: Optional[str], ours: str) -> str:
 _MALFORMED_UNICODE = re.compile(rb"(?<!\\)((?:\\\\)*)\\u(?![0-9a-fA-F]{4})")
 
 
-def defaults_text(user_bytes: Optional[bytes], plugin_class: str) -> tuple:
+def defaults_text(user_bytes: bytes | None, plugin_class: str) -> tuple:
     """Returns (the bytes of the generated spark-defaults.conf, the merged plugin list, problems in the user's file).
 
     The user's bytes come first, unchanged except for what Java cannot load: a malformed `\\uxxxx` escape, which would
@@ -209,18 +209,18 @@ def env_wrapper(user_env: Path, jar: str) -> str:
         "# SPARK_DIST_CLASSPATH (spark.plugins.defaultList names a class from it).\n"
         f". {q_env}\n"
         f'case ":${{SPARK_DIST_CLASSPATH:-}}:" in\n'
-        f'  *:{q_jar}:*) ;;\n'
+        f"  *:{q_jar}:*) ;;\n"
         f'  *) SPARK_DIST_CLASSPATH={q_jar}"${{SPARK_DIST_CLASSPATH:+:$SPARK_DIST_CLASSPATH}}" ;;\n'
         "esac\n"
         "export SPARK_DIST_CLASSPATH\n"
     )
 
 
-def generate(dest: Path, source: Optional[Path], plugin_class: str, jar: str) -> Generated:
+def generate(dest: Path, source: Path | None, plugin_class: str, jar: str) -> Generated:
     """Fills the empty directory `dest` from `source` (may be None). Never raises for problems with the user's files:
     each becomes a warning, and our own spark-defaults.conf is always written."""
     result = Generated(conf_dir=dest, source=source, plugins="")
-    user_defaults: Optional[bytes] = None
+    user_defaults: bytes | None = None
     entries: list = []
     if source is not None:
         try:

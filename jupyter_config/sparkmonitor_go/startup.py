@@ -32,7 +32,9 @@ def _sparkmonitor_run_user_startup(shell, path, namespace):
 
     # IPython puts the directory of the startup file (ours) first on sys.path while running it; take it off so the
     # user's file cannot import our modules by accident (IPython tolerates the entry being gone when it cleans up).
-    if sys.path and sys.path[0] == os.path.dirname(_sparkmonitor_run_user_startup.__code__.co_filename):
+    # The function's own name is bound while it runs; ruff sees only the `del` at the end of the file.
+    own_file = _sparkmonitor_run_user_startup.__code__.co_filename  # noqa: F821
+    if sys.path and sys.path[0] == os.path.dirname(own_file):
         del sys.path[0]
     if shell is not None:  # run and report it exactly as IPython runs a PYTHONSTARTUP file (shellapp.py)
         try:

@@ -52,7 +52,9 @@ class Kernel:
         while not (idle and result.status):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"cell did not finish in {timeout}s: {code!r}; so far {result}; log {self.log_path}")
+                raise AssertionError(
+                    f"cell did not finish in {timeout}s: {code!r}; so far {result}; log {self.log_path}"
+                )
             if not result.status:
                 try:
                     reply = self.client.get_shell_msg(timeout=min(remaining, 0.5))

@@ -65,7 +65,9 @@ LABEXT = "sparkmonitor-go-labextension"
 def copy_sources(dest: Path) -> Path:
     """Copies jupyter_config/ into a fake checkout with the repository's .gitignore (which ignores the build outputs,
     so the build must name them as artifacts, as in the real tree)."""
-    ignore = shutil.ignore_patterns("tests", "bin", "jars", "labextension", "__pycache__", "*.egg-info", "build", "dist")
+    ignore = shutil.ignore_patterns(
+        "tests", "bin", "jars", "labextension", "__pycache__", "*.egg-info", "build", "dist"
+    )
     (dest / ".git").mkdir(parents=True)
     shutil.copy(PACKAGE_ROOT.parent / ".gitignore", dest / ".gitignore")
     shutil.copytree(PACKAGE_ROOT, dest / "jupyter_config", ignore=ignore)

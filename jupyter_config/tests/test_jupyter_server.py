@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from .support import TOUCHED
 
 DATA = Path(__file__).parent / "data"
@@ -74,9 +75,9 @@ class Server:
             try:
                 self.request("api/status")
                 break
-            except OSError:
+            except OSError as err:
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"jupyter server did not answer: {self.log_path.read_text()[-3000:]}")
+                    raise AssertionError(f"jupyter server did not answer: {self.log_path.read_text()[-3000:]}") from err
                 try:  # the poll interval doubles as a check that the server is still alive
                     self.proc.wait(timeout=0.2)
                 except subprocess.TimeoutExpired:

@@ -8,14 +8,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
-from .support import PACKAGE_ROOT
-from .kernels import Kernel
 
 from sparkmonitor_go import proxy
+
+from .kernels import Kernel
+from .support import PACKAGE_ROOT
 
 FAKE_CONTEXT = '''
 """Records what the monitor's kernel extension does to SparkContexts."""
@@ -35,7 +35,8 @@ class SparkContext:
             ended=lambda jsc, cell: self.marks.append(("ended", cell, jsc)),
         )
         listener = types.SimpleNamespace(CellMarks=marks)
-        self._jvm = types.SimpleNamespace(io=types.SimpleNamespace(sparkmonitor=types.SimpleNamespace(listener=listener)))
+        sparkmonitor = types.SimpleNamespace(listener=listener)
+        self._jvm = types.SimpleNamespace(io=types.SimpleNamespace(sparkmonitor=sparkmonitor))
         self._jsc = types.SimpleNamespace(sc=lambda: "the JVM SparkContext")
         SparkContext._active_spark_context = self
 
@@ -84,7 +85,8 @@ class SparkSession:
 
 
 def write_fake_pyspark(root: Path, layout: str):
-    """PySpark 4 defines SparkContext in pyspark.core.context (aliased as pyspark.context); PySpark 3 in pyspark.context."""
+    """PySpark 4 defines SparkContext in pyspark.core.context (aliased as pyspark.context); PySpark 3 in
+    pyspark.context."""
     fake = root / "pyspark"
     fake.mkdir(parents=True)
     if layout == "pyspark-4":
@@ -160,9 +162,9 @@ def test_each_cell_tags_the_spark_context_with_its_id(kernel):
     # A cell without an id clears the property instead of leaving the previous cell's.
     assert run_ok(kernel, "sc.calls[-1]") == repr(("sparkmonitor.cellId", None))
     # A stopped context is left alone; a new one created in a later cell gets that cell's id.
-    assert run_ok(kernel, "sc.stop()\nn = len(sc.calls)\nsc2 = pyspark.SparkContext()\n(len(sc.calls) - n, sc2.calls)", "c3") == repr(
-        (0, [("sparkmonitor.cellId", "c3")])
-    )
+    assert run_ok(
+        kernel, "sc.stop()\nn = len(sc.calls)\nsc2 = pyspark.SparkContext()\n(len(sc.calls) - n, sc2.calls)", "c3"
+    ) == repr((0, [("sparkmonitor.cellId", "c3")]))
 
 
 def test_each_cell_tells_the_driver_when_it_starts_and_ends(kernel):

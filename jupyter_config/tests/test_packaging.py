@@ -10,7 +10,9 @@ import stat
 import subprocess
 import sys
 import zipfile
+
 import pytest
+
 from .support import LABEXT, add_artifacts, build_wheel, copy_sources
 
 
@@ -97,7 +99,8 @@ def test_build_in_a_checkout_makes_the_missing_outputs(tmp_path):
     src = copy_sources(tmp_path / "src")
     repo = src.parent
     (repo / "Makefile").write_text(
-        "jupyter_config/sparkmonitor_go/bin/sparkmonitor jupyter_config/sparkmonitor_go/jars/sparkmonitor-listener.jar:\n"
+        "jupyter_config/sparkmonitor_go/bin/sparkmonitor "
+        "jupyter_config/sparkmonitor_go/jars/sparkmonitor-listener.jar:\n"
         "\tmkdir -p $(@D) && echo built-by-make > $@\n"
     )
     ext = repo / "extension-js"

@@ -1,8 +1,8 @@
-"""The kernel side of Spark configuration profiles (docs/user-guide.md § Spark profiles), in a real IPython kernel started like Jupyter
-Server starts it: the chooser's silent execute of `use_profile` (read back through user_expressions, as
-extension-js/src/profiles.ts does), and the profile reaching the conf of the next SparkContext, the user's own settings
-winning. PySpark is a small stand-in with PySpark 4's SparkContext signature (real Spark: integration/test_profiles.py).
-"""
+"""The kernel side of Spark configuration profiles (docs/user-guide.md § Spark profiles), in a real IPython kernel
+started like Jupyter Server starts it: the chooser's silent execute of `use_profile` (read back through
+user_expressions, as extension-js/src/profiles.ts does), and the profile reaching the conf of the next SparkContext, the
+user's own settings winning. PySpark is a small stand-in with PySpark 4's SparkContext signature (real Spark:
+integration/test_profiles.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from .kernels import Kernel
 from .test_kernel import kernel_env
 
-FAKE_CONTEXT = '''
+FAKE_CONTEXT = """
 class SparkConf:
     def __init__(self):
         self.values = {}
@@ -45,7 +45,7 @@ class SparkContext:
 
     def stop(self):
         SparkContext._active_spark_context = None
-'''
+"""
 
 REPORT = "__import__('sparkmonitor_go.kernel').kernel.profile_report()"
 
@@ -123,6 +123,8 @@ def test_the_chosen_profile_reaches_the_next_spark_context_and_the_users_setting
 
 def test_a_bad_payload_is_an_error_reply_and_changes_nothing(kernel):
     use(kernel, "small", {"spark.master": "local[2]"})
-    reply = silent(kernel, "__import__('sparkmonitor_go.kernel').kernel.use_profile('{\"name\": \"x\", \"conf\": {\"a\": 1}}')")
+    reply = silent(
+        kernel, '__import__(\'sparkmonitor_go.kernel\').kernel.use_profile(\'{"name": "x", "conf": {"a": 1}}\')'
+    )
     assert reply["status"] == "error" and reply["ename"] == "TypeError", reply
     assert run_ok(kernel, "import pyspark\npyspark.SparkContext().conf") == repr({"spark.master": "local[2]"})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import stat
-import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -231,7 +230,9 @@ def test_internal_error_is_logged_and_the_server_block_still_returned(fake_artif
     assert block["command"][3].startswith("--ingest=unix:")
 
 
-def test_without_a_private_directory_kernels_are_not_configured_and_no_port_is_opened(fake_artifacts, monkeypatch, caplog):
+def test_without_a_private_directory_kernels_are_not_configured_and_no_port_is_opened(
+    fake_artifacts, monkeypatch, caplog
+):
     def no_tmp():
         raise PermissionError("[Errno 13] Permission denied: '/tmp/sparkmonitor-x'")
 
@@ -247,7 +248,11 @@ def test_without_a_private_directory_kernels_are_not_configured_and_no_port_is_o
     # Both sockets in the 0700 directory jsp makes for `unix_socket: True`; no TCP address anywhere.
     assert block["unix_socket"] is True
     rendered = [part.format(port=0, base_url="/", unix_socket="/tmp/jsp-x/socket") for part in block["command"]]
-    assert rendered[1:4] == ["--listen=unix:/tmp/jsp-x/socket", "--base-url=/", "--ingest=unix:/tmp/jsp-x/socket-ingest"]
+    assert rendered[1:4] == [
+        "--listen=unix:/tmp/jsp-x/socket",
+        "--base-url=/",
+        "--ingest=unix:/tmp/jsp-x/socket-ingest",
+    ]
     assert not any("127.0.0.1" in part or "{port}" in part for part in block["command"])
 
 

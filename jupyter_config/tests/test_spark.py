@@ -23,11 +23,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from .support import PACKAGE_ROOT, TOUCHED, require_real_jar
-from .fake_ingest import FakeIngest
-from .kernels import Kernel
 
 from sparkmonitor_go import proxy
+
+from .fake_ingest import FakeIngest
+from .kernels import Kernel
+from .support import PACKAGE_ROOT, TOUCHED, require_real_jar
 
 DATA = Path(__file__).parent / "data"
 PLUGIN = "io.sparkmonitor.listener.MonitorPlugin"

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/net/netutil"
 
-	"github.com/sparkmonitor/sparkmonitor-go/accept"
+	"github.com/sparkmonitor/sparkmonitor-go/socket"
 )
 
 // ServerLimits bound what HTTP clients can hold of the monitor. The zero value of a field means its default.
@@ -62,7 +62,7 @@ func (l ServerLimits) withDefaults() ServerLimits {
 }
 
 // Server is the monitor's HTTP server: net/http's, with the limits of ServerLimits and an accept loop that survives
-// a failed accept (accept.Retry).
+// a failed accept (socket.Retry).
 type Server struct {
 	srv *http.Server
 	max int
@@ -89,7 +89,7 @@ func NewServer(h http.Handler, lim ServerLimits, log *slog.Logger) *Server {
 // Serve serves on ln until Shutdown; it returns http.ErrServerClosed then, like http.Server.Serve. A failed accept
 // does not end it.
 func (s *Server) Serve(ln net.Listener) error {
-	return s.srv.Serve(netutil.LimitListener(accept.Retry(ln, "http", s.log), s.max))
+	return s.srv.Serve(netutil.LimitListener(socket.Retry(ln, "http", s.log), s.max))
 }
 
 // Shutdown stops accepting, and waits for the open requests until ctx ends (http.Server.Shutdown).

@@ -15,7 +15,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/sparkmonitor/sparkmonitor-go/accept"
 	"github.com/sparkmonitor/sparkmonitor-go/socket"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
@@ -55,7 +54,7 @@ type Server struct {
 	opts      Options
 	malformed atomic.Int64
 	rejected  atomic.Int64
-	refusals  accept.Sometimes // the log of refused connections, at most one line a minute
+	refusals  socket.Sometimes // the log of refused connections, at most one line a minute
 	open      atomic.Int64     // connections open (MaxConns)
 	greeting  atomic.Int64     // connections waiting for their hello (MaxHandshakes)
 	ready     chan net.Addr
@@ -96,7 +95,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
-	ln := accept.Retry(raw, "ingest", s.opts.Logger)
+	ln := socket.Retry(raw, "ingest", s.opts.Logger)
 	s.ready <- ln.Addr()
 	s.opts.Logger.Info("ingest listening", "addr", s.opts.Addr)
 	var wg sync.WaitGroup

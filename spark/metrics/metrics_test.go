@@ -32,17 +32,16 @@ func readRecording(t *testing.T, name string) (string, []event.Event) {
 
 // expected counts one recording's frames, independently of the state code: what Spark's REST API says of the app.
 type expected struct {
-	jobs, stages                          map[string]int
-	completed, failed, killed, active     int
-	executors, cores                      int
-	stageStatus                           map[[2]int]string
-	stageJobs                             map[[2]int][]int
-	jobEnded                              map[int]bool
-	executorCores                         map[string]int
-	taskStarts                            int
-	cancelled                             int
-	finished                              bool
-	sparkVersion, appName, notebook, user string
+	jobs, stages                      map[string]int
+	completed, failed, killed, active int
+	executors, cores                  int
+	stageStatus                       map[[2]int]string
+	stageJobs                         map[[2]int][]int
+	jobEnded                          map[int]bool
+	executorCores                     map[string]int
+	taskStarts                        int
+	finished                          bool
+	sparkVersion, appName, notebook   string
 }
 
 func expect(evs []event.Event) *expected {
@@ -125,13 +124,19 @@ func (fakeIngest) Connected() int   { return 3 }
 func (fakeIngest) Malformed() int64 { return 4 }
 func (fakeIngest) Rejected() int64  { return 5 }
 
-func startStore(t *testing.T) *state.Store {
+// startStore runs a store with opts until the test ends; a store that ends with an error fails the test.
+func startStore(t *testing.T, opts state.Options) *state.Store {
 	t.Helper()
-	s := state.New(state.Options{})
+	s := state.New(opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("store: %v", err)
+		}
+	})
 	return s
 }
 
@@ -181,7 +186,7 @@ func value(fams map[string]*dto.MetricFamily, name string, want map[string]strin
 }
 
 func TestMetricsOfRecordedApplicationsAreSparksCounts(t *testing.T) {
-	store := startStore(t)
+	store := startStore(t, state.Options{})
 	loaded := time.Unix(1_800_000_000, 0)
 	h := Handler(Options{Store: store, Ingest: fakeIngest{}, Version: "9.9.9",
 		Config: func() ConfigState {
@@ -309,7 +314,9 @@ func TestStoppedStoreGivesAnErrorAndTheOtherSeries(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
 	cancel()
-	<-done
+	if err := <-done; err != nil {
+		t.Fatalf("store: %v", err)
+	}
 	rec := httptest.NewRecorder()
 	Handler(Options{Store: s, Version: "x"}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	body := rec.Body.String()

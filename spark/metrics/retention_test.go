@@ -10,11 +10,7 @@ import (
 
 // TestEvictionsAreCounted: what the retention dropped shows in the scrape, per application and for the monitor.
 func TestEvictionsAreCounted(t *testing.T) {
-	s := state.New(state.Options{MaxJobsPerApp: 10, MaxApps: 2})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	s := startStore(t, state.Options{MaxJobsPerApp: 10, MaxApps: 2})
 	submit := func(app string, evs ...event.Event) {
 		for _, ev := range evs {
 			if err := s.Submit(context.Background(), app, ev); err != nil {

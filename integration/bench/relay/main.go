@@ -52,13 +52,13 @@ func main() {
 
 // serve runs pass between c and a new connection to the upstream, and closes both when it returns.
 func serve(c net.Conn, to string, pass func(c, u net.Conn)) {
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	u, err := net.Dial("tcp", to)
 	if err != nil {
 		log.Printf("relay: %v", err)
 		return
 	}
-	defer u.Close()
+	defer func() { _ = u.Close() }()
 	pass(c, u)
 }
 
@@ -86,7 +86,7 @@ func relayHTTP(c, u net.Conn, host string) {
 			return
 		}
 		req.Header.Del("Connection")
-		fmt.Fprintf(uw, "%s %s HTTP/1.1\r\nHost: %s\r\n", req.Method, req.RequestURI, host)
+		_, _ = fmt.Fprintf(uw, "%s %s HTTP/1.1\r\nHost: %s\r\n", req.Method, req.RequestURI, host)
 		_ = req.Header.Write(uw)
 		_, _ = uw.WriteString("\r\n")
 		if uw.Flush() != nil {
@@ -104,7 +104,7 @@ func relayHTTP(c, u net.Conn, host string) {
 			resp.Header.Del(h)
 		}
 		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
-		fmt.Fprintf(cw, "HTTP/1.1 %s\r\n", resp.Status)
+		_, _ = fmt.Fprintf(cw, "HTTP/1.1 %s\r\n", resp.Status)
 		_ = resp.Header.Write(cw)
 		_, _ = cw.WriteString("\r\n")
 		_, _ = cw.Write(body)

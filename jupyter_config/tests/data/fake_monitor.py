@@ -20,7 +20,8 @@ class Handler(BaseHTTPRequestHandler):
             {
                 "argv": sys.argv[1:],
                 "path": self.path,
-                "proxySecretOk": self.headers.get("X-Sparkmonitor-Proxy-Secret") == os.environ["SPARKMONITOR_PROXY_SECRET"],
+                "proxySecretOk": self.headers.get("X-Sparkmonitor-Proxy-Secret")
+                == os.environ["SPARKMONITOR_PROXY_SECRET"],
                 "ingestSecret": os.environ.get("SPARKMONITOR_SECRET"),
             }
         ).encode()

@@ -159,7 +159,9 @@ def _cancel_reactions():
             stages_of_cell_stage.update(s["stageId"] for s in frame["stages"])
         if frame.get("type") == "stageSubmitted" and frame["stageId"] in stages_of_cell_stage:
             stage = frame["stageId"]
-            return [{"type": "cancelStage", "stageId": stage, "reason": f"stage {stage} was cancelled via SparkMonitor"}]
+            return [
+                {"type": "cancelStage", "stageId": stage, "reason": f"stage {stage} was cancelled via SparkMonitor"}
+            ]
         return []
 
     return react
@@ -221,11 +223,20 @@ def record(name: str, code: str, master: str) -> int:
 
     t = threading.Thread(target=serve, daemon=True)
     t.start()
-    env = dict(os.environ, SPARKMONITOR_INGEST=f"unix:{sock_path}", SPARKMONITOR_SECRET=SECRET,
-               RECORD_REST_OUT=str(HERE / f"{name}.rest.json"),
-               SPARKMONITOR_KERNEL_ID="recording-kernel", JPY_SESSION_NAME="recording.ipynb")
-    subprocess.run([sys.executable, "-c", DRIVER, master, str(JAR), json.dumps(CONFS.get(name, {}))],
-                   input=code.encode(), env=env, check=True)
+    env = dict(
+        os.environ,
+        SPARKMONITOR_INGEST=f"unix:{sock_path}",
+        SPARKMONITOR_SECRET=SECRET,
+        RECORD_REST_OUT=str(HERE / f"{name}.rest.json"),
+        SPARKMONITOR_KERNEL_ID="recording-kernel",
+        JPY_SESSION_NAME="recording.ipynb",
+    )
+    subprocess.run(
+        [sys.executable, "-c", DRIVER, master, str(JAR), json.dumps(CONFS.get(name, {}))],
+        input=code.encode(),
+        env=env,
+        check=True,
+    )
     if not ended.wait(30):
         raise SystemExit(f"{name}: no appEnd frame received")
     (HERE / f"{name}.jsonl").write_text("\n".join(frames) + "\n")

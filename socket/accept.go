@@ -1,7 +1,8 @@
-// Package accept keeps a server's accept loop alive. A failed accept (EMFILE, ENFILE, ENOMEM, ENOBUFS, ECONNABORTED,
-// ...) is retried after a backoff instead of ending the server: net/http's Server.Serve does so only for the errors
-// that say they are temporary, and returns the rest (ENOMEM, ENOBUFS), which would stop the monitor.
-package accept
+package socket
+
+// This file keeps a server's accept loop alive. A failed accept (EMFILE, ENFILE, ENOMEM, ENOBUFS, ECONNABORTED, ...)
+// is retried after a backoff instead of ending the server: net/http's Server.Serve does so only for the errors that
+// say they are temporary, and returns the rest (ENOMEM, ENOBUFS), which would stop the monitor.
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package accept
+package socket
 
 import (
 	"bytes"
@@ -42,7 +42,7 @@ func TestAcceptRetriesEveryErrorButClosed(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Accept: %v, want a connection after the errors", err)
 	}
-	c.Close()
+	_ = c.Close()
 	if ln.Failures() != 3 {
 		t.Fatalf("failures = %d, want 3", ln.Failures())
 	}
