@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-
 )
 
 // MaxUncompressed bounds what an uploaded event log may decompress to.
