@@ -28,7 +28,9 @@ def main() -> None:
     spark = b.getOrCreate()
     base = f"http://127.0.0.1:4057/api/v1/applications/{spark.sparkContext.applicationId}/sql"
     big = spark.range(0, rows, 1, 8 if args.broadcast else 4).withColumn("k", F.col("id") % 1000)
-    small = spark.range(0, 1000, 1, 2).withColumnRenamed("id", "k2").withColumn("name", F.concat(F.lit("n"), F.col("k2")))
+    small = (
+        spark.range(0, 1000, 1, 2).withColumnRenamed("id", "k2").withColumn("name", F.concat(F.lit("n"), F.col("k2")))
+    )
     q = big.join(small, big.k == small.k2).groupBy("name").agg(F.count("*").alias("c"), F.sum("id").alias("s"))
     if not args.broadcast:
         q = q.orderBy("name")
