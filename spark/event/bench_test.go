@@ -1,7 +1,7 @@
 package event
 
 // The decoding paths on the stream P3 replays (spark/state's BenchmarkDecode is P3 itself): Decode, whose task frames
-// take the fast paths (listener_shape.go, scan.go), against the encoding/json reference alone.
+// take the fast path (listener_shape.go), against the encoding/json reference alone.
 
 import (
 	"bytes"

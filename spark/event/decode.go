@@ -10,12 +10,11 @@ import (
 // Decode parses one NDJSON frame. Unknown frame types decode to *Unknown; malformed frames return an error that
 // names the frame type and the problem.
 //
-// The bulk of a stream (taskStart, taskEnd) goes through a single-pass scanner (scan.go), which reads a frame of
-// exactly the listener's member order more directly still (listener_shape.go); every frame it does not handle, or is
-// unsure about, goes through decodeReference (encoding/json), which therefore decides every error. Both are there for
-// P3 (docs/benchmarks.md, ≥ 1M events/s decoded and applied on one core): on the recorded stream P3 replays,
-// encoding/json alone decodes about 60 000 events/s; without listener_shape.go, decode + apply fell from 1.4M to
-// 0.84M events/s (medians of 5 interleaved runs, shared 2-core host, 2026-12-07).
+// The bulk of a stream (taskStart, taskEnd) is read in one pass when a frame has exactly the listener's shape
+// (listener_shape.go); every other frame goes through decodeReference (encoding/json), which therefore decides every
+// error. The fast path is there for P3 (docs/benchmarks.md, ≥ 1M events/s decoded and applied on one core): on the
+// recorded stream P3 replays, encoding/json alone decodes about 60 000 events/s; without the fast path, decode + apply
+// fell from 1.4M to 0.84M events/s (medians of 5 interleaved runs, shared 2-core host, 2026-12-07).
 func Decode(line []byte) (Event, error) {
 	line = bytes.TrimSpace(line)
 	if len(line) <= MaxFrameBytes {

@@ -1,9 +1,6 @@
 package event
 
-import (
-	"bytes"
-	"unicode/utf8"
-)
+import "unicode/utf8"
 
 // scanner reads the JSON of one frame in place for decodeFast. Each method reports false for input it does not
 // handle, whether invalid JSON or merely unusual; the frame then goes to decodeReference.
@@ -24,56 +21,6 @@ func (s *scanner) ws() {
 	}
 }
 
-// byte consumes c after white space.
-func (s *scanner) byte(c byte) bool {
-	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == c {
-		s.i++
-		return true
-	}
-	return false
-}
-
-// nextKey reads the separator before an object member (none for the first) and the member's key and colon, or the
-// object's closing brace (end).
-func (s *scanner) nextKey(first bool) (key []byte, end, ok bool) {
-	s.ws()
-	if s.i >= len(s.b) {
-		return nil, false, false
-	}
-	if s.b[s.i] == '}' {
-		s.i++
-		return nil, true, true
-	}
-	if !first {
-		if s.b[s.i] != ',' {
-			return nil, false, false
-		}
-		s.i++
-	}
-	key, ok = s.rawKey()
-	if !ok || !s.byte(':') {
-		return nil, false, false
-	}
-	return key, false, true
-}
-
-// rawKey reads a key up to the first quote without checking its bytes: a key equal to a known name is plain as it
-// is, and skipUnknown checks any other (a backslash in it could have escaped that quote).
-func (s *scanner) rawKey() ([]byte, bool) {
-	s.ws()
-	if s.i >= len(s.b) || s.b[s.i] != '"' {
-		return nil, false
-	}
-	n := bytes.IndexByte(s.b[s.i+1:], '"')
-	if n < 0 {
-		return nil, false
-	}
-	key := s.b[s.i+1 : s.i+1+n]
-	s.i += n + 2
-	return key, true
-}
-
 // plainByte tells the bytes a string may hold as they are: not a quote, a backslash, a control character or part of a
 // multi-byte UTF-8 sequence. Built once, never written.
 var plainByte = func() (t [256]bool) {
@@ -82,20 +29,6 @@ var plainByte = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// members reads an object's members after its '{' (first) or after a member, calling member with each key to read
-// the value; false if member or the JSON gives up.
-func (s *scanner) members(first bool, member func(key []byte) bool) bool {
-	for ; ; first = false {
-		key, end, ok := s.nextKey(first)
-		if !ok || !end && !member(key) {
-			return false
-		}
-		if end {
-			return true
-		}
-	}
-}
 
 // str reads a string without escapes or control characters that is valid UTF-8, and returns its bytes in place.
 func (s *scanner) str() ([]byte, bool) {
@@ -139,10 +72,6 @@ func (s *scanner) notNull() bool {
 	s.ws()
 	return s.i < len(s.b) && s.b[s.i] != 'n'
 }
-
-// requiredInt and requiredInt64 read a number that must not be null.
-func (s *scanner) requiredInt(dst *int) bool     { return s.notNull() && s.int(dst) }
-func (s *scanner) requiredInt64(dst *int64) bool { return s.notNull() && s.int64(dst) }
 
 // int64 reads an integer of at most 18 digits (so it cannot overflow) or null, which leaves *dst as it is, as
 // encoding/json does.
@@ -226,44 +155,6 @@ func (s *scanner) bool(dst *bool) bool {
 	default:
 		return false
 	}
-	return true
-}
-
-// number skips a JSON number.
-func (s *scanner) number() bool {
-	b, j := s.b, s.i
-	digits := func() bool {
-		start := j
-		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
-			j++
-		}
-		return j > start
-	}
-	if j < len(b) && b[j] == '-' {
-		j++
-	}
-	switch {
-	case j < len(b) && b[j] == '0':
-		j++
-	case !digits():
-		return false
-	}
-	if j < len(b) && b[j] == '.' {
-		j++
-		if !digits() {
-			return false
-		}
-	}
-	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
-		j++
-		if j < len(b) && (b[j] == '+' || b[j] == '-') {
-			j++
-		}
-		if !digits() {
-			return false
-		}
-	}
-	s.i = j
 	return true
 }
 
