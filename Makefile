@@ -129,7 +129,10 @@ docs: ## Build the docs site into build/docs/html; a broken internal link, ancho
 # The pictures of the docs: the browser tests take them while they check the product (integration/docs_screenshots.py).
 DOCS_SHOTS := integration/test_cell_monitor.py::test_run_all_shows_each_cells_jobs_live_and_final \
 	integration/test_cell_views.py::test_timeline_of_a_20k_task_job_renders_sampled_with_exact_counts \
-	integration/test_cell_views.py::test_executors_chart_shows_active_tasks_within_the_cores
+	integration/test_cell_views.py::test_executors_chart_shows_active_tasks_within_the_cores \
+	integration/test_cancel.py::test_links_and_cancel \
+	integration/test_profiles.py::test_profiles_are_chosen_in_the_notebook_and_reach_the_next_spark_session \
+	integration/test_history.py::test_past_application_comes_back_after_a_monitor_restart
 
 .PHONY: docs-images
 docs-images: install-dev ## Re-take the docs' screenshots (docs/images/) with the browser tests, and re-draw the P1 plot

@@ -28,6 +28,7 @@ from conftest import (
     wait_until,
     write_notebook,
 )
+from docs_screenshots import docs_screenshot
 
 CSRF = {"X-Sparkmonitor-Csrf": "1"}
 # Each of the 4 tasks sleeps 100 × 0.5 s: the job runs for about 50 s unless cancelled.
@@ -112,6 +113,7 @@ def test_links_and_cancel(jupyter, browser):
         job_link.click()
     spark_page = opened.value
     spark_page.get_by_text(f"Details for Job {job_id}").first.wait_for(timeout=30_000)
+    docs_screenshot(spark_page.locator("body"), "spark-ui.png")
     spark_page.close()
     assert running.get_attribute("data-expanded") == "false"
 
@@ -146,6 +148,7 @@ def test_links_and_cancel(jupyter, browser):
         save_screenshot(page, "cancel-job.png")
     took = time.monotonic() - clicked
     assert took <= CANCEL_DEADLINE_S, f"the job row took {took:.2f}s to show CANCELLED"
+    docs_screenshot(page.locator('.jp-Cell:has(.sm-cell-monitor[data-cell-id="k2-long"])'), "cancel.png")
     assert long_cell.locator(".sm-error").is_hidden(), long_cell.locator(".sm-error").inner_text()
     assert row.locator("button.sm-cancel-job").count() == 0, "no cancel button on a job that ended"
     wait_until(

@@ -33,6 +33,7 @@ from conftest import (
     wait_until,
     write_notebook,
 )
+from docs_screenshots import docs_screenshot
 from test_faults import ROWS, apps_of, expected_rows, monitor_processes
 
 CELLS = ["h1-session", "h2-shuffle", "h3-fails"]
@@ -213,6 +214,7 @@ def test_past_application_comes_back_after_a_monitor_restart(jupyter, browser):
         assert {k: row[k] for k in want} == want and row["source"] == "history", row
         assert dashboard_row(dash, "apps", app["appId"]) is None, "not among the live applications"
         save_screenshot(dash, "history-dashboard.png")
+        docs_screenshot(dash.locator("#past-apps"), "history.png")
     finally:
         dash.close()
 

@@ -27,6 +27,7 @@ from conftest import (
     wait_until,
     write_notebook,
 )
+from docs_screenshots import docs_screenshot
 
 SPARK_START_S = 240  # a cold JVM on two cores shared with other tests
 RELOAD_S = 60
@@ -113,6 +114,7 @@ def test_profiles_are_chosen_in_the_notebook_and_reach_the_next_spark_session(la
         team.wait_for(timeout=RELOAD_S * 1000)
         assert "One core, small shuffles" in team.inner_text() and "spark.master=local[1]" in team.inner_text()
         save_screenshot(page, "profiles-dialog.png")
+        docs_screenshot(page.locator(".jp-Dialog-content"), "profiles.png")
         team.locator("input").check()
         page.locator(".jp-Dialog button.jp-mod-accept").click()
         # The button says it, and "ok" once the kernel has the profile.
