@@ -14,14 +14,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
 // Bounds on what Build reads (issue 21: every list has a stated bound). Spark's largest plans in practice have a few
 // hundred operators (issue 23 asks for 500 to stay fluid).
 const (
 	MaxNodes   = 5000
-	MaxMetrics = 64 // per operator; Spark's exchanges have 22
-	maxName    = 256
+	MaxMetrics = 64  // per operator; Spark's exchanges have 22
+	maxName    = 256 // bytes of a name or an unreadable metric text, "…" included (event.Clip)
 )
 
 // Execution is one element of Spark's `sql?details=true` (its ExecutionData), as far as this package reads it.
@@ -93,7 +95,7 @@ var notOwnTime = map[string]bool{
 }
 
 // Build reads an execution into its graph. More than MaxNodes operators is an error; metrics past MaxMetrics of an
-// operator are dropped, and long names cut.
+// operator are dropped, and long names cut (event.Clip).
 func Build(e Execution) (Graph, error) {
 	if len(e.Nodes) > MaxNodes {
 		return Graph{}, fmt.Errorf("plan of SQL query %d has %d operators, more than %d", e.ID, len(e.Nodes), MaxNodes)
@@ -104,7 +106,7 @@ func Build(e Execution) (Graph, error) {
 	}
 	own := map[int64]float64{} // cluster number → the time its operators measured themselves
 	for _, rn := range e.Nodes {
-		n := Node{ID: rn.NodeID, Name: cut(rn.NodeName), Metrics: []Metric{}, Stages: []int64{}}
+		n := Node{ID: rn.NodeID, Name: event.Clip(rn.NodeName, maxName), Metrics: []Metric{}, Stages: []int64{}}
 		if rn.WholeStageCodegenID != nil {
 			n.Cluster = *rn.WholeStageCodegenID
 		} else if c, ok := clusterNumber(rn.NodeName); ok {
@@ -139,7 +141,7 @@ func Build(e Execution) (Graph, error) {
 
 // addMetric adds one metric to n, counting it into n's rows, time and stages.
 func (n *Node) addMetric(name, text string) {
-	m := Metric{Name: cut(name), Text: text}
+	m := Metric{Name: event.Clip(name, maxName), Text: text}
 	if v, err := ParseValue(text); err == nil {
 		m.Value = &v
 		if name == outputRows && v.Kind == Count && v.HasTotal {
@@ -155,7 +157,7 @@ func (n *Node) addMetric(name, text string) {
 			}
 		}
 	} else if len(text) > maxValueLen {
-		m.Text = cut(text)
+		m.Text = event.Clip(text, maxName)
 	}
 	n.Metrics = append(n.Metrics, m)
 }
@@ -189,16 +191,4 @@ func top(nodes []Node, k int) []int64 {
 		ids = append(ids, n.ID)
 	}
 	return ids
-}
-
-// cut bounds a name at maxName bytes (on a rune boundary), marking the cut with "…".
-func cut(s string) string {
-	if len(s) <= maxName {
-		return s
-	}
-	i := maxName
-	for i > 0 && s[i]&0xC0 == 0x80 {
-		i--
-	}
-	return s[:i] + "…"
 }
