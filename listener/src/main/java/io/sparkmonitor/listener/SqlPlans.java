@@ -30,6 +30,7 @@ final class SqlPlans {
 
   private final ClassLoader loader;
   private volatile Object store;
+  private volatile Scala scala;
 
   SqlPlans(ClassLoader loader) {
     this.loader = loader;
@@ -43,7 +44,10 @@ final class SqlPlans {
   String snapshot(long id) {
     try {
       Object s = statusStore();
-      return s == null ? null : graph(s, id);
+      if (s == null) return null;
+      Scala c = scala;
+      if (c == null) scala = c = new Scala(s.getClass().getClassLoader());
+      return graph(s, id, c);
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       return null;
     }
@@ -61,22 +65,23 @@ final class SqlPlans {
     return s;
   }
 
-  private static String graph(Object store, long id) throws ReflectiveOperationException {
+  private static String graph(Object store, long id, Scala scala)
+      throws ReflectiveOperationException {
     Object graph = store.getClass().getMethod("planGraph", long.class).invoke(store, id);
     Object values = store.getClass().getMethod("executionMetrics", long.class).invoke(store, id);
     // Operators inside a codegen cluster carry the cluster's number, as REST's wholeStageCodegenId.
     java.util.Map<Long, Long> clusterOf = new java.util.HashMap<>();
-    for (Object n : seq(SqlExecutions.get(graph, "allNodes"), 4 * MAX_NODES)) {
+    List<Object> all = scala.seq(SqlExecutions.get(graph, "allNodes"), 4 * MAX_NODES);
+    for (Object n : all) {
       String name = String.valueOf(SqlExecutions.get(n, "name")).trim();
       Object members = SqlExecutions.get(n, "nodes");
       if (!name.startsWith(CODEGEN) || members == null) continue;
       Long number = codegenNumber(name);
       if (number == null) continue;
-      for (Object m : seq(members, MAX_NODES))
+      for (Object m : scala.seq(members, MAX_NODES))
         clusterOf.put((Long) SqlExecutions.get(m, "id"), number);
     }
     List<String> nodes = new ArrayList<>();
-    List<Object> all = seq(SqlExecutions.get(graph, "allNodes"), MAX_NODES + 1);
     boolean truncated = all.size() > MAX_NODES;
     for (Object n : all.subList(0, Math.min(all.size(), MAX_NODES))) {
       long nodeId = (Long) SqlExecutions.get(n, "id");
@@ -88,9 +93,9 @@ final class SqlPlans {
       if (cluster != null) node.put("wholeStageCodegenId", cluster);
       else node.putNull("wholeStageCodegenId");
       List<String> metrics = new ArrayList<>();
-      for (Object m : seq(SqlExecutions.get(n, "metrics"), MAX_METRICS)) {
+      for (Object m : scala.seq(SqlExecutions.get(n, "metrics"), MAX_METRICS)) {
         Object accumulator = SqlExecutions.get(m, "accumulatorId");
-        Object value = lookup(values, accumulator);
+        Object value = scala.get(values, accumulator);
         if (value == null) continue; // no task reported it yet: REST leaves it out too
         metrics.add(
             new Json()
@@ -102,7 +107,7 @@ final class SqlPlans {
       nodes.add(node.putRaw("metrics", Json.array(metrics)).end());
     }
     List<String> edges = new ArrayList<>();
-    for (Object e : seq(SqlExecutions.get(graph, "edges"), 2 * MAX_NODES)) {
+    for (Object e : scala.seq(SqlExecutions.get(graph, "edges"), 2 * MAX_NODES)) {
       edges.add(
           new Json()
               .put("fromId", (Long) SqlExecutions.get(e, "fromId"))
@@ -128,39 +133,38 @@ final class SqlPlans {
   }
 
   /**
-   * The first {@code max} elements of a Scala collection (2.12 or 2.13), through the public
-   * interfaces' {@code Iterable.iterator()}, {@code Iterator.hasNext()} and {@code next()} (the
-   * concrete classes may not be public).
+   * The public Scala collection methods the answer is read through (2.12 or 2.13; the concrete
+   * classes may not be public), looked up once.
    */
-  private static List<Object> seq(Object collection, int max) throws ReflectiveOperationException {
-    List<Object> out = new ArrayList<>();
-    if (collection == null) return out;
-    ClassLoader l = collection.getClass().getClassLoader();
-    Object it =
-        Class.forName("scala.collection.Iterable", false, l)
-            .getMethod("iterator")
-            .invoke(collection);
-    Class<?> iterator = Class.forName("scala.collection.Iterator", false, l);
-    java.lang.reflect.Method hasNext = iterator.getMethod("hasNext"),
-        next = iterator.getMethod("next");
-    while (out.size() < max && (Boolean) hasNext.invoke(it)) out.add(next.invoke(it));
-    return out;
-  }
+  static final class Scala {
+    private final java.lang.reflect.Method iterator, hasNext, next, get;
 
-  /**
-   * The value of key in a Scala Map, or null, through the public {@code
-   * scala.collection.MapOps.get}/{@code Map.get}.
-   */
-  private static Object lookup(Object map, Object key) throws ReflectiveOperationException {
-    Class<?> maps = Class.forName("scala.collection.Map", false, map.getClass().getClassLoader());
-    java.lang.reflect.Method get;
-    try {
-      get = maps.getMethod("get", Object.class);
-    } catch (NoSuchMethodException scala213) {
-      get =
-          Class.forName("scala.collection.MapOps", false, map.getClass().getClassLoader())
-              .getMethod("get", Object.class);
+    Scala(ClassLoader l) throws ReflectiveOperationException {
+      iterator = Class.forName("scala.collection.Iterable", false, l).getMethod("iterator");
+      Class<?> it = Class.forName("scala.collection.Iterator", false, l);
+      hasNext = it.getMethod("hasNext");
+      next = it.getMethod("next");
+      java.lang.reflect.Method m;
+      try {
+        m = Class.forName("scala.collection.Map", false, l).getMethod("get", Object.class);
+      } catch (NoSuchMethodException scala213) {
+        m = Class.forName("scala.collection.MapOps", false, l).getMethod("get", Object.class);
+      }
+      get = m;
     }
-    return SqlExecutions.option(get.invoke(map, key));
+
+    /** The first {@code max} elements of a collection; none for null. */
+    List<Object> seq(Object collection, int max) throws ReflectiveOperationException {
+      List<Object> out = new ArrayList<>();
+      if (collection == null) return out;
+      Object it = iterator.invoke(collection);
+      while (out.size() < max && (Boolean) hasNext.invoke(it)) out.add(next.invoke(it));
+      return out;
+    }
+
+    /** The value of key in a Map, or null. */
+    Object get(Object map, Object key) throws ReflectiveOperationException {
+      return SqlExecutions.option(get.invoke(map, key));
+    }
   }
 }
