@@ -129,6 +129,53 @@ final class SqlPlansTest {
     }
   }
 
+  /** Holds finalPlan's query until the test has its first plan. */
+  static final CountDownLatch FINAL_GATE = new CountDownLatch(1);
+
+  @Test
+  @DisplayName("an execution the monitor asked about gets one last, final plan after its end")
+  void finalPlan() throws Exception {
+    try (FakeMonitor m = new FakeMonitor(LocalSpark.dir.resolve("final.sock"), "good")) {
+      MonitorListener l = LocalSpark.attach(m.socket, "good", false);
+      m.next("hello", DEADLINE_MS);
+      SparkSession spark = SparkSession.builder().getOrCreate();
+      spark
+          .udf()
+          .register(
+              "finalGate",
+              (UDF1<Long, Long>)
+                  x -> {
+                    if (x == 0 && !FINAL_GATE.await(DEADLINE_MS, TimeUnit.MILLISECONDS)) {
+                      throw new IllegalStateException("the test never opened the gate");
+                    }
+                    return x;
+                  },
+              DataTypes.LongType);
+      Thread query =
+          new Thread(
+              () ->
+                  spark
+                      .sql(
+                          "SELECT finalGate(id) % 7 AS k, count(*) FROM range(0, 10000, 1, 2)"
+                              + " GROUP BY k")
+                      .collectAsList());
+      query.start();
+      long id = m.next("sqlStart", DEADLINE_MS).path("executionId").asLong(-1);
+      m.send("{\"type\":\"sqlPlan\",\"executionId\":" + id + "}");
+      JsonNode live = m.next("sqlPlan", DEADLINE_MS);
+      assertTrue(!live.path("final").asBoolean(true), "a running query's plan is not final");
+      FINAL_GATE.countDown();
+      query.join(DEADLINE_MS);
+      m.next("sqlEnd", DEADLINE_MS);
+      JsonNode last = m.next("sqlPlan", DEADLINE_MS);
+      assertTrue(
+          last.path("executionId").asLong(-2) == id && last.path("final").asBoolean(),
+          "the last plan, final: " + last);
+      assertTrue(rows(last, "Range") == 10_000, "the range's final rows: " + last);
+      jsc.sc().removeSparkListener(l);
+    }
+  }
+
   @Test
   @DisplayName("a plan is cut to the frame bound, and UTF-8 lengths are counted exactly")
   void utf8Length() {
