@@ -40,18 +40,7 @@ final class SqlPlansTest {
     SparkSession spark = SparkSession.builder().getOrCreate();
     SqlPlans plans = new SqlPlans(SqlPlans.class.getClassLoader());
     assertNull(plans.snapshot(1_000_000), "an execution the store does not know: null, no throw");
-    spark
-        .udf()
-        .register(
-            "gate",
-            (UDF1<Long, Long>)
-                x -> {
-                  if (x == 0 && !GATE.await(DEADLINE_MS, TimeUnit.MILLISECONDS)) {
-                    throw new IllegalStateException("the test never opened the gate");
-                  }
-                  return x;
-                },
-            DataTypes.LongType);
+    registerGate(spark, "gate");
     // 1 000 000 rows in 4 partitions, joined on id % 1000 with 1 000 named rows, grouped by name.
     Dataset<Row> big =
         spark
@@ -139,18 +128,7 @@ final class SqlPlansTest {
       MonitorListener l = LocalSpark.attach(m.socket, "good", false);
       m.next("hello", DEADLINE_MS);
       SparkSession spark = SparkSession.builder().getOrCreate();
-      spark
-          .udf()
-          .register(
-              "finalGate",
-              (UDF1<Long, Long>)
-                  x -> {
-                    if (x == 0 && !FINAL_GATE.await(DEADLINE_MS, TimeUnit.MILLISECONDS)) {
-                      throw new IllegalStateException("the test never opened the gate");
-                    }
-                    return x;
-                  },
-              DataTypes.LongType);
+      registerGate(spark, "finalGate");
       Thread query =
           new Thread(
               () ->
@@ -185,6 +163,26 @@ final class SqlPlansTest {
           SqlPlans.utf8Length(s) == s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
           "UTF-8 length of " + s);
     }
+  }
+
+  /** The tests' gates by UDF name (the UDF is serialised: it names its gate, it cannot hold it). */
+  private static final Map<String, CountDownLatch> GATES =
+      Map.of("gate", GATE, "finalGate", FINAL_GATE);
+
+  /** A UDF {@code name(x)} = x that holds row 0 until the test opens the gate of that name. */
+  private static void registerGate(SparkSession spark, String name) {
+    spark
+        .udf()
+        .register(
+            name,
+            (UDF1<Long, Long>)
+                x -> {
+                  if (x == 0 && !GATES.get(name).await(DEADLINE_MS, TimeUnit.MILLISECONDS)) {
+                    throw new IllegalStateException("the test never opened the gate " + name);
+                  }
+                  return x;
+                },
+            DataTypes.LongType);
   }
 
   private static JsonNode parse(String s) throws Exception {
