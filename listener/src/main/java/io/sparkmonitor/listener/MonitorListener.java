@@ -117,15 +117,37 @@ public final class MonitorListener extends SparkListener {
     if (planSent.size() >= MAX_PLAN_EXECUTIONS) planSent.clear();
     planSent.put(executionId, now);
     Long ended = planEnded.get(executionId);
-    sendPlan(executionId, ended != null && now - ended >= PLAN_INTERVAL_MS);
+    if (!sendPlan(executionId, ended != null && now - ended >= PLAN_INTERVAL_MS))
+      retryPlan(executionId, PLAN_RETRIES);
   }
 
-  /** A sqlPlan frame of the execution as it is now; {@code last}: its final metrics. */
-  private void sendPlan(long executionId, boolean last) {
+  /**
+   * A request that came before Spark's SQL status listener (another listener queue) knew the
+   * execution: asked again every PLAN_RETRY_MS on the plan thread, at most {@code left} times.
+   */
+  static final int PLAN_RETRIES = 10;
+
+  static final long PLAN_RETRY_MS = 100;
+
+  private void retryPlan(long executionId, int left) {
+    if (left <= 0) return;
+    finalPlans.schedule(
+        () -> {
+          if (!sendPlan(executionId, false)) retryPlan(executionId, left - 1);
+        },
+        PLAN_RETRY_MS);
+  }
+
+  /**
+   * A sqlPlan frame of the execution as it is now; {@code last}: its final metrics. False when
+   * Spark's store has no such execution (yet).
+   */
+  private boolean sendPlan(long executionId, boolean last) {
     long now = System.currentTimeMillis();
     String body = plans.snapshot(executionId);
-    if (body == null) return;
+    if (body == null) return false;
     emit("sqlPlan", frameWith("sqlPlan", now, "{\"final\":" + last + "," + body.substring(1)));
+    return true;
   }
 
   /**
