@@ -6,10 +6,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs the last plan read of each SQL execution the monitor asked about (MonitorListener) on a
- * daemon thread of its own, a while after the execution ended: never on Spark's listener bus, and
- * late enough for Spark's SQL status listener (on another queue) to have the execution's end.
- * Bounded: at most {@link #MAX_PENDING} reads wait; more are dropped (the monitor can still ask).
+ * Runs the plan reads MonitorListener schedules, on a daemon thread of its own (never Spark's
+ * listener bus): the last plan of each SQL execution the monitor asked about, a while after it
+ * ended (late enough for Spark's SQL status listener, on another queue, to have the end), and the
+ * retries of a request that came before that listener knew the execution. Bounded: at most {@link
+ * #MAX_PENDING} reads wait; more are dropped (the monitor asks again while the plan is viewed).
  */
 final class FinalPlans {
   static final int MAX_PENDING = 64;

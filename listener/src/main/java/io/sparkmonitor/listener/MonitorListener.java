@@ -70,7 +70,8 @@ public final class MonitorListener extends SparkListener {
   static final int MAX_PLAN_EXECUTIONS = 1000;
   // When each execution ended (its last plan is final a PLAN_INTERVAL_MS later), and the thread
   // that sends the last plan of the executions the monitor asked about.
-  private final java.util.Map<Long, Long> planEnded = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<Long, Long> planEnded =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final FinalPlans finalPlans = new FinalPlans();
   // The cell the kernel is running, from the kernel hook's marks on the bus (CellMarks); null
   // between cells.
