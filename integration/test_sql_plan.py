@@ -65,15 +65,23 @@ def get(jupyter, path: str) -> tuple[int, dict]:
         return e.code, json.loads(e.read().decode())
 
 
-def the_query(jupyter) -> tuple[dict, dict] | None:
-    """The notebook's app and the query's SQL execution, once the monitor knows it."""
-    for app in jupyter.get_json("sparkmonitor/api/apps")["data"]:
-        if not app["notebookPath"].endswith("plan.ipynb"):
-            continue
-        full = jupyter.get_json(f"sparkmonitor/api/apps/{app['appId']}")["data"]
-        for x in full.get("sqlExecutions") or []:
-            if x["description"] == DESCRIPTION:
-                return full, x
+def the_app(jupyter) -> str | None:
+    """The id of the notebook's Spark application, once the monitor knows it."""
+    apps = [
+        a["appId"]
+        for a in jupyter.get_json("sparkmonitor/api/apps")["data"]
+        if a["notebookPath"].endswith("plan.ipynb")
+    ]
+    return apps[0] if apps else None
+
+
+def the_query(jupyter, app_id: str) -> tuple[dict, dict] | None:
+    """The app and the query's SQL execution, once the monitor knows it (one request a poll: the 2 s bound includes
+    the test's own polling)."""
+    app = jupyter.get_json(f"sparkmonitor/api/apps/{app_id}")["data"]
+    for x in app.get("sqlExecutions") or []:
+        if x["description"] == DESCRIPTION:
+            return app, x
     return None
 
 
@@ -93,7 +101,8 @@ def test_live_plan_of_a_join_and_aggregate(jupyter, browser, tmp_path):
     write_notebook(jupyter.root / "plan.ipynb", cells(str(gate)))
     page, kernel_id = open_and_run_all(browser, f"{jupyter.url}lab/tree/plan.ipynb?token={jupyter.token}", "plan.ipynb")
     try:
-        app, x = wait_until(lambda: the_query(jupyter), 180, "the query's SQL execution in the monitor", interval=0.05)
+        app_id = wait_until(lambda: the_app(jupyter), 180, "the notebook's Spark application in the monitor")
+        app, x = wait_until(lambda: the_query(jupyter, app_id), 180, "the query in the monitor", interval=0.05)
         found_ms = time.time() * 1000 - x["startTime"]
         assert x["status"] == "RUNNING", f"the query waits on its gate: {x}"
         path = f"sparkmonitor/api/apps/{app['appId']}/sql/{x['executionId']}/plan"
