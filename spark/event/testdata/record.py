@@ -130,7 +130,40 @@ rest = {w: json.load(urllib.request.urlopen(f"{sc.uiWebUrl}/api/v1/applications/
 with open(os.environ["RECORD_REST_OUT"], "w") as f:
     f.write(json.dumps({"appId": app, **rest}, indent=1))
 """,
+    # A join + aggregate query (sort-merge join: AQE off, no broadcast) whose tasks are slowed so that it runs for a
+    # few seconds; the fake monitor asks for its plan (sqlPlan) at its start and at task ends (the listener answers at
+    # most once a second), and the listener sends one last, final plan a second after its end.
+    "sql_plan": """
+import time
+spark.udf.register("slow", lambda x: (time.sleep(0.5) if x % 25_000 == 0 else None, x)[1], "long")
+sc.setLocalProperty("sparkmonitor.cellId", "cell-plan")
+big = spark.range(0, 200_000, 1, 8).selectExpr("slow(id) % 100 AS k", "id")
+small = spark.range(0, 100, 1, 2).selectExpr("id AS k2", "concat('n', id) AS name")
+big.join(small, big.k == small.k2).groupBy("name").count().collect()
+time.sleep(3)
+""",
 }
+
+
+def _plan_reactions():
+    """sqlPlan for each execution at its start and at every 4th task end."""
+    running: set[int] = set()
+    ends = 0
+
+    def react(frame: dict) -> list[dict]:
+        nonlocal ends
+        t = frame.get("type")
+        if t == "sqlStart":
+            running.add(frame["executionId"])
+        elif t == "sqlEnd":
+            running.discard(frame["executionId"])
+        elif t == "taskEnd":
+            ends += 1
+        if t == "sqlStart" or (t == "taskEnd" and ends % 4 == 0):
+            return [{"type": "sqlPlan", "executionId": x} for x in sorted(running)]
+        return []
+
+    return react
 
 
 def _drop_reactions():
@@ -168,11 +201,16 @@ def _cancel_reactions():
 
 
 # Control frames the fake monitor sends in answer to frames it receives, per scenario.
-REACTIONS = {"cancelled_job": _cancel_reactions, "monitor_restart": _drop_reactions}
+REACTIONS = {"cancelled_job": _cancel_reactions, "monitor_restart": _drop_reactions, "sql_plan": _plan_reactions}
 
 # Extra Spark configuration per scenario (set before the session starts).
 CONFS = {
     "spill_sort": {"spark.driver.memory": "1g", "spark.memory.fraction": "0.01", "spark.sql.shuffle.partitions": "2"},
+    "sql_plan": {
+        "spark.sql.adaptive.enabled": "false",
+        "spark.sql.autoBroadcastJoinThreshold": "-1",
+        "spark.sql.shuffle.partitions": "4",
+    },
 }
 
 DRIVER = """

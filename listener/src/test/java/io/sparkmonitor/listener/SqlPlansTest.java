@@ -1,6 +1,7 @@
 package io.sparkmonitor.listener;
 
 import static io.sparkmonitor.listener.LocalSpark.DEADLINE_MS;
+import static io.sparkmonitor.listener.LocalSpark.jsc;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,18 +40,7 @@ final class SqlPlansTest {
     SparkSession spark = SparkSession.builder().getOrCreate();
     SqlPlans plans = new SqlPlans(SqlPlans.class.getClassLoader());
     assertNull(plans.snapshot(1_000_000), "an execution the store does not know: null, no throw");
-    spark
-        .udf()
-        .register(
-            "gate",
-            (UDF1<Long, Long>)
-                x -> {
-                  if (x == 0 && !GATE.await(DEADLINE_MS, TimeUnit.MILLISECONDS)) {
-                    throw new IllegalStateException("the test never opened the gate");
-                  }
-                  return x;
-                },
-            DataTypes.LongType);
+    registerGate(spark, "gate");
     // 1 000 000 rows in 4 partitions, joined on id % 1000 with 1 000 named rows, grouped by name.
     Dataset<Row> big =
         spark
@@ -99,6 +89,100 @@ final class SqlPlansTest {
         end.path("nodes").size() > 5 && end.path("edges").size() > 4,
         "operators and edges: " + end);
     assertTrue(!end.path("truncated").asBoolean(), "a small plan is not cut");
+  }
+
+  @Test
+  @DisplayName("the monitor's sqlPlan request gets a sqlPlan frame, even with killEnabled=false")
+  void planOnRequest() throws Exception {
+    try (FakeMonitor m = new FakeMonitor(LocalSpark.dir.resolve("plan.sock"), "good")) {
+      MonitorListener l = LocalSpark.attach(m.socket, "good", false);
+      m.next("hello", DEADLINE_MS);
+      SparkSession spark = SparkSession.builder().getOrCreate();
+      assertTrue(
+          spark
+                  .sql("SELECT id % 7 AS k, count(*) FROM range(0, 10000, 1, 2) GROUP BY k")
+                  .collectAsList()
+                  .size()
+              == 7,
+          "the query's result");
+      long id = m.next("sqlStart", DEADLINE_MS).path("executionId").asLong(-1);
+      m.send("{\"type\":\"sqlPlan\",\"executionId\":-1}"); // malformed: logged once, ignored
+      m.send("{\"type\":\"sqlPlan\",\"executionId\":" + id + "}");
+      JsonNode plan = m.next("sqlPlan", DEADLINE_MS);
+      assertTrue(
+          plan.path("executionId").asLong(-2) == id, "the plan of the asked execution: " + plan);
+      assertTrue(plan.path("seq").asLong() > 0 && plan.path("time").asLong() > 0, "seq and time");
+      assertTrue(rows(plan, "Range") == 10_000, "the range's rows: " + plan);
+      assertTrue(!plan.path("truncated").asBoolean(true), "not cut");
+      jsc.sc().removeSparkListener(l);
+    }
+  }
+
+  /** Holds finalPlan's query until the test has its first plan. */
+  static final CountDownLatch FINAL_GATE = new CountDownLatch(1);
+
+  @Test
+  @DisplayName("an execution the monitor asked about gets one last, final plan after its end")
+  void finalPlan() throws Exception {
+    try (FakeMonitor m = new FakeMonitor(LocalSpark.dir.resolve("final.sock"), "good")) {
+      MonitorListener l = LocalSpark.attach(m.socket, "good", false);
+      m.next("hello", DEADLINE_MS);
+      SparkSession spark = SparkSession.builder().getOrCreate();
+      registerGate(spark, "finalGate");
+      Thread query =
+          new Thread(
+              () ->
+                  spark
+                      .sql(
+                          "SELECT finalGate(id) % 7 AS k, count(*) FROM range(0, 10000, 1, 2)"
+                              + " GROUP BY k")
+                      .collectAsList());
+      query.start();
+      long id = m.next("sqlStart", DEADLINE_MS).path("executionId").asLong(-1);
+      m.send("{\"type\":\"sqlPlan\",\"executionId\":" + id + "}");
+      JsonNode live = m.next("sqlPlan", DEADLINE_MS);
+      assertTrue(!live.path("final").asBoolean(true), "a running query's plan is not final");
+      FINAL_GATE.countDown();
+      query.join(DEADLINE_MS);
+      m.next("sqlEnd", DEADLINE_MS);
+      JsonNode last = m.next("sqlPlan", DEADLINE_MS);
+      assertTrue(
+          last.path("executionId").asLong(-2) == id && last.path("final").asBoolean(),
+          "the last plan, final: " + last);
+      assertTrue(rows(last, "Range") == 10_000, "the range's final rows: " + last);
+      jsc.sc().removeSparkListener(l);
+    }
+  }
+
+  @Test
+  @DisplayName("a plan is cut to the frame bound, and UTF-8 lengths are counted exactly")
+  void utf8Length() {
+    for (String s :
+        new String[] {"", "abc", "é", "€", "\uD83D\uDE00", "a\u00e9\u20ac\uD83D\uDE00"}) {
+      assertTrue(
+          SqlPlans.utf8Length(s) == s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
+          "UTF-8 length of " + s);
+    }
+  }
+
+  /** The tests' gates by UDF name (the UDF is serialised: it names its gate, it cannot hold it). */
+  private static final Map<String, CountDownLatch> GATES =
+      Map.of("gate", GATE, "finalGate", FINAL_GATE);
+
+  /** A UDF {@code name(x)} = x that holds row 0 until the test opens the gate of that name. */
+  private static void registerGate(SparkSession spark, String name) {
+    spark
+        .udf()
+        .register(
+            name,
+            (UDF1<Long, Long>)
+                x -> {
+                  if (x == 0 && !GATES.get(name).await(DEADLINE_MS, TimeUnit.MILLISECONDS)) {
+                    throw new IllegalStateException("the test never opened the gate " + name);
+                  }
+                  return x;
+                },
+            DataTypes.LongType);
   }
 
   private static JsonNode parse(String s) throws Exception {
