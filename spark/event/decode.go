@@ -88,6 +88,8 @@ func newEvent(typ string) (Event, []string) {
 		return &Stats{}, nil
 	case "resync":
 		return &Resync{}, nil
+	case "log":
+		return &LogLine{}, []string{"level", "message"}
 	default:
 		return &Unknown{}, nil
 	}
