@@ -7,6 +7,8 @@ waits for the JVM. The daemon thread `sparkmonitor-logs` hands each record to th
 (`LogCapture.python`), which sends it to the monitor at or above `spark.sparkmonitor.logLevel`
 (spark/event/PROTOCOL.md, "Driver log lines"). Records logged while no SparkContext runs are dropped.
 
+A record no other handler gets is still printed to stderr, as Python's `logging.lastResort` does without handlers.
+
 Never recursive: records of py4j's and this package's loggers, and any record logged by the forwarding thread itself
 (a py4j error), are not forwarded. Never breaks a cell: every error is swallowed; a driver without the listener jar
 is asked once per SparkContext.
@@ -46,6 +48,9 @@ class Forwarder(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
+            last = logging.lastResort
+            if last is not None and record.levelno >= last.level and not self._others_handle(record):
+                last.handle(record)  # as Python does when no handler is configured: the cell still prints it
             if record.name.startswith(_SKIPPED) or record.thread == self._thread.ident:
                 return
             message = record.getMessage()
@@ -64,6 +69,18 @@ class Forwarder(logging.Handler):
             self.dropped += 1
         except Exception:  # noqa: BLE001 - a record we cannot copy is not forwarded; the caller's logging goes on
             pass
+
+    def _others_handle(self, record: logging.LogRecord) -> bool:
+        """Whether a handler besides this one gets the record: if none does, Python would have printed it to stderr
+        (`logging.lastResort`), and still does."""
+        logger = logging.getLogger(record.name)
+        while logger is not None:
+            if any(h is not self for h in logger.handlers):
+                return True
+            if not logger.propagate:
+                return False
+            logger = logger.parent
+        return False
 
     def close(self) -> None:
         try:
