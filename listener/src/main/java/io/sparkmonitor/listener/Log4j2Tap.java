@@ -10,9 +10,9 @@ import org.apache.logging.log4j.core.config.Property;
 
 /**
  * The log4j2 appender of {@link LogCapture}: the only class of this jar that names log4j2's core,
- * loaded by reflection ({@link #attach}), so that the jar loads on a driver without it. Added to the
- * root logger at the capture's level (log4j2 checks the level before calling it); {@link #append}
- * copies the event's fields and returns.
+ * loaded by reflection ({@link #attach}), so that the jar loads on a driver without it. Added to
+ * the root logger at the capture's level (log4j2 checks the level before calling it); {@link
+ * #append} copies the event's fields and returns.
  */
 final class Log4j2Tap extends AbstractAppender implements LogCapture.Tap {
   private final LogCapture capture;
@@ -44,7 +44,8 @@ final class Log4j2Tap extends AbstractAppender implements LogCapture.Tap {
       Throwable thrown = e.getThrown();
       String msg = e.getMessage() == null ? "" : e.getMessage().getFormattedMessage();
       if (thrown != null) msg = msg + "\n" + thrown;
-      capture.jvm(e.getTimeMillis(), e.getLevel().name(), e.getLoggerName(), e.getThreadName(), msg);
+      capture.jvm(
+          e.getTimeMillis(), e.getLevel().name(), e.getLoggerName(), e.getThreadName(), msg);
     } catch (Throwable ignored) {
       // never into the logging thread
     }

@@ -9,10 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends the driver's log lines to the monitor as {@code log} frames (spark/event/PROTOCOL.md "Driver
- * log lines"): log4j2 events of the JVM (through {@code Log4j2Tap}, loaded by reflection so that
- * this jar still loads on a driver without log4j2) and the Python {@code logging} records the kernel
- * hook forwards ({@link #python}).
+ * Sends the driver's log lines to the monitor as {@code log} frames (spark/event/PROTOCOL.md
+ * "Driver log lines"): log4j2 events of the JVM (through {@code Log4j2Tap}, loaded by reflection so
+ * that this jar still loads on a driver without log4j2) and the Python {@code logging} records the
+ * kernel hook forwards ({@link #python}).
  *
  * <p>The logging thread only checks the level, cuts the message and offers the line to a bounded
  * queue ({@link #QUEUE_SIZE}); a full queue drops it and counts it (sent as {@code dropped}). The
@@ -113,7 +113,8 @@ public final class LogCapture {
       c.tap = (Tap) k.getDeclaredMethod("attach", LogCapture.class).invoke(null, c);
     } catch (Throwable t) {
       LOG.info(
-          "SparkMonitor: the driver JVM's log lines are not sent (no log4j2 here: {}); Python's are",
+          "SparkMonitor: the driver JVM's log lines are not sent (no log4j2 here: {}); Python's"
+              + " are",
           t.toString());
     }
     return c;
@@ -212,7 +213,10 @@ public final class LogCapture {
     return j.put("dropped", dropped).end();
   }
 
-  /** The index in {@link #LEVELS} of a level name (Python's WARNING and CRITICAL too); INFO if unknown. */
+  /**
+   * The index in {@link #LEVELS} of a level name (Python's WARNING and CRITICAL too); INFO if
+   * unknown.
+   */
   static int severity(String level) {
     String l = level == null ? "" : level.trim().toUpperCase(Locale.ROOT);
     if (l.equals("WARNING")) return 3;

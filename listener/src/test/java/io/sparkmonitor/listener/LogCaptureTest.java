@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 final class LogCaptureTest {
   /**
    * A WARN logged through log4j2 and through the log4j 1 API (Spark's bridge, as py4j code calls
-   * it) while a cell runs carries that cell; one logged between cells carries none; the
-   * listener's own logger is not captured; Python lines below the level are not sent.
+   * it) while a cell runs carries that cell; one logged between cells carries none; the listener's
+   * own logger is not captured; Python lines below the level are not sent.
    */
   @Test
   @DisplayName("log4j WARNs and Python records reach the monitor under the running cell")
@@ -73,7 +73,8 @@ final class LogCaptureTest {
   @DisplayName("a full log queue drops and counts, never blocks")
   void fullQueueDropsAndCounts() {
     List<String> sent = new ArrayList<>();
-    LogCapture c = new LogCapture(sent::add, LogCapture.severity("WARN")); // not started: nothing drains
+    LogCapture c =
+        new LogCapture(sent::add, LogCapture.severity("WARN")); // not started: nothing drains
     for (int i = 0; i < LogCapture.QUEUE_SIZE + 500; i++) c.jvm(i, "WARN", "x", "t", "line " + i);
     assertEquals(500, c.dropped());
   }
