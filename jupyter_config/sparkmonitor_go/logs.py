@@ -1,13 +1,12 @@
 """Forwards the Python `logging` records of a cell's code to the driver, for the monitor's Logs tab.
 
-A handler on the root logger (level WARNING) copies each record it gets — time, level, logger, thread, message (at
-most 4 096 characters, with the exception's class and message) and the cell the kernel is running — into a bounded
+A log record factory (wrapping Python's: no handler is added, so `logging.basicConfig` and Python's printing of
+unhandled warnings work as before) copies each record of WARNING and above — time, level, logger, thread, message
+(at most 4 096 characters, with the exception's class and message) and the cell the kernel is running — into a bounded
 queue (1 000 records; a full queue drops the record and counts it in `dropped`) and returns: the logging thread never
 waits for the JVM. The daemon thread `sparkmonitor-logs` hands each record to the listener jar through py4j
 (`LogCapture.python`), which sends it to the monitor at or above `spark.sparkmonitor.logLevel`
 (spark/event/PROTOCOL.md, "Driver log lines"). Records logged while no SparkContext runs are dropped.
-
-A record no other handler gets is still printed to stderr, as Python's `logging.lastResort` does without handlers.
 
 Never recursive: records of py4j's and this package's loggers, and any record logged by the forwarding thread itself
 (a py4j error), are not forwarded. Never breaks a cell: every error is swallowed; a driver without the listener jar
@@ -27,18 +26,25 @@ MESSAGE_CHARS = 4096
 _SKIPPED = ("py4j", "sparkmonitor_go")
 
 
-class Forwarder(logging.Handler):
-    """The logging handler: `context()` is the active SparkContext (or None)."""
+class Forwarder:
+    """Sees every log record Python creates (a record factory wrapping the current one: no handler is added, so
+    `logging.basicConfig` and Python's printing of unhandled warnings work as before). `context()` is the active
+    SparkContext (or None)."""
 
     def __init__(self, context: Callable[[], object | None], level: int = logging.WARNING, size: int = QUEUE_SIZE):
-        super().__init__(level)
+        self.level = level
         self.cell_id: str | None = None  # the cell the kernel runs now (pre_run_cell / post_run_cell)
         self.dropped = 0
         self._context = context
         self._queue: queue.Queue = queue.Queue(size)
         self._unreachable = None  # a SparkContext whose JVM has no LogCapture
+        self._previous = logging.getLogRecordFactory()
         self._thread = threading.Thread(target=self._forward, name="sparkmonitor-logs", daemon=True)
         self._thread.start()
+
+    def install(self) -> None:
+        self._previous = logging.getLogRecordFactory()
+        logging.setLogRecordFactory(self._make)
 
     def pre_run_cell(self, info) -> None:
         self.cell_id = getattr(info, "cell_id", None) or None
@@ -46,12 +52,15 @@ class Forwarder(logging.Handler):
     def post_run_cell(self, result=None) -> None:
         self.cell_id = None
 
-    def emit(self, record: logging.LogRecord) -> None:
+    def _make(self, *args, **kwargs) -> logging.LogRecord:
+        record = self._previous(*args, **kwargs)
+        self.offer(record)
+        return record
+
+    def offer(self, record: logging.LogRecord) -> None:
+        """Queues the record if it is at the level or above and not ours; never raises, never waits."""
         try:
-            last = logging.lastResort
-            if last is not None and record.levelno >= last.level and not self._others_handle(record):
-                last.handle(record)  # as Python does when no handler is configured: the cell still prints it
-            if record.name.startswith(_SKIPPED) or record.thread == self._thread.ident:
+            if record.levelno < self.level or record.name.startswith(_SKIPPED) or record.thread == self._thread.ident:
                 return
             message = record.getMessage()
             if record.exc_info and record.exc_info[0] is not None:
@@ -70,24 +79,14 @@ class Forwarder(logging.Handler):
         except Exception:  # noqa: BLE001 - a record we cannot copy is not forwarded; the caller's logging goes on
             pass
 
-    def _others_handle(self, record: logging.LogRecord) -> bool:
-        """Whether a handler besides this one gets the record: if none does, Python would have printed it to stderr
-        (`logging.lastResort`), and still does."""
-        logger = logging.getLogger(record.name)
-        while logger is not None:
-            if any(h is not self for h in logger.handlers):
-                return True
-            if not logger.propagate:
-                return False
-            logger = logger.parent
-        return False
-
     def close(self) -> None:
+        """Puts the previous record factory back (if no one replaced ours since) and ends the thread."""
+        if logging.getLogRecordFactory() == self._make:
+            logging.setLogRecordFactory(self._previous)
         try:
             self._queue.put_nowait(None)
         except queue.Full:
             pass
-        super().close()
 
     def _forward(self) -> None:
         while (item := self._queue.get()) is not None:
@@ -101,9 +100,9 @@ class Forwarder(logging.Handler):
 
 
 def install(ipython, context: Callable[[], object | None]) -> Forwarder:
-    """Adds the forwarder to the root logger and to the shell's cell events; returns it (for `uninstall`)."""
+    """Starts forwarding (the record factory) and follows the shell's cells; returns the forwarder (for `uninstall`)."""
     forwarder = Forwarder(context)
-    logging.getLogger().addHandler(forwarder)
+    forwarder.install()
     ipython.events.register("pre_run_cell", forwarder.pre_run_cell)
     ipython.events.register("post_run_cell", forwarder.post_run_cell)
     return forwarder
@@ -112,7 +111,6 @@ def install(ipython, context: Callable[[], object | None]) -> Forwarder:
 def uninstall(ipython, forwarder: Forwarder | None) -> None:
     if forwarder is None:
         return
-    logging.getLogger().removeHandler(forwarder)
     for name, callback in (("pre_run_cell", forwarder.pre_run_cell), ("post_run_cell", forwarder.post_run_cell)):
         try:
             ipython.events.unregister(name, callback)

@@ -36,11 +36,13 @@ def test_a_cells_warnings_reach_the_driver_with_the_cell_id(kernel):  # noqa: F8
             ]
         )
     )
+    # No handler was added: logging.basicConfig in a cell still configures the root logger.
+    assert run_ok(kernel, "logging.basicConfig()\nlen(logging.getLogger().handlers)", "c2b") == "1"
     # A driver without LogCapture: the cell runs on, nothing is reported, and the driver is not asked again.
     result = kernel.execute(
         "del sc._jvm.io.sparkmonitor.listener.LogCapture\nlog.warning('nowhere')\n'ran'", cell_id="c3"
     )
-    assert (result.status, result.value, result.stderr) == ("ok", repr("ran"), "nowhere\n")
+    assert (result.status, result.value, result.stderr) == ("ok", repr("ran"), "WARNING:nb:nowhere\n")
 
 
 def test_a_full_queue_drops_and_counts_and_never_waits():
@@ -52,9 +54,10 @@ def test_a_full_queue_drops_and_counts_and_never_waits():
         gate.wait(10)
 
     f = logs.Forwarder(context, size=2)
-    log = logging.getLogger("sparkmonitor-test-full")
-    log.addHandler(f)
-    log.propagate = False
+    f.install()
+    log = logging.getLogger("test-full")
+    log.propagate = False  # no lastResort output in the test's stderr
+    log.addHandler(logging.NullHandler())
     try:
         log.warning("first")
         assert taken.wait(10)
@@ -63,7 +66,6 @@ def test_a_full_queue_drops_and_counts_and_never_waits():
         assert f.dropped == 8
     finally:
         gate.set()
-        log.removeHandler(f)
         f.close()
 
 
@@ -90,8 +92,8 @@ def test_what_the_forwarder_logs_itself_is_not_forwarded():
         )
 
     f = logs.Forwarder(lambda: Context)
+    f.install()
     log = logging.getLogger("nb")
-    log.addHandler(f)
     try:
         log.warning("once")
         assert done.wait(10)
@@ -99,5 +101,6 @@ def test_what_the_forwarder_logs_itself_is_not_forwarded():
         f._thread.join(10)  # the close marker ends the thread after whatever was queued
         assert not f._thread.is_alive()
         assert [c[5] for c in calls] == ["once"]
+        assert logging.getLogRecordFactory() is logging.LogRecord, "close puts Python's factory back"
     finally:
-        log.removeHandler(f)
+        f.close()
