@@ -1,5 +1,5 @@
-// The monitor shown under a notebook cell: a header with the cell's job counts, and three tabs: Jobs (a virtualised
-// table), Timeline (tasks per executor on a canvas) and Executors (activity against cores).
+// The monitor shown under a notebook cell: a header with the cell's job counts, and four tabs: Jobs (a virtualised
+// table), Timeline (tasks per executor on a canvas) Executors (activity against cores) and Logs (logs-pane.ts).
 import { ServerConnection } from '@jupyterlab/services';
 import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
@@ -18,6 +18,7 @@ import { ExecutorsChart } from './executors-chart';
 import { formatDuration } from './format';
 import { cancelButton, el, IRowContext, setText, uiLink } from './job-rows';
 import { JobsTable, setData } from './jobs-table';
+import { LogsPane } from './logs-pane';
 import { MonitorModel, INotebookRef } from './model';
 import { DEFAULT_SETTINGS, IMonitorSettings } from './settings';
 import { ThemeWatcher } from './theme';
@@ -25,11 +26,12 @@ import { TimelineView } from './timeline';
 import { TimelineSource } from './timeline-source';
 import { sparkUIUrl, UITarget } from './spark-ui';
 
-export type MonitorTab = 'jobs' | 'timeline' | 'executors';
+export type MonitorTab = 'jobs' | 'timeline' | 'executors' | 'logs';
 const TABS: [MonitorTab, string][] = [
   ['jobs', 'Jobs'],
   ['timeline', 'Timeline'],
-  ['executors', 'Executors']
+  ['executors', 'Executors'],
+  ['logs', 'Logs']
 ];
 
 export interface ICellMonitorOptions {
@@ -75,6 +77,7 @@ export class CellMonitorWidget extends Widget {
       },
       this.notebook
     );
+    this._logs = new LogsPane(this._server, this.cellId, this.notebook);
     this._theme = new ThemeWatcher(() => {
       this._timeline.redraw();
       this._executors.redraw();
@@ -129,6 +132,7 @@ export class CellMonitorWidget extends Widget {
     this._timeline.dispose();
     this._executors.dispose();
     this._source.dispose();
+    this._logs.dispose();
     this._theme.dispose();
     super.dispose();
   }
@@ -160,7 +164,9 @@ export class CellMonitorWidget extends Widget {
           ? this._jobs.node
           : tab === 'timeline'
             ? this._timeline.node
-            : this._executors.node
+            : tab === 'logs'
+              ? this._logs.node
+              : this._executors.node
       );
       this._panes.set(tab, pane);
       this._tabButtons.set(tab, button);
@@ -220,8 +226,11 @@ export class CellMonitorWidget extends Widget {
       this._jobs.update(groups, this._rowContext(now));
     }
     const visible = this.isAttached && !this.isHidden && !this._collapsed;
+    this._logs.setVisible(visible && this._tab === 'logs');
     this._source.update(
-      !visible || this._tab === 'jobs' ? 'none' : this._tab,
+      !visible || this._tab === 'jobs' || this._tab === 'logs'
+        ? 'none'
+        : this._tab,
       running > 0,
       `${jobs.length}:${running}:${succeeded}:${failed}:${lastDone}`
     );
@@ -459,6 +468,7 @@ export class CellMonitorWidget extends Widget {
   private readonly _timeline: TimelineView;
   private readonly _executors: ExecutorsChart;
   private readonly _source: TimelineSource;
+  private readonly _logs: LogsPane;
   private readonly _theme: ThemeWatcher;
   private _tab: MonitorTab = 'jobs';
   private _frame = 0;

@@ -179,6 +179,42 @@ export interface Hint {
   message: string;
 }
 
+/** LogLevel is a log line's level, log4j's names (Python's WARNING is WARN, CRITICAL is FATAL). */
+export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL';
+
+/**
+ * LogSource is where a driver log line came from.
+ * 'jvm': a log4j event of the driver JVM: Spark's own, or the cell's through py4j
+ * 'python': a record of Python's logging module in the kernel
+ */
+export type LogSource = 'jvm' | 'python';
+
+/** CellLogs (api/logs) is the driver log lines logged while the kernel ran one cell, oldest first. */
+export interface CellLogs {
+  cellId: string;
+  /** At most state.MaxLogLinesPerApp per application */
+  lines: LogLine[];
+  /**
+   * Dropped counts the lines the drivers of these applications dropped before sending (their queue was full),
+   * since each started; Forgotten the lines the monitor forgot to keep each application's last
+   * state.MaxLogLinesPerApp lines. Both count lines of every cell, not only this one's.
+   */
+  dropped: number;
+  forgotten: number;
+}
+
+/** LogLine is one log line of a driver. */
+export interface LogLine {
+  appId: string;
+  /** Epoch ms */
+  time: number;
+  level: LogLevel;
+  logger: string;
+  thread: string;
+  message: string;
+  source: LogSource;
+}
+
 /**
  * PlanMetricKind is what a SQL metric's value measures, read from the unit Spark printed it with.
  * 'count': a number of rows, files, partitions… ("1,000")

@@ -48,6 +48,8 @@ import urllib.parse
 import weakref
 from collections.abc import Iterable
 
+from . import logs
+
 CELL_PROPERTY = "sparkmonitor.cellId"
 KERNEL_ID = "SPARKMONITOR_KERNEL_ID"
 NOTEBOOK_PATH = "JPY_SESSION_NAME"  # set by Jupyter Server for the kernels of its sessions
@@ -348,6 +350,7 @@ def load_ipython_extension(ipython) -> None:
     ipython.events.register("pre_run_cell", tagger.pre_run_cell)
     ipython.events.register("post_run_cell", tagger.post_run_cell)
     _state["shell"] = ipython
+    _state["logs"] = logs.install(ipython, active_context)  # the cell's Python logging records (logs.py)
     pending = {}
     module = _loaded_context_module()
     if module is not None:
@@ -374,6 +377,7 @@ def unload_ipython_extension(ipython) -> None:
         uninstall_hook(hook)
     if _state.get("shell") is ipython:
         del _state["shell"]
+        logs.uninstall(ipython, _state.pop("logs", None))
 
 
 # ---- Spark configuration profiles (docs/user-guide.md § Spark profiles) ----------------------------------------------

@@ -34,7 +34,9 @@ class SparkContext:
             started=lambda jsc, cell: self.marks.append(("started", cell, jsc)),
             ended=lambda jsc, cell: self.marks.append(("ended", cell, jsc)),
         )
-        listener = types.SimpleNamespace(CellMarks=marks)
+        self.logs = []  # the listener jar's LogCapture.python calls (kernel hook's logs.py)
+        capture = types.SimpleNamespace(python=lambda *line: self.logs.append(line))
+        listener = types.SimpleNamespace(CellMarks=marks, LogCapture=capture)
         sparkmonitor = types.SimpleNamespace(listener=listener)
         self._jvm = types.SimpleNamespace(io=types.SimpleNamespace(sparkmonitor=sparkmonitor))
         self._jsc = types.SimpleNamespace(sc=lambda: "the JVM SparkContext")

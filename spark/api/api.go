@@ -93,6 +93,7 @@ func Handler(opts Options) (http.Handler, error) {
 	p.HandleFunc("/api/apps/{appId}", h.app).Methods(http.MethodGet)
 	p.HandleFunc("/api/ws", h.websocket).Methods(http.MethodGet)
 	p.HandleFunc("/api/timeline", h.timeline).Methods(http.MethodGet)
+	p.HandleFunc("/api/logs", h.logs).Methods(http.MethodGet)
 	p.HandleFunc("/api/profiles", h.profiles).Methods(http.MethodGet)
 	if opts.Metrics != nil {
 		p.Handle("/metrics", opts.Metrics).Methods(http.MethodGet)

@@ -96,6 +96,8 @@ func Bound(ev Event) {
 		boundResync(e)
 	case *SQLPlan:
 		boundPlan(e)
+	case *LogLine:
+		boundLogLine(e)
 	}
 }
 

@@ -95,6 +95,8 @@ func newEvent(typ string) (Event, []string) {
 		return &Resync{}, nil
 	case "sqlPlan":
 		return &SQLPlan{}, []string{"executionId", "nodes"}
+	case "log":
+		return &LogLine{}, []string{"level", "message"}
 	default:
 		return &Unknown{}, nil
 	}

@@ -40,6 +40,7 @@ type liveApp struct {
 	sql       liveSQL  // SQL executions (sql.go)
 	// plans: the SQL executions' latest plans (plans.go).
 	plans livePlans
+	logs  logRing // the driver's last log lines (logs.go)
 	// killEnabled is the listener's spark.ui.killEnabled; readOnly is the monitor's --read-only (cancel.go).
 	killEnabled, readOnly bool
 	// log reports events that refer to no known job, stage attempt or SQL execution (they are ignored).
@@ -120,6 +121,8 @@ func (a *liveApp) apply(ev event.Event) {
 		a.resync(e)
 	case *event.SQLPlan:
 		a.sqlPlan(e)
+	case *event.LogLine:
+		a.logs.add(a.info.AppID, e)
 	}
 }
 

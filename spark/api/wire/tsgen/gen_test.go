@@ -55,6 +55,8 @@ var shapes = map[string]any{
 	// plan.go
 	"SQLPlan": wire.SQLPlan{}, "PlanGraph": wire.PlanGraph{}, "PlanNode": wire.PlanNode{}, "PlanEdge": wire.PlanEdge{},
 	"PlanMetric": wire.PlanMetric{}, "PlanValue": wire.PlanValue{},
+	// logs.go
+	"CellLogs": wire.CellLogs{}, "LogLine": wire.LogLine{},
 }
 
 // The generator reads the source; encoding/json writes the bytes. For every struct, the keys of its zero value are

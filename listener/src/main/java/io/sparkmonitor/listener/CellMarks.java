@@ -21,11 +21,13 @@ public final class CellMarks {
 
   /** The kernel starts running the cell {@code cellId} (null or empty: a cell without an id). */
   public static void started(SparkContext sc, String cellId) {
+    LogCapture.cellStarted(cellId);
     post(sc, new Mark(cellId, true));
   }
 
   /** The kernel is done with the cell {@code cellId}. */
   public static void ended(SparkContext sc, String cellId) {
+    LogCapture.cellEnded(cellId);
     post(sc, new Mark(cellId, false));
   }
 

@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code spark.sparkmonitor.listenerQueue} (default {@code appStatus}): the listener bus
  *       queue the listener runs on: {@code appStatus}, beside Spark's own status listener, or
  *       {@code shared}, where {@code addSparkListener} puts listeners (see {@link #register}).
+ *   <li>{@code spark.sparkmonitor.logLevel} (default {@code WARN}): the driver's log lines at this
+ *       level and above are sent to the monitor, {@code OFF}: none (see {@link LogCapture}).
  *   <li>{@code spark.ui.killEnabled} (Spark's, default {@code true}): sent in the hello; when
  *       {@code false} the monitor's cancel requests are ignored (see {@link Control}).
  * </ul>
@@ -69,6 +71,11 @@ public final class MonitorPlugin implements SparkPlugin {
           LOG.warn("SparkMonitor: not monitoring this application: {}", t.toString());
         }
         return Collections.emptyMap();
+      }
+
+      @Override
+      public void shutdown() {
+        LogCapture.uninstall();
       }
     };
   }
@@ -134,6 +141,7 @@ public final class MonitorPlugin implements SparkPlugin {
         "SparkMonitor: listening on Spark's {} listener queue",
         register(sc, listener, settings.listenerQueue));
     sender.start();
+    LogCapture.install(sc.getConf(), json -> sender.offer(0, "log", json));
     return listener;
   }
 
