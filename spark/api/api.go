@@ -63,6 +63,8 @@ type Options struct {
 	// EventLogs, when set, serves POST api/eventlogs (eventlog.go); History reports the history in api/health.
 	EventLogs EventLogs
 	History   func() HistoryStatus
+	// Waits, when set, serves GET api/cells/{cellId}/waits (waits.go); without it that answers 503.
+	Waits Waits
 }
 
 // Handler returns the monitor's HTTP handler: everything under Prefix, and a 401 for anything else.
@@ -96,6 +98,7 @@ func Handler(opts Options) (http.Handler, error) {
 	}
 	h.registerCancel(p)
 	p.HandleFunc("/api/cells/{cellId}/runs", h.cellRun).Methods(http.MethodPost)
+	p.HandleFunc("/api/cells/{cellId}/waits", h.cellWaits).Methods(http.MethodGet)
 	p.HandleFunc("/api/eventlogs", h.openEventLog).Methods(http.MethodPost)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		respondError(w, http.StatusNotFound, "not_found", "no such monitor endpoint")
