@@ -148,12 +148,16 @@ def test_waiting_for_executors_on_a_cluster_without_room(cluster, jupyter, brows
     try:
         app = kernel_app(jupyter, kernel_id)
         ui, app_id = app["uiUrl"], app["appId"]
-        stage = wait_until(lambda: spark_api(ui, app_id, "stages?status=active"), 300, "the job's stage to be submitted")[0]
+        active = wait_until(lambda: spark_api(ui, app_id, "stages?status=active"), 300, "the job's stage to start")
+        stage = active[0]
         job = spark_api(ui, app_id, "jobs?status=running")[0]
         executors = [e for e in spark_api(ui, app_id, "executors") if e["id"] != "driver"]
         cores = sum(e["totalCores"] for e in executors)
         pending = stage["numTasks"] - stage["numActiveTasks"] - stage["numCompleteTasks"]
-        want = f"Waiting for executors: {pending} tasks pending, {cores} of {cores} cores free, {len(executors)} executors."
+        want = (
+            f"Waiting for executors: {pending} tasks pending, {cores} of {cores} cores free, "
+            f"{len(executors)} executors."
+        )
         assert pending == 6 and not executors, (stage, executors)
         line = wait_shown(page, "wc-job", "resources", spark_time(stage["submissionTime"]))
         assert line["message"] == want, (line, want, job)
