@@ -88,7 +88,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         running,
         serverSettings,
         notebook,
-        waitsChanged
+        waitsChanged,
+        () => settings.stallAfterSeconds
       );
 
       const attach = async (cell: Cell, cellId: string) => {

@@ -25,14 +25,17 @@ export async function requestWaits(
   settings: ServerConnection.ISettings,
   cellId: string,
   since: number,
-  notebook?: INotebookRef
+  notebook?: INotebookRef,
+  stallAfterSeconds = 10
 ): Promise<CellWaits> {
   const url =
     URLExt.join(
       settings.baseUrl,
       'sparkmonitor/',
       `api/cells/${encodeURIComponent(cellId)}/waits`
-    ) + `?since=${Math.max(1, Math.floor(since))}${notebookQuery(notebook)}`;
+    ) +
+    `?since=${Math.max(1, Math.floor(since))}${notebookQuery(notebook)}` +
+    `&stallAfterMs=${Math.round(stallAfterSeconds * 1000)}`;
   const resp = await ServerConnection.makeRequest(url, {}, settings);
   let body: SuccessEnvelope<CellWaits> | ErrorEnvelope | null = null;
   try {
@@ -59,7 +62,8 @@ export class WaitsWatcher {
     private readonly _running: RunningCells,
     private readonly _server: ServerConnection.ISettings,
     private readonly _notebook: () => INotebookRef | undefined,
-    private readonly _onChange: (cellId: string) => void
+    private readonly _onChange: (cellId: string) => void,
+    private readonly _stallAfterSeconds: () => number = () => 10
   ) {}
 
   /** The latest answer for a running cell, or undefined. */
@@ -97,7 +101,13 @@ export class WaitsWatcher {
         continue;
       }
       this._inFlight.add(cellId);
-      requestWaits(this._server, cellId, since, this._notebook())
+      requestWaits(
+        this._server,
+        cellId,
+        since,
+        this._notebook(),
+        this._stallAfterSeconds()
+      )
         .then(w => {
           if (this._running.since(cellId) !== since) {
             return; // the run ended (or another started) meanwhile
