@@ -12,8 +12,10 @@ import { trackCellRuns } from './cell-runs';
 import { MonitorConnection } from './connection';
 import { MonitorModel, INotebookRef } from './model';
 import { registerProfiles } from './profiles';
+import { RunningCells } from './running-cells';
 import { DEFAULT_SETTINGS, IMonitorSettings, readSettings } from './settings';
 import { SummaryWriter } from './summary-writer';
+import { WaitsWatcher } from './waits';
 import { CellMonitorWidget, focusCellOf } from './widget';
 
 const TOGGLE_ALL = 'sparkmonitor-go:toggle-all';
@@ -72,6 +74,23 @@ const plugin: JupyterFrontEndPlugin<void> = {
       const notebook = () => (panel.isDisposed ? undefined : notebookOf(panel));
       const connection = new MonitorConnection(model, serverSettings, notebook);
       const summaries = new SummaryWriter(model, () => settings, panel.content);
+      // Why nothing moves in a running cell (waits.ts): a cell without jobs shows its monitor once there is a wait.
+      const waitsChanged = (cellId: string) => {
+        if (waits.get(cellId)?.wait) {
+          panel.content.widgets
+            .filter(c => c.model.id === cellId)
+            .forEach(cell => void attach(cell, cellId));
+        }
+        widgets.forEach(w => w.cellId === cellId && w.scheduleRender());
+      };
+      const running = new RunningCells(panel, id => waits.cellChanged(id));
+      const waits: WaitsWatcher = new WaitsWatcher(
+        running,
+        serverSettings,
+        notebook,
+        waitsChanged,
+        () => settings.stallAfterSeconds
+      );
 
       const attach = async (cell: Cell, cellId: string) => {
         if (monitors.has(cell) || !(cell instanceof CodeCell)) {
@@ -83,7 +102,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
           notebook,
           connection: () => connection.status,
           settings: () => settings,
-          serverSettings
+          serverSettings,
+          waits: () => waits.get(cellId)
         });
         monitors.set(cell, widget);
         widgets.add(widget);
@@ -128,6 +148,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
       panel.disposed.connect(() => {
         connection.dispose();
+        running.dispose();
+        waits.dispose();
         summaries.dispose();
         model.dispose();
         models.delete(model);

@@ -11,6 +11,8 @@ export interface IMonitorSettings {
   maxJobsPerCell: number;
   /** Append a static summary output to a cell once its execution and all of its jobs are done. */
   writeSummary: boolean;
+  /** Seconds without progress in a running cell before its monitor says why (waits.ts). */
+  stallAfterSeconds: number;
 }
 
 export const DEFAULT_SETTINGS: IMonitorSettings = {
@@ -18,7 +20,8 @@ export const DEFAULT_SETTINGS: IMonitorSettings = {
   autoCollapse: false,
   refreshRateMs: 0,
   maxJobsPerCell: 1000,
-  writeSummary: false
+  writeSummary: false,
+  stallAfterSeconds: 10
 };
 
 /** Reads settings from the registry's composite value, falling back to the defaults for missing or mistyped keys. */
@@ -36,6 +39,7 @@ export function readSettings(
     autoCollapse: pick('autoCollapse'),
     refreshRateMs: Math.max(0, pick('refreshRateMs')),
     maxJobsPerCell: Math.max(1, pick('maxJobsPerCell')),
-    writeSummary: pick('writeSummary')
+    writeSummary: pick('writeSummary'),
+    stallAfterSeconds: Math.min(600, Math.max(1, pick('stallAfterSeconds')))
   };
 }

@@ -25,6 +25,8 @@ import { ThemeWatcher } from './theme';
 import { TimelineView } from './timeline';
 import { TimelineSource } from './timeline-source';
 import { sparkUIUrl, UITarget } from './spark-ui';
+import type { CellWaits } from './api';
+import { WaitsLine } from './waits';
 
 export type MonitorTab = 'jobs' | 'timeline' | 'executors' | 'logs';
 const TABS: [MonitorTab, string][] = [
@@ -45,6 +47,8 @@ export interface ICellMonitorOptions {
   settings?: () => IMonitorSettings;
   /** How to reach the Jupyter server (timeline and cancel endpoints, Spark UI links). */
   serverSettings?: ServerConnection.ISettings;
+  /** Why nothing moves in the cell while it runs, and its slow tasks (waits.ts); undefined: nothing to say. */
+  waits?: () => CellWaits | undefined;
 }
 
 export class CellMonitorWidget extends Widget {
@@ -88,7 +92,15 @@ export class CellMonitorWidget extends Widget {
     this._error.setAttribute('role', 'alert');
     this._offline.hidden = true;
     this._offline.setAttribute('role', 'status');
-    this.node.append(this._header, this._offline, this._error, this._body);
+    this._waitsOf = options.waits ?? (() => undefined);
+    this._waits = new WaitsLine(this._server);
+    this.node.append(
+      this._header,
+      this._waits.node,
+      this._offline,
+      this._error,
+      this._body
+    );
     this._unsubscribe = this.model.onCellChanged(id => {
       if (id === this.cellId) {
         this.scheduleRender();
@@ -221,6 +233,7 @@ export class CellMonitorWidget extends Widget {
     setHidden(this._body, this._collapsed);
     this._renderHeader(jobs, running, succeeded, failed, now);
     this._renderConnection();
+    this._waits.update(this._waitsOf(), id => this.model.app(id));
     const lastDone = Math.max(0, ...jobs.map(j => j.completionTime ?? 0));
     if (!this._collapsed && this._tab === 'jobs') {
       this._jobs.update(groups, this._rowContext(now));
@@ -479,6 +492,8 @@ export class CellMonitorWidget extends Widget {
   private _collapsed = false;
   private _closedAt = -1;
   private readonly _unsubscribe: () => void;
+  private readonly _waits: WaitsLine;
+  private readonly _waitsOf: () => CellWaits | undefined;
 }
 
 /** Shows or hides a node, writing only a change. */

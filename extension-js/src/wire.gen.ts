@@ -463,3 +463,69 @@ export interface Update {
   jobs?: Job[];
   sqlExecutions?: SQLExecution[];
 }
+
+/**
+ * WaitKind is why nothing moves in a running cell (API.md § Waits).
+ * 'resources': tasks are pending and no core is free for them (no executor yet, or every core busy).
+ * 'straggler': one task of the stage is left; every other task finished.
+ * 'retry': the stage runs again (attempt > 0) because a shuffle's output was lost (a fetch failure).
+ * 'driver': every stage of the job is done but the job has not ended: the driver collects the result.
+ * 'python': the cell runs and none of its Spark jobs does: the time goes to Python (or another client).
+ * 'tasks': tasks are running, none ended lately, none is pending (long tasks).
+ */
+export type WaitKind =
+  | 'resources'
+  | 'straggler'
+  | 'retry'
+  | 'driver'
+  | 'python'
+  | 'tasks';
+
+/** CellWaits answers GET api/cells/{cellId}/waits: why nothing moves in the cell, and its slow running tasks. */
+export interface CellWaits {
+  cellId: string;
+  /** Wait is null while something moves (a task started or ended within StallAfterMs) or the cell runs no Spark. */
+  wait: Wait | null;
+  /** SlowTasks are running tasks slower than SlowTaskRatio × their stage's median (at most 10, slowest first). */
+  slowTasks: SlowTask[];
+  stallAfterMs: number;
+}
+
+/** Wait says why nothing moved in the cell since Since. */
+export interface Wait {
+  kind: WaitKind;
+  /** One sentence with Spark's figures */
+  message: string;
+  /** What to do about it, in plain words */
+  advice: string;
+  appId: string;
+  /** Epoch ms: the last progress (task start or end, job or stage start or end) */
+  since: number;
+  jobId: number | null;
+  stageId: number | null;
+  /** StageAttemptID is the stage's attempt (WaitRetry: > 0). */
+  stageAttemptId: number | null;
+  /** The job's active stages' tasks not yet started; CoresFree = CoresTotal − running tasks. */
+  tasksPending: number;
+  tasksRunning: number;
+  coresFree: number;
+  coresTotal: number;
+  executors: number;
+  /** Task is the straggler (WaitStraggler), else null. */
+  task: SlowTask | null;
+}
+
+/** SlowTask is a running task and how long it runs against its stage attempt's median. */
+export interface SlowTask {
+  appId: string;
+  stageId: number;
+  stageAttemptId: number;
+  taskId: number;
+  index: number;
+  attempt: number;
+  executorId: string;
+  host: string;
+  runningMs: number;
+  /** The median duration of the stage attempt's successful tasks (-1: none finished yet). */
+  medianMs: number;
+}

@@ -66,6 +66,8 @@ type Options struct {
 
 	// Plans, when set, serves api/apps/{appId}/sql/{executionId}/plan (plan.go), asking for plans through Controller.
 	Plans Plans
+	// Waits, when set, serves GET api/cells/{cellId}/waits (waits.go); without it that answers 503.
+	Waits Waits
 }
 
 // Handler returns the monitor's HTTP handler: everything under Prefix, and a 401 for anything else.
@@ -101,6 +103,7 @@ func Handler(opts Options) (http.Handler, error) {
 	h.registerCancel(p)
 	h.registerPlan(p)
 	p.HandleFunc("/api/cells/{cellId}/runs", h.cellRun).Methods(http.MethodPost)
+	p.HandleFunc("/api/cells/{cellId}/waits", h.cellWaits).Methods(http.MethodGet)
 	p.HandleFunc("/api/eventlogs", h.openEventLog).Methods(http.MethodPost)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		respondError(w, http.StatusNotFound, "not_found", "no such monitor endpoint")

@@ -57,6 +57,8 @@ var shapes = map[string]any{
 	"PlanMetric": wire.PlanMetric{}, "PlanValue": wire.PlanValue{},
 	// logs.go
 	"CellLogs": wire.CellLogs{}, "LogLine": wire.LogLine{},
+	// waits.go
+	"CellWaits": wire.CellWaits{}, "Wait": wire.Wait{}, "SlowTask": wire.SlowTask{},
 }
 
 // The generator reads the source; encoding/json writes the bytes. For every struct, the keys of its zero value are
