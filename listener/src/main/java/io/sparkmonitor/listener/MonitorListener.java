@@ -338,6 +338,7 @@ public final class MonitorListener extends SparkListener {
         return;
       }
       SqlExecutions.Frame f = sql.frame(e);
+      if (f == null) f = StreamingQueries.frame(e, runningCell, System.currentTimeMillis());
       if (f != null) emit(f.type(), frameWith(f.type(), f.time(), f.body()));
     } catch (Throwable t) {
       guard("a SQL execution event", t);
