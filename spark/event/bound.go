@@ -94,6 +94,8 @@ func Bound(ev Event) {
 		clip(&e.Reason, MaxReason)
 	case *Resync:
 		boundResync(e)
+	case *StreamStart, *StreamProgress, *StreamEnd:
+		boundStream(e)
 	}
 }
 
@@ -114,6 +116,7 @@ func boundJobStart(e *JobStart) {
 	e.JobGroup = clipPtr(e.JobGroup, MaxShort)
 	e.CellID = clipPtr(e.CellID, MaxShort)
 	e.RunningCell = clipPtr(e.RunningCell, MaxShort)
+	e.StreamQueryID = clipPtr(e.StreamQueryID, MaxShort)
 	for i := range e.JobTags {
 		clip(&e.JobTags[i], MaxShort)
 	}

@@ -88,6 +88,12 @@ func newEvent(typ string) (Event, []string) {
 		return &Stats{}, nil
 	case "resync":
 		return &Resync{}, nil
+	case "streamStart":
+		return &StreamStart{}, []string{"queryId", "runId"}
+	case "streamProgress":
+		return &StreamProgress{}, []string{"queryId", "runId", "progress"}
+	case "streamEnd":
+		return &StreamEnd{}, []string{"queryId", "runId"}
 	default:
 		return &Unknown{}, nil
 	}

@@ -34,10 +34,11 @@ type liveApp struct {
 	executors map[string]int
 	dirty     bool
 	dirtyJobs map[int]bool
-	tasks     taskData // per-task detail: durations, spans (tasks.go)
-	activity  activity // executor usage over time (activity.go)
-	lanes     []lane   // executors seen, for the timeline (activity.go)
-	sql       liveSQL  // SQL executions (sql.go)
+	tasks     taskData    // per-task detail: durations, spans (tasks.go)
+	activity  activity    // executor usage over time (activity.go)
+	lanes     []lane      // executors seen, for the timeline (activity.go)
+	sql       liveSQL     // SQL executions (sql.go)
+	streams   liveStreams // Structured Streaming queries (streaming.go)
 	// killEnabled is the listener's spark.ui.killEnabled; readOnly is the monitor's --read-only (cancel.go).
 	killEnabled, readOnly bool
 	// log reports events that refer to no known job, stage attempt or SQL execution (they are ignored).
@@ -116,6 +117,12 @@ func (a *liveApp) apply(ev event.Event) {
 		a.dirty = true
 	case *event.Resync:
 		a.resync(e)
+	case *event.StreamStart:
+		a.streamStart(e)
+	case *event.StreamProgress:
+		a.streamProgress(e)
+	case *event.StreamEnd:
+		a.streamEnd(e)
 	}
 }
 
@@ -188,13 +195,18 @@ func (a *liveApp) executorRemoved(e *event.ExecutorRemoved) {
 
 func (a *liveApp) jobStart(e *event.JobStart) {
 	cell, byRun := jobCell(e)
+	stream := e.StreamQueryID != nil && *e.StreamQueryID != ""
+	if stream { // a micro-batch's job: its query's panel stands for it, under no cell
+		cell, byRun = nil, false
+		a.streamJob(*e.StreamQueryID)
+	}
 	j := &liveJob{
 		cellByRun: byRun,
-		byTime:    cell == nil && !connectOperation(e),
+		byTime:    cell == nil && !connectOperation(e) && !stream,
 		info: wire.Job{
 			AppID: a.info.AppID, JobID: e.JobID, Name: e.Name, Description: e.Description, JobGroup: e.JobGroup,
 			CellID: cell, KernelID: e.KernelID, NotebookPath: e.NotebookPath, SQLExecutionID: e.SQLExecutionID,
-			Status: wire.JobRunning, SubmissionTime: e.Time,
+			Status: wire.JobRunning, SubmissionTime: e.Time, StreamQueryID: deref(e.StreamQueryID),
 			NumStages: len(e.Stages),
 		},
 		completedStages: map[int]bool{},
@@ -357,6 +369,7 @@ func (a *liveApp) ignore(ev event.Event, what string, id int64, attempt int) {
 // those job ends after the application end, and the listener stops sending at the application end (or its JVM is
 // gone), so the monitor would otherwise show them running forever.
 func (a *liveApp) endRunningJobs(t int64, why string) {
+	a.endStreams(t)
 	for _, id := range a.order {
 		j := a.jobs[id]
 		if j == nil || j.info.Status != wire.JobRunning {
