@@ -24,6 +24,7 @@ import { ThemeWatcher } from './theme';
 import { TimelineView } from './timeline';
 import { TimelineSource } from './timeline-source';
 import { sparkUIUrl, UITarget } from './spark-ui';
+import { StreamingPanel } from './streaming-panel';
 
 export type MonitorTab = 'jobs' | 'timeline' | 'executors';
 const TABS: [MonitorTab, string][] = [
@@ -79,13 +80,25 @@ export class CellMonitorWidget extends Widget {
       this._timeline.redraw();
       this._executors.redraw();
     });
+    this._streams = new StreamingPanel(
+      this._server.baseUrl,
+      (url, init) => ServerConnection.makeRequest(url, init, this._server),
+      message => this._showError(message),
+      () => this.scheduleRender()
+    );
     this._buildBody();
     this._buildHeader();
     this._error.hidden = true;
     this._error.setAttribute('role', 'alert');
     this._offline.hidden = true;
     this._offline.setAttribute('role', 'status');
-    this.node.append(this._header, this._offline, this._error, this._body);
+    this.node.append(
+      this._header,
+      this._offline,
+      this._error,
+      this._streams.node,
+      this._body
+    );
     this._unsubscribe = this.model.onCellChanged(id => {
       if (id === this.cellId) {
         this.scheduleRender();
@@ -215,6 +228,9 @@ export class CellMonitorWidget extends Widget {
     setHidden(this._body, this._collapsed);
     this._renderHeader(jobs, running, succeeded, failed, now);
     this._renderConnection();
+    this._streams.update(this.model.streamsForCell(this.cellId), id =>
+      this.model.app(id)
+    );
     const lastDone = Math.max(0, ...jobs.map(j => j.completionTime ?? 0));
     if (!this._collapsed && this._tab === 'jobs') {
       this._jobs.update(groups, this._rowContext(now));
@@ -456,6 +472,7 @@ export class CellMonitorWidget extends Widget {
   private readonly _panes = new Map<MonitorTab, HTMLDivElement>();
   private readonly _tabButtons = new Map<MonitorTab, HTMLButtonElement>();
   private readonly _jobs: JobsTable;
+  private readonly _streams: StreamingPanel;
   private readonly _timeline: TimelineView;
   private readonly _executors: ExecutorsChart;
   private readonly _source: TimelineSource;
