@@ -186,6 +186,9 @@ class QueryView {
       .map(b => {
         const tr = el('tr', 'sm-stream-batch');
         tr.dataset.batchId = String(b.batchId);
+        tr.dataset.rows = String(b.numInputRows);
+        tr.dataset.inputRate = String(b.inputRowsPerSecond ?? '');
+        tr.dataset.processedRate = String(b.processedRowsPerSecond ?? '');
         tr.append(
           el('td', 'sm-stream-batch-id', String(b.batchId)),
           el('td', 'sm-stream-batch-rows', String(b.numInputRows)),
