@@ -8,7 +8,6 @@ import { App, StreamingBatch, StreamingQuery } from './api';
 import { cancelInit } from './cancel';
 import { counted, formatDuration } from './format';
 import { el, setText } from './job-rows';
-import { setData } from './jobs-table';
 
 /** Sends a request with Jupyter's auth (ServerConnection.makeRequest). */
 export type Send = (url: string, init: RequestInit) => Promise<Response>;
@@ -69,6 +68,13 @@ export function sparkPoints(
         `${(i * step).toFixed(1)},${(h - (Math.max(0, v) / top) * h).toFixed(1)}`
     )
     .join(' ');
+}
+
+/** Sets a data attribute unless it already has that value. */
+function setData(node: HTMLElement, key: string, value: string): void {
+  if (node.dataset[key] !== value) {
+    node.dataset[key] = value;
+  }
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -147,7 +153,10 @@ class QueryView {
         ? ''
         : `rows in state ${last.numRowsInState}`
     );
-    setText(this._watermark, last?.watermark ? `watermark ${last.watermark}` : '');
+    setText(
+      this._watermark,
+      last?.watermark ? `watermark ${last.watermark}` : ''
+    );
     setText(this._parts, last ? durationParts(last.durationMs) : '');
     setText(
       this._latest,
@@ -159,7 +168,9 @@ class QueryView {
     setText(
       this._summary,
       `${counted(q.numBatches, 'batch')}` +
-        (q.numBatches > q.batches.length ? ` (the last ${q.batches.length} listed)` : '') +
+        (q.numBatches > q.batches.length
+          ? ` (the last ${q.batches.length} listed)`
+          : '') +
         `, ${counted(q.numJobs, 'job')}`
     );
     if (this._shown !== q.numBatches) {
@@ -255,7 +266,10 @@ export class StreamingPanel {
     this.node.hidden = true;
   }
 
-  update(queries: StreamingQuery[], app: (appId: string) => App | undefined): void {
+  update(
+    queries: StreamingQuery[],
+    app: (appId: string) => App | undefined
+  ): void {
     this.node.hidden = queries.length === 0;
     const keep = new Set<string>();
     for (const q of queries) {

@@ -117,12 +117,8 @@ func (a *liveApp) apply(ev event.Event) {
 		a.dirty = true
 	case *event.Resync:
 		a.resync(e)
-	case *event.StreamStart:
-		a.streamStart(e)
-	case *event.StreamProgress:
-		a.streamProgress(e)
-	case *event.StreamEnd:
-		a.streamEnd(e)
+	case *event.StreamStart, *event.StreamProgress, *event.StreamEnd:
+		a.streamEvent(e)
 	}
 }
 

@@ -31,6 +31,18 @@ func (s *liveStreams) init() {
 	}
 }
 
+// streamEvent applies a streamStart, streamProgress or streamEnd.
+func (a *liveApp) streamEvent(ev event.Event) {
+	switch e := ev.(type) {
+	case *event.StreamStart:
+		a.streamStart(e)
+	case *event.StreamProgress:
+		a.streamProgress(e)
+	case *event.StreamEnd:
+		a.streamEnd(e)
+	}
+}
+
 func (a *liveApp) streamStart(e *event.StreamStart) {
 	s := &a.streams
 	s.init()

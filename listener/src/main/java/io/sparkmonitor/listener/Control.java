@@ -53,8 +53,7 @@ final class Control {
   }
 
   static Control of(SparkContext sc, boolean killEnabled) {
-    StreamingQueries.Stopper stopper =
-        new StreamingQueries.Stopper(Control.class.getClassLoader());
+    StreamingQueries.Stopper stopper = new StreamingQueries.Stopper(Control.class.getClassLoader());
     return new Control(
         new Canceller() {
           public void cancelJob(int jobId, String reason) {

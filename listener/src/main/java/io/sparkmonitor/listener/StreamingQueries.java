@@ -18,11 +18,10 @@ import org.slf4j.LoggerFactory;
  * QueryProgressEvent} and {@code QueryTerminatedEvent} of every session to the SparkContext's
  * listener bus as well (they are {@code SparkListenerEvent}s; Spark's own streaming UI reads them
  * there), so they reach {@link MonitorListener#onOtherEvent} without {@code spark.streams
- * .addListener}: no SparkSession is needed, and a query of any session, started before or after
- * the listener, is seen. They are spark-sql classes: recognised by class name and read by
- * reflection, so the jar loads without spark-sql. A query's start is posted by its own thread
- * before {@code start()} returns to the cell, so the cell the kernel runs then (CellMarks) is the
- * query's cell.
+ * .addListener}: no SparkSession is needed, and a query of any session, started before or after the
+ * listener, is seen. They are spark-sql classes: recognised by class name and read by reflection,
+ * so the jar loads without spark-sql. A query's start is posted by its own thread before {@code
+ * start()} returns to the cell, so the cell the kernel runs then (CellMarks) is the query's cell.
  *
  * <p>{@code progress.json()} is Spark's own serialisation of a micro-batch's progress; a progress
  * over {@link #MAX_PROGRESS_BYTES} (a source of thousands of partitions lists every offset) is
@@ -72,7 +71,8 @@ final class StreamingQueries {
             ids(e)
                 .put(
                     "error",
-                    Text.cut(str(SqlExecutions.option(SqlExecutions.get(e, "exception"))), Text.REASON))
+                    Text.cut(
+                        str(SqlExecutions.option(SqlExecutions.get(e, "exception"))), Text.REASON))
                 .end());
       default:
         return null; // QueryIdleEvent (3.5+) and later kinds
@@ -93,8 +93,9 @@ final class StreamingQueries {
   static String progress(Object p) throws ReflectiveOperationException {
     String json = str(SqlExecutions.get(p, "json"));
     if (json != null && json.length() <= MAX_PROGRESS_BYTES / 4) return json; // ≤ 4 bytes a char
-    if (json != null && json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
-        <= MAX_PROGRESS_BYTES) return json;
+    if (json != null
+        && json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_PROGRESS_BYTES)
+      return json;
     Json j =
         new Json()
             .put("id", str(SqlExecutions.get(p, "id")))
@@ -131,7 +132,8 @@ final class StreamingQueries {
    * Calls a public method of {@code o} with no argument or one String; the class may be a
    * non-public implementation (Spark 4's classic session), so the method is made accessible.
    */
-  private static Object call(Object o, String name, String arg) throws ReflectiveOperationException {
+  private static Object call(Object o, String name, String arg)
+      throws ReflectiveOperationException {
     java.lang.reflect.Method m =
         arg == null ? o.getClass().getMethod(name) : o.getClass().getMethod(name, String.class);
     m.setAccessible(true);
