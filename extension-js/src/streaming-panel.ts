@@ -167,7 +167,7 @@ class QueryView {
     );
     setText(
       this._summary,
-      `${counted(q.numBatches, 'batch')}` +
+      `${q.numBatches} batch${q.numBatches === 1 ? '' : 'es'}` +
         (q.numBatches > q.batches.length
           ? ` (the last ${q.batches.length} listed)`
           : '') +
