@@ -194,7 +194,7 @@ func (a *liveApp) jobStart(e *event.JobStart) {
 	stream := e.StreamQueryID != nil && *e.StreamQueryID != ""
 	if stream { // a micro-batch's job: its query's panel stands for it, under no cell
 		cell, byRun = nil, false
-		a.streamJob(*e.StreamQueryID)
+		a.streamJob(*e.StreamQueryID, e.CellID)
 	}
 	j := &liveJob{
 		cellByRun: byRun,

@@ -125,10 +125,15 @@ func (a *liveApp) streamEnd(e *event.StreamEnd) {
 	a.dirty = true
 }
 
-// streamJob counts a micro-batch job for its query.
-func (a *liveApp) streamJob(queryID string) {
+// streamJob counts a micro-batch job for its query. A query whose start named no cell (a kernel without the cell
+// marks) takes the cell its jobs carry: the query's thread inherits the local properties of the thread that started it.
+func (a *liveApp) streamJob(queryID string, cell *string) {
 	if q := a.streams.byID[queryID]; q != nil {
 		q.NumJobs++
+		if q.CellID == nil && cell != nil && *cell != "" {
+			q.CellID = cell
+			a.dirty = true
+		}
 		a.streams.dirty[queryID] = true
 	}
 }

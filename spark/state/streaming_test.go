@@ -137,6 +137,20 @@ func TestStreamingBounds(t *testing.T) {
 	}
 }
 
+func TestStreamTakesTheCellOfItsJobsWhenItsStartNamedNone(t *testing.T) {
+	s, _ := startStore(t, Options{})
+	id, cell := "q", "cell-inherited"
+	submitAll(t, s, "a", hello("a", 1), streamStart(id, "r", nil),
+		&event.JobStart{JobID: 0, CellID: &cell, StreamQueryID: &id, Stages: []event.StageInfo{stage(0, 1, nil)}})
+	a := snapshotApp(t, s, "a")
+	if q := a.StreamingQueries[0]; q.CellID == nil || *q.CellID != cell || q.NumJobs != 1 {
+		t.Errorf("query = %+v", q)
+	}
+	if j := a.Jobs[0]; j.CellID != nil || j.StreamQueryID != id {
+		t.Errorf("micro-batch job = %+v", j)
+	}
+}
+
 func TestStreamEndsFailedOrStoppedAndAppEndStopsTheRest(t *testing.T) {
 	s, _ := startStore(t, Options{})
 	boom := "org.apache.spark.SparkException: boom"
