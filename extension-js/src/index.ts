@@ -119,13 +119,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
       // The cells with jobs show their monitor: when the jobs arrive, and when cells are added (or the page reloads).
       const scan = () => {
         for (const cell of panel.content.widgets) {
-          if (model.jobsForCell(cell.model.id).length > 0) {
+          if (
+            model.jobsForCell(cell.model.id).length > 0 ||
+            model.streamsForCell(cell.model.id).length > 0
+          ) {
             void attach(cell, cell.model.id);
           }
         }
       };
       model.onCellChanged(cellId => {
-        if (model.jobsForCell(cellId).length > 0) {
+        if (
+          model.jobsForCell(cellId).length > 0 ||
+          model.streamsForCell(cellId).length > 0
+        ) {
           panel.content.widgets
             .filter(c => c.model.id === cellId)
             .forEach(cell => void attach(cell, cellId));

@@ -2,7 +2,7 @@
 // that started them. Which cell a job is under is the server's decision (spark/api/API.md § Cells): the notebook's
 // stream carries only jobs under its cells, each with that cell's id, and the model groups them by it. No DOM and no
 // JupyterLab imports, so it is unit-tested in Node.
-import { App, Job, SQLExecution, Update } from './api';
+import { App, Job, SQLExecution, StreamingQuery, Update } from './api';
 
 /** Jobs kept per cell; beyond it the oldest finished jobs are dropped. */
 export const DEFAULT_MAX_JOBS_PER_CELL = 1000;
@@ -12,6 +12,9 @@ export const DEFAULT_MAX_JOBS_PER_CELL = 1000;
  * it the oldest unreferenced ones are dropped.
  */
 export const MAX_UNREFERENCED_SQL = 1000;
+
+/** Streaming queries kept (the server keeps at most 50 per app); beyond it the oldest ended ones are dropped. */
+export const MAX_STREAMS = 200;
 
 export type CellListener = (cellId: string) => void;
 
@@ -69,6 +72,10 @@ export class MonitorModel {
       this._jobs.clear();
       this._byCell.clear();
       this._sql.clear();
+      for (const q of this._streams.values()) {
+        touched.add(q.cellId ?? '');
+      }
+      this._streams.clear();
     }
     for (const app of update.apps) {
       const { jobs: _jobs, sqlExecutions: _sql, ...header } = app;
@@ -82,8 +89,14 @@ export class MonitorModel {
         for (const job of app.jobs ?? []) {
           this._putJob(job, touched);
         }
+        for (const q of app.streamingQueries ?? []) {
+          this._putStream(q, touched);
+        }
       }
     } else {
+      for (const q of update.streamingQueries ?? []) {
+        this._putStream(q, touched);
+      }
       for (const sql of update.sqlExecutions ?? []) {
         this._putSQL(sql, touched);
       }
@@ -154,6 +167,13 @@ export class MonitorModel {
     return groups;
   }
 
+  /** The Structured Streaming queries started in a cell, oldest first. */
+  streamsForCell(cellId: string): StreamingQuery[] {
+    return [...this._streams.values()]
+      .filter(q => q.cellId === cellId)
+      .sort((a, b) => a.startTime - b.startTime);
+  }
+
   sqlExecution(appId: string, executionId: number): SQLExecution | undefined {
     return this._sql.get(sqlKey(appId, executionId));
   }
@@ -184,6 +204,7 @@ export class MonitorModel {
     this._jobs.clear();
     this._byCell.clear();
     this._sql.clear();
+    this._streams.clear();
   }
 
   /** Trims the touched cells and the SQL executions, then tells the listeners which cells changed. */
@@ -213,6 +234,23 @@ export class MonitorModel {
           touched.add(cellId);
         }
       }
+    }
+  }
+
+  private _putStream(q: StreamingQuery, touched: Set<string>): void {
+    if (!q.cellId) {
+      return;
+    }
+    this._streams.set(`${q.appId}\u0000${q.queryId}`, q);
+    touched.add(q.cellId);
+    if (this._streams.size > MAX_STREAMS) {
+      const oldest = [...this._streams.entries()].sort(
+        ([, a], [, b]) =>
+          Number(a.status === 'ACTIVE') - Number(b.status === 'ACTIVE') ||
+          a.startTime - b.startTime
+      )[0];
+      this._streams.delete(oldest[0]);
+      touched.add(oldest[1].cellId ?? '');
     }
   }
 
@@ -286,6 +324,7 @@ export class MonitorModel {
 
   private _apps = new Map<string, App>();
   private _sql = new Map<string, SQLExecution>();
+  private _streams = new Map<string, StreamingQuery>();
   private _jobs = new Map<string, Job>();
   private _byCell = new Map<string, Set<string>>();
   private _listeners = new Set<CellListener>();

@@ -27,6 +27,7 @@ import { TimelineSource } from './timeline-source';
 import { sparkUIUrl, UITarget } from './spark-ui';
 import type { CellWaits } from './api';
 import { WaitsLine } from './waits';
+import { StreamingPanel } from './streaming-panel';
 
 export type MonitorTab = 'jobs' | 'timeline' | 'executors' | 'logs';
 const TABS: [MonitorTab, string][] = [
@@ -86,6 +87,12 @@ export class CellMonitorWidget extends Widget {
       this._timeline.redraw();
       this._executors.redraw();
     });
+    this._streams = new StreamingPanel(
+      this._server.baseUrl,
+      (url, init) => ServerConnection.makeRequest(url, init, this._server),
+      message => this._showError(message),
+      () => this.scheduleRender()
+    );
     this._buildBody();
     this._buildHeader();
     this._error.hidden = true;
@@ -99,6 +106,7 @@ export class CellMonitorWidget extends Widget {
       this._waits.node,
       this._offline,
       this._error,
+      this._streams.node,
       this._body
     );
     this._unsubscribe = this.model.onCellChanged(id => {
@@ -234,6 +242,9 @@ export class CellMonitorWidget extends Widget {
     this._renderHeader(jobs, running, succeeded, failed, now);
     this._renderConnection();
     this._waits.update(this._waitsOf(), id => this.model.app(id));
+    this._streams.update(this.model.streamsForCell(this.cellId), id =>
+      this.model.app(id)
+    );
     const lastDone = Math.max(0, ...jobs.map(j => j.completionTime ?? 0));
     if (!this._collapsed && this._tab === 'jobs') {
       this._jobs.update(groups, this._rowContext(now));
@@ -478,6 +489,7 @@ export class CellMonitorWidget extends Widget {
   private readonly _panes = new Map<MonitorTab, HTMLDivElement>();
   private readonly _tabButtons = new Map<MonitorTab, HTMLButtonElement>();
   private readonly _jobs: JobsTable;
+  private readonly _streams: StreamingPanel;
   private readonly _timeline: TimelineView;
   private readonly _executors: ExecutorsChart;
   private readonly _source: TimelineSource;

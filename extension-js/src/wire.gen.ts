@@ -58,6 +58,11 @@ export interface App {
   jobs?: Job[];
   /** In snapshots only: the running SQL executions and those the retained jobs belong to. */
   sqlExecutions?: SQLExecution[];
+  /**
+   * In snapshots only: the application's streaming queries (at most 50, the oldest ended ones
+   * forgotten first).
+   */
+  streamingQueries?: StreamingQuery[];
 }
 
 /**
@@ -102,6 +107,11 @@ export interface Job {
   kernelId?: string;
   /** The notebook of a Spark Connect client's job (from its job tags); absent: the app's. */
   notebookPath?: string;
+  /**
+   * The streaming query whose micro-batch ran the job (it is under no cell: the query's panel
+   * stands for it); absent for other jobs.
+   */
+  streamQueryId?: string;
 }
 
 /** StageStatus is a stage attempt's status. */
@@ -368,6 +378,64 @@ export interface SQLExecution {
   error: string | null;
 }
 
+/**
+ * StreamStatus is a Structured Streaming query's status.
+ * 'STOPPED': terminated without an exception (stop(), or the app ended)
+ * 'FAILED': terminated with an exception (Error)
+ */
+export type StreamStatus = 'ACTIVE' | 'STOPPED' | 'FAILED';
+
+/**
+ * StreamingQuery is one Structured Streaming query (Spark's StreamingQuery, one run of it): what its micro-batches
+ * reported. Its micro-batch jobs and SQL executions are under no cell (they carry streamQueryId); the query is under
+ * the cell the kernel ran when it started.
+ */
+export interface StreamingQuery {
+  appId: string;
+  queryId: string;
+  runId: string;
+  name: string | null;
+  /** The cell the kernel was running when the query started, or null. */
+  cellId: string | null;
+  status: StreamStatus;
+  error: string | null;
+  startTime: number;
+  endTime: number | null;
+  /** Sink and Sources: Spark's descriptions, from the latest progress ("" before the first). */
+  sink: string;
+  sources: string[];
+  /** Progress reports received for this run; Batches holds the most recent ones (at most 60). */
+  numBatches: number;
+  /** Micro-batch jobs seen for this query. */
+  numJobs: number;
+  /** Oldest first */
+  batches: StreamingBatch[];
+}
+
+/** StreamingBatch is one micro-batch's progress (Spark's StreamingQueryProgress). */
+export interface StreamingBatch {
+  batchId: number;
+  /** Spark's ISO 8601 start of the trigger. */
+  timestamp: string;
+  numInputRows: number;
+  /** Rates in rows per second; null where Spark reports none (NaN: no time elapsed). */
+  inputRowsPerSecond: number | null;
+  processedRowsPerSecond: number | null;
+  /**
+   * Spark's parts of the batch (addBatch, getBatch, latestOffset, queryPlanning, walCommit,
+   * triggerExecution, …); triggerExecution is the batch's whole duration.
+   */
+  durationMs: Record<string, number> | null;
+  /** Rows held by the stateful operators (sum of numRowsTotal); null without any. */
+  numRowsInState: number | null;
+  /** Spark's eventTime.watermark, or null. */
+  watermark: string | null;
+  /** Rows the sink wrote, or null when the sink does not say. */
+  numOutputRows: number | null;
+  /** Spark's progress was over the listener's 64 KiB bound; only the rows, rates and durations came. */
+  truncated: boolean;
+}
+
 /** Timeline (api/timeline) is what the timeline and executors charts of one cell show. */
 export interface Timeline {
   cellId: string;
@@ -462,6 +530,8 @@ export interface Update {
   apps: App[];
   jobs?: Job[];
   sqlExecutions?: SQLExecution[];
+  /** Changed streaming queries, whole (in snapshots: in each app). */
+  streamingQueries?: StreamingQuery[];
 }
 
 /**

@@ -51,6 +51,8 @@ type Options struct {
 	ReadOnly   func() bool
 	Targets    Targets
 	Controller Controller
+	// Streams answers the stop endpoint of streaming queries (streaming.go); without it stop answers 503.
+	Streams Streams
 	// CellRuns records the cell runs the browser reports (notebook.go); without it they are refused (503).
 	CellRuns CellRuns
 	// Config, when set, reports the monitor's config file in api/health and on the dashboard.
@@ -102,6 +104,7 @@ func Handler(opts Options) (http.Handler, error) {
 	}
 	h.registerCancel(p)
 	h.registerPlan(p)
+	h.registerStreams(p)
 	p.HandleFunc("/api/cells/{cellId}/runs", h.cellRun).Methods(http.MethodPost)
 	p.HandleFunc("/api/cells/{cellId}/waits", h.cellWaits).Methods(http.MethodGet)
 	p.HandleFunc("/api/eventlogs", h.openEventLog).Methods(http.MethodPost)
@@ -209,7 +212,7 @@ func (h *handler) apps(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i := range apps {
-		apps[i].Jobs, apps[i].SQLExecutions = nil, nil
+		apps[i].Jobs, apps[i].SQLExecutions, apps[i].StreamingQueries = nil, nil, nil
 	}
 	respond(w, apps)
 }

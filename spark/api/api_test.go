@@ -40,6 +40,9 @@ func serve(t *testing.T, storeOpts state.Options, opts Options) (*httptest.Serve
 	if opts.Targets == nil && opts.Controller != nil {
 		opts.Targets = store
 	}
+	if opts.Streams == nil && opts.Controller != nil {
+		opts.Streams = store
+	}
 	if opts.CellRuns == nil {
 		opts.CellRuns = store
 	}

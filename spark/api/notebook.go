@@ -47,6 +47,10 @@ func (v *notebookView) filter(u wire.Update) wire.Update {
 		apps[i] = a
 	}
 	u.Apps, u.Jobs = apps, v.owned(u.Jobs)
+	u.StreamingQueries = v.streams(u.StreamingQueries)
+	for i := range u.Apps {
+		u.Apps[i].StreamingQueries = v.streams(u.Apps[i].StreamingQueries)
+	}
 	return u
 }
 

@@ -106,6 +106,7 @@ func merge(a, b wire.Update) wire.Update {
 		if i, ok := apps[x.AppID]; ok {
 			if a.Type == wire.UpdateSnapshot {
 				x.Jobs, x.SQLExecutions = a.Apps[i].Jobs, a.Apps[i].SQLExecutions
+				x.StreamingQueries = a.Apps[i].StreamingQueries
 			}
 			a.Apps[i] = x
 		} else {
@@ -114,6 +115,7 @@ func merge(a, b wire.Update) wire.Update {
 		}
 	}
 	mergeSQL(&a, b, apps)
+	mergeStreams(&a, b, apps)
 	type key struct {
 		app string
 		job int

@@ -98,6 +98,8 @@ func Bound(ev Event) {
 		boundPlan(e)
 	case *LogLine:
 		boundLogLine(e)
+	case *StreamStart, *StreamProgress, *StreamEnd:
+		boundStream(e)
 	}
 }
 
@@ -118,6 +120,7 @@ func boundJobStart(e *JobStart) {
 	e.JobGroup = clipPtr(e.JobGroup, MaxShort)
 	e.CellID = clipPtr(e.CellID, MaxShort)
 	e.RunningCell = clipPtr(e.RunningCell, MaxShort)
+	e.StreamQueryID = clipPtr(e.StreamQueryID, MaxShort)
 	for i := range e.JobTags {
 		clip(&e.JobTags[i], MaxShort)
 	}

@@ -84,7 +84,8 @@ func strs(path string, v reflect.Value, f func(path, s string)) {
 // Every string of every frame type is cut by Bound: a field added to a frame without a bound fails here.
 func TestBoundCutsEveryTextOfEveryFrame(t *testing.T) {
 	types := []string{"hello", "appStart", "appEnd", "jobStart", "jobEnd", "stageSubmitted", "stageCompleted",
-		"taskStart", "taskEnd", "sqlStart", "sqlEnd", "executorAdded", "executorRemoved", "stats", "resync"}
+		"taskStart", "taskEnd", "sqlStart", "sqlEnd", "executorAdded", "executorRemoved", "stats", "resync",
+		"streamStart", "streamProgress", "streamEnd"}
 	for _, typ := range types {
 		ev, _ := newEvent(typ)
 		huge(reflect.ValueOf(ev))

@@ -8,6 +8,7 @@ const (
 	ControlCancelJob   = "cancelJob"
 	ControlCancelStage = "cancelStage"
 	ControlCancelCell  = "cancelCell"
+	ControlStopStream  = "stopStream"
 )
 
 // Control is one monitor → listener frame; exactly the fields of its Type are set.
@@ -16,6 +17,7 @@ type Control struct {
 	JobID   *int   `json:"jobId,omitempty"`
 	StageID *int   `json:"stageId,omitempty"`
 	CellID  string `json:"cellId,omitempty"`
+	QueryID string `json:"queryId,omitempty"`
 	Reason  string `json:"reason"`
 
 	// ExecutionID: sqlPlan's (sqlplan.go).
@@ -35,4 +37,9 @@ func CancelStage(stageID int, reason string) Control {
 // CancelCell asks the listener to cancel every live job whose sparkmonitor.cellId is cellID.
 func CancelCell(cellID, reason string) Control {
 	return Control{Type: ControlCancelCell, CellID: cellID, Reason: reason}
+}
+
+// StopStream asks the listener to stop the Structured Streaming query queryID (StreamingQuery.stop()).
+func StopStream(queryID string) Control {
+	return Control{Type: ControlStopStream, QueryID: queryID, Reason: "via SparkMonitor"}
 }

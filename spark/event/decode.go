@@ -97,6 +97,12 @@ func newEvent(typ string) (Event, []string) {
 		return &SQLPlan{}, []string{"executionId", "nodes"}
 	case "log":
 		return &LogLine{}, []string{"level", "message"}
+	case "streamStart":
+		return &StreamStart{}, []string{"queryId", "runId"}
+	case "streamProgress":
+		return &StreamProgress{}, []string{"queryId", "runId", "progress"}
+	case "streamEnd":
+		return &StreamEnd{}, []string{"queryId", "runId"}
 	default:
 		return &Unknown{}, nil
 	}

@@ -83,6 +83,9 @@ type JobStart struct {
 	// RunningCell is the cell the app's kernel was running when Spark started the job (the kernel hook's marks), or
 	// nil: no cell was running, or the kernel has no hook.
 	RunningCell *string `json:"runningCell"`
+	// StreamQueryID is the Structured Streaming query whose micro-batch ran the job (Spark's local property
+	// sql.streaming.queryId), or nil.
+	StreamQueryID *string `json:"streamQueryId,omitempty"`
 }
 
 // JobEnd is Spark's SparkListenerJobEnd.

@@ -34,13 +34,13 @@ type liveApp struct {
 	executors map[string]int
 	dirty     bool
 	dirtyJobs map[int]bool
-	tasks     taskData // per-task detail: durations, spans (tasks.go)
-	activity  activity // executor usage over time (activity.go)
-	lanes     []lane   // executors seen, for the timeline (activity.go)
-	sql       liveSQL  // SQL executions (sql.go)
-	// plans: the SQL executions' latest plans (plans.go).
-	plans livePlans
-	logs  logRing // the driver's last log lines (logs.go)
+	tasks     taskData    // per-task detail: durations, spans (tasks.go)
+	activity  activity    // executor usage over time (activity.go)
+	lanes     []lane      // executors seen, for the timeline (activity.go)
+	sql       liveSQL     // SQL executions (sql.go)
+	streams   liveStreams // Structured Streaming queries (streaming.go)
+	plans     livePlans   // the SQL executions' latest plans (plans.go)
+	logs      logRing     // the driver's last log lines (logs.go)
 	// killEnabled is the listener's spark.ui.killEnabled; readOnly is the monitor's --read-only (cancel.go).
 	killEnabled, readOnly bool
 	// log reports events that refer to no known job, stage attempt or SQL execution (they are ignored).
@@ -123,6 +123,8 @@ func (a *liveApp) apply(ev event.Event) {
 		a.sqlPlan(e)
 	case *event.LogLine:
 		a.logs.add(a.info.AppID, e)
+	case *event.StreamStart, *event.StreamProgress, *event.StreamEnd:
+		a.streamEvent(e)
 	}
 }
 
@@ -195,13 +197,18 @@ func (a *liveApp) executorRemoved(e *event.ExecutorRemoved) {
 
 func (a *liveApp) jobStart(e *event.JobStart) {
 	cell, byRun := jobCell(e)
+	stream := e.StreamQueryID != nil && *e.StreamQueryID != ""
+	if stream { // a micro-batch's job: its query's panel stands for it, under no cell
+		cell, byRun = nil, false
+		a.streamJob(*e.StreamQueryID, e.CellID)
+	}
 	j := &liveJob{
 		cellByRun: byRun,
-		byTime:    cell == nil && !connectOperation(e),
+		byTime:    cell == nil && !connectOperation(e) && !stream,
 		info: wire.Job{
 			AppID: a.info.AppID, JobID: e.JobID, Name: e.Name, Description: e.Description, JobGroup: e.JobGroup,
 			CellID: cell, KernelID: e.KernelID, NotebookPath: e.NotebookPath, SQLExecutionID: e.SQLExecutionID,
-			Status: wire.JobRunning, SubmissionTime: e.Time,
+			Status: wire.JobRunning, SubmissionTime: e.Time, StreamQueryID: deref(e.StreamQueryID),
 			NumStages: len(e.Stages),
 		},
 		completedStages: map[int]bool{},
@@ -364,6 +371,7 @@ func (a *liveApp) ignore(ev event.Event, what string, id int64, attempt int) {
 // those job ends after the application end, and the listener stops sending at the application end (or its JVM is
 // gone), so the monitor would otherwise show them running forever.
 func (a *liveApp) endRunningJobs(t int64, why string) {
+	a.endStreams(t)
 	for _, id := range a.order {
 		j := a.jobs[id]
 		if j == nil || j.info.Status != wire.JobRunning {

@@ -271,6 +271,7 @@ func (s *Store) snapshot() []wire.App {
 			app.Jobs = append(app.Jobs, a.job(a.jobs[jid]))
 		}
 		app.SQLExecutions = a.sqlSnapshot()
+		app.StreamingQueries = a.streamSnapshot()
 		out = append(out, app)
 	}
 	return out
@@ -281,7 +282,7 @@ func (s *Store) flush() {
 	var u wire.Update
 	for _, id := range s.appOrder {
 		a := s.apps[id]
-		if !a.dirty && len(a.dirtyJobs) == 0 && len(a.sql.dirty) == 0 {
+		if !a.dirty && len(a.dirtyJobs) == 0 && len(a.sql.dirty) == 0 && len(a.streams.dirty) == 0 {
 			continue
 		}
 		u.Apps = append(u.Apps, a.header())
@@ -296,6 +297,7 @@ func (s *Store) flush() {
 			}
 		}
 		u.SQLExecutions = append(u.SQLExecutions, a.sqlChanges()...)
+		u.StreamingQueries = append(u.StreamingQueries, a.streamChanges()...)
 		a.dirty, a.dirtyJobs = false, map[int]bool{}
 	}
 	s.pending = false

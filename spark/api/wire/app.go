@@ -59,6 +59,9 @@ type App struct {
 	Jobs          []Job `json:"jobs,omitempty"`
 	// SQLExecutions, in snapshots only: the running SQL executions and those the retained jobs belong to.
 	SQLExecutions []SQLExecution `json:"sqlExecutions,omitempty"`
+	// StreamingQueries, in snapshots only: the application's streaming queries (at most 50, the oldest ended ones
+	// forgotten first).
+	StreamingQueries []StreamingQuery `json:"streamingQueries,omitempty"`
 }
 
 // UIPath is the path of the application's Spark UI under the monitor's prefix, where spark/api serves the proxy.

@@ -47,6 +47,9 @@ type Job struct {
 	KernelID string `json:"kernelId,omitempty"`
 	// NotebookPath: the notebook of a Spark Connect client's job (from its job tags); absent: the app's.
 	NotebookPath string `json:"notebookPath,omitempty"`
+	// StreamQueryID: the streaming query whose micro-batch ran the job (it is under no cell: the query's panel
+	// stands for it); absent for other jobs.
+	StreamQueryID string `json:"streamQueryId,omitempty"`
 }
 
 // StageStatus is a stage attempt's status.

@@ -16,4 +16,6 @@ type Update struct {
 	Apps          []App          `json:"apps"`
 	Jobs          []Job          `json:"jobs,omitempty"`
 	SQLExecutions []SQLExecution `json:"sqlExecutions,omitempty"`
+	// StreamingQueries: changed streaming queries, whole (in snapshots: in each app).
+	StreamingQueries []StreamingQuery `json:"streamingQueries,omitempty"`
 }

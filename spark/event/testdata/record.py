@@ -142,6 +142,26 @@ small = spark.range(0, 100, 1, 2).selectExpr("id AS k2", "concat('n', id) AS nam
 big.join(small, big.k == small.k2).groupBy("name").count().collect()
 time.sleep(3)
 """,
+    # A Structured Streaming query (rate source, windowed count with a watermark, memory sink) started in a cell and
+    # stopped after 6 batches. The driver writes the query's id and PySpark's recentProgress (the oracle) to
+    # streaming.rest.json.
+    "streaming": """
+import json, os, time
+from pyspark.sql.functions import window
+marks = sc._jvm.io.sparkmonitor.listener.CellMarks
+marks.started(sc._jsc.sc(), "cell-stream")
+q = (spark.readStream.format("rate").option("rowsPerSecond", 50).option("numPartitions", 2).load()
+     .withWatermark("timestamp", "2 seconds").groupBy(window("timestamp", "1 second")).count()
+     .writeStream.format("memory").queryName("counts").outputMode("update").trigger(processingTime="1 second")
+     .start())
+marks.ended(sc._jsc.sc(), "cell-stream")
+deadline = time.monotonic() + 180
+while len(q.recentProgress) < 6 and time.monotonic() < deadline:
+    q.awaitTermination(1)
+q.stop()
+with open(os.environ["RECORD_REST_OUT"], "w") as f:
+    json.dump({"queryId": q.id, "recentProgress": [json.loads(p.json) for p in q.recentProgress]}, f, indent=1)
+""",
 }
 
 
@@ -205,6 +225,7 @@ REACTIONS = {"cancelled_job": _cancel_reactions, "monitor_restart": _drop_reacti
 
 # Extra Spark configuration per scenario (set before the session starts).
 CONFS = {
+    "streaming": {"spark.sql.shuffle.partitions": "2"},
     "spill_sort": {"spark.driver.memory": "1g", "spark.memory.fraction": "0.01", "spark.sql.shuffle.partitions": "2"},
     "sql_plan": {
         "spark.sql.adaptive.enabled": "false",

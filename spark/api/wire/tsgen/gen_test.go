@@ -47,7 +47,8 @@ func at(lines []string, i int) string {
 var shapes = map[string]any{
 	"App": wire.App{}, "Job": wire.Job{}, "Stage": wire.Stage{}, "StageMetrics": wire.StageMetrics{},
 	"TaskTime": wire.TaskTime{}, "FailureReason": wire.FailureReason{}, "Hint": wire.Hint{},
-	"SQLExecution": wire.SQLExecution{}, "Update": wire.Update{}, "Timeline": wire.Timeline{},
+	"SQLExecution": wire.SQLExecution{}, "StreamingQuery": wire.StreamingQuery{}, "StreamingBatch": wire.StreamingBatch{},
+	"Update": wire.Update{}, "Timeline": wire.Timeline{},
 	"TimelineApp": wire.TimelineApp{}, "TimelineJob": wire.TimelineJob{}, "TimelineStage": wire.TimelineStage{},
 	"TaskSpan": wire.TaskSpan{}, "TimelineExecutor": wire.TimelineExecutor{}, "ActivityPoint": wire.ActivityPoint{},
 	"ConfigStatus": wire.ConfigStatus{}, "HistoryStatus": wire.HistoryStatus{}, "ProfileList": wire.ProfileList{},

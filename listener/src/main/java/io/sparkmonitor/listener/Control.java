@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * {@link SparkContext}'s {@code cancelJob(int, String)} and {@code cancelStage(int, String)} (both
  * in Spark 3.5 and 4.x), which only post to the DAG scheduler's event loop. Ignored when {@code
  * spark.ui.killEnabled} is false. A malformed frame is logged once and skipped; nothing here
- * throws.
+ * throws. {@code stopStream} stops a Structured Streaming query on a thread of its own ({@link
+ * StreamingQueries.Stopper}), under the same {@code spark.ui.killEnabled} rule.
  */
 final class Control {
   private static final Logger LOG = LoggerFactory.getLogger(Control.class);
@@ -29,6 +30,9 @@ final class Control {
     void cancelJob(int jobId, String reason);
 
     void cancelStage(int stageId, String reason);
+
+    /** Stops a Structured Streaming query (StreamingQueries.Stopper); returns at once. */
+    default void stopStream(String queryId) {}
   }
 
   private final Canceller spark;
@@ -56,6 +60,7 @@ final class Control {
   }
 
   static Control of(SparkContext sc, boolean killEnabled) {
+    StreamingQueries.Stopper stopper = new StreamingQueries.Stopper(Control.class.getClassLoader());
     return new Control(
         new Canceller() {
           public void cancelJob(int jobId, String reason) {
@@ -64,6 +69,10 @@ final class Control {
 
           public void cancelStage(int stageId, String reason) {
             sc.cancelStage(stageId, reason);
+          }
+
+          public void stopStream(String queryId) {
+            stopper.stop(queryId);
           }
         },
         killEnabled);
@@ -106,8 +115,10 @@ final class Control {
         if (c != null) c.accept((Long) id);
         return;
       }
-      if (!"cancelJob".equals(type) && !"cancelStage".equals(type) && !"cancelCell".equals(type))
-        return; // unknown
+      if (!"cancelJob".equals(type)
+          && !"cancelStage".equals(type)
+          && !"cancelCell".equals(type)
+          && !"stopStream".equals(type)) return; // unknown
       if (!killEnabled) {
         if (!warnedDisabled) {
           warnedDisabled = true;
@@ -117,7 +128,12 @@ final class Control {
       }
       String reason =
           f.get("reason") instanceof String ? (String) f.get("reason") : "via SparkMonitor";
-      if ("cancelJob".equals(type)) {
+      if ("stopStream".equals(type)) {
+        Object id = f.get("queryId");
+        if (!(id instanceof String) || ((String) id).isEmpty())
+          throw new IllegalArgumentException("stopStream without a queryId");
+        spark.stopStream((String) id);
+      } else if ("cancelJob".equals(type)) {
         spark.cancelJob(intField(f, "jobId"), reason);
       } else if ("cancelStage".equals(type)) {
         spark.cancelStage(intField(f, "stageId"), reason);

@@ -16,6 +16,9 @@ import org.apache.spark.scheduler.StageInfo;
 final class JobState {
   static final String CELL_ID_PROPERTY = "sparkmonitor.cellId";
 
+  /** Spark's StreamExecution.QUERY_ID_KEY (3.5 and 4.x). */
+  static final String STREAM_QUERY_PROPERTY = "sql.streaming.queryId";
+
   final int jobId;
 
   /** The job's submission time. */
@@ -42,6 +45,13 @@ final class JobState {
 
   final String notebookPath;
   final Long sqlExecutionId;
+
+  /**
+   * The Structured Streaming query whose micro-batch ran this job (Spark's local property {@code
+   * sql.streaming.queryId}, set on the query's own thread), or null.
+   */
+  final String streamQueryId;
+
   final List<DeclaredStage> stages;
 
   /** SUCCEEDED or FAILED once the job ended; null while it runs. */
@@ -75,6 +85,7 @@ final class JobState {
     this.kernelId = connect.namesNotebook() ? Text.cut(connect.kernelId, Text.SHORT) : null;
     this.notebookPath = connect.namesNotebook() ? Text.cut(connect.notebookPath, Text.PATH) : null;
     this.sqlExecutionId = executionId(prop(p, "spark.sql.execution.id"));
+    this.streamQueryId = Text.cut(prop(p, STREAM_QUERY_PROPERTY), Text.SHORT);
     this.result = null;
     this.error = null;
     this.completionTime = -1;
@@ -92,6 +103,7 @@ final class JobState {
     this.kernelId = started.kernelId;
     this.notebookPath = started.notebookPath;
     this.sqlExecutionId = started.sqlExecutionId;
+    this.streamQueryId = started.streamQueryId;
     this.stages = started.stages;
     this.result = result;
     this.error = error;
@@ -152,6 +164,7 @@ final class JobState {
     }
     if (sqlExecutionId != null) j.put("sqlExecutionId", sqlExecutionId);
     else j.putNull("sqlExecutionId");
+    if (streamQueryId != null) j.put("streamQueryId", streamQueryId);
     List<String> declared = new ArrayList<>(stages.size());
     for (DeclaredStage s : stages) declared.add(s.toJson(true));
     return j.putRaw("stages", Json.array(declared));

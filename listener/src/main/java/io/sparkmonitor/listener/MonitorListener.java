@@ -413,6 +413,7 @@ public final class MonitorListener extends SparkListener {
         return;
       }
       SqlExecutions.Frame f = sql.frame(e);
+      if (f == null) f = StreamingQueries.frame(e, runningCell, System.currentTimeMillis());
       if (f != null) emit(f.type(), frameWith(f.type(), f.time(), f.body()));
       if (f != null && f.type().equals("sqlEnd"))
         planExecutionEnded((Long) SqlExecutions.get(e, "executionId"));
