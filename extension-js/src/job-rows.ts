@@ -15,6 +15,8 @@ export interface IRowContext {
   uiUrl(appId: string, target: UITarget): string | null;
   jobCancel(job: Job): CancelControl;
   stageCancel(job: Job, stage: Stage): CancelControl;
+  /** Whether the plan of a SQL query is open under the table (its "Plan" button is pressed); no button without it. */
+  planOpen?(appId: string, executionId: number): boolean;
 }
 
 /** Columns of the jobs table. */
@@ -158,6 +160,11 @@ function sqlRow(group: IJobGroup, s: IGroupSummary, ctx: IRowContext): IVNode {
   id.children.push(
     uiLinkV(ctx.uiUrl(group.appId, target), target, `SQL ${group.executionId}`)
   );
+  if (ctx.planOpen) {
+    id.children.push(
+      planButtonV(ctx.planOpen(group.appId, target.executionId))
+    );
+  }
   const tasks = v('td', 'sm-sql-tasks');
   tasks.children.push(
     progress(
@@ -185,6 +192,18 @@ function sqlRow(group: IJobGroup, s: IGroupSummary, ctx: IRowContext): IVNode {
     cell('sm-sql-duration', formatDuration((s.end ?? now) - s.start))
   );
   return tr;
+}
+
+/** The button that opens a SQL query's plan under the table (`button.sm-plan-open`), pressed while it is open. */
+function planButtonV(open: boolean): IVNode {
+  const title = open
+    ? 'Close the plan of this query'
+    : 'Show the plan of this query';
+  return v('button', 'sm-plan-open', 'Plan', {
+    type: 'button',
+    'aria-pressed': String(open),
+    title
+  });
 }
 
 function jobRow(job: Job, expanded: boolean, ctx: IRowContext): IVNode {
