@@ -179,6 +179,97 @@ export interface Hint {
   message: string;
 }
 
+/**
+ * PlanMetricKind is what a SQL metric's value measures, read from the unit Spark printed it with.
+ * 'count': a number of rows, files, partitions… ("1,000")
+ * 'bytes': a size ("2027.9 KiB"), in bytes
+ * 'ms': a duration ("1.8 s"), in milliseconds
+ */
+export type PlanMetricKind = 'count' | 'bytes' | 'ms';
+
+/** SQLPlan is a SQL execution's physical plan with its metrics as the listener last read them, and how fresh it is. */
+export interface SQLPlan extends PlanGraph {
+  appId: string;
+  /**
+   * The execution had not ended when the monitor last heard of it; the plan changes while it runs (AQE
+   * re-plans it: node ids change) and the monitor asks the listener for a new one at most once a second while
+   * someone fetches this endpoint.
+   */
+  running: boolean;
+  /** The plan was read after the execution ended (its metrics are Spark's final ones). */
+  final: boolean;
+  /** When the listener read the plan (the driver's clock, ms since the epoch). */
+  updatedMs: number;
+  /** The listener cut the plan to its bounds (5 000 operators, 64 metrics each, 900 KiB). */
+  truncated: boolean;
+}
+
+/** PlanGraph is a query's plan as the cell monitor draws it (spark/plan.Graph). */
+export interface PlanGraph {
+  id: number;
+  /** The execution's status (RUNNING, COMPLETED, FAILED). */
+  status: SQLStatus;
+  nodes: PlanNode[];
+  edges: PlanEdge[];
+  /** The query's time: the sum of the operators' times */
+  timeMs: number;
+  /** The ids of the (at most 3) operators with the most time, most first */
+  top: number[];
+}
+
+/** PlanNode is one operator, or one whole-stage-codegen cluster. */
+export interface PlanNode {
+  id: number;
+  name: string;
+  /** The codegen cluster it runs in (0: none); for a cluster node, its own number */
+  cluster: number;
+  metrics: PlanMetric[];
+  /** "number of output rows", when Spark reports it */
+  rows: number | null;
+  /** The time attributed to it */
+  timeMs: number;
+  /** TimeMs over the query's time */
+  share: number;
+  /** Stages are the stages its metrics name (where each metric's slowest task ran), ascending. */
+  stages: number[];
+}
+
+/** PlanEdge is a data flow from one operator to the one that reads its output. */
+export interface PlanEdge {
+  fromId: number;
+  toId: number;
+}
+
+/** PlanMetric is one SQL metric of an operator: Spark's text, and its figures when the text is one of Spark's forms. */
+export interface PlanMetric {
+  name: string;
+  text: string;
+  value: PlanValue | null;
+}
+
+/**
+ * PlanValue is a metric's figures (spark/plan.Value): one figure, or a total with its distribution over tasks.
+ * Figures are in the kind's unit (bytes, milliseconds).
+ */
+export interface PlanValue {
+  kind: PlanMetricKind;
+  /** The sum over tasks; for an average (hasTotal false), the maximum */
+  total: number;
+  /** False for averages, which Spark prints without a total */
+  hasTotal: boolean;
+  /**
+   * Spark printed the distribution over tasks: min, median and max, and the stage attempt and task of the max
+   * (maxStage -1 when Spark names the driver).
+   */
+  dist: boolean;
+  min: number;
+  med: number;
+  max: number;
+  maxStage: number;
+  maxAttempt: number;
+  maxTask: number;
+}
+
 /** ConfigStatus is the monitor's config file as api/health reports it. */
 export interface ConfigStatus {
   path: string;

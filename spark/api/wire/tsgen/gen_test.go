@@ -52,6 +52,9 @@ var shapes = map[string]any{
 	"TaskSpan": wire.TaskSpan{}, "TimelineExecutor": wire.TimelineExecutor{}, "ActivityPoint": wire.ActivityPoint{},
 	"ConfigStatus": wire.ConfigStatus{}, "HistoryStatus": wire.HistoryStatus{}, "ProfileList": wire.ProfileList{},
 	"Profile": wire.Profile{},
+	// plan.go
+	"SQLPlan": wire.SQLPlan{}, "PlanGraph": wire.PlanGraph{}, "PlanNode": wire.PlanNode{}, "PlanEdge": wire.PlanEdge{},
+	"PlanMetric": wire.PlanMetric{}, "PlanValue": wire.PlanValue{},
 }
 
 // The generator reads the source; encoding/json writes the bytes. For every struct, the keys of its zero value are

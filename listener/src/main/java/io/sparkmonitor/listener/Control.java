@@ -42,6 +42,13 @@ final class Control {
   final Semaphore handled = new Semaphore(0);
 
   private volatile boolean warnedMalformed, warnedDisabled, warnedFull, warnedFailed;
+  // Where a sqlPlan request goes (MonitorListener.planRequested); none: ignored.
+  private volatile java.util.function.LongConsumer planRequests;
+
+  /** Hands each {@code sqlPlan} request's execution id to {@code c} (the reader thread). */
+  void onPlanRequest(java.util.function.LongConsumer c) {
+    planRequests = c;
+  }
 
   Control(Canceller spark, boolean killEnabled) {
     this.spark = spark;
@@ -89,6 +96,16 @@ final class Control {
       if (!(parsed instanceof Map)) throw new IllegalArgumentException("not a JSON object");
       Map<?, ?> f = (Map<?, ?>) parsed;
       Object type = f.get("type");
+      if ("sqlPlan".equals(type)) { // a read, not a cancel: spark.ui.killEnabled does not apply
+        java.util.function.LongConsumer c = planRequests;
+        Object id = f.get("executionId");
+        if (!(id instanceof Long) || (Long) id < 0) {
+          throw new IllegalArgumentException(
+              "executionId must be a non-negative integer, got " + id);
+        }
+        if (c != null) c.accept((Long) id);
+        return;
+      }
       if (!"cancelJob".equals(type) && !"cancelStage".equals(type) && !"cancelCell".equals(type))
         return; // unknown
       if (!killEnabled) {

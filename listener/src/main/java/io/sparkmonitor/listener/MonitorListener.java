@@ -60,6 +60,14 @@ public final class MonitorListener extends SparkListener {
   private final Object lock = new Object();
   private final LiveState state = new LiveState(); // guarded by lock
   private final SqlExecutions sql = new SqlExecutions();
+  private final SqlPlans plans = new SqlPlans(MonitorListener.class.getClassLoader());
+  // When each execution's plan was last sent (sqlPlan requests, at most one a second each).
+  private final java.util.Map<Long, Long> planSent = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The least time between two sqlPlan frames of one execution, and the executions remembered. */
+  static final long PLAN_INTERVAL_MS = 1000;
+
+  static final int MAX_PLAN_EXECUTIONS = 1000;
   // The cell the kernel is running, from the kernel hook's marks on the bus (CellMarks); null
   // between cells.
   private volatile String runningCell;
@@ -90,6 +98,22 @@ public final class MonitorListener extends SparkListener {
   private String frameWith(String type, long time, String body) {
     String head = frame(type, time).end();
     return head.substring(0, head.length() - 1) + "," + body.substring(1);
+  }
+
+  /**
+   * The monitor asked for a SQL execution's plan (control frame {@code sqlPlan}, the connection's
+   * reader thread, never the listener bus): a {@code sqlPlan} frame with its operators and their
+   * metrics as they are now (SqlPlans), at most one a second per execution; nothing when Spark has
+   * no such execution or no SQL status store.
+   */
+  void planRequested(long executionId) {
+    long now = System.currentTimeMillis();
+    Long last = planSent.get(executionId);
+    if (last != null && now - last < PLAN_INTERVAL_MS) return;
+    if (planSent.size() >= MAX_PLAN_EXECUTIONS) planSent.clear();
+    planSent.put(executionId, now);
+    String body = plans.snapshot(executionId);
+    if (body != null) emit("sqlPlan", frameWith("sqlPlan", now, body));
   }
 
   private void guard(String what, Throwable t) {

@@ -129,6 +129,7 @@ public final class MonitorPlugin implements SparkPlugin {
     Sender sender =
         new Sender(settings, () -> hello(sc, settings), listener::resync, control::handle);
     listener.attach(sender, control);
+    control.onPlanRequest(listener::planRequested);
     LOG.info(
         "SparkMonitor: listening on Spark's {} listener queue",
         register(sc, listener, settings.listenerQueue));

@@ -26,6 +26,13 @@ final class SqlPlans {
   static final int MAX_NODES = 5000;
 
   static final int MAX_METRICS = 64;
+
+  /**
+   * Bytes (UTF-8) of the operators and edges of one answer: a frame stays under the monitor's 1 MiB
+   * frame bound; a plan larger than that is cut (truncated).
+   */
+  static final int MAX_BYTES = 900 * 1024;
+
   private static final String CODEGEN = "WholeStageCodegen (";
 
   private final ClassLoader loader;
@@ -83,6 +90,7 @@ final class SqlPlans {
     }
     List<String> nodes = new ArrayList<>();
     boolean truncated = all.size() > MAX_NODES;
+    int bytes = 0;
     for (Object n : all.subList(0, Math.min(all.size(), MAX_NODES))) {
       long nodeId = (Long) SqlExecutions.get(n, "id");
       Json node =
@@ -104,15 +112,27 @@ final class SqlPlans {
                 .put("value", Text.cut(value.toString(), Text.SHORT))
                 .end());
       }
-      nodes.add(node.putRaw("metrics", Json.array(metrics)).end());
+      String json = node.putRaw("metrics", Json.array(metrics)).end();
+      bytes += utf8Length(json) + 1;
+      if (bytes > MAX_BYTES) {
+        truncated = true;
+        break;
+      }
+      nodes.add(json);
     }
     List<String> edges = new ArrayList<>();
     for (Object e : scala.seq(SqlExecutions.get(graph, "edges"), 2 * MAX_NODES)) {
-      edges.add(
+      String json =
           new Json()
               .put("fromId", (Long) SqlExecutions.get(e, "fromId"))
               .put("toId", (Long) SqlExecutions.get(e, "toId"))
-              .end());
+              .end();
+      bytes += json.length() + 1;
+      if (bytes > MAX_BYTES) {
+        truncated = true;
+        break;
+      }
+      edges.add(json);
     }
     return new Json()
         .put("executionId", id)
@@ -120,6 +140,16 @@ final class SqlPlans {
         .putRaw("edges", Json.array(edges))
         .put("truncated", truncated)
         .end();
+  }
+
+  /** The length of s in UTF-8, without encoding it. */
+  static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      n += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3; // a pair: 2 + 2
+    }
+    return n;
   }
 
   /** N of "WholeStageCodegen (N)", or null. */

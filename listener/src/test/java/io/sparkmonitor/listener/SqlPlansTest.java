@@ -1,6 +1,7 @@
 package io.sparkmonitor.listener;
 
 import static io.sparkmonitor.listener.LocalSpark.DEADLINE_MS;
+import static io.sparkmonitor.listener.LocalSpark.jsc;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -99,6 +100,44 @@ final class SqlPlansTest {
         end.path("nodes").size() > 5 && end.path("edges").size() > 4,
         "operators and edges: " + end);
     assertTrue(!end.path("truncated").asBoolean(), "a small plan is not cut");
+  }
+
+  @Test
+  @DisplayName("the monitor's sqlPlan request gets a sqlPlan frame, even with killEnabled=false")
+  void planOnRequest() throws Exception {
+    try (FakeMonitor m = new FakeMonitor(LocalSpark.dir.resolve("plan.sock"), "good")) {
+      MonitorListener l = LocalSpark.attach(m.socket, "good", false);
+      m.next("hello", DEADLINE_MS);
+      SparkSession spark = SparkSession.builder().getOrCreate();
+      assertTrue(
+          spark
+                  .sql("SELECT id % 7 AS k, count(*) FROM range(0, 10000, 1, 2) GROUP BY k")
+                  .collectAsList()
+                  .size()
+              == 7,
+          "the query's result");
+      long id = m.next("sqlStart", DEADLINE_MS).path("executionId").asLong(-1);
+      m.send("{\"type\":\"sqlPlan\",\"executionId\":-1}"); // malformed: logged once, ignored
+      m.send("{\"type\":\"sqlPlan\",\"executionId\":" + id + "}");
+      JsonNode plan = m.next("sqlPlan", DEADLINE_MS);
+      assertTrue(
+          plan.path("executionId").asLong(-2) == id, "the plan of the asked execution: " + plan);
+      assertTrue(plan.path("seq").asLong() > 0 && plan.path("time").asLong() > 0, "seq and time");
+      assertTrue(rows(plan, "Range") == 10_000, "the range's rows: " + plan);
+      assertTrue(!plan.path("truncated").asBoolean(true), "not cut");
+      jsc.sc().removeSparkListener(l);
+    }
+  }
+
+  @Test
+  @DisplayName("a plan is cut to the frame bound, and UTF-8 lengths are counted exactly")
+  void utf8Length() {
+    for (String s :
+        new String[] {"", "abc", "é", "€", "\uD83D\uDE00", "a\u00e9\u20ac\uD83D\uDE00"}) {
+      assertTrue(
+          SqlPlans.utf8Length(s) == s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
+          "UTF-8 length of " + s);
+    }
   }
 
   private static JsonNode parse(String s) throws Exception {
