@@ -4,45 +4,13 @@
 // unit-tested in Node.
 import { graphlib, layout as dagreLayout } from '@dagrejs/dagre';
 
-/** A metric's figures as spark/plan reads them (its Value): sizes in bytes, times in milliseconds. */
-export interface IPlanValue {
-  kind: 'count' | 'bytes' | 'ms';
-  total: number;
-  hasTotal: boolean;
-  dist: boolean;
-  min: number;
-  med: number;
-  max: number;
-  maxStage: number;
-  maxAttempt: number;
-  maxTask: number;
-}
+import { PlanGraph, PlanMetric, PlanNode, PlanValue } from './api';
 
-export interface IPlanMetric {
-  name: string;
-  text: string;
-  value: IPlanValue | null;
-}
-
-export interface IPlanNode {
-  id: number;
-  name: string;
-  cluster: number;
-  metrics: IPlanMetric[];
-  rows: number | null;
-  timeMs: number;
-  share: number;
-  stages: number[];
-}
-
-export interface IPlanGraph {
-  id: number;
-  status: string;
-  nodes: IPlanNode[];
-  edges: { fromId: number; toId: number }[];
-  timeMs: number;
-  top: number[];
-}
+/** The plan types of the monitor's API (spark/api/wire/plan.go), under the names this view uses. */
+export type IPlanValue = PlanValue;
+export type IPlanMetric = PlanMetric;
+export type IPlanNode = PlanNode;
+export type IPlanGraph = PlanGraph;
 
 /** Size of an operator's box, in CSS pixels (two lines: the name, then rows and time). */
 export const NODE_WIDTH = 168;

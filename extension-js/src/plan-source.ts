@@ -4,8 +4,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { ErrorEnvelope, SuccessEnvelope } from './api';
-import { IPlanGraph } from './plan-layout';
+import { ErrorEnvelope, SQLPlan, SuccessEnvelope } from './api';
 
 const PREFIX = 'sparkmonitor/';
 /** Interval between the end of one fetch and the next while the query runs. */
@@ -14,7 +13,7 @@ export const PLAN_REFRESH_MS = 1000;
 export type PlanState =
   | { state: 'loading' }
   | { state: 'none'; reason: string }
-  | { state: 'ready'; graph: IPlanGraph }
+  | { state: 'ready'; graph: SQLPlan }
   | { state: 'unavailable'; reason: string };
 
 /** The URL of a query's plan. */
@@ -34,9 +33,9 @@ export function planUrl(
   );
 }
 
-/** Whether a plan is final: its query has ended (Spark's status is no longer RUNNING). */
-export function isFinal(graph: IPlanGraph): boolean {
-  return graph.status !== '' && graph.status !== 'RUNNING';
+/** Whether a plan is final: read after its query ended (Spark's final metrics). */
+export function isFinal(plan: SQLPlan): boolean {
+  return plan.final || (!plan.running && plan.status !== 'RUNNING');
 }
 
 /** Asks the monitor for a plan: the plan, or null when there is none yet (404); throws with the server's reason. */
@@ -44,7 +43,7 @@ export async function requestPlan(
   settings: ServerConnection.ISettings,
   appId: string,
   executionId: number
-): Promise<IPlanGraph | null> {
+): Promise<SQLPlan | null> {
   let resp: Response;
   try {
     resp = await ServerConnection.makeRequest(
@@ -63,9 +62,9 @@ export async function requestPlan(
   if (resp.status === 404) {
     return null;
   }
-  let body: SuccessEnvelope<IPlanGraph> | ErrorEnvelope | null = null;
+  let body: SuccessEnvelope<SQLPlan> | ErrorEnvelope | null = null;
   try {
-    body = (await resp.json()) as SuccessEnvelope<IPlanGraph> | ErrorEnvelope;
+    body = (await resp.json()) as SuccessEnvelope<SQLPlan> | ErrorEnvelope;
   } catch {
     // not JSON: reported below with the status
   }
