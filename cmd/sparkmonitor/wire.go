@@ -85,6 +85,7 @@ func (p *parts) apiOptions(c flags, live *settings, proxySecret string) api.Opti
 	opts := api.Options{
 		Prefix: prefix(c.baseURL), ProxySecret: proxySecret, Source: p.store, Version: version, IngestAddr: c.ingest,
 		SparkUI: sparkUI, Logger: p.log, ReadOnly: live.readOnly.Load, Targets: p.store, CellRuns: p.store, Controller: p.in,
+		Plans: p.store,
 	}
 	var configState func() metrics.ConfigState
 	if p.watcher != nil {

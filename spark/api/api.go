@@ -63,6 +63,9 @@ type Options struct {
 	// EventLogs, when set, serves POST api/eventlogs (eventlog.go); History reports the history in api/health.
 	EventLogs EventLogs
 	History   func() HistoryStatus
+
+	// Plans, when set, serves api/apps/{appId}/sql/{executionId}/plan (plan.go), asking for plans through Controller.
+	Plans Plans
 }
 
 // Handler returns the monitor's HTTP handler: everything under Prefix, and a 401 for anything else.
@@ -95,6 +98,7 @@ func Handler(opts Options) (http.Handler, error) {
 		p.Handle("/metrics", opts.Metrics).Methods(http.MethodGet)
 	}
 	h.registerCancel(p)
+	h.registerPlan(p)
 	p.HandleFunc("/api/cells/{cellId}/runs", h.cellRun).Methods(http.MethodPost)
 	p.HandleFunc("/api/eventlogs", h.openEventLog).Methods(http.MethodPost)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -106,7 +110,10 @@ func Handler(opts Options) (http.Handler, error) {
 	return drainBody(h.requireSecret(r)), nil
 }
 
-type handler struct{ opts Options }
+type handler struct {
+	opts     Options
+	planReqs *planRequests // plan.go
+}
 
 // requireSecret refuses every request that did not come through jupyter-server-proxy (and so through Jupyter's auth).
 func (h *handler) requireSecret(next http.Handler) http.Handler {

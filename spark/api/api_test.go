@@ -43,6 +43,9 @@ func serve(t *testing.T, storeOpts state.Options, opts Options) (*httptest.Serve
 	if opts.CellRuns == nil {
 		opts.CellRuns = store
 	}
+	if opts.Plans == nil {
+		opts.Plans = store
+	}
 	h, err := Handler(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -94,6 +94,8 @@ func Bound(ev Event) {
 		clip(&e.Reason, MaxReason)
 	case *Resync:
 		boundResync(e)
+	case *SQLPlan:
+		boundPlan(e)
 	}
 }
 

@@ -17,6 +17,9 @@ type Control struct {
 	StageID *int   `json:"stageId,omitempty"`
 	CellID  string `json:"cellId,omitempty"`
 	Reason  string `json:"reason"`
+
+	// ExecutionID: sqlPlan's (sqlplan.go).
+	ExecutionID *int64 `json:"executionId,omitempty"`
 }
 
 // CancelJob asks the listener to call SparkContext.cancelJob(jobID, reason).

@@ -52,6 +52,11 @@ func decodeReference(line []byte) (Event, error) {
 			return nil, fmt.Errorf("%s frame: %w", *probe.Type, err)
 		}
 	}
+	if p, ok := ev.(*SQLPlan); ok {
+		if err := p.check(); err != nil {
+			return nil, fmt.Errorf("%s frame: %w", *probe.Type, err)
+		}
+	}
 	return ev, nil
 }
 
@@ -88,6 +93,8 @@ func newEvent(typ string) (Event, []string) {
 		return &Stats{}, nil
 	case "resync":
 		return &Resync{}, nil
+	case "sqlPlan":
+		return &SQLPlan{}, []string{"executionId", "nodes"}
 	default:
 		return &Unknown{}, nil
 	}

@@ -38,6 +38,8 @@ type liveApp struct {
 	activity  activity // executor usage over time (activity.go)
 	lanes     []lane   // executors seen, for the timeline (activity.go)
 	sql       liveSQL  // SQL executions (sql.go)
+	// plans: the SQL executions' latest plans (plans.go).
+	plans livePlans
 	// killEnabled is the listener's spark.ui.killEnabled; readOnly is the monitor's --read-only (cancel.go).
 	killEnabled, readOnly bool
 	// log reports events that refer to no known job, stage attempt or SQL execution (they are ignored).
@@ -116,6 +118,8 @@ func (a *liveApp) apply(ev event.Event) {
 		a.dirty = true
 	case *event.Resync:
 		a.resync(e)
+	case *event.SQLPlan:
+		a.sqlPlan(e)
 	}
 }
 

@@ -68,6 +68,10 @@ public final class MonitorListener extends SparkListener {
   static final long PLAN_INTERVAL_MS = 1000;
 
   static final int MAX_PLAN_EXECUTIONS = 1000;
+  // When each execution ended (its last plan is final a PLAN_INTERVAL_MS later), and the thread
+  // that sends the last plan of the executions the monitor asked about.
+  private final java.util.Map<Long, Long> planEnded = new java.util.concurrent.ConcurrentHashMap<>();
+  private final FinalPlans finalPlans = new FinalPlans();
   // The cell the kernel is running, from the kernel hook's marks on the bus (CellMarks); null
   // between cells.
   private volatile String runningCell;
@@ -112,8 +116,54 @@ public final class MonitorListener extends SparkListener {
     if (last != null && now - last < PLAN_INTERVAL_MS) return;
     if (planSent.size() >= MAX_PLAN_EXECUTIONS) planSent.clear();
     planSent.put(executionId, now);
+    Long ended = planEnded.get(executionId);
+    if (!sendPlan(executionId, ended != null && now - ended >= PLAN_INTERVAL_MS))
+      retryPlan(executionId, PLAN_RETRIES);
+  }
+
+  /**
+   * A request that came before Spark's SQL status listener (another listener queue) knew the
+   * execution: asked again every PLAN_RETRY_MS on the plan thread, at most {@code left} times.
+   */
+  static final int PLAN_RETRIES = 10;
+
+  static final long PLAN_RETRY_MS = 100;
+
+  private void retryPlan(long executionId, int left) {
+    if (left <= 0) return;
+    finalPlans.schedule(
+        () -> {
+          if (!sendPlan(executionId, false)) retryPlan(executionId, left - 1);
+        },
+        PLAN_RETRY_MS);
+  }
+
+  /**
+   * A sqlPlan frame of the execution as it is now; {@code last}: its final metrics. False when
+   * Spark's store has no such execution (yet).
+   */
+  private boolean sendPlan(long executionId, boolean last) {
+    long now = System.currentTimeMillis();
     String body = plans.snapshot(executionId);
-    if (body != null) emit("sqlPlan", frameWith("sqlPlan", now, body));
+    if (body == null) return false;
+    emit("sqlPlan", frameWith("sqlPlan", now, "{\"final\":" + last + "," + body.substring(1)));
+    return true;
+  }
+
+  /**
+   * An execution ended (the listener bus): when the monitor asked for its plan, its last plan is
+   * sent a PLAN_INTERVAL_MS later from FinalPlans' thread, so the monitor keeps the final metrics.
+   */
+  private void planExecutionEnded(long executionId) {
+    if (planEnded.size() >= MAX_PLAN_EXECUTIONS) planEnded.clear();
+    planEnded.put(executionId, System.currentTimeMillis());
+    if (!planSent.containsKey(executionId)) return;
+    finalPlans.schedule(
+        () -> {
+          planSent.put(executionId, System.currentTimeMillis());
+          sendPlan(executionId, true);
+        },
+        PLAN_INTERVAL_MS);
   }
 
   private void guard(String what, Throwable t) {
@@ -363,6 +413,8 @@ public final class MonitorListener extends SparkListener {
       }
       SqlExecutions.Frame f = sql.frame(e);
       if (f != null) emit(f.type(), frameWith(f.type(), f.time(), f.body()));
+      if (f != null && f.type().equals("sqlEnd"))
+        planExecutionEnded((Long) SqlExecutions.get(e, "executionId"));
     } catch (Throwable t) {
       guard("a SQL execution event", t);
     }

@@ -40,18 +40,7 @@ final class SqlPlansTest {
     SparkSession spark = SparkSession.builder().getOrCreate();
     SqlPlans plans = new SqlPlans(SqlPlans.class.getClassLoader());
     assertNull(plans.snapshot(1_000_000), "an execution the store does not know: null, no throw");
-    spark
-        .udf()
-        .register(
-            "gate",
-            (UDF1<Long, Long>)
-                x -> {
-                  if (x == 0 && !GATE.await(DEADLINE_MS, TimeUnit.MILLISECONDS)) {
-                    throw new IllegalStateException("the test never opened the gate");
-                  }
-                  return x;
-                },
-            DataTypes.LongType);
+    registerGate(spark, "gate");
     // 1 000 000 rows in 4 partitions, joined on id % 1000 with 1 000 named rows, grouped by name.
     Dataset<Row> big =
         spark
@@ -129,6 +118,42 @@ final class SqlPlansTest {
     }
   }
 
+  /** Holds finalPlan's query until the test has its first plan. */
+  static final CountDownLatch FINAL_GATE = new CountDownLatch(1);
+
+  @Test
+  @DisplayName("an execution the monitor asked about gets one last, final plan after its end")
+  void finalPlan() throws Exception {
+    try (FakeMonitor m = new FakeMonitor(LocalSpark.dir.resolve("final.sock"), "good")) {
+      MonitorListener l = LocalSpark.attach(m.socket, "good", false);
+      m.next("hello", DEADLINE_MS);
+      SparkSession spark = SparkSession.builder().getOrCreate();
+      registerGate(spark, "finalGate");
+      Thread query =
+          new Thread(
+              () ->
+                  spark
+                      .sql(
+                          "SELECT finalGate(id) % 7 AS k, count(*) FROM range(0, 10000, 1, 2)"
+                              + " GROUP BY k")
+                      .collectAsList());
+      query.start();
+      long id = m.next("sqlStart", DEADLINE_MS).path("executionId").asLong(-1);
+      m.send("{\"type\":\"sqlPlan\",\"executionId\":" + id + "}");
+      JsonNode live = m.next("sqlPlan", DEADLINE_MS);
+      assertTrue(!live.path("final").asBoolean(true), "a running query's plan is not final");
+      FINAL_GATE.countDown();
+      query.join(DEADLINE_MS);
+      m.next("sqlEnd", DEADLINE_MS);
+      JsonNode last = m.next("sqlPlan", DEADLINE_MS);
+      assertTrue(
+          last.path("executionId").asLong(-2) == id && last.path("final").asBoolean(),
+          "the last plan, final: " + last);
+      assertTrue(rows(last, "Range") == 10_000, "the range's final rows: " + last);
+      jsc.sc().removeSparkListener(l);
+    }
+  }
+
   @Test
   @DisplayName("a plan is cut to the frame bound, and UTF-8 lengths are counted exactly")
   void utf8Length() {
@@ -138,6 +163,26 @@ final class SqlPlansTest {
           SqlPlans.utf8Length(s) == s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
           "UTF-8 length of " + s);
     }
+  }
+
+  /** The tests' gates by UDF name (the UDF is serialised: it names its gate, it cannot hold it). */
+  private static final Map<String, CountDownLatch> GATES =
+      Map.of("gate", GATE, "finalGate", FINAL_GATE);
+
+  /** A UDF {@code name(x)} = x that holds row 0 until the test opens the gate of that name. */
+  private static void registerGate(SparkSession spark, String name) {
+    spark
+        .udf()
+        .register(
+            name,
+            (UDF1<Long, Long>)
+                x -> {
+                  if (x == 0 && !GATES.get(name).await(DEADLINE_MS, TimeUnit.MILLISECONDS)) {
+                    throw new IllegalStateException("the test never opened the gate " + name);
+                  }
+                  return x;
+                },
+            DataTypes.LongType);
   }
 
   private static JsonNode parse(String s) throws Exception {
