@@ -9,13 +9,14 @@ import { formatDuration } from './format';
 import {
   clusterNodes,
   heatLevel,
+  IBox,
   IPlanGraph,
   IPlanLayout,
   IPlanNode,
   layoutKey,
-  layoutPlan,
   MAX_PLAN_NODES
 } from './plan-layout';
+import { layoutOffThread } from './plan-layouter';
 import { cut, formatShare, nodeDetail, sidePanel, topLine } from './plan-panel';
 import { create, patch, IVNode } from './vnode';
 
@@ -23,6 +24,8 @@ const SVG = 'http://www.w3.org/2000/svg';
 /** Characters of an operator's name and detail that fit its box. */
 const NAME_CHARS = 26;
 const DETAIL_CHARS = 30;
+/** Operators, clusters or edges drawn per frame: a frame's work stays small whatever the plan's size. */
+export const DRAW_CHUNK = 100;
 /** Numbers the views' arrow markers: an id is unique in the page. */
 let views = 0;
 
@@ -45,14 +48,14 @@ interface IDrawn {
   cluster: boolean;
 }
 
-/** How the view lays a plan out: on the main thread by default (tests and benchmarks may pass another). */
+/** How the view lays a plan out: in a Web Worker by default (plan-layouter.ts). */
 export type Layouter = (graph: IPlanGraph) => Promise<IPlanLayout>;
 
 export class PlanGraphView {
   /** `stageUrl` links a stage to the Spark UI (null: no link). */
   constructor(
     private readonly stageUrl: (stageId: number) => string | null,
-    private readonly layouter: Layouter = async g => layoutPlan(g)
+    private readonly layouter: Layouter = layoutOffThread
   ) {
     this._arrow = `sm-plan-arrow-${++views}`;
     this.node.className = 'sm-plan-graph';
@@ -84,6 +87,7 @@ export class PlanGraphView {
       this._drawn.clear();
       this._svg.replaceChildren();
       this._key = '';
+      this._pendingKey = '';
       this.showMessage(
         `This plan has ${graph.nodes.length} operators; at most ${MAX_PLAN_NODES} are drawn.`
       );
@@ -91,12 +95,20 @@ export class PlanGraphView {
       return;
     }
     const key = layoutKey(graph);
+    if (key === this._pendingKey) {
+      return; // these operators are being laid out or drawn: that ends with the latest plan
+    }
     if (key !== this._key) {
+      this._pendingKey = key;
       const layout = await this.layouter(graph);
-      if (this._graph !== graph) {
-        return; // a newer plan arrived while this one was laid out
+      if (
+        this._pendingKey !== key ||
+        !(await this._draw(this._graph ?? graph, layout, key))
+      ) {
+        return; // superseded by a plan with other operators
       }
-      this._draw(graph, layout);
+      this._pendingKey = '';
+      graph = this._graph ?? graph;
     }
     this._update(graph);
     this._renderText();
@@ -122,66 +134,100 @@ export class PlanGraphView {
   }
 
   /** Builds the SVG of a new layout. */
-  private _draw(graph: IPlanGraph, layout: IPlanLayout): void {
-    this._key = layout.key;
+  /**
+   * Builds the SVG of a new layout, DRAW_CHUNK operators (or clusters, or edges) a frame, so that no main-thread task
+   * grows with the plan (the positions are final: nothing moves while it fills in). False when a newer layout took
+   * over meanwhile.
+   */
+  private async _draw(
+    graph: IPlanGraph,
+    layout: IPlanLayout,
+    key: string
+  ): Promise<boolean> {
     this._drawn.clear();
     const byId = new Map(graph.nodes.map(n => [n.id, n]));
     const clusters = svg('g', { class: 'sm-plan-clusters' });
     const edges = svg('g', { class: 'sm-plan-edges' });
     const nodes = svg('g', { class: 'sm-plan-nodes' });
-    for (const c of layout.clusters) {
-      const g = svg('g', {
-        class: 'sm-plan-cluster',
-        'data-node-id': c.id,
-        transform: `translate(${c.x},${c.y})`
-      });
-      const title = svg('title', {});
-      const name = svg('text', { x: 6, y: 12, class: 'sm-plan-cluster-name' });
-      name.textContent = cut(byId.get(c.id)?.name ?? '', NAME_CHARS);
-      const detail = svg('text', {
-        x: c.width - 6,
-        y: 12,
-        class: 'sm-plan-cluster-time',
-        'text-anchor': 'end'
-      });
-      g.append(
-        title,
-        svg('rect', { width: c.width, height: c.height, rx: 4 }),
-        name,
-        detail
-      );
-      clusters.appendChild(g);
-      this._drawn.set(c.id, { g, detail, title, cluster: true });
+    this._svg.setAttribute('width', String(layout.width));
+    this._svg.setAttribute('height', String(layout.height));
+    this._svg.setAttribute('viewBox', `0 0 ${layout.width} ${layout.height}`);
+    this._svg.replaceChildren(this._defs(), clusters, edges, nodes);
+    const steps: (() => void)[] = [
+      ...layout.clusters.map(c => () => {
+        const name = cut(byId.get(c.id)?.name ?? '', NAME_CHARS);
+        clusters.appendChild(this._box(c.id, c, name, true));
+      }),
+      ...layout.edges.map(e => () => {
+        const d = e.points
+          .map((p, i) => `${i ? 'L' : 'M'}${p.x.toFixed(1)},${p.y.toFixed(1)}`)
+          .join('');
+        edges.appendChild(
+          svg('path', { d, 'marker-end': `url(#${this._arrow})` })
+        );
+      }),
+      ...[...layout.nodes].map(([id, b]) => () => {
+        const name = cut(byId.get(id)?.name ?? '', NAME_CHARS);
+        nodes.appendChild(this._box(id, b, name, false));
+      })
+    ];
+    for (let i = 0; i < steps.length; i += DRAW_CHUNK) {
+      if (i > 0) {
+        await nextFrame();
+        if (this._pendingKey !== key) {
+          return false;
+        }
+      }
+      steps.slice(i, i + DRAW_CHUNK).forEach(step => step());
     }
-    for (const e of layout.edges) {
-      const d = e.points
-        .map((p, i) => `${i ? 'L' : 'M'}${p.x.toFixed(1)},${p.y.toFixed(1)}`)
-        .join('');
-      edges.appendChild(
-        svg('path', { d, 'marker-end': `url(#${this._arrow})` })
-      );
+    this._key = key;
+    this._svg.setAttribute('data-nodes', String(this._drawn.size));
+    if (this._selected !== null && !this._drawn.has(this._selected)) {
+      this._selected = null;
     }
-    for (const [id, b] of layout.nodes) {
-      const n = byId.get(id)!;
-      const g = svg('g', {
-        class: 'sm-plan-node',
-        'data-node-id': id,
-        tabindex: 0,
-        transform: `translate(${b.x},${b.y})`
-      });
-      const title = svg('title', {});
-      const name = svg('text', { x: 6, y: 15, class: 'sm-plan-node-name' });
-      name.textContent = cut(n.name, NAME_CHARS);
-      const detail = svg('text', { x: 6, y: 31, class: 'sm-plan-node-detail' });
-      g.append(
-        title,
-        svg('rect', { width: b.width, height: b.height, rx: 3 }),
-        name,
-        detail
-      );
-      nodes.appendChild(g);
-      this._drawn.set(id, { g, detail, title, cluster: false });
-    }
+    return true;
+  }
+
+  /** The <g> of an operator or a cluster, registered in _drawn. */
+  private _box(
+    id: number,
+    b: IBox,
+    name: string,
+    cluster: boolean
+  ): SVGGElement {
+    const g = svg('g', {
+      class: cluster ? 'sm-plan-cluster' : 'sm-plan-node',
+      'data-node-id': id,
+      transform: `translate(${b.x},${b.y})`,
+      ...(cluster ? {} : { tabindex: 0 })
+    });
+    const title = svg('title', {});
+    const label = svg('text', {
+      x: 6,
+      y: cluster ? 12 : 15,
+      class: cluster ? 'sm-plan-cluster-name' : 'sm-plan-node-name'
+    });
+    label.textContent = name;
+    const detail = cluster
+      ? svg('text', {
+          x: b.width - 6,
+          y: 12,
+          class: 'sm-plan-cluster-time',
+          'text-anchor': 'end'
+        })
+      : svg('text', { x: 6, y: 31, class: 'sm-plan-node-detail' });
+    g.append(
+      title,
+      svg('rect', { width: b.width, height: b.height, rx: cluster ? 4 : 3 }),
+      label,
+      detail
+    );
+    this._drawn.set(id, { g, detail, title, cluster });
+    return g;
+  }
+
+  /** The arrow head of the edges. */
+  private _defs(): SVGDefsElement {
     const defs = svg('defs', {});
     const marker = svg('marker', {
       id: this._arrow,
@@ -194,14 +240,7 @@ export class PlanGraphView {
     });
     marker.appendChild(svg('path', { d: 'M0,0L8,4L0,8z' }));
     defs.appendChild(marker);
-    this._svg.setAttribute('width', String(layout.width));
-    this._svg.setAttribute('height', String(layout.height));
-    this._svg.setAttribute('viewBox', `0 0 ${layout.width} ${layout.height}`);
-    this._svg.setAttribute('data-nodes', String(this._drawn.size));
-    this._svg.replaceChildren(defs, clusters, edges, nodes);
-    if (this._selected !== null && !this._drawn.has(this._selected)) {
-      this._selected = null;
-    }
+    return defs;
   }
 
   /** Writes a plan's values into the drawn nodes (same operators as the layout). */
@@ -216,13 +255,12 @@ export class PlanGraphView {
       if (!d) {
         continue;
       }
-      const text = d.cluster
-        ? clusterDetail(n)
-        : cut(nodeDetail(n), DETAIL_CHARS);
+      const detail = nodeDetail(n);
+      const text = d.cluster ? clusterDetail(n) : cut(detail, DETAIL_CHARS);
       if (d.detail.textContent !== text) {
         d.detail.textContent = text;
       }
-      const title = `${n.name} #${n.id}${nodeDetail(n) ? `\n${nodeDetail(n)}` : ''}`;
+      const title = `${n.name} #${n.id}${detail ? `\n${detail}` : ''}`;
       if (d.title.textContent !== title) {
         d.title.textContent = title;
       }
@@ -297,7 +335,13 @@ export class PlanGraphView {
   private readonly _arrow: string;
   private _graph: IPlanGraph | null = null;
   private _key = '';
+  private _pendingKey = '';
   private _selected: number | null = null;
+}
+
+/** Resolves at the next animation frame. */
+function nextFrame(): Promise<void> {
+  return new Promise(resolve => requestAnimationFrame(() => resolve()));
 }
 
 /** What a cluster's box shows at its top right: its own time and share. */

@@ -7,6 +7,9 @@ import { uiLinkV } from './job-rows';
 import { UITarget } from './spark-ui';
 import { v, IVNode } from './vnode';
 
+/** Counts as Spark writes them ("1,000"); one formatter, as making one per call is slow. */
+const COUNT = new Intl.NumberFormat('en-US');
+
 /** A size as Spark's Utils.bytesToString writes it: a unit from twice its size on ("1031.8 KiB", "2.0 MiB"). */
 export function sparkBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
@@ -21,7 +24,7 @@ export function sparkBytes(n: number): string {
 export function formatFigure(kind: IPlanValue['kind'], n: number): string {
   switch (kind) {
     case 'count':
-      return Math.round(n).toLocaleString('en-US');
+      return COUNT.format(Math.round(n));
     case 'bytes':
       return sparkBytes(n);
     case 'ms':
