@@ -93,6 +93,8 @@ def test_plan_graph_under_the_cell_live_then_equal_to_spark(jupyter, browser, tm
             assert n["nodeName"].startswith(got["name"].rstrip("…")), (got, n)
             assert shown_rows(got) == rest_rows(n), f"{n['nodeName']} {n['nodeId']}: shown {got}, REST {rest_rows(n)}"
         assert max(rest_rows(n) or 0 for n in rest["nodes"]) >= 200_000
+        # Laid out in the Web Worker (the extension's chunks load in JupyterLab), not on the page's main thread.
+        assert pane.locator("svg.sm-plan-svg").get_attribute("data-layout") == "worker"
 
         # The first of the Top 3 opens its side panel: every REST metric of it, with REST's text for row counts.
         top = pane.locator("button.sm-plan-top").first

@@ -182,6 +182,7 @@ export class PlanGraphView {
     }
     this._key = key;
     this._svg.setAttribute('data-nodes', String(this._drawn.size));
+    this._svg.setAttribute('data-layout', layout.worker ? 'worker' : 'main');
     if (this._selected !== null && !this._drawn.has(this._selected)) {
       this._selected = null;
     }

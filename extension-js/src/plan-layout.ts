@@ -40,6 +40,8 @@ export interface IPlanLayout {
   nodes: Map<number, IBox>;
   clusters: IClusterBox[];
   edges: { fromId: number; toId: number; points: { x: number; y: number }[] }[];
+  /** Laid out in the Web Worker (plan-layouter.ts), not on the page's main thread. */
+  worker?: boolean;
 }
 
 const CLUSTER_NAME = /^WholeStageCodegen \((\d+)\)$/;

@@ -7,7 +7,11 @@ let worker: Worker | null | undefined;
 let seq = 0;
 const waiting = new Map<
   number,
-  { resolve: (l: IPlanLayout) => void; reject: (e: Error) => void }
+  {
+    graph: IPlanGraph;
+    resolve: (l: IPlanLayout) => void;
+    reject: (e: Error) => void;
+  }
 >();
 
 /** The shared layout worker, started on first use; null when workers are not available here. */
@@ -21,15 +25,23 @@ function layoutWorker(): Worker | null {
       const w = waiting.get(ev.data.seq);
       waiting.delete(ev.data.seq);
       if (ev.data.layout) {
-        w?.resolve(ev.data.layout);
+        w?.resolve({ ...ev.data.layout, worker: true });
       } else {
         w?.reject(new Error(`plan layout failed: ${ev.data.error}`));
       }
     };
     worker.onerror = () => {
-      // The worker did not load (a page that forbids workers): lay out here from now on.
+      // The worker did not load (a page that forbids workers): lay out here from now on, the waiting plans too.
       worker?.terminate();
       worker = null;
+      for (const [id, w] of waiting) {
+        waiting.delete(id);
+        try {
+          w.resolve(layoutPlan(w.graph));
+        } catch (err) {
+          w.reject(err as Error);
+        }
+      }
     };
   } catch {
     worker = null;
@@ -45,7 +57,7 @@ export function layoutOffThread(graph: IPlanGraph): Promise<IPlanLayout> {
   }
   const id = ++seq;
   return new Promise((resolve, reject) => {
-    waiting.set(id, { resolve, reject });
+    waiting.set(id, { graph, resolve, reject });
     w.postMessage({ seq: id, graph });
   });
 }
