@@ -160,11 +160,6 @@ function sqlRow(group: IJobGroup, s: IGroupSummary, ctx: IRowContext): IVNode {
   id.children.push(
     uiLinkV(ctx.uiUrl(group.appId, target), target, `SQL ${group.executionId}`)
   );
-  if (ctx.planOpen) {
-    id.children.push(
-      planButtonV(ctx.planOpen(group.appId, target.executionId))
-    );
-  }
   const tasks = v('td', 'sm-sql-tasks');
   tasks.children.push(
     progress(
@@ -179,10 +174,17 @@ function sqlRow(group: IJobGroup, s: IGroupSummary, ctx: IRowContext): IVNode {
     'data-execution-id': String(group.executionId),
     'data-status': s.status
   });
+  // The status cell has room for the Plan button (the id column is too narrow for it).
+  const status = cell('sm-sql-status', s.status, group.sql?.error ?? undefined);
+  if (ctx.planOpen) {
+    status.children.push(
+      planButtonV(ctx.planOpen(group.appId, target.executionId))
+    );
+  }
   tr.children.push(
     id,
     cell('sm-sql-description', oneLine(description), description),
-    cell('sm-sql-status', s.status, group.sql?.error ?? undefined),
+    status,
     cell(
       'sm-sql-jobs',
       `${group.jobs.length} job${group.jobs.length === 1 ? '' : 's'}`
