@@ -35,8 +35,14 @@ export function planUrl(
 
 /** Whether a plan is final: read after its query ended (Spark's final metrics). */
 export function isFinal(plan: SQLPlan): boolean {
-  return plan.final || (!plan.running && plan.status !== 'RUNNING');
+  return plan.final;
 }
+
+/**
+ * Fetches after the query's end that wait for its final plan (the listener sends it about a second after the end):
+ * then the view keeps the last plan it has (a listener that went away sends none).
+ */
+export const MAX_FETCHES_AFTER_END = 10;
 
 /** Asks the monitor for a plan: the plan, or null when there is none yet (404); throws with the server's reason. */
 export async function requestPlan(
@@ -144,16 +150,19 @@ export class PlanSource {
         return;
       }
       if (graph === null) {
+        // The monitor asks the driver once someone looks, also for an ended query: give it a few tries.
+        this._afterEnd += endedBefore ? 1 : 0;
+        this._done = this._afterEnd >= MAX_FETCHES_AFTER_END;
         this.onChange({
           state: 'none',
-          reason: endedBefore
-            ? 'Spark kept no plan of this query.'
+          reason: this._done
+            ? 'No plan of this query arrived from Spark.'
             : 'Waiting for the plan of this query…'
         });
-        // An ended query without a plan will not get one: stop.
-        this._done = endedBefore;
       } else {
-        this._done = isFinal(graph) || endedBefore; // the plan after the end is the last
+        // The final plan is the last; a plan of an ended query that is not final yet is asked again, a few times.
+        this._afterEnd += endedBefore || !graph.running ? 1 : 0;
+        this._done = isFinal(graph) || this._afterEnd >= MAX_FETCHES_AFTER_END;
         this.onChange({ state: 'ready', graph });
       }
     } catch (err) {
@@ -169,6 +178,7 @@ export class PlanSource {
   private _visible = false;
   private _ended = false;
   private _done = false;
+  private _afterEnd = 0;
   private _inflight = false;
   private _disposed = false;
   private _lastFetch = 0;
