@@ -113,7 +113,11 @@ export class PlanPane {
         break;
       case 'ready': {
         const final = isFinal(s.graph);
-        this._state.textContent = final ? s.graph.status.toLowerCase() : 'live';
+        this._state.textContent = final
+          ? s.graph.status.toLowerCase()
+          : s.graph.running
+            ? 'live'
+            : 'ended: waiting for the final figures…';
         this.node.dataset.final = String(final);
         view.showMessage(null);
         void view.show(s.graph);
