@@ -15,6 +15,8 @@ export interface IRowContext {
   uiUrl(appId: string, target: UITarget): string | null;
   jobCancel(job: Job): CancelControl;
   stageCancel(job: Job, stage: Stage): CancelControl;
+  /** Whether the plan of a SQL query is open under the table (its "Plan" button is pressed); no button without it. */
+  planOpen?(appId: string, executionId: number): boolean;
 }
 
 /** Columns of the jobs table. */
@@ -172,10 +174,17 @@ function sqlRow(group: IJobGroup, s: IGroupSummary, ctx: IRowContext): IVNode {
     'data-execution-id': String(group.executionId),
     'data-status': s.status
   });
+  // The status cell has room for the Plan button (the id column is too narrow for it).
+  const status = cell('sm-sql-status', s.status, group.sql?.error ?? undefined);
+  if (ctx.planOpen) {
+    status.children.push(
+      planButtonV(ctx.planOpen(group.appId, target.executionId))
+    );
+  }
   tr.children.push(
     id,
     cell('sm-sql-description', oneLine(description), description),
-    cell('sm-sql-status', s.status, group.sql?.error ?? undefined),
+    status,
     cell(
       'sm-sql-jobs',
       `${group.jobs.length} job${group.jobs.length === 1 ? '' : 's'}`
@@ -185,6 +194,18 @@ function sqlRow(group: IJobGroup, s: IGroupSummary, ctx: IRowContext): IVNode {
     cell('sm-sql-duration', formatDuration((s.end ?? now) - s.start))
   );
   return tr;
+}
+
+/** The button that opens a SQL query's plan under the table (`button.sm-plan-open`), pressed while it is open. */
+function planButtonV(open: boolean): IVNode {
+  const title = open
+    ? 'Close the plan of this query'
+    : 'Show the plan of this query';
+  return v('button', 'sm-plan-open', 'Plan', {
+    type: 'button',
+    'aria-pressed': String(open),
+    title
+  });
 }
 
 function jobRow(job: Job, expanded: boolean, ctx: IRowContext): IVNode {

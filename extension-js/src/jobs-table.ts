@@ -24,7 +24,9 @@ export class JobsTable {
    */
   constructor(
     private readonly requestRender: () => void,
-    private readonly onCancel: (target: CancelTarget) => void
+    private readonly onCancel: (target: CancelTarget) => void,
+    /** Called when the user presses a SQL query's "Plan" button. */
+    private readonly onPlan?: (appId: string, executionId: number) => void
   ) {
     this._scroll.style.maxHeight = `${(MAX_VISIBLE_ROWS + 1) * ROW_HEIGHT}px`;
     const table = el('table', 'sm-jobs');
@@ -177,6 +179,10 @@ export class JobsTable {
         : this._rows[Number(tr.dataset.row)];
     if (!row || target.closest('a')) {
       return; // a link into the Spark UI opens its page; it does not toggle the row
+    }
+    if (target.closest('button.sm-plan-open') && row.kind === 'sql') {
+      this.onPlan?.(row.group.appId, row.group.executionId as number);
+      return;
     }
     if (target.closest('button.sm-cancel')) {
       if (row.kind === 'job') {

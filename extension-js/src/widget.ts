@@ -20,6 +20,7 @@ import { cancelButton, el, IRowContext, setText, uiLink } from './job-rows';
 import { JobsTable, setData } from './jobs-table';
 import { LogsPane } from './logs-pane';
 import { MonitorModel, INotebookRef } from './model';
+import { PlanPane } from './plan-view';
 import { DEFAULT_SETTINGS, IMonitorSettings } from './settings';
 import { ThemeWatcher } from './theme';
 import { TimelineView } from './timeline';
@@ -67,9 +68,15 @@ export class CellMonitorWidget extends Widget {
     this.addClass('sm-cell-monitor');
     this.node.dataset.cellId = this.cellId;
     this._server = options.serverSettings ?? ServerConnection.makeSettings();
+    this._plan = new PlanPane(
+      this._server,
+      appId => this.model.app(appId),
+      () => this.scheduleRender()
+    );
     this._jobs = new JobsTable(
       () => this.scheduleRender(),
-      target => this._cancel(target)
+      target => this._cancel(target),
+      (appId, executionId) => this._plan.toggle({ appId, executionId })
     );
     this._timeline = new TimelineView();
     this._executors = new ExecutorsChart();
@@ -149,6 +156,7 @@ export class CellMonitorWidget extends Widget {
     window.clearInterval(this._ticker);
     this._unsubscribe();
     this._jobs.dispose();
+    this._plan.dispose();
     this._timeline.dispose();
     this._executors.dispose();
     this._source.dispose();
@@ -188,6 +196,9 @@ export class CellMonitorWidget extends Widget {
               ? this._logs.node
               : this._executors.node
       );
+      if (tab === 'jobs') {
+        pane.appendChild(this._plan.node);
+      }
       this._panes.set(tab, pane);
       this._tabButtons.set(tab, button);
       this._body.appendChild(pane);
@@ -251,6 +262,7 @@ export class CellMonitorWidget extends Widget {
     }
     const visible = this.isAttached && !this.isHidden && !this._collapsed;
     this._logs.setVisible(visible && this._tab === 'logs');
+    this._plan.update(visible && this._tab === 'jobs', groups);
     this._source.update(
       !visible || this._tab === 'jobs' || this._tab === 'logs'
         ? 'none'
@@ -380,6 +392,7 @@ export class CellMonitorWidget extends Widget {
       now,
       uiUrl: (appId: string, target: UITarget) =>
         sparkUIUrl(baseUrl, this.model.app(appId), target),
+      planOpen: (appId, executionId) => this._plan.isOpen(appId, executionId),
       jobCancel: job =>
         jobCancelControl(
           this.model.app(job.appId),
@@ -490,6 +503,7 @@ export class CellMonitorWidget extends Widget {
   private readonly _tabButtons = new Map<MonitorTab, HTMLButtonElement>();
   private readonly _jobs: JobsTable;
   private readonly _streams: StreamingPanel;
+  private readonly _plan: PlanPane;
   private readonly _timeline: TimelineView;
   private readonly _executors: ExecutorsChart;
   private readonly _source: TimelineSource;

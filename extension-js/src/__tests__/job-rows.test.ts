@@ -198,3 +198,22 @@ test('v: no class attribute without a class, no text for an empty text', () => {
     children: []
   });
 });
+
+test("a SQL query's row has a Plan button, pressed while its plan is open", () => {
+  const j = job();
+  const row: Row = {
+    kind: 'sql',
+    key: 'sql:app-1:7',
+    group: { appId: j.appId, executionId: 7, sql: null, jobs: [j] }
+  };
+  const open = new Set<string>();
+  const render = () =>
+    renderRow(row, 0, ctx({ planOpen: (app, id) => open.has(`${app}:${id}`) }));
+  const closed = find(render(), 'sm-plan-open');
+  assert.equal(closed?.text, 'Plan');
+  assert.equal(closed?.attrs['aria-pressed'], 'false');
+  open.add(`${j.appId}:7`);
+  assert.equal(find(render(), 'sm-plan-open')?.attrs['aria-pressed'], 'true');
+  // Without a plan view (no planOpen), no button.
+  assert.equal(find(renderRow(row, 0, ctx()), 'sm-plan-open'), undefined);
+});
