@@ -60,52 +60,42 @@ func decodeReference(line []byte) (Event, error) {
 	return ev, nil
 }
 
+// frameKind is how to decode one frame type: an empty event, and the fields without which it means nothing.
+type frameKind struct {
+	empty    func() Event
+	required []string
+}
+
+// frameKinds are the frame types the monitor knows (PROTOCOL.md); any other decodes as Unknown.
+var frameKinds = map[string]frameKind{
+	"hello":           {func() Event { return &Hello{} }, []string{"protocol", "appId"}},
+	"appStart":        {func() Event { return &AppStart{} }, nil},
+	"appEnd":          {func() Event { return &AppEnd{} }, nil},
+	"jobStart":        {func() Event { return &JobStart{} }, []string{"jobId"}},
+	"jobEnd":          {func() Event { return &JobEnd{} }, []string{"jobId", "result"}},
+	"stageSubmitted":  {func() Event { return &StageSubmitted{} }, []string{"stageId", "numTasks"}},
+	"stageCompleted":  {func() Event { return &StageCompleted{} }, []string{"stageId", "status"}},
+	"taskStart":       {func() Event { return &TaskStart{} }, []string{"stageId", "taskId"}},
+	"taskEnd":         {func() Event { return &TaskEnd{} }, []string{"stageId", "taskId", "status"}},
+	"sqlStart":        {func() Event { return &SQLStart{} }, []string{"executionId"}},
+	"sqlEnd":          {func() Event { return &SQLEnd{} }, []string{"executionId"}},
+	"executorAdded":   {func() Event { return &ExecutorAdded{} }, []string{"executorId"}},
+	"executorRemoved": {func() Event { return &ExecutorRemoved{} }, []string{"executorId"}},
+	"stats":           {func() Event { return &Stats{} }, nil},
+	"resync":          {func() Event { return &Resync{} }, nil},
+	"sqlPlan":         {func() Event { return &SQLPlan{} }, []string{"executionId", "nodes"}},
+	"log":             {func() Event { return &LogLine{} }, []string{"level", "message"}},
+	"streamStart":     {func() Event { return &StreamStart{} }, []string{"queryId", "runId"}},
+	"streamProgress":  {func() Event { return &StreamProgress{} }, []string{"queryId", "runId", "progress"}},
+	"streamEnd":       {func() Event { return &StreamEnd{} }, []string{"queryId", "runId"}},
+}
+
 // newEvent returns an empty event of the frame type and the fields without which it means nothing.
 func newEvent(typ string) (Event, []string) {
-	switch typ {
-	case "hello":
-		return &Hello{}, []string{"protocol", "appId"}
-	case "appStart":
-		return &AppStart{}, nil
-	case "appEnd":
-		return &AppEnd{}, nil
-	case "jobStart":
-		return &JobStart{}, []string{"jobId"}
-	case "jobEnd":
-		return &JobEnd{}, []string{"jobId", "result"}
-	case "stageSubmitted":
-		return &StageSubmitted{}, []string{"stageId", "numTasks"}
-	case "stageCompleted":
-		return &StageCompleted{}, []string{"stageId", "status"}
-	case "taskStart":
-		return &TaskStart{}, []string{"stageId", "taskId"}
-	case "taskEnd":
-		return &TaskEnd{}, []string{"stageId", "taskId", "status"}
-	case "sqlStart":
-		return &SQLStart{}, []string{"executionId"}
-	case "sqlEnd":
-		return &SQLEnd{}, []string{"executionId"}
-	case "executorAdded":
-		return &ExecutorAdded{}, []string{"executorId"}
-	case "executorRemoved":
-		return &ExecutorRemoved{}, []string{"executorId"}
-	case "stats":
-		return &Stats{}, nil
-	case "resync":
-		return &Resync{}, nil
-	case "sqlPlan":
-		return &SQLPlan{}, []string{"executionId", "nodes"}
-	case "log":
-		return &LogLine{}, []string{"level", "message"}
-	case "streamStart":
-		return &StreamStart{}, []string{"queryId", "runId"}
-	case "streamProgress":
-		return &StreamProgress{}, []string{"queryId", "runId", "progress"}
-	case "streamEnd":
-		return &StreamEnd{}, []string{"queryId", "runId"}
-	default:
-		return &Unknown{}, nil
+	if k, ok := frameKinds[typ]; ok {
+		return k.empty(), k.required
 	}
+	return &Unknown{}, nil
 }
 
 func requireFields(line []byte, names []string) error {

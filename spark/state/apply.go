@@ -106,10 +106,6 @@ func (a *liveApp) apply(ev event.Event) {
 		a.taskStart(e)
 	case *event.TaskEnd:
 		a.taskEnd(e)
-	case *event.SQLStart:
-		a.sqlStart(e)
-	case *event.SQLEnd:
-		a.sqlEnd(e)
 	case *event.ExecutorAdded:
 		a.executorAdded(e)
 	case *event.ExecutorRemoved:
@@ -119,6 +115,19 @@ func (a *liveApp) apply(ev event.Event) {
 		a.dirty = true
 	case *event.Resync:
 		a.resync(e)
+	default:
+		a.applySQLAndMore(ev)
+	}
+}
+
+// applySQLAndMore applies the events beside Spark's core scheduler events: SQL executions and their plans, driver log
+// lines and Structured Streaming queries.
+func (a *liveApp) applySQLAndMore(ev event.Event) {
+	switch e := ev.(type) {
+	case *event.SQLStart:
+		a.sqlStart(e)
+	case *event.SQLEnd:
+		a.sqlEnd(e)
 	case *event.SQLPlan:
 		a.sqlPlan(e)
 	case *event.LogLine:
