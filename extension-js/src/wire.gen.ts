@@ -60,6 +60,46 @@ export interface App {
   sqlExecutions?: SQLExecution[];
 }
 
+/** FailureCategory is what kind of failure a card describes (API.md § Failure card). */
+export type FailureCategory =
+  | 'cancelled'
+  | 'analysis'
+  | 'notSerializable'
+  | 'driverOutOfMemory'
+  | 'executorOutOfMemory'
+  | 'shuffleFetch'
+  | 'executorLost'
+  | 'pythonUdf'
+  | 'other';
+
+/**
+ * FailureCard is what a failed job tells its user: what failed, where in the cell, on which executor, and what to
+ * do about it.
+ */
+export interface FailureCard {
+  category: FailureCategory;
+  /** E.g. "Python error in a UDF" */
+  title: string;
+  /** Plain-language advice for the category */
+  fix: string;
+  /** ExceptionClass and Message: the exception a user recognises (the Python one for a UDF error), message ≤ 1 KiB. */
+  exceptionClass: string;
+  message: string;
+  /** The cell's line (1-based) the failure points at, null when unknown; LineText its source when known. */
+  line: number | null;
+  lineText: string;
+  /** StageID and StageAttemptID: the stage attempt that failed, null when none did (e.g. a cancelled job). */
+  stageId: number | null;
+  stageAttemptId: number | null;
+  /** How many times the failing task ran (0 when no task failed); TaskID its last attempt. */
+  attempts: number;
+  taskId: number | null;
+  executorId: string;
+  host: string;
+  /** The full texts behind the card (the task's reason, then the job's error), each ≤ 16 KiB, at most 2. */
+  traces: string[];
+}
+
 /**
  * JobStatus is a job's status.
  * 'CANCELLED': the job failed because it was cancelled (Spark itself says FAILED).
@@ -98,6 +138,8 @@ export interface Job {
   failures: FailureReason[];
   /** What the data shows about the job's stages, at most one per kind and stage. */
   hints: Hint[];
+  /** Why a FAILED or CANCELLED job failed and what to do (failure.go); null otherwise. */
+  failureCard: FailureCard | null;
   /** The kernel of a Spark Connect client's job (from its job tags); absent: the app's. */
   kernelId?: string;
   /** The notebook of a Spark Connect client's job (from its job tags); absent: the app's. */

@@ -56,6 +56,7 @@ type liveJob struct {
 	sparkNumTasks   int // Spark's job numTasks: tasks of the stages not already completed at job start
 	completedStages map[int]bool
 	skippedStages   map[int]bool
+	lastFailed      *event.TaskEnd // the job's latest failed task (failurecard.go)
 }
 
 type liveStage struct {
@@ -248,6 +249,9 @@ func (a *liveApp) jobEnd(e *event.JobEnd) {
 	}
 	t := e.Time
 	j.info.CompletionTime, j.info.Error = &t, e.Error
+	if j.info.Status != wire.JobSucceeded {
+		j.info.FailureCard = a.failureCard(j)
+	}
 	for _, id := range j.stageIDs {
 		st := a.stages[stageKey{id, a.latest[id]}]
 		if st != nil && st.info.Status == wire.StagePending {
@@ -338,6 +342,7 @@ func (a *liveApp) taskEnd(e *event.TaskEnd) {
 		count(&ji.NumActiveTasks, &ji.NumCompletedTasks, &ji.NumFailedTasks, &ji.NumKilledTasks)
 		if e.Status == "FAILED" && e.Reason != nil {
 			ji.Failures = addFailure(ji.Failures, *e.Reason)
+			j.lastFailed = e
 		}
 	})
 }
