@@ -15,6 +15,7 @@ import {
 } from './cancel';
 import type { ConnectionStatus } from './connection';
 import { ExecutorsChart } from './executors-chart';
+import { FailureCards } from './failure-card';
 import { formatDuration } from './format';
 import { cancelButton, el, IRowContext, setText, uiLink } from './job-rows';
 import { JobsTable, setData } from './jobs-table';
@@ -85,7 +86,7 @@ export class CellMonitorWidget extends Widget {
     this._error.setAttribute('role', 'alert');
     this._offline.hidden = true;
     this._offline.setAttribute('role', 'status');
-    this.node.append(this._header, this._offline, this._error, this._body);
+    this.node.append(this._header, this._offline, this._error, this._failures.node, this._body);
     this._unsubscribe = this.model.onCellChanged(id => {
       if (id === this.cellId) {
         this.scheduleRender();
@@ -215,6 +216,7 @@ export class CellMonitorWidget extends Widget {
     setHidden(this._body, this._collapsed);
     this._renderHeader(jobs, running, succeeded, failed, now);
     this._renderConnection();
+    this._failures.update(jobs);
     const lastDone = Math.max(0, ...jobs.map(j => j.completionTime ?? 0));
     if (!this._collapsed && this._tab === 'jobs') {
       this._jobs.update(groups, this._rowContext(now));
@@ -447,6 +449,7 @@ export class CellMonitorWidget extends Widget {
   private readonly _elapsed = el('span', 'sm-elapsed');
   private readonly _cancelSlot = el('span', 'sm-cancel-slot');
   private readonly _error = el('div', 'sm-error');
+  private readonly _failures = new FailureCards();
   private readonly _offline = el('div', 'sm-offline');
   private readonly _connection: () => ConnectionStatus;
   private readonly _server: ServerConnection.ISettings;

@@ -138,8 +138,8 @@ export interface Job {
   failures: FailureReason[];
   /** What the data shows about the job's stages, at most one per kind and stage. */
   hints: Hint[];
-  /** Why a FAILED or CANCELLED job failed and what to do (failure.go); null otherwise. */
-  failureCard: FailureCard | null;
+  /** Why a FAILED or CANCELLED job failed and what to do (failure.go); absent otherwise. */
+  failureCard?: FailureCard | null;
   /** The kernel of a Spark Connect client's job (from its job tags); absent: the app's. */
   kernelId?: string;
   /** The notebook of a Spark Connect client's job (from its job tags); absent: the app's. */

@@ -92,8 +92,11 @@ func Exception(text string) (class, message string) {
 	lines := strings.Split(strings.TrimSpace(text), "\n")
 	if strings.Contains(text, "Traceback (most recent call last)") {
 		for i := len(lines) - 1; i >= 0; i-- {
-			if c, m, ok := exceptionLine(lines[i]); ok && !strings.HasPrefix(lines[i], "\tat ") {
-				if !strings.Contains(c, ".") || !isJava(c) {
+			if c, m, ok := exceptionLine(lines[i]); ok || bareException(lines[i]) {
+				if !ok {
+					c, m = lines[i], ""
+				}
+				if !isJava(c) {
 					class, message = c, m
 					break
 				}
@@ -112,6 +115,12 @@ func Exception(text string) (class, message string) {
 
 func isJava(class string) bool {
 	return strings.HasPrefix(class, "org.") || strings.HasPrefix(class, "java.") || strings.HasPrefix(class, "scala.")
+}
+
+// bareException reports whether l is a Python exception raised without a message, e.g. "MemoryError".
+func bareException(l string) bool {
+	_, _, ok := exceptionLine(l + ":")
+	return ok && (strings.HasSuffix(l, "Error") || strings.HasSuffix(l, "Exception") || l == "KeyboardInterrupt")
 }
 
 // exceptionLine splits "pkg.Class: message" (an unindented dotted identifier whose last part starts upper case).
