@@ -48,17 +48,17 @@ def python_memory(spark):
 
     @F.udf("int")
     def grow(x):
-        return len(bytearray(512 << 20))
+        import resource
 
-    spark.range(0, 4, numPartitions=2).select(grow("id")).collect()
+        # This Python worker may use at most 1 GiB (kept: one scenario per JVM).
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, resource.getrlimit(resource.RLIMIT_AS)[1]))
+        return len(bytearray(1 << 30))
 
-
-def jvm_heap(spark):
-    spark.range(0, 2, numPartitions=1).selectExpr("array_repeat(id, 60000000) AS a").selectExpr("size(a)").collect()
+    spark.range(0, 2, numPartitions=1).select(grow("id")).collect()
 
 
 def driver_result_size(spark):
-    spark.range(0, 200000, numPartitions=4).selectExpr("repeat('x', 100) AS s").collect()
+    spark.range(0, 400000, numPartitions=4).selectExpr("uuid() AS s", "uuid() AS t").collect()
 
 
 def analysis_error(spark):
@@ -79,8 +79,7 @@ def not_serializable(spark):
 
 SCENARIOS = {
     "udf_error": (udf_error, {}),
-    "python_memory": (python_memory, {"spark.executor.pyspark.memory": "64m"}),
-    "jvm_heap": (jvm_heap, {"spark.driver.memory": "512m"}),
+    "python_memory": (python_memory, {}),
     "driver_result_size": (driver_result_size, {"spark.driver.maxResultSize": "1m"}),
     "analysis_error": (analysis_error, {}),
     "cancelled": (cancelled, {}),
@@ -112,8 +111,10 @@ def record(name: str) -> None:
     tasks = []
     for s in stages:
         for t in rest(spark, f"stages/{s['stageId']}/{s['attemptId']}/taskList?status=FAILED"):
-            tasks.append({k: t.get(k) for k in ("taskId", "attempt", "executorId", "host", "status", "errorMessage")}
-                         | {"stageId": s["stageId"]})
+            tasks.append(
+                {k: t.get(k) for k in ("taskId", "attempt", "executorId", "host", "status", "errorMessage")}
+                | {"stageId": s["stageId"]}
+            )
     out["jobs"] = [{k: j.get(k) for k in ("jobId", "status", "stageIds", "numFailedTasks")} for j in jobs]
     out["stages"] = [{k: s.get(k) for k in ("stageId", "attemptId", "status", "failureReason")} for s in stages]
     out["tasks"] = tasks
