@@ -35,7 +35,7 @@ var (
 	resultSize     = regexp.MustCompile(`bigger than (spark\.driver\.)?maxResultSize`)
 	analysisClass  = regexp.MustCompile(`(AnalysisException|ParseException)$`)
 	analysisPrefix = regexp.MustCompile(`^\[(UNRESOLVED_|TABLE_OR_VIEW_NOT_FOUND|PARSE_SYNTAX_ERROR|DATATYPE_MISMATCH|AMBIGUOUS_|MISSING_)`)
-	memoryLimit    = regexp.MustCompile(`(?i)(exceeding (physical )?memory limits|OOMKilled|exit code 137|exited with code 137)`)
+	memoryLimit    = regexp.MustCompile(`(?i)(exceeding (physical |virtual )?memory limits|OOMKilled)`)
 )
 
 var rules = []rule{

@@ -22,7 +22,7 @@ var advice = map[Category]Advice{
 	wire.FailureShuffleFetch: {"Shuffle fetch failure",
 		"A task could not read shuffle data written by another executor, usually because that executor was lost or overloaded. Spark retries the stage; if it keeps failing, look for lost executors, enable the external shuffle service, or reduce shuffle block sizes."},
 	wire.FailureExecutorLost: {"Executor lost",
-		"An executor process died or stopped answering while running tasks (killed by the system for memory, a crashed Python worker, or a lost machine). Check the executor's log; give executors more memory or overhead, or lower the cores per executor."},
+		"An executor process died or stopped answering while running tasks (killed by the system, often for memory: exit code 137; a crashed Python worker; a lost machine). Check the executor's log; give executors more memory or overhead, or lower the cores per executor."},
 	wire.FailurePythonUDF: {"Python error in a UDF",
 		"Your Python function raised an exception while running on an executor. The traceback shows the line; handle the bad input (e.g. None or zero) in the function."},
 	wire.FailureOther: {"Failed",
