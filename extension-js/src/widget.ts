@@ -86,7 +86,8 @@ export class CellMonitorWidget extends Widget {
     this._error.setAttribute('role', 'alert');
     this._offline.hidden = true;
     this._offline.setAttribute('role', 'status');
-    this.node.append(this._header, this._offline, this._error, this._failures.node, this._body);
+    this.node.append(this._header, this._offline, this._error, this._body);
+    this.node.insertBefore(this._failures.node, this._body);
     this._unsubscribe = this.model.onCellChanged(id => {
       if (id === this.cellId) {
         this.scheduleRender();
