@@ -2,6 +2,7 @@
 // pixels.
 import { FailureReason, Hint, Job, Stage } from './api';
 import { CancelControl } from './cancel';
+import { lineLabel } from './cell-line';
 import { formatBytes, formatDuration } from './format';
 import { IGroupSummary, oneLine, Row, summarizeGroup } from './rows';
 import { IJobGroup } from './model';
@@ -174,7 +175,7 @@ function sqlRow(group: IJobGroup, s: IGroupSummary, ctx: IRowContext): IVNode {
   });
   tr.children.push(
     id,
-    cell('sm-sql-description', oneLine(description), description),
+    sqlNameCell(group, description),
     cell('sm-sql-status', s.status, group.sql?.error ?? undefined),
     cell(
       'sm-sql-jobs',
@@ -185,6 +186,22 @@ function sqlRow(group: IJobGroup, s: IGroupSummary, ctx: IRowContext): IVNode {
     cell('sm-sql-duration', formatDuration((s.end ?? now) - s.start))
   );
   return tr;
+}
+
+/** A query's name: its cell line when known (cell-line.ts), else its text or Spark's description. */
+function sqlNameCell(group: IJobGroup, description: string): IVNode {
+  const l = group.sql ? lineLabel(group.sql, [description]) : null;
+  return l
+    ? cell('sm-sql-description', oneLine(l.name), l.title)
+    : cell('sm-sql-description', oneLine(description), description);
+}
+
+/** A job's name: its cell line when known (cell-line.ts), else Spark's call site. */
+function jobNameCell(job: Job): IVNode {
+  const l = lineLabel(job, [job.name, job.description]);
+  return l
+    ? cell('sm-job-name', oneLine(l.name), l.title)
+    : cell('sm-job-name', job.name, job.description ?? job.name);
 }
 
 function jobRow(job: Job, expanded: boolean, ctx: IRowContext): IVNode {
@@ -223,7 +240,7 @@ function jobRow(job: Job, expanded: boolean, ctx: IRowContext): IVNode {
   );
   tr.children.push(
     id,
-    cell('sm-job-name', job.name, job.description ?? job.name),
+    jobNameCell(job),
     status,
     cell(
       'sm-job-stages',
