@@ -188,20 +188,33 @@ function sqlRow(group: IJobGroup, s: IGroupSummary, ctx: IRowContext): IVNode {
   return tr;
 }
 
-/** A query's name: its cell line when known (cell-line.ts), else its text or Spark's description. */
+/**
+ * A query's name: its cell line when known (cell-line.ts), else its text or Spark's description; `data-description`
+ * keeps the text either way.
+ */
 function sqlNameCell(group: IJobGroup, description: string): IVNode {
   const l = group.sql ? lineLabel(group.sql, [description]) : null;
-  return l
+  const td = l
     ? cell('sm-sql-description', oneLine(l.name), l.title)
     : cell('sm-sql-description', oneLine(description), description);
+  td.attrs['data-description'] = description;
+  return td;
 }
 
-/** A job's name: its cell line when known (cell-line.ts), else Spark's call site. */
+/**
+ * A job's name: its cell line when known (cell-line.ts), else Spark's call site; `data-call-site` and
+ * `data-description` (when Spark has one) keep Spark's texts either way.
+ */
 function jobNameCell(job: Job): IVNode {
   const l = lineLabel(job, [job.name, job.description]);
-  return l
+  const td = l
     ? cell('sm-job-name', oneLine(l.name), l.title)
     : cell('sm-job-name', job.name, job.description ?? job.name);
+  td.attrs['data-call-site'] = job.name;
+  if (job.description) {
+    td.attrs['data-description'] = job.description;
+  }
+  return td;
 }
 
 function jobRow(job: Job, expanded: boolean, ctx: IRowContext): IVNode {

@@ -220,6 +220,11 @@ test('job row: named by its cell line when known, Spark call site and descriptio
     named.attrs.title,
     'line 3: df.groupBy("k").count()\nSpark: $anonfun$withThreadLocalCaptured$2 at CompletableFuture.java:1768\nSpark: my job'
   );
+  assert.equal(
+    named.attrs['data-call-site'],
+    '$anonfun$withThreadLocalCaptured$2 at CompletableFuture.java:1768'
+  );
+  assert.equal(named.attrs['data-description'], 'my job');
   const plain = find(renderRow(jobRow(job()), 0, ctx()), 'sm-job-name')!;
   assert.equal(plain.text, 'count at cell 2');
   assert.equal(plain.attrs.title, 'count at cell 2');
