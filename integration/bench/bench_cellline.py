@@ -50,7 +50,7 @@ def main() -> None:
     sc = SparkContext(conf=SparkConf().setMaster("local[1]").set("spark.ui.enabled", "false"))
     try:
         tracker = cellline.LineTracker(lambda: sc, lambda what, e: print(f"error {what}: {e}", file=sys.stderr))
-        tracker.cell_file, tracker.cell_lines = CELL, ["x = 1"] * 10
+        tracker.cell = (CELL, ["x = 1"] * 10)
         rows = []
         for depth in (3, 30):
             # Python-side cost: before_call from a frame `depth` below the cell's, same line each time.

@@ -36,42 +36,44 @@ class LineTracker:
         self._active_context = active_context
         self._report = report
         self.enabled = True
-        self.cell_file: str | None = None
-        self.cell_lines: list = []
+        # (code name, source lines) of the running cell, or None: one tuple, replaced whole, so that another thread
+        # never reads a code name with the lines of another cell.
+        self.cell: tuple | None = None
         self._local = threading.local()
 
     def pre_run_cell(self, shell, info) -> None:
         """Remembers the code name IPython compiles the cell to (its frames' co_filename) and its lines."""
         try:
             raw = getattr(info, "raw_cell", None) or ""
-            self.cell_file, self.cell_lines = None, []
+            self.cell = None
             if not raw or getattr(info, "silent", False):
                 return
             transformed = getattr(info, "transformed_cell", None) or shell.transform_cell(raw)
             # run_cell has counted this cell already when it stores history (IPython's run_cell_async).
             number = shell.execution_count - 1 if getattr(info, "store_history", False) else shell.execution_count
-            self.cell_file = shell.compile.get_code_name(raw, transformed, number)
-            self.cell_lines = raw.splitlines()
+            self.cell = (shell.compile.get_code_name(raw, transformed, number), raw.splitlines())
         except Exception as e:
             self._report("finding the cell's code name", e)
 
     def value(self, frame) -> tuple | None:
-        """(code name, line) of the innermost frame of the running cell's code at or above `frame`, or None."""
-        cell_file = self.cell_file
-        if cell_file is None:
+        """(cell, line) of the innermost frame of the running cell's code at or above `frame`, or None."""
+        cell = self.cell
+        if cell is None:
             return None
+        cell_file = cell[0]
         while frame is not None:
             if frame.f_code.co_filename == cell_file:
-                return cell_file, frame.f_lineno
+                return cell, frame.f_lineno
             frame = frame.f_back
         return None
 
-    def property_value(self, key) -> str | None:
-        """The property's text for a (code name, line) key: "<line>\\t<stripped source, cut>"; None clears it."""
-        if key is None or key[0] != self.cell_file:
+    @staticmethod
+    def property_value(key) -> str | None:
+        """The property's text for a (cell, line) key: "<line>\\t<stripped source, cut>"; None clears it."""
+        if key is None:
             return None
-        line = key[1]
-        source = self.cell_lines[line - 1].strip() if 0 < line <= len(self.cell_lines) else ""
+        (_, lines), line = key
+        source = lines[line - 1].strip() if 0 < line <= len(lines) else ""
         if len(source) > MAX_SOURCE:
             source = source[: MAX_SOURCE - 1] + "\u2026"
         return f"{line}\t{source}"
