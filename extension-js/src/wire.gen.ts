@@ -101,13 +101,26 @@ export interface FailureCard {
 }
 
 /**
+ * CellLine names the line of the notebook cell whose code started a job or SQL query: the kernel hook reads it from
+ * the Python stack when the job starts (jupyter_config/sparkmonitor_go/cellline.py; spark/event/PROTOCOL.md "Cell
+ * line"). A SQL query has the line of its first job that has one, else its root query's. Both fields are absent when
+ * the line is unknown: a job started outside a cell, by Spark Connect, or by a kernel without the hook.
+ */
+export interface CellLine {
+  /** The line number in the cell, 1 for the first. */
+  cellLine?: number;
+  /** That line's source, stripped (at most 200 characters from the kernel hook, 1 KiB on the wire). */
+  cellLineText?: string;
+}
+
+/**
  * JobStatus is a job's status.
  * 'CANCELLED': the job failed because it was cancelled (Spark itself says FAILED).
  */
 export type JobStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
 /** Job is one Spark job with its stages. */
-export interface Job {
+export interface Job extends CellLine {
   appId: string;
   jobId: number;
   name: string;
@@ -271,7 +284,7 @@ export interface Profile {
 export type SQLStatus = 'RUNNING' | 'COMPLETED' | 'FAILED';
 
 /** SQLExecution is one SQL or DataFrame query (Spark's SQL execution); jobs name it by their sqlExecutionId. */
-export interface SQLExecution {
+export interface SQLExecution extends CellLine {
   appId: string;
   executionId: number;
   rootExecutionId: number | null;

@@ -114,6 +114,7 @@ func boundJobStart(e *JobStart) {
 	e.JobGroup = clipPtr(e.JobGroup, MaxShort)
 	e.CellID = clipPtr(e.CellID, MaxShort)
 	e.RunningCell = clipPtr(e.RunningCell, MaxShort)
+	e.CellLineText = clipPtr(e.CellLineText, MaxShort)
 	for i := range e.JobTags {
 		clip(&e.JobTags[i], MaxShort)
 	}

@@ -83,6 +83,10 @@ type JobStart struct {
 	// RunningCell is the cell the app's kernel was running when Spark started the job (the kernel hook's marks), or
 	// nil: no cell was running, or the kernel has no hook.
 	RunningCell *string `json:"runningCell"`
+	// CellLine and CellLineText name the cell line that started the job (the kernel hook's sparkmonitor.line, in
+	// PROTOCOL.md "Cell line"): the line number (1 for the first) and its source; nil when unknown.
+	CellLine     *int    `json:"cellLine"`
+	CellLineText *string `json:"cellLineText"`
 }
 
 // JobEnd is Spark's SparkListenerJobEnd.

@@ -196,7 +196,7 @@ func (a *liveApp) jobStart(e *event.JobStart) {
 			AppID: a.info.AppID, JobID: e.JobID, Name: e.Name, Description: e.Description, JobGroup: e.JobGroup,
 			CellID: cell, KernelID: e.KernelID, NotebookPath: e.NotebookPath, SQLExecutionID: e.SQLExecutionID,
 			Status: wire.JobRunning, SubmissionTime: e.Time,
-			NumStages: len(e.Stages),
+			NumStages: len(e.Stages), CellLine: cellLine(e),
 		},
 		completedStages: map[int]bool{},
 		skippedStages:   map[int]bool{},
@@ -217,6 +217,7 @@ func (a *liveApp) jobStart(e *event.JobStart) {
 	}
 	a.jobs[e.JobID] = j
 	a.touchJob(e.JobID)
+	a.sqlLineFromJob(&j.info)
 	a.dirty = true
 }
 

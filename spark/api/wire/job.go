@@ -49,6 +49,7 @@ type Job struct {
 	KernelID string `json:"kernelId,omitempty"`
 	// NotebookPath: the notebook of a Spark Connect client's job (from its job tags); absent: the app's.
 	NotebookPath string `json:"notebookPath,omitempty"`
+	CellLine
 }
 
 // StageStatus is a stage attempt's status.

@@ -44,6 +44,9 @@ final class JobState {
   final Long sqlExecutionId;
   final List<DeclaredStage> stages;
 
+  /** The cell line that started the job (the kernel hook's {@link CellLine}), or null. */
+  final CellLine line;
+
   /** SUCCEEDED or FAILED once the job ended; null while it runs. */
   final String result;
 
@@ -75,6 +78,7 @@ final class JobState {
     this.kernelId = connect.namesNotebook() ? Text.cut(connect.kernelId, Text.SHORT) : null;
     this.notebookPath = connect.namesNotebook() ? Text.cut(connect.notebookPath, Text.PATH) : null;
     this.sqlExecutionId = executionId(prop(p, "spark.sql.execution.id"));
+    this.line = CellLine.parse(prop(p, CellLine.PROPERTY));
     this.result = null;
     this.error = null;
     this.completionTime = -1;
@@ -93,6 +97,7 @@ final class JobState {
     this.notebookPath = started.notebookPath;
     this.sqlExecutionId = started.sqlExecutionId;
     this.stages = started.stages;
+    this.line = started.line;
     this.result = result;
     this.error = error;
     this.completionTime = completionTime;
@@ -152,6 +157,7 @@ final class JobState {
     }
     if (sqlExecutionId != null) j.put("sqlExecutionId", sqlExecutionId);
     else j.putNull("sqlExecutionId");
+    CellLine.put(j, line);
     List<String> declared = new ArrayList<>(stages.size());
     for (DeclaredStage s : stages) declared.add(s.toJson(true));
     return j.putRaw("stages", Json.array(declared));
