@@ -32,7 +32,8 @@ SESSION = (
     "sc = spark.sparkContext\n"
 )
 
-# cell id → (source, category, the cell line the failure points at or None)
+# cell id → (source, category, the cell line the card names: where the Python traceback through the cell ends, else
+# the line that started the job)
 FAULTS = {
     "udf": (
         "sc.setJobGroup('oracle-udf', 'udf')\n"
@@ -48,7 +49,7 @@ FAULTS = {
         "sc.setJobGroup('oracle-result', 'result')\n"
         "spark.range(0, 400000, numPartitions=4).selectExpr('uuid() AS s', 'uuid() AS t').collect()",
         "driverOutOfMemory",
-        None,
+        2,
     ),
     "cancel": (
         "import threading, time\n"
@@ -60,7 +61,7 @@ FAULTS = {
         "threading.Thread(target=cancel_when_running, daemon=True).start()\n"
         "sc.parallelize(range(2), 2).map(lambda x: time.sleep(60) or x).collect()",
         "cancelled",
-        None,
+        8,
     ),
     "memory": (
         "sc.setJobGroup('oracle-memory', 'memory')\n"
@@ -83,7 +84,7 @@ CARDS = """cellId => [...document.querySelectorAll(
   category: c.dataset.category, job: Number(c.dataset.jobId), stage: c.dataset.stageId, line: c.dataset.line,
   executor: c.dataset.executorId, title: c.querySelector('.sm-fc-title').textContent,
   fix: c.querySelector('.sm-fc-fix').textContent, where: c.querySelector('.sm-fc-where').textContent,
-  task: c.querySelector('.sm-fc-task')?.textContent ?? '',
+  task: c.querySelector('.sm-fc-task')?.textContent ?? '', call: c.querySelector('.sm-fc-call')?.textContent ?? '',
   exception: c.querySelector('.sm-fc-exception')?.textContent ?? '',
   open: [...c.querySelectorAll('details.sm-fc-trace')].map(d => d.open),
 }))"""
@@ -100,13 +101,14 @@ def expected_card(ui: str, app_id: str, cell: str, category: str, line: int | No
     want = {"category": category, "job": job["jobId"], "stage": str(stage["stageId"]), "line": "", "executor": ""}
     failed = f"stages/{stage['stageId']}/{stage['attemptId']}/taskList?status=FAILED"
     tasks = wait_until(lambda: (spark_api(ui, app_id, failed),), 120, f"Spark's REST API ({failed})")[0]  # may be []
+    if line is not None:
+        want["line"] = str(line)
     if tasks:
         last = max(tasks, key=lambda t: t["taskId"])
         want["executor"] = last["executorId"]
+        # A Python traceback through the cell: its innermost cell frame must be the line the card names.
         frames = CELL_FRAME.findall(last["errorMessage"])
-        if line is not None:
-            assert frames and int(frames[-1]) == line, (line, last["errorMessage"])
-            want["line"] = str(line)
+        assert not frames or int(frames[-1]) == line, (line, last["errorMessage"])
     return want
 
 
@@ -141,6 +143,7 @@ def test_failed_cells_show_a_card_matching_spark(jupyter, browser):
         udf = shown["udf"]
         assert "ZeroDivisionError" in udf["exception"] and "line 5" in udf["where"], udf
         assert udf["title"] == "Python error in a UDF" and udf["fix"] and udf["open"][0], udf
+        assert udf["call"] == "called from line 6: spark.range(0, 20, numPartitions=2).select(inverse('id')).collect()"
         assert re.fullmatch(r"Task \d+ failed (once|\d+ times), last on executor driver \(.+\)", udf["task"]), udf
         assert "MemoryError" in shown["memory"]["exception"], shown["memory"]
         assert "maxResultSize" in shown["result"]["exception"], shown["result"]

@@ -100,6 +100,16 @@ export function cardNode(job: Job, first: boolean): HTMLElement {
   if (card.line !== null && card.lineText) {
     node.append(el('pre', 'sm-fc-line', `line ${card.line}: ${card.lineText}`));
   }
+  if (job.cellLine && job.cellLine !== card.line) {
+    // The failure points inside a function (a UDF); the job itself was started by this line of the cell.
+    node.append(
+      el(
+        'pre',
+        'sm-fc-call',
+        `called from line ${job.cellLine}: ${job.cellLineText ?? ''}`
+      )
+    );
+  }
   const task = taskText(card);
   if (task) {
     node.append(el('div', 'sm-fc-task', task));

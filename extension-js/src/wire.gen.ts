@@ -60,6 +60,19 @@ export interface App {
   sqlExecutions?: SQLExecution[];
 }
 
+/**
+ * CellLine names the line of the notebook cell whose code started a job or SQL query: the kernel hook reads it from
+ * the Python stack when the job starts (jupyter_config/sparkmonitor_go/cellline.py; spark/event/PROTOCOL.md "Cell
+ * line"). A SQL query has the line of its first job that has one, else its root query's. Both fields are absent when
+ * the line is unknown: a job started outside a cell, by Spark Connect, or by a kernel without the hook.
+ */
+export interface CellLine {
+  /** The line number in the cell, 1 for the first. */
+  cellLine?: number;
+  /** That line's source, stripped (at most 200 characters from the kernel hook, 1 KiB on the wire). */
+  cellLineText?: string;
+}
+
 /** FailureCategory is what kind of failure a card describes (API.md § Failure card). */
 export type FailureCategory =
   | 'cancelled'
@@ -98,19 +111,6 @@ export interface FailureCard {
   host: string;
   /** The full texts behind the card (the task's reason, then the job's error), each ≤ 16 KiB, at most 2. */
   traces: string[];
-}
-
-/**
- * CellLine names the line of the notebook cell whose code started a job or SQL query: the kernel hook reads it from
- * the Python stack when the job starts (jupyter_config/sparkmonitor_go/cellline.py; spark/event/PROTOCOL.md "Cell
- * line"). A SQL query has the line of its first job that has one, else its root query's. Both fields are absent when
- * the line is unknown: a job started outside a cell, by Spark Connect, or by a kernel without the hook.
- */
-export interface CellLine {
-  /** The line number in the cell, 1 for the first. */
-  cellLine?: number;
-  /** That line's source, stripped (at most 200 characters from the kernel hook, 1 KiB on the wire). */
-  cellLineText?: string;
 }
 
 /**

@@ -62,3 +62,15 @@ func TestFailureCardOfCancelledJobs(t *testing.T) {
 		t.Errorf("%d cancelled jobs with a card, want 3", cards)
 	}
 }
+
+// Without a cell frame in a traceback, the card names the line of the cell that started the job.
+func TestFailureCardFallsBackToTheJobsCellLine(t *testing.T) {
+	a := newLiveApp("app")
+	j := &liveJob{info: wire.Job{Status: wire.JobFailed, CellLine: wire.CellLine{CellLine: 3, CellLineText: "df.collect()"}}}
+	msg := "Job aborted due to stage failure: Total size of serialized results of 1 tasks (7.1 MiB) is bigger than spark.driver.maxResultSize (1024.0 KiB)"
+	j.info.Error = &msg
+	c := a.failureCard(j)
+	if c.Category != wire.FailureDriverOOM || c.Line == nil || *c.Line != 3 || c.LineText != "df.collect()" {
+		t.Errorf("card %+v", c)
+	}
+}
