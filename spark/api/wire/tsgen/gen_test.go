@@ -51,7 +51,9 @@ var shapes = map[string]any{
 	"TimelineApp": wire.TimelineApp{}, "TimelineJob": wire.TimelineJob{}, "TimelineStage": wire.TimelineStage{},
 	"TaskSpan": wire.TaskSpan{}, "TimelineExecutor": wire.TimelineExecutor{}, "ActivityPoint": wire.ActivityPoint{},
 	"ConfigStatus": wire.ConfigStatus{}, "HistoryStatus": wire.HistoryStatus{}, "ProfileList": wire.ProfileList{},
-	"Profile": wire.Profile{},
+	"Profile":     wire.Profile{},
+	"FailureCard": wire.FailureCard{}, // issue 23, failure card
+	"CellLine":    wire.CellLine{},    // issue 23, cell line
 }
 
 // The generator reads the source; encoding/json writes the bytes. For every struct, the keys of its zero value are
