@@ -45,10 +45,10 @@ func (a *liveApp) failureCard(j *liveJob) *wire.FailureCard {
 		card.Category = wire.FailureCancelled
 	}
 	fillCard(card, texts)
-	if card.Line == nil && j.info.CellLine.Known() {
+	if card.Line == nil && j.info.Known() {
 		// No cell frame in a traceback: the line of the cell that started the job (wire.CellLine).
 		line := j.info.CellLine.CellLine
-		card.Line, card.LineText = &line, j.info.CellLine.CellLineText
+		card.Line, card.LineText = &line, j.info.CellLineText
 	}
 	return card
 }
