@@ -103,7 +103,7 @@ SQL_GROUPS = """cellId => {
     if (row.classList.contains('sm-sql')) {
       out.push({
         executionId: Number(row.dataset.executionId), status: row.dataset.status,
-        description: row.querySelector('.sm-sql-description').textContent, jobs: [],
+        description: row.querySelector('.sm-sql-description').dataset.description, jobs: [],
       });
     } else if (out.length) {
       out[out.length - 1].jobs.push(Number(row.dataset.jobId));

@@ -39,12 +39,13 @@ def cells(i: int) -> list[dict]:
     ]
 
 
-# The job rows under a cell: {jobId: {description (the name's tooltip), app (from the job's Spark UI link)}}
+# The job rows under a cell: {jobId: {description (Spark's, kept beside the line), app (from the job's Spark UI link)}}
 JOB_ROWS = """cellId => Object.fromEntries([...document.querySelectorAll(
     `.sm-cell-monitor[data-cell-id="${cellId}"] tr.sm-job`)].map(row => {
   const link = row.querySelector('.sm-job-id a.sm-ui-link');
   const app = link ? decodeURIComponent(new URL(link.href).pathname.split('/ui/')[1].split('/')[0]) : null;
-  return [row.dataset.jobId, {description: row.querySelector('.sm-job-name').title, status: row.dataset.status, app}];
+  const description = row.querySelector('.sm-job-name').dataset.description;
+  return [row.dataset.jobId, {description, status: row.dataset.status, app}];
 }))"""
 
 

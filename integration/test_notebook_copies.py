@@ -87,7 +87,8 @@ JOB_ROWS = """([path, cellId]) => {
       `.sm-cell-monitor[data-cell-id="${cellId}"] tr.sm-job`)].map(row => {
     const link = row.querySelector('.sm-job-id a.sm-ui-link');
     const app = link ? decodeURIComponent(new URL(link.href).pathname.split('/ui/')[1].split('/')[0]) : null;
-    return [row.dataset.jobId, {description: row.querySelector('.sm-job-name').title, status: row.dataset.status, app}];
+    const description = row.querySelector('.sm-job-name').dataset.description;
+    return [row.dataset.jobId, {description, status: row.dataset.status, app}];
   }));
 }"""
 

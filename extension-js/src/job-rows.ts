@@ -2,6 +2,7 @@
 // pixels.
 import { FailureReason, Hint, Job, Stage } from './api';
 import { CancelControl } from './cancel';
+import { lineLabel } from './cell-line';
 import { formatBytes, formatDuration } from './format';
 import { IGroupSummary, oneLine, Row, summarizeGroup } from './rows';
 import { IJobGroup } from './model';
@@ -183,7 +184,7 @@ function sqlRow(group: IJobGroup, s: IGroupSummary, ctx: IRowContext): IVNode {
   }
   tr.children.push(
     id,
-    cell('sm-sql-description', oneLine(description), description),
+    sqlNameCell(group, description),
     status,
     cell(
       'sm-sql-jobs',
@@ -206,6 +207,35 @@ function planButtonV(open: boolean): IVNode {
     'aria-pressed': String(open),
     title
   });
+}
+
+/**
+ * A query's name: its cell line when known (cell-line.ts), else its text or Spark's description; `data-description`
+ * keeps the text either way.
+ */
+function sqlNameCell(group: IJobGroup, description: string): IVNode {
+  const l = group.sql ? lineLabel(group.sql, [description]) : null;
+  const td = l
+    ? cell('sm-sql-description', oneLine(l.name), l.title)
+    : cell('sm-sql-description', oneLine(description), description);
+  td.attrs['data-description'] = description;
+  return td;
+}
+
+/**
+ * A job's name: its cell line when known (cell-line.ts), else Spark's call site; `data-call-site` and
+ * `data-description` (when Spark has one) keep Spark's texts either way.
+ */
+function jobNameCell(job: Job): IVNode {
+  const l = lineLabel(job, [job.name, job.description]);
+  const td = l
+    ? cell('sm-job-name', oneLine(l.name), l.title)
+    : cell('sm-job-name', job.name, job.description ?? job.name);
+  td.attrs['data-call-site'] = job.name;
+  if (job.description) {
+    td.attrs['data-description'] = job.description;
+  }
+  return td;
 }
 
 function jobRow(job: Job, expanded: boolean, ctx: IRowContext): IVNode {
@@ -244,7 +274,7 @@ function jobRow(job: Job, expanded: boolean, ctx: IRowContext): IVNode {
   );
   tr.children.push(
     id,
-    cell('sm-job-name', job.name, job.description ?? job.name),
+    jobNameCell(job),
     status,
     cell(
       'sm-job-stages',

@@ -15,6 +15,7 @@ import {
 } from './cancel';
 import type { ConnectionStatus } from './connection';
 import { ExecutorsChart } from './executors-chart';
+import { FailureCards } from './failure-card';
 import { formatDuration } from './format';
 import { cancelButton, el, IRowContext, setText, uiLink } from './job-rows';
 import { JobsTable, setData } from './jobs-table';
@@ -116,6 +117,7 @@ export class CellMonitorWidget extends Widget {
       this._streams.node,
       this._body
     );
+    this.node.insertBefore(this._failures.node, this._body);
     this._unsubscribe = this.model.onCellChanged(id => {
       if (id === this.cellId) {
         this.scheduleRender();
@@ -256,6 +258,7 @@ export class CellMonitorWidget extends Widget {
     this._streams.update(this.model.streamsForCell(this.cellId), id =>
       this.model.app(id)
     );
+    this._failures.update(jobs);
     const lastDone = Math.max(0, ...jobs.map(j => j.completionTime ?? 0));
     if (!this._collapsed && this._tab === 'jobs') {
       this._jobs.update(groups, this._rowContext(now));
@@ -493,6 +496,7 @@ export class CellMonitorWidget extends Widget {
   private readonly _elapsed = el('span', 'sm-elapsed');
   private readonly _cancelSlot = el('span', 'sm-cancel-slot');
   private readonly _error = el('div', 'sm-error');
+  private readonly _failures = new FailureCards();
   private readonly _offline = el('div', 'sm-offline');
   private readonly _connection: () => ConnectionStatus;
   private readonly _server: ServerConnection.ISettings;

@@ -66,13 +66,66 @@ export interface App {
 }
 
 /**
+ * CellLine names the line of the notebook cell whose code started a job or SQL query: the kernel hook reads it from
+ * the Python stack when the job starts (jupyter_config/sparkmonitor_go/cellline.py; spark/event/PROTOCOL.md "Cell
+ * line"). A SQL query has the line of its first job that has one, else its root query's. Both fields are absent when
+ * the line is unknown: a job started outside a cell, by Spark Connect, or by a kernel without the hook.
+ */
+export interface CellLine {
+  /** The line number in the cell, 1 for the first. */
+  cellLine?: number;
+  /** That line's source, stripped (at most 200 characters from the kernel hook, 1 KiB on the wire). */
+  cellLineText?: string;
+}
+
+/** FailureCategory is what kind of failure a card describes (API.md § Failure card). */
+export type FailureCategory =
+  | 'cancelled'
+  | 'analysis'
+  | 'notSerializable'
+  | 'driverOutOfMemory'
+  | 'executorOutOfMemory'
+  | 'shuffleFetch'
+  | 'executorLost'
+  | 'pythonUdf'
+  | 'other';
+
+/**
+ * FailureCard is what a failed job tells its user: what failed, where in the cell, on which executor, and what to
+ * do about it.
+ */
+export interface FailureCard {
+  category: FailureCategory;
+  /** E.g. "Python error in a UDF" */
+  title: string;
+  /** Plain-language advice for the category */
+  fix: string;
+  /** ExceptionClass and Message: the exception a user recognises (the Python one for a UDF error), message ≤ 1 KiB. */
+  exceptionClass: string;
+  message: string;
+  /** The cell's line (1-based) the failure points at, null when unknown; LineText its source when known. */
+  line: number | null;
+  lineText: string;
+  /** StageID and StageAttemptID: the stage attempt that failed, null when none did (e.g. a cancelled job). */
+  stageId: number | null;
+  stageAttemptId: number | null;
+  /** How many times the failing task ran (0 when no task failed); TaskID its last attempt. */
+  attempts: number;
+  taskId: number | null;
+  executorId: string;
+  host: string;
+  /** The full texts behind the card (the task's reason, then the job's error), each ≤ 16 KiB, at most 2. */
+  traces: string[];
+}
+
+/**
  * JobStatus is a job's status.
  * 'CANCELLED': the job failed because it was cancelled (Spark itself says FAILED).
  */
 export type JobStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
 /** Job is one Spark job with its stages. */
-export interface Job {
+export interface Job extends CellLine {
   appId: string;
   jobId: number;
   name: string;
@@ -103,6 +156,8 @@ export interface Job {
   failures: FailureReason[];
   /** What the data shows about the job's stages, at most one per kind and stage. */
   hints: Hint[];
+  /** Why a FAILED or CANCELLED job failed and what to do (failure.go); absent otherwise. */
+  failureCard?: FailureCard | null;
   /** The kernel of a Spark Connect client's job (from its job tags); absent: the app's. */
   kernelId?: string;
   /** The notebook of a Spark Connect client's job (from its job tags); absent: the app's. */
@@ -366,7 +421,7 @@ export interface Profile {
 export type SQLStatus = 'RUNNING' | 'COMPLETED' | 'FAILED';
 
 /** SQLExecution is one SQL or DataFrame query (Spark's SQL execution); jobs name it by their sqlExecutionId. */
-export interface SQLExecution {
+export interface SQLExecution extends CellLine {
   appId: string;
   executionId: number;
   rootExecutionId: number | null;

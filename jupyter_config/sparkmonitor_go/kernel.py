@@ -32,6 +32,8 @@ mark on Spark's listener bus; the listener gives each job the cell that was runn
 (`runningCell`), and the monitor puts a job without a cell id under that cell (spark/state/cell.go). A thread's job
 started after its cell ended goes under the cell running then, or none.
 
+Each job also names the cell line that started it (local property `sparkmonitor.line`): see cellline.py.
+
 Also exports SPARKMONITOR_KERNEL_ID (from the kernel's connection file `kernel-<id>.json`), which the driver JVM
 inherits.
 """
@@ -48,7 +50,7 @@ import urllib.parse
 import weakref
 from collections.abc import Iterable
 
-from . import logs
+from . import cellline, logs
 
 CELL_PROPERTY = "sparkmonitor.cellId"
 KERNEL_ID = "SPARKMONITOR_KERNEL_ID"
@@ -74,12 +76,14 @@ class CellTagger:
         # The SparkContext told that the cell runs (its end goes to the same one), and one whose JVM has no CellMarks.
         self._marked = None
         self._unmarkable = None
+        self.lines = cellline.LineTracker(active_context, self._report)
 
     def pre_run_cell(self, info) -> None:
         try:
             self.cell_id = getattr(info, "cell_id", None) or None
             if not self.enabled:
                 return
+            self.lines.pre_run_cell(_state.get("shell"), info)
             sc = active_context()
             if sc is not None:
                 tag(sc, self.cell_id)
@@ -331,6 +335,8 @@ def _context_imported(module) -> None:
     """The SparkContext module is loaded: tag each new context with the cell, and apply the chosen profile."""
     wrap_context_init(module)
     wrap_context_profile(module)
+    gateway = sys.modules.get("py4j.java_gateway")  # pyspark's context module imports it
+    cellline.wrap_java_member(getattr(gateway, "JavaMember", None), lambda: _current_tagger().lines)
 
 
 def load_ipython_extension(ipython) -> None:
@@ -343,10 +349,9 @@ def load_ipython_extension(ipython) -> None:
             os.environ.pop(KERNEL_ID, None)  # not a Jupyter kernel: do not inherit another kernel's id
     except Exception as e:
         tagger._report("finding the kernel id", e)
+    tagger.enabled = tagger.lines.enabled = True
     if _state.get("shell") is ipython:
-        tagger.enabled = True
         return
-    tagger.enabled = True
     ipython.events.register("pre_run_cell", tagger.pre_run_cell)
     ipython.events.register("post_run_cell", tagger.post_run_cell)
     _state["shell"] = ipython
@@ -367,7 +372,7 @@ def load_ipython_extension(ipython) -> None:
 
 def unload_ipython_extension(ipython) -> None:
     tagger = _current_tagger()
-    tagger.enabled = False  # a wrapped SparkContext.__init__ stays, but does nothing
+    tagger.enabled = tagger.lines.enabled = False  # a wrapped SparkContext.__init__ stays, but does nothing
     for name, callback in (("pre_run_cell", tagger.pre_run_cell), ("post_run_cell", tagger.post_run_cell)):
         try:
             ipython.events.unregister(name, callback)

@@ -121,6 +121,7 @@ func boundJobStart(e *JobStart) {
 	e.CellID = clipPtr(e.CellID, MaxShort)
 	e.RunningCell = clipPtr(e.RunningCell, MaxShort)
 	e.StreamQueryID = clipPtr(e.StreamQueryID, MaxShort)
+	e.CellLineText = clipPtr(e.CellLineText, MaxShort)
 	for i := range e.JobTags {
 		clip(&e.JobTags[i], MaxShort)
 	}

@@ -86,6 +86,10 @@ type JobStart struct {
 	// StreamQueryID is the Structured Streaming query whose micro-batch ran the job (Spark's local property
 	// sql.streaming.queryId), or nil.
 	StreamQueryID *string `json:"streamQueryId,omitempty"`
+	// CellLine and CellLineText name the cell line that started the job (the kernel hook's sparkmonitor.line, in
+	// PROTOCOL.md "Cell line"): the line number (1 for the first) and its source; nil when unknown.
+	CellLine     *int    `json:"cellLine"`
+	CellLineText *string `json:"cellLineText"`
 }
 
 // JobEnd is Spark's SparkListenerJobEnd.

@@ -134,6 +134,9 @@ func jobFromProperties(js *event.JobStart, p map[string]string) {
 	if v := p[propJobTags]; v != "" {
 		js.JobTags = strings.Split(v, ",")
 	}
+	if line, text, ok := event.ParseCellLine(p[event.CellLineProperty]); ok {
+		js.CellLine, js.CellLineText = &line, &text
+	}
 	if v, ok := p[propSQLExecution]; ok {
 		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
 			js.SQLExecutionID = &id

@@ -198,6 +198,9 @@ func jobProperties(x *event.JobStart) map[string]string {
 	if x.SQLExecutionID != nil {
 		p[propSQLExecution] = strconv.FormatInt(*x.SQLExecutionID, 10)
 	}
+	if x.CellLine != nil && x.CellLineText != nil {
+		p[event.CellLineProperty] = event.FormatCellLine(*x.CellLine, *x.CellLineText)
+	}
 	return p
 }
 

@@ -59,6 +59,7 @@ type liveJob struct {
 	sparkNumTasks   int // Spark's job numTasks: tasks of the stages not already completed at job start
 	completedStages map[int]bool
 	skippedStages   map[int]bool
+	lastFailed      *event.TaskEnd // the job's latest failed task (failurecard.go)
 }
 
 type liveStage struct {
@@ -218,7 +219,7 @@ func (a *liveApp) jobStart(e *event.JobStart) {
 			AppID: a.info.AppID, JobID: e.JobID, Name: e.Name, Description: e.Description, JobGroup: e.JobGroup,
 			CellID: cell, KernelID: e.KernelID, NotebookPath: e.NotebookPath, SQLExecutionID: e.SQLExecutionID,
 			Status: wire.JobRunning, SubmissionTime: e.Time, StreamQueryID: deref(e.StreamQueryID),
-			NumStages: len(e.Stages),
+			NumStages: len(e.Stages), CellLine: cellLine(e),
 		},
 		completedStages: map[int]bool{},
 		skippedStages:   map[int]bool{},
@@ -239,6 +240,7 @@ func (a *liveApp) jobStart(e *event.JobStart) {
 	}
 	a.jobs[e.JobID] = j
 	a.touchJob(e.JobID)
+	a.sqlLineFromJob(&j.info)
 	a.dirty = true
 }
 
@@ -271,6 +273,9 @@ func (a *liveApp) jobEnd(e *event.JobEnd) {
 	}
 	t := e.Time
 	j.info.CompletionTime, j.info.Error = &t, e.Error
+	if j.info.Status != wire.JobSucceeded {
+		j.info.FailureCard = a.failureCard(j)
+	}
 	for _, id := range j.stageIDs {
 		st := a.stages[stageKey{id, a.latest[id]}]
 		if st != nil && st.info.Status == wire.StagePending {
@@ -361,6 +366,7 @@ func (a *liveApp) taskEnd(e *event.TaskEnd) {
 		count(&ji.NumActiveTasks, &ji.NumCompletedTasks, &ji.NumFailedTasks, &ji.NumKilledTasks)
 		if e.Status == "FAILED" && e.Reason != nil {
 			ji.Failures = addFailure(ji.Failures, *e.Reason)
+			j.lastFailed = e
 		}
 	})
 }

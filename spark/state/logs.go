@@ -13,20 +13,20 @@ const MaxLogLinesPerApp = 1000
 
 // logRing holds an application's last MaxLogLinesPerApp log lines, each with the cell it was logged in.
 type logRing struct {
-	lines     []cellLine // a ring once full: next is the oldest
+	lines     []cellLogLine // a ring once full: next is the oldest
 	next      int
 	forgotten int64 // lines overwritten
 	dropped   int64 // the driver's count of lines it dropped (cumulative)
 }
 
-type cellLine struct {
+type cellLogLine struct {
 	cell string // "" between cells
 	line wire.LogLine
 }
 
 func (r *logRing) add(appID string, e *event.LogLine) {
 	r.dropped = max(r.dropped, e.Dropped)
-	l := cellLine{line: wire.LogLine{AppID: appID, Time: e.Time, Level: e.Level, Logger: e.Logger, Thread: e.Thread,
+	l := cellLogLine{line: wire.LogLine{AppID: appID, Time: e.Time, Level: e.Level, Logger: e.Logger, Thread: e.Thread,
 		Message: e.Msg, Source: e.Source}}
 	if e.CellID != nil {
 		l.cell = *e.CellID

@@ -28,6 +28,7 @@ func (a *liveApp) sqlStart(e *event.SQLStart) {
 	}
 	// A known execution is one a resync announced before its queued sqlStart arrived: keep its status.
 	x.RootExecutionID, x.Description, x.StartTime = e.RootExecutionID, e.Description, e.Time
+	a.sqlLineFromRoot(x)
 	a.sql.dirty[e.ExecutionID] = true
 }
 

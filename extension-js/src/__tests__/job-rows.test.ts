@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { Job, Stage } from '../api';
+import { Job, SQLExecution, Stage } from '../api';
 import { CancelControl } from '../cancel';
 import { IRowContext, renderRow } from '../job-rows';
 import { Row } from '../rows';
@@ -216,4 +216,74 @@ test("a SQL query's row has a Plan button, pressed while its plan is open", () =
   assert.equal(find(render(), 'sm-plan-open')?.attrs['aria-pressed'], 'true');
   // Without a plan view (no planOpen), no button.
   assert.equal(find(renderRow(row, 0, ctx()), 'sm-plan-open'), undefined);
+});
+
+test('job row: named by its cell line when known, Spark call site and description in the tooltip', () => {
+  const named = find(
+    renderRow(
+      jobRow(
+        job({
+          name: '$anonfun$withThreadLocalCaptured$2 at CompletableFuture.java:1768',
+          description: 'my job',
+          cellLine: 3,
+          cellLineText: 'df.groupBy("k").count()'
+        })
+      ),
+      0,
+      ctx()
+    ),
+    'sm-job-name'
+  )!;
+  assert.equal(named.text, 'line 3: df.groupBy("k").count()');
+  assert.equal(
+    named.attrs.title,
+    'line 3: df.groupBy("k").count()\nSpark: $anonfun$withThreadLocalCaptured$2 at CompletableFuture.java:1768\nSpark: my job'
+  );
+  assert.equal(
+    named.attrs['data-call-site'],
+    '$anonfun$withThreadLocalCaptured$2 at CompletableFuture.java:1768'
+  );
+  assert.equal(named.attrs['data-description'], 'my job');
+  const plain = find(renderRow(jobRow(job()), 0, ctx()), 'sm-job-name')!;
+  assert.equal(plain.text, 'count at cell 2');
+  assert.equal(plain.attrs.title, 'count at cell 2');
+  const bare = find(
+    renderRow(jobRow(job({ cellLine: 12 })), 0, ctx()),
+    'sm-job-name'
+  )!;
+  assert.equal(bare.text, 'line 12', 'a line without source (a blank line)');
+});
+
+test('SQL row: named by its cell line when known, the query text in the tooltip', () => {
+  const sql = (over: Partial<SQLExecution>): SQLExecution => ({
+    appId: 'app-1',
+    executionId: 4,
+    rootExecutionId: 4,
+    description: 'count at NativeMethodAccessorImpl.java:0',
+    status: 'RUNNING',
+    startTime: 1000,
+    endTime: null,
+    error: null,
+    ...over
+  });
+  const row = (s: SQLExecution): Row => ({
+    kind: 'sql',
+    key: 'sql',
+    group: { appId: 'app-1', executionId: 4, sql: s, jobs: [job()] }
+  });
+  const named = find(
+    renderRow(
+      row(sql({ cellLine: 5, cellLineText: 'spark.sql(q).collect()' })),
+      0,
+      ctx()
+    ),
+    'sm-sql-description'
+  )!;
+  assert.equal(named.text, 'line 5: spark.sql(q).collect()');
+  assert.equal(
+    named.attrs.title,
+    'line 5: spark.sql(q).collect()\nSpark: count at NativeMethodAccessorImpl.java:0'
+  );
+  const plain = find(renderRow(row(sql({})), 0, ctx()), 'sm-sql-description')!;
+  assert.equal(plain.text, 'count at NativeMethodAccessorImpl.java:0');
 });

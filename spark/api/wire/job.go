@@ -43,6 +43,8 @@ type Job struct {
 	Failures []FailureReason `json:"failures"`
 	// Hints: what the data shows about the job's stages, at most one per kind and stage.
 	Hints []Hint `json:"hints"`
+	// FailureCard: why a FAILED or CANCELLED job failed and what to do (failure.go); absent otherwise.
+	FailureCard *FailureCard `json:"failureCard,omitempty"`
 	// KernelID: the kernel of a Spark Connect client's job (from its job tags); absent: the app's.
 	KernelID string `json:"kernelId,omitempty"`
 	// NotebookPath: the notebook of a Spark Connect client's job (from its job tags); absent: the app's.
@@ -50,6 +52,7 @@ type Job struct {
 	// StreamQueryID: the streaming query whose micro-batch ran the job (it is under no cell: the query's panel
 	// stands for it); absent for other jobs.
 	StreamQueryID string `json:"streamQueryId,omitempty"`
+	CellLine
 }
 
 // StageStatus is a stage attempt's status.

@@ -21,4 +21,5 @@ type SQLExecution struct {
 	StartTime   int64     `json:"startTime"`
 	EndTime     *int64    `json:"endTime"`
 	Error       *string   `json:"error"`
+	CellLine
 }

@@ -60,6 +60,8 @@ var shapes = map[string]any{
 	"CellLogs": wire.CellLogs{}, "LogLine": wire.LogLine{},
 	// waits.go
 	"CellWaits": wire.CellWaits{}, "Wait": wire.Wait{}, "SlowTask": wire.SlowTask{},
+	// failure.go, cellline
+	"FailureCard": wire.FailureCard{}, "CellLine": wire.CellLine{},
 }
 
 // The generator reads the source; encoding/json writes the bytes. For every struct, the keys of its zero value are

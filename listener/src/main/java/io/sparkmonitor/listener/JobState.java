@@ -54,6 +54,9 @@ final class JobState {
 
   final List<DeclaredStage> stages;
 
+  /** The cell line that started the job (the kernel hook's {@link CellLine}), or null. */
+  final CellLine line;
+
   /** SUCCEEDED or FAILED once the job ended; null while it runs. */
   final String result;
 
@@ -86,6 +89,7 @@ final class JobState {
     this.notebookPath = connect.namesNotebook() ? Text.cut(connect.notebookPath, Text.PATH) : null;
     this.sqlExecutionId = executionId(prop(p, "spark.sql.execution.id"));
     this.streamQueryId = Text.cut(prop(p, STREAM_QUERY_PROPERTY), Text.SHORT);
+    this.line = CellLine.parse(prop(p, CellLine.PROPERTY));
     this.result = null;
     this.error = null;
     this.completionTime = -1;
@@ -105,6 +109,7 @@ final class JobState {
     this.sqlExecutionId = started.sqlExecutionId;
     this.streamQueryId = started.streamQueryId;
     this.stages = started.stages;
+    this.line = started.line;
     this.result = result;
     this.error = error;
     this.completionTime = completionTime;
@@ -165,6 +170,7 @@ final class JobState {
     if (sqlExecutionId != null) j.put("sqlExecutionId", sqlExecutionId);
     else j.putNull("sqlExecutionId");
     if (streamQueryId != null) j.put("streamQueryId", streamQueryId);
+    CellLine.put(j, line);
     List<String> declared = new ArrayList<>(stages.size());
     for (DeclaredStage s : stages) declared.add(s.toJson(true));
     return j.putRaw("stages", Json.array(declared));
