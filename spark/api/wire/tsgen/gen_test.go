@@ -51,7 +51,7 @@ var shapes = map[string]any{
 	"TimelineApp": wire.TimelineApp{}, "TimelineJob": wire.TimelineJob{}, "TimelineStage": wire.TimelineStage{},
 	"TaskSpan": wire.TaskSpan{}, "TimelineExecutor": wire.TimelineExecutor{}, "ActivityPoint": wire.ActivityPoint{},
 	"ConfigStatus": wire.ConfigStatus{}, "HistoryStatus": wire.HistoryStatus{}, "ProfileList": wire.ProfileList{},
-	"Profile": wire.Profile{},
+	"Profile": wire.Profile{}, "CellLine": wire.CellLine{},
 }
 
 // The generator reads the source; encoding/json writes the bytes. For every struct, the keys of its zero value are
