@@ -134,6 +134,9 @@ func jobFromProperties(js *event.JobStart, p map[string]string) {
 	if v := p[propJobTags]; v != "" {
 		js.JobTags = strings.Split(v, ",")
 	}
+	if v := p[propStreamQuery]; v != "" {
+		js.StreamQueryID = &v
+	}
 	if line, text, ok := event.ParseCellLine(p[event.CellLineProperty]); ok {
 		js.CellLine, js.CellLineText = &line, &text
 	}

@@ -22,6 +22,7 @@ const (
 	propJobGroup     = "spark.jobGroup.id"
 	propJobTags      = "spark.job.tags"
 	propSQLExecution = "spark.sql.execution.id"
+	propStreamQuery  = "sql.streaming.queryId" // Spark's own: the streaming query whose micro-batch ran the job
 	propCallSite     = "callSite.short"
 )
 
@@ -197,6 +198,9 @@ func jobProperties(x *event.JobStart) map[string]string {
 	}
 	if x.SQLExecutionID != nil {
 		p[propSQLExecution] = strconv.FormatInt(*x.SQLExecutionID, 10)
+	}
+	if x.StreamQueryID != nil {
+		p[propStreamQuery] = *x.StreamQueryID
 	}
 	if x.CellLine != nil && x.CellLineText != nil {
 		p[event.CellLineProperty] = event.FormatCellLine(*x.CellLine, *x.CellLineText)
