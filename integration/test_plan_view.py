@@ -23,7 +23,7 @@ from conftest import (
     write_notebook,
 )
 from docs_screenshots import docs_screenshot
-from test_sql_plan import cells, rest_rows, the_query
+from test_sql_plan import cells, rest_rows, the_app, the_query
 
 # What the view shows of each drawn plan node: its id, its name, whether it is a codegen cluster's box, its detail
 # line ("200,000 rows · 1.2 s (45%)") and the rows it was drawn with.
@@ -46,7 +46,10 @@ def test_plan_graph_under_the_cell_live_then_equal_to_spark(jupyter, browser, tm
     write_notebook(jupyter.root / "plan.ipynb", cells(str(gate)))
     page, kernel_id = open_and_run_all(browser, f"{jupyter.url}lab/tree/plan.ipynb?token={jupyter.token}", "plan.ipynb")
     try:
-        app, x = wait_until(lambda: the_query(jupyter), 180, "the query's SQL execution in the monitor", interval=0.1)
+        app_id = wait_until(lambda: the_app(jupyter), 180, "the notebook's Spark application in the monitor")
+        app, x = wait_until(
+            lambda: the_query(jupyter, app_id), 180, "the query's SQL execution in the monitor", interval=0.1
+        )
         cell = monitor(page, "p2-query")
         row = cell.locator(f'tr.sm-sql[data-execution-id="{x["executionId"]}"]')
         row.locator("button.sm-plan-open").click()
