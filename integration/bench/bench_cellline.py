@@ -1,8 +1,8 @@
 """What the kernel hook's cell-line naming (jupyter_config/sparkmonitor_go/cellline.py) adds to each py4j call.
 
 Measures, on a real local SparkContext (real py4j gateway):
-- `before_call` alone in the steady state (the cell frame found, the same line as before: no property set), with the
-  cell's frame 3 and 30 frames above the py4j call;
+- `before_call` alone (less the loop around it) in the steady state (the cell frame found, the same line as before:
+  no property set), with the cell's frame 3 and 30 frames above the py4j call;
 - a real py4j round trip (`SparkContext.isLocal()`) with and without the wrapper, interleaved runs;
 - a line change (the wrapper then makes one more py4j call, setLocalProperty).
 
@@ -53,10 +53,17 @@ def main() -> None:
         tracker.cell = (CELL, ["x = 1"] * 10)
         rows = []
         for depth in (3, 30):
-            # Python-side cost: before_call from a frame `depth` below the cell's, same line each time.
+            # Python-side cost: before_call from a frame `depth` below the cell's, same line each time, less the same
+            # loop calling a function that does nothing.
             ns = cell_code(depth)
-            own = per_call_ns(lambda n, ns=ns: ns["run"](n, lambda: tracker.before_call(sys._getframe(1))), 200_000)
-            rows.append((f"before_call, cell frame {depth} frames up, line unchanged", own))
+            base, own = [], []
+            for _ in range(RUNS):
+                base.append(per_call_ns(lambda n, ns=ns: ns["run"](n, lambda: None), 50_000))
+                own.append(
+                    per_call_ns(lambda n, ns=ns: ns["run"](n, lambda: tracker.before_call(sys._getframe(1))), 50_000)
+                )
+            extra = statistics.median(own) - statistics.median(base)
+            rows.append((f"before_call alone, cell frame {depth} frames up, line unchanged", extra))
 
         original = JavaMember.__call__
         member = sc._jsc.sc().isLocal

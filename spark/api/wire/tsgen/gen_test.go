@@ -60,7 +60,7 @@ var shapes = map[string]any{
 	"CellLogs": wire.CellLogs{}, "LogLine": wire.LogLine{},
 	// waits.go
 	"CellWaits": wire.CellWaits{}, "Wait": wire.Wait{}, "SlowTask": wire.SlowTask{},
-	// failure.go, cellline
+	// failure.go, cellline.go
 	"FailureCard": wire.FailureCard{}, "CellLine": wire.CellLine{},
 }
 
