@@ -3,7 +3,8 @@ which cell).
 
 One notebook, run with Run All: a cell runs jobs in two `threading.Thread`s, one submits them to a
 `ThreadPoolExecutor` made (and its worker threads started) in an earlier cell, one in PySpark's `InheritableThread`s,
-one runs a Structured Streaming query for a few micro-batches, and the last runs a long job in a thread, which the test
+one runs a Structured Streaming query for a few micro-batches (its jobs are counted in the cell's streaming panel,
+not listed as rows), and the last runs a long job in a thread, which the test
 cancels with the cell monitor's "Cancel this cell's jobs". In PySpark's pinned thread mode each Python thread has its
 own JVM thread, so only the kernel hook's cell marks (the cell that was running when Spark started the job) put those
 jobs under their cell.
@@ -75,6 +76,7 @@ CELLS = [
             "q = (spark.readStream.format('rate').option('rowsPerSecond', 20).load()\n"
             "     .writeStream.format('memory').queryName('ticks').trigger(processingTime='1 second').start())\n"
             "open('stream-run-id', 'w').write(str(q.runId))\n"
+            "open('stream-query-id', 'w').write(str(q.id))\n"
             "while q.lastProgress is None or q.lastProgress['batchId'] < 3:\n"
             "    q.awaitTermination(0.5)\n"
             "q.stop()"
@@ -129,6 +131,16 @@ def test_jobs_of_a_cells_threads_are_under_that_cell(jupyter, browser):
     assert sum(len(v) for v in by_cell.values()) == len(truth), "every job of the app is one cell's"
 
     expected = {c: {str(j["jobId"]): shown_job(j) for j in jobs} for c, jobs in by_cell.items() if c != "t6-cancel"}
+    # The streaming query's micro-batch jobs are not rows of its cell: the cell's streaming panel stands for them.
+    expected["t5-stream"] = {}
+    query_id = (jupyter.root / "stream-query-id").read_text()
+    panel = monitor(page, "t5-stream").locator(f'.sm-stream[data-query-id="{query_id}"]')
+    panel.wait_for(timeout=60_000)
+    wait_until(
+        lambda: f"{len(by_cell['t5-stream'])} jobs" in panel.locator(".sm-stream-count").inner_text(),
+        60,
+        "the stream cell's panel to count Spark's micro-batch jobs",
+    )
 
     def shown_as_spark():
         shown = page.evaluate(MONITORS)

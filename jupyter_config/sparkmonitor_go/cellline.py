@@ -11,8 +11,8 @@ clears the property. The source line is stripped and cut to MAX_SOURCE character
 
 - Per thread: local properties are (PySpark's pinned thread mode maps each Python thread to its own JVM thread), so
   what was set is remembered in a `threading.local`.
-- The cost per py4j call is a walk up the Python stack and a tuple compare (measured: docs/_incoming/cellline.md);
-  the extra py4j call is made only when the line changes.
+- The cost per py4j call is a walk up the Python stack and a tuple compare (measured in docs/benchmarks.md, "The
+  cell-line hook: cost per py4j call"); the extra py4j call is made only when the line changes.
 - Spark Connect sessions make no py4j calls (their client speaks gRPC) and have no local properties: their jobs carry
   no line.
 - Nothing here can break a cell: errors are reported once (by the caller's `report`) and swallowed.
