@@ -305,7 +305,7 @@ export interface SQLPlan extends PlanGraph {
   truncated: boolean;
 }
 
-/** PlanGraph is a query's plan as the cell monitor draws it (spark/plan.Graph). */
+/** PlanGraph is a query's plan as the cell monitor draws it (spark/plan.Build). */
 export interface PlanGraph {
   id: number;
   /** The execution's status (RUNNING, COMPLETED, FAILED). */
@@ -349,7 +349,7 @@ export interface PlanMetric {
 }
 
 /**
- * PlanValue is a metric's figures (spark/plan.Value): one figure, or a total with its distribution over tasks.
+ * PlanValue is a metric's figures (spark/plan.ParseValue): one figure, or a total with its distribution over tasks.
  * Figures are in the kind's unit (bytes, milliseconds).
  */
 export interface PlanValue {

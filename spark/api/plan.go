@@ -63,48 +63,13 @@ func (h *handler) sqlPlan(w http.ResponseWriter, r *http.Request) {
 	respond(w, out)
 }
 
-// planGraph builds the plan's graph (spark/plan) into its wire shape.
+// planGraph builds the plan's graph (spark/plan) with how fresh it is.
 func planGraph(app string, v state.PlanView) (wire.SQLPlan, error) {
 	p := v.Plan
-	x := plan.Execution{ID: p.ExecutionID, Status: v.Status, Nodes: make([]plan.SparkNode, len(p.Nodes)),
-		Edges: make([]plan.Edge, len(p.Edges))}
-	for i, n := range p.Nodes {
-		x.Nodes[i] = plan.SparkNode{NodeID: n.NodeID, NodeName: n.NodeName, WholeStageCodegenID: n.WholeStageCodegenID,
-			Metrics: make([]plan.SparkMetric, len(n.Metrics))}
-		for j, m := range n.Metrics {
-			x.Nodes[i].Metrics[j] = plan.SparkMetric{Name: m.Name, Value: m.Value}
-		}
-	}
-	for i, e := range p.Edges {
-		x.Edges[i] = plan.Edge{FromID: e.FromID, ToID: e.ToID}
-	}
-	g, err := plan.Build(x)
+	g, err := plan.Build(plan.Execution{ID: p.ExecutionID, Status: v.Status, Nodes: p.Nodes, Edges: p.Edges})
 	if err != nil {
 		return wire.SQLPlan{}, err
 	}
-	return wire.SQLPlan{PlanGraph: wireGraph(g), AppID: app, Running: v.Status == wire.SQLRunning, Final: p.Final,
+	return wire.SQLPlan{PlanGraph: g, AppID: app, Running: v.Status == wire.SQLRunning, Final: p.Final,
 		UpdatedMs: p.Time, Truncated: p.Truncated}, nil
-}
-
-func wireGraph(g plan.Graph) wire.PlanGraph {
-	out := wire.PlanGraph{ID: g.ID, Status: g.Status, Nodes: make([]wire.PlanNode, len(g.Nodes)),
-		Edges: make([]wire.PlanEdge, len(g.Edges)), TimeMs: g.TimeMs, Top: g.Top}
-	for i, n := range g.Nodes {
-		w := wire.PlanNode{ID: n.ID, Name: n.Name, Cluster: n.Cluster, Metrics: make([]wire.PlanMetric, len(n.Metrics)),
-			Rows: n.Rows, TimeMs: n.TimeMs, Share: n.Share, Stages: n.Stages}
-		for j, m := range n.Metrics {
-			w.Metrics[j] = wire.PlanMetric{Name: m.Name, Text: m.Text}
-			if m.Value != nil {
-				v := *m.Value
-				w.Metrics[j].Value = &wire.PlanValue{Kind: string(v.Kind), Total: v.Total, HasTotal: v.HasTotal,
-					Dist: v.Dist, Min: v.Min, Med: v.Med, Max: v.Max, MaxStage: v.MaxStage, MaxAttempt: v.MaxAttempt,
-					MaxTask: v.MaxTask}
-			}
-		}
-		out.Nodes[i] = w
-	}
-	for i, e := range g.Edges {
-		out.Edges[i] = wire.PlanEdge(e)
-	}
-	return out
 }

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 )
 
@@ -26,63 +27,14 @@ const (
 	maxName    = 256 // bytes of a name or an unreadable metric text, "…" included (event.Clip)
 )
 
-// Execution is one element of Spark's `sql?details=true` (its ExecutionData), as far as this package reads it.
+// Execution is one element of Spark's `sql?details=true` (its ExecutionData), as far as this package reads it. Its
+// nodes and edges have the shape of the listener's sqlPlan frame (spark/event), which is REST's plus accumulator ids.
 type Execution struct {
-	ID          int64       `json:"id"`
-	Status      string      `json:"status"`
-	Description string      `json:"description"`
-	Nodes       []SparkNode `json:"nodes"`
-	Edges       []Edge      `json:"edges"`
-}
-
-// SparkNode is one operator or codegen cluster of Spark's REST API (its Node).
-type SparkNode struct {
-	NodeID              int64         `json:"nodeId"`
-	NodeName            string        `json:"nodeName"`
-	WholeStageCodegenID *int64        `json:"wholeStageCodegenId"`
-	Metrics             []SparkMetric `json:"metrics"`
-}
-
-// SparkMetric is one metric of a SparkNode, as Spark printed it (its Metric).
-type SparkMetric struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
-// Edge is a data flow from one operator to the one that reads its output.
-type Edge struct {
-	FromID int64 `json:"fromId"`
-	ToID   int64 `json:"toId"`
-}
-
-// Graph is a query's plan as the cell monitor draws it.
-type Graph struct {
-	ID     int64   `json:"id"`
-	Status string  `json:"status"`
-	Nodes  []Node  `json:"nodes"`
-	Edges  []Edge  `json:"edges"`
-	TimeMs float64 `json:"timeMs"` // the query's time: the sum of the operators' times
-	Top    []int64 `json:"top"`    // the ids of the (at most 3) operators with the most time, most first
-}
-
-// Node is one operator, or one whole-stage-codegen cluster.
-type Node struct {
-	ID      int64    `json:"id"`
-	Name    string   `json:"name"`
-	Cluster int64    `json:"cluster"` // the codegen cluster it runs in (0: none); for a cluster node, its own number
-	Metrics []Metric `json:"metrics"`
-	Rows    *int64   `json:"rows"`   // "number of output rows", when Spark reports it
-	TimeMs  float64  `json:"timeMs"` // the time attributed to it (package doc)
-	Share   float64  `json:"share"`  // TimeMs over the query's time
-	// Stages are the stages its metrics name (where each metric's slowest task ran), ascending.
-	Stages []int64 `json:"stages"`
-}
-
-// Metric is one SQL metric of an operator: Spark's text, and its figures when the text is one of Spark's forms.
-type Metric struct {
-	Name  string `json:"name"`
-	Text  string `json:"text"`
-	Value *Value `json:"value"`
+	ID          int64            `json:"id"`
+	Status      string           `json:"status"`
+	Description string           `json:"description"`
+	Nodes       []event.PlanNode `json:"nodes"`
+	Edges       []event.PlanEdge `json:"edges"`
 }
 
 // outputRows is the name of the row count metric every operator that counts rows has.
@@ -94,19 +46,22 @@ var notOwnTime = map[string]bool{
 	"remote merged reqs duration": true,
 }
 
-// Build reads an execution into its graph. More than MaxNodes operators is an error; metrics past MaxMetrics of an
-// operator are dropped, and long names cut (event.Clip).
-func Build(e Execution) (Graph, error) {
+// Build reads an execution into the graph the API serves (wire.PlanGraph): its operators and whole-stage-codegen
+// clusters, their metrics (Spark's text, and its figures when the text is one of Spark's forms: ParseValue), edges,
+// times and shares. More than MaxNodes operators is an error; metrics past MaxMetrics of an operator are dropped, and
+// long names cut (event.Clip).
+func Build(e Execution) (wire.PlanGraph, error) {
 	if len(e.Nodes) > MaxNodes {
-		return Graph{}, fmt.Errorf("plan of SQL query %d has %d operators, more than %d", e.ID, len(e.Nodes), MaxNodes)
+		return wire.PlanGraph{}, fmt.Errorf("plan of SQL query %d has %d operators, more than %d", e.ID, len(e.Nodes), MaxNodes)
 	}
-	g := Graph{ID: e.ID, Status: e.Status, Nodes: make([]Node, 0, len(e.Nodes)), Edges: e.Edges, Top: []int64{}}
-	if g.Edges == nil {
-		g.Edges = []Edge{}
+	g := wire.PlanGraph{ID: e.ID, Status: e.Status, Nodes: make([]wire.PlanNode, 0, len(e.Nodes)),
+		Edges: make([]wire.PlanEdge, len(e.Edges)), Top: []int64{}}
+	for i, x := range e.Edges {
+		g.Edges[i] = wire.PlanEdge(x)
 	}
 	own := map[int64]float64{} // cluster number → the time its operators measured themselves
 	for _, rn := range e.Nodes {
-		n := Node{ID: rn.NodeID, Name: event.Clip(rn.NodeName, maxName), Metrics: []Metric{}, Stages: []int64{}}
+		n := wire.PlanNode{ID: rn.NodeID, Name: event.Clip(rn.NodeName, maxName), Metrics: []wire.PlanMetric{}, Stages: []int64{}}
 		if rn.WholeStageCodegenID != nil {
 			n.Cluster = *rn.WholeStageCodegenID
 		} else if c, ok := clusterNumber(rn.NodeName); ok {
@@ -116,7 +71,7 @@ func Build(e Execution) (Graph, error) {
 			if i == MaxMetrics {
 				break
 			}
-			n.addMetric(rm.Name, rm.Value)
+			addMetric(&n, rm.Name, rm.Value)
 		}
 		if rn.WholeStageCodegenID != nil {
 			own[n.Cluster] += n.TimeMs
@@ -140,15 +95,15 @@ func Build(e Execution) (Graph, error) {
 }
 
 // addMetric adds one metric to n, counting it into n's rows, time and stages.
-func (n *Node) addMetric(name, text string) {
-	m := Metric{Name: event.Clip(name, maxName), Text: text}
+func addMetric(n *wire.PlanNode, name, text string) {
+	m := wire.PlanMetric{Name: event.Clip(name, maxName), Text: text}
 	if v, err := ParseValue(text); err == nil {
 		m.Value = &v
-		if name == outputRows && v.Kind == Count && v.HasTotal {
+		if name == outputRows && v.Kind == wire.PlanCount && v.HasTotal {
 			rows := int64(v.Total)
 			n.Rows = &rows
 		}
-		if v.Kind == Time && v.HasTotal && !notOwnTime[name] {
+		if v.Kind == wire.PlanTime && v.HasTotal && !notOwnTime[name] {
 			n.TimeMs += v.Total
 		}
 		if v.Dist && v.MaxStage >= 0 {
@@ -173,14 +128,14 @@ func clusterNumber(name string) (int64, bool) {
 }
 
 // top is the ids of the k nodes with the most time (ties: the lower id first), none without time.
-func top(nodes []Node, k int) []int64 {
-	byTime := make([]*Node, 0, len(nodes))
+func top(nodes []wire.PlanNode, k int) []int64 {
+	byTime := make([]*wire.PlanNode, 0, len(nodes))
 	for i := range nodes {
 		if nodes[i].TimeMs > 0 {
 			byTime = append(byTime, &nodes[i])
 		}
 	}
-	slices.SortFunc(byTime, func(a, b *Node) int {
+	slices.SortFunc(byTime, func(a, b *wire.PlanNode) int {
 		if c := cmp.Compare(b.TimeMs, a.TimeMs); c != 0 {
 			return c
 		}

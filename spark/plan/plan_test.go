@@ -3,6 +3,8 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 	"math"
 	"os"
 	"strings"
@@ -40,7 +42,7 @@ func restTime(t *testing.T, e Execution, id int64, metric string) float64 {
 		for _, m := range n.Metrics {
 			if n.NodeID == id && m.Name == metric {
 				v, err := ParseValue(m.Value)
-				if err != nil || v.Kind != Time {
+				if err != nil || v.Kind != wire.PlanTime {
 					t.Fatalf("node %d %s: %q: %v", id, metric, m.Value, err)
 				}
 				return v.Total
@@ -51,8 +53,8 @@ func restTime(t *testing.T, e Execution, id int64, metric string) float64 {
 	return 0
 }
 
-func byName(g Graph, name string) []Node {
-	var ns []Node
+func byName(g wire.PlanGraph, name string) []wire.PlanNode {
+	var ns []wire.PlanNode
 	for _, n := range g.Nodes {
 		if n.Name == name {
 			ns = append(ns, n)
@@ -112,7 +114,7 @@ func TestSortMergeJoinPlan(t *testing.T) {
 }
 
 // checkShares: the shares add up to one, and Top is the three operators with the most time, in order.
-func checkShares(t *testing.T, g Graph) {
+func checkShares(t *testing.T, g wire.PlanGraph) {
 	t.Helper()
 	if g.TimeMs <= 0 {
 		t.Fatalf("query time %.1f", g.TimeMs)
@@ -186,14 +188,14 @@ func TestRunningPlanHasOperatorsWithoutTimes(t *testing.T) {
 
 func TestBounds(t *testing.T) {
 	var e Execution
-	e.Nodes = make([]SparkNode, MaxNodes+1)
+	e.Nodes = make([]event.PlanNode, MaxNodes+1)
 	if _, err := Build(e); err == nil || !strings.Contains(err.Error(), "5001 operators") {
 		t.Fatalf("a plan of %d operators: want an error naming the count, got %v", MaxNodes+1, err)
 	}
 	e.Nodes = e.Nodes[:1]
 	e.Nodes[0].NodeName = strings.Repeat("é", 1000)
 	for range MaxMetrics + 10 {
-		e.Nodes[0].Metrics = append(e.Nodes[0].Metrics, SparkMetric{"number of output rows", strings.Repeat("9", 10_000)})
+		e.Nodes[0].Metrics = append(e.Nodes[0].Metrics, event.PlanMetric{Name: "number of output rows", Value: strings.Repeat("9", 10_000)})
 	}
 	g, err := Build(e)
 	if err != nil {
@@ -210,9 +212,9 @@ func TestBounds(t *testing.T) {
 
 // Waits for asynchronous fetches overlap the exchange's other times: not its own time.
 func TestRemoteRequestTimeIsNotOwnTime(t *testing.T) {
-	g, err := Build(Execution{Nodes: []SparkNode{{NodeID: 1, NodeName: "Exchange", Metrics: []SparkMetric{
-		{"shuffle write time", "3 ms"}, {"remote reqs duration", "5 ms"}, {"remote merged reqs duration", "7 ms"},
-		{"fetch wait time", "11 ms"},
+	g, err := Build(Execution{Nodes: []event.PlanNode{{NodeID: 1, NodeName: "Exchange", Metrics: []event.PlanMetric{
+		{Name: "shuffle write time", Value: "3 ms"}, {Name: "remote reqs duration", Value: "5 ms"},
+		{Name: "remote merged reqs duration", Value: "7 ms"}, {Name: "fetch wait time", Value: "11 ms"},
 	}}}})
 	if err != nil {
 		t.Fatal(err)

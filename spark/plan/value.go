@@ -3,40 +3,19 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"strconv"
 	"strings"
 )
 
-// Kind is what a SQL metric's value measures, read from the unit Spark printed it with.
-type Kind string
-
-// Metric kinds.
-const (
-	Count Kind = "count" // a number of rows, files, partitions… ("1,000")
-	Bytes Kind = "bytes" // a size (Utils.bytesToString: "0.0 B", "2027.9 KiB", "22.9 MiB")
-	Time  Kind = "ms"    // a duration in milliseconds (Utils.msDurationToString: "41 ms", "1.8 s", "2.5 m", "1.20 h")
-)
-
-// Value is one SQL metric as Spark's SQLMetrics.stringValue prints it (the values of `sql/{id}?details=true`):
-// either one figure ("1,000", "9.0 KiB", "41 ms"), or a total with its distribution over tasks
-// ("total (min, med, max (stageId: taskId))\n1.8 s (137 ms, 784 ms, 864 ms (stage 4.0: task 6))"), or, for averages,
-// the distribution alone ("(min, med, max (stageId: taskId)):\n(1, 1, 1 (stage 12.0: task 10))").
-// Figures are in the kind's unit (bytes, milliseconds); sizes and times are as exact as Spark printed them
-// (one decimal of the unit), counts are exact.
-type Value struct {
-	Kind     Kind    `json:"kind"`
-	Total    float64 `json:"total"`    // the sum over tasks; for an average (HasTotal false), the maximum
-	HasTotal bool    `json:"hasTotal"` // false for averages, which Spark prints without a total
-	// The distribution over tasks, when Spark printed one (Dist true): its min, median and max, and which stage
-	// attempt and task had the max (MaxStage -1 when Spark names the driver).
-	Dist       bool    `json:"dist"`
-	Min        float64 `json:"min"`
-	Med        float64 `json:"med"`
-	Max        float64 `json:"max"`
-	MaxStage   int64   `json:"maxStage"`
-	MaxAttempt int64   `json:"maxAttempt"`
-	MaxTask    int64   `json:"maxTask"`
-}
+// ParseValue reads Spark's forms into a wire.PlanValue: one SQL metric as Spark's SQLMetrics.stringValue prints it
+// (the values of `sql/{id}?details=true`): either one figure ("1,000", "9.0 KiB", "41 ms"), or a total with its
+// distribution over tasks ("total (min, med, max (stageId: taskId))\n1.8 s (137 ms, 784 ms, 864 ms (stage 4.0: task
+// 6))"), or, for averages, the distribution alone ("(min, med, max (stageId: taskId)):\n(1, 1, 1 (stage 12.0: task
+// 10))"). Figures are in the kind's unit (bytes, milliseconds); sizes and times are as exact as Spark printed them (one
+// decimal of the unit), counts are exact. The kinds: wire.PlanCount (rows, files, partitions… "1,000"), wire.PlanBytes
+// (Utils.bytesToString: "0.0 B", "2027.9 KiB", "22.9 MiB"), wire.PlanTime (Utils.msDurationToString: "41 ms", "1.8 s",
+// "2.5 m", "1.20 h").
 
 // maxValueLen bounds what ParseValue reads: Spark's longest form is about 120 bytes.
 const maxValueLen = 512
@@ -45,40 +24,40 @@ var errValue = errors.New("not a Spark SQL metric value")
 
 // ParseValue reads one metric value as Spark prints it. An unknown form is an error naming it; the caller keeps the
 // text as it is.
-func ParseValue(s string) (Value, error) {
+func ParseValue(s string) (wire.PlanValue, error) {
 	if len(s) > maxValueLen {
-		return Value{}, fmt.Errorf("%w: %d bytes", errValue, len(s))
+		return wire.PlanValue{}, fmt.Errorf("%w: %d bytes", errValue, len(s))
 	}
 	head, body, twoLines := strings.Cut(s, "\n")
 	if !twoLines {
 		f, k, err := parseFigure(s)
 		if err != nil {
-			return Value{}, err
+			return wire.PlanValue{}, err
 		}
-		return Value{Kind: k, Total: f, HasTotal: true, MaxStage: -1}, nil
+		return wire.PlanValue{Kind: k, Total: f, HasTotal: true, MaxStage: -1}, nil
 	}
-	var v Value
+	var v wire.PlanValue
 	switch {
 	case strings.HasPrefix(head, "total (min, med, max"):
 		// "1.8 s (137 ms, 784 ms, 864 ms (stage 4.0: task 6))"
 		total, rest, ok := strings.Cut(body, " (")
 		if !ok {
-			return Value{}, fmt.Errorf("%w: %q", errValue, s)
+			return wire.PlanValue{}, fmt.Errorf("%w: %q", errValue, s)
 		}
 		f, k, err := parseFigure(total)
 		if err != nil {
-			return Value{}, err
+			return wire.PlanValue{}, err
 		}
-		v = Value{Kind: k, Total: f, HasTotal: true}
+		v = wire.PlanValue{Kind: k, Total: f, HasTotal: true}
 		body = "(" + rest
 	case strings.HasPrefix(head, "(min, med, max"):
 		// "(1, 1, 1 (stage 12.0: task 10))"
-		v = Value{}
+		v = wire.PlanValue{}
 	default:
-		return Value{}, fmt.Errorf("%w: %q", errValue, s)
+		return wire.PlanValue{}, fmt.Errorf("%w: %q", errValue, s)
 	}
-	if err := v.parseDist(body); err != nil {
-		return Value{}, fmt.Errorf("%w: %q", err, s)
+	if err := parseDist(&v, body); err != nil {
+		return wire.PlanValue{}, fmt.Errorf("%w: %q", err, s)
 	}
 	if !v.HasTotal {
 		v.Total = v.Max
@@ -87,7 +66,7 @@ func ParseValue(s string) (Value, error) {
 }
 
 // parseDist reads "(min, med, max (stage S.A: task T))" or "(min, med, max (driver))".
-func (v *Value) parseDist(s string) error {
+func parseDist(v *wire.PlanValue, s string) error {
 	if !strings.HasPrefix(s, "(") || !strings.HasSuffix(s, "))") {
 		return errValue
 	}
@@ -136,24 +115,24 @@ var byteUnits = map[string]float64{
 var timeUnits = map[string]float64{"ms": 1, "s": 1e3, "m": 60e3, "h": 3600e3}
 
 // parseFigure reads one figure: "1,000", "9.0 KiB", "41 ms", "1.8 s".
-func parseFigure(s string) (float64, Kind, error) {
+func parseFigure(s string) (float64, wire.PlanMetricKind, error) {
 	num, unit, hasUnit := strings.Cut(s, " ")
 	if !hasUnit {
 		n, err := strconv.ParseInt(strings.ReplaceAll(num, ",", ""), 10, 64)
 		if err != nil {
 			return 0, "", fmt.Errorf("%w: %q", errValue, s)
 		}
-		return float64(n), Count, nil
+		return float64(n), wire.PlanCount, nil
 	}
 	f, err := strconv.ParseFloat(num, 64)
 	if err != nil || f < 0 {
 		return 0, "", fmt.Errorf("%w: %q", errValue, s)
 	}
 	if m, ok := byteUnits[unit]; ok {
-		return f * m, Bytes, nil
+		return f * m, wire.PlanBytes, nil
 	}
 	if m, ok := timeUnits[unit]; ok {
-		return f * m, Time, nil
+		return f * m, wire.PlanTime, nil
 	}
 	return 0, "", fmt.Errorf("%w: unit %q in %q", errValue, unit, s)
 }

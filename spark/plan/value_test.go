@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"os"
 	"testing"
 )
@@ -9,33 +10,33 @@ import (
 func TestParseValue(t *testing.T) {
 	for _, c := range []struct {
 		in   string
-		want Value
+		want wire.PlanValue
 	}{
-		{"1,000,000", Value{Kind: Count, Total: 1e6, HasTotal: true, MaxStage: -1}},
-		{"0", Value{Kind: Count, HasTotal: true, MaxStage: -1}},
-		{"0.0 B", Value{Kind: Bytes, HasTotal: true, MaxStage: -1}},
-		{"1031.8 KiB", Value{Kind: Bytes, Total: 1031.8 * 1024, HasTotal: true, MaxStage: -1}},
-		{"41 ms", Value{Kind: Time, Total: 41, HasTotal: true, MaxStage: -1}},
-		{"1.2 s", Value{Kind: Time, Total: 1200, HasTotal: true, MaxStage: -1}},
-		{"2.5 m", Value{Kind: Time, Total: 150_000, HasTotal: true, MaxStage: -1}},
-		{"1.50 h", Value{Kind: Time, Total: 5_400_000, HasTotal: true, MaxStage: -1}},
+		{"1,000,000", wire.PlanValue{Kind: wire.PlanCount, Total: 1e6, HasTotal: true, MaxStage: -1}},
+		{"0", wire.PlanValue{Kind: wire.PlanCount, HasTotal: true, MaxStage: -1}},
+		{"0.0 B", wire.PlanValue{Kind: wire.PlanBytes, HasTotal: true, MaxStage: -1}},
+		{"1031.8 KiB", wire.PlanValue{Kind: wire.PlanBytes, Total: 1031.8 * 1024, HasTotal: true, MaxStage: -1}},
+		{"41 ms", wire.PlanValue{Kind: wire.PlanTime, Total: 41, HasTotal: true, MaxStage: -1}},
+		{"1.2 s", wire.PlanValue{Kind: wire.PlanTime, Total: 1200, HasTotal: true, MaxStage: -1}},
+		{"2.5 m", wire.PlanValue{Kind: wire.PlanTime, Total: 150_000, HasTotal: true, MaxStage: -1}},
+		{"1.50 h", wire.PlanValue{Kind: wire.PlanTime, Total: 5_400_000, HasTotal: true, MaxStage: -1}},
 		{
 			"total (min, med, max (stageId: taskId))\n1.8 s (137 ms, 784 ms, 864 ms (stage 4.0: task 6))",
-			Value{Kind: Time, Total: 1800, HasTotal: true, Dist: true, Min: 137, Med: 784, Max: 864, MaxStage: 4, MaxTask: 6},
+			wire.PlanValue{Kind: wire.PlanTime, Total: 1800, HasTotal: true, Dist: true, Min: 137, Med: 784, Max: 864, MaxStage: 4, MaxTask: 6},
 		},
 		{
 			"total (min, med, max (stageId: taskId))\n8.3 MiB (2027.9 KiB, 2.3 MiB, 4.0 MiB (stage 4.1: task 6))",
-			Value{Kind: Bytes, Total: 8.3 * (1 << 20), HasTotal: true, Dist: true, Min: 2027.9 * 1024, Med: 2.3 * (1 << 20),
+			wire.PlanValue{Kind: wire.PlanBytes, Total: 8.3 * (1 << 20), HasTotal: true, Dist: true, Min: 2027.9 * 1024, Med: 2.3 * (1 << 20),
 				Max: 4 * (1 << 20), MaxStage: 4, MaxAttempt: 1, MaxTask: 6},
 		},
 		{
 			"total (min, med, max (stageId: taskId))\n9.5 KiB (2.3 KiB, 2.6 KiB, 4.5 KiB (driver))",
-			Value{Kind: Bytes, Total: 9.5 * 1024, HasTotal: true, Dist: true, Min: 2.3 * 1024, Med: 2.6 * 1024, Max: 4.5 * 1024,
+			wire.PlanValue{Kind: wire.PlanBytes, Total: 9.5 * 1024, HasTotal: true, Dist: true, Min: 2.3 * 1024, Med: 2.6 * 1024, Max: 4.5 * 1024,
 				MaxStage: -1, MaxTask: -1},
 		},
 		{
 			"(min, med, max (stageId: taskId)):\n(1, 1, 2 (stage 12.0: task 10))",
-			Value{Kind: Count, Total: 2, Dist: true, Min: 1, Med: 1, Max: 2, MaxStage: 12, MaxTask: 10},
+			wire.PlanValue{Kind: wire.PlanCount, Total: 2, Dist: true, Min: 1, Med: 1, Max: 2, MaxStage: 12, MaxTask: 10},
 		},
 	} {
 		got, err := ParseValue(c.in)

@@ -1,12 +1,12 @@
 package wire
 
-// The live SQL query plan (API.md "SQL plan"): GET api/apps/{appId}/sql/{executionId}/plan. These mirror spark/plan's
-// Graph (this package imports nothing of the monitor); spark/api copies one into the other.
+// The live SQL query plan (API.md "SQL plan"): GET api/apps/{appId}/sql/{executionId}/plan. spark/plan builds the
+// graph in these types from the listener's plan frame (or Spark's REST API's shape).
 
 // PlanMetricKind is what a SQL metric's value measures, read from the unit Spark printed it with.
 type PlanMetricKind = string
 
-// Metric kinds (spark/plan.Kind).
+// Metric kinds (spark/plan.ParseValue reads them from the unit).
 const (
 	PlanCount PlanMetricKind = "count" // a number of rows, files, partitions… ("1,000")
 	PlanBytes PlanMetricKind = "bytes" // a size ("2027.9 KiB"), in bytes
@@ -29,7 +29,7 @@ type SQLPlan struct {
 	Truncated bool `json:"truncated"`
 }
 
-// PlanGraph is a query's plan as the cell monitor draws it (spark/plan.Graph).
+// PlanGraph is a query's plan as the cell monitor draws it (spark/plan.Build).
 type PlanGraph struct {
 	ID int64 `json:"id"`
 	// Status: the execution's status (RUNNING, COMPLETED, FAILED).
@@ -66,7 +66,7 @@ type PlanMetric struct {
 	Value *PlanValue `json:"value"`
 }
 
-// PlanValue is a metric's figures (spark/plan.Value): one figure, or a total with its distribution over tasks.
+// PlanValue is a metric's figures (spark/plan.ParseValue): one figure, or a total with its distribution over tasks.
 // Figures are in the kind's unit (bytes, milliseconds).
 type PlanValue struct {
 	Kind     PlanMetricKind `json:"kind"`
