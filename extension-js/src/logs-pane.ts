@@ -5,10 +5,11 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { CellLogs, ErrorEnvelope, LogLevel, SuccessEnvelope } from './api';
+import { CellLogs, LogLevel } from './api';
 import { el } from './job-rows';
 import { LEVELS, logTime, visibleLines } from './logs-filter';
 import { INotebookRef, notebookQuery } from './model';
+import { getData } from './request';
 
 const PREFIX = 'sparkmonitor/';
 /** Interval between two fetches while the tab is visible. */
@@ -22,25 +23,7 @@ export async function requestLogs(
   const url =
     `${URLExt.join(settings.baseUrl, PREFIX, 'api/logs')}?cellId=${encodeURIComponent(cellId)}` +
     notebookQuery(notebook);
-  let resp: Response;
-  try {
-    resp = await ServerConnection.makeRequest(url, {}, settings);
-  } catch (err) {
-    throw new Error(
-      `SparkMonitor server not reachable: ${(err as Error).message}`,
-      { cause: err }
-    );
-  }
-  const body = (await resp.json().catch(() => null)) as
-    SuccessEnvelope<CellLogs> | ErrorEnvelope | null;
-  if (!resp.ok || !body || body.status !== 'success') {
-    const why =
-      body?.status === 'error'
-        ? body.error
-        : `${resp.status} ${resp.statusText}`;
-    throw new Error(`log lines not available: ${why}`);
-  }
-  return body.data;
+  return getData<CellLogs>(settings, url, 'log lines');
 }
 
 export class LogsPane {

@@ -4,7 +4,8 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { ErrorEnvelope, SQLPlan, SuccessEnvelope } from './api';
+import { SQLPlan } from './api';
+import { getDataOrNull } from './request';
 
 const PREFIX = 'sparkmonitor/';
 /** Interval between the end of one fetch and the next while the query runs. */
@@ -50,38 +51,11 @@ export async function requestPlan(
   appId: string,
   executionId: number
 ): Promise<SQLPlan | null> {
-  let resp: Response;
-  try {
-    resp = await ServerConnection.makeRequest(
-      planUrl(settings.baseUrl, appId, executionId),
-      {},
-      settings
-    );
-  } catch (err) {
-    throw new Error(
-      `SparkMonitor server not reachable: ${(err as Error).message}`,
-      {
-        cause: err
-      }
-    );
-  }
-  if (resp.status === 404) {
-    return null;
-  }
-  let body: SuccessEnvelope<SQLPlan> | ErrorEnvelope | null = null;
-  try {
-    body = (await resp.json()) as SuccessEnvelope<SQLPlan> | ErrorEnvelope;
-  } catch {
-    // not JSON: reported below with the status
-  }
-  if (resp.ok && body && body.status === 'success') {
-    return body.data;
-  }
-  const why =
-    body && body.status === 'error'
-      ? body.error
-      : `${resp.status} ${resp.statusText}`;
-  throw new Error(`plan not available: ${why}`);
+  return getDataOrNull<SQLPlan>(
+    settings,
+    planUrl(settings.baseUrl, appId, executionId),
+    'plan'
+  );
 }
 
 export class PlanSource {

@@ -5,8 +5,9 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { ErrorEnvelope, SuccessEnvelope, Timeline } from './api';
+import { Timeline } from './api';
 import { INotebookRef, notebookQuery } from './model';
+import { getData } from './request';
 
 const PREFIX = 'sparkmonitor/';
 /** Shortest interval between two fetches while a job runs. */
@@ -35,29 +36,7 @@ export async function requestTimeline(
     `${URLExt.join(settings.baseUrl, PREFIX, 'api/timeline')}?cellId=${encodeURIComponent(cellId)}` +
     notebookQuery(notebook) +
     (withTasks ? '' : '&maxTasks=0');
-  let resp: Response;
-  try {
-    resp = await ServerConnection.makeRequest(url, {}, settings);
-  } catch (err) {
-    throw new Error(
-      `SparkMonitor server not reachable: ${(err as Error).message}`,
-      { cause: err }
-    );
-  }
-  let body: SuccessEnvelope<Timeline> | ErrorEnvelope | null = null;
-  try {
-    body = (await resp.json()) as SuccessEnvelope<Timeline> | ErrorEnvelope;
-  } catch {
-    // not JSON: reported below with the status
-  }
-  if (!resp.ok || !body || body.status !== 'success') {
-    const why =
-      body && body.status === 'error'
-        ? body.error
-        : `${resp.status} ${resp.statusText}`;
-    throw new Error(`timeline not available: ${why}`);
-  }
-  return body.data;
+  return getData<Timeline>(settings, url, 'timeline');
 }
 
 export class TimelineSource {

@@ -4,18 +4,13 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import {
-  App,
-  CellWaits,
-  ErrorEnvelope,
-  SlowTask,
-  SuccessEnvelope
-} from './api';
+import { App, CellWaits, SlowTask } from './api';
 import { formatDuration } from './format';
 import { TaskInspector } from './inspect';
 import { el, setText } from './job-rows';
 import { INotebookRef, notebookQuery } from './model';
 import { RunningCells } from './running-cells';
+import { getData } from './request';
 
 /** How often a running cell's waits are asked for: a wait shows at most this long after the server's threshold. */
 export const WAITS_POLL_MS = 2000;
@@ -36,21 +31,7 @@ export async function requestWaits(
     ) +
     `?since=${Math.max(1, Math.floor(since))}${notebookQuery(notebook)}` +
     `&stallAfterMs=${Math.round(stallAfterSeconds * 1000)}`;
-  const resp = await ServerConnection.makeRequest(url, {}, settings);
-  let body: SuccessEnvelope<CellWaits> | ErrorEnvelope | null = null;
-  try {
-    body = (await resp.json()) as SuccessEnvelope<CellWaits> | ErrorEnvelope;
-  } catch {
-    // not JSON: reported below with the status
-  }
-  if (!resp.ok || !body || body.status !== 'success') {
-    const why =
-      body && body.status === 'error'
-        ? body.error
-        : `${resp.status} ${resp.statusText}`;
-    throw new Error(`waits not available: ${why}`);
-  }
-  return body.data;
+  return getData<CellWaits>(settings, url, 'waits');
 }
 
 /**
