@@ -133,7 +133,9 @@ DOCS_SHOTS := integration/test_cell_monitor.py::test_run_all_shows_each_cells_jo
 	integration/test_cancel.py::test_links_and_cancel \
 	integration/test_profiles.py::test_profiles_are_chosen_in_the_notebook_and_reach_the_next_spark_session \
 	integration/test_history.py::test_past_application_comes_back_after_a_monitor_restart \
-	integration/test_plan_view.py::test_plan_graph_under_the_cell_live_then_equal_to_spark
+	integration/test_plan_view.py::test_plan_graph_under_the_cell_live_then_equal_to_spark \
+	integration/test_cell_line.py integration/test_failure_card.py integration/test_waits.py \
+	integration/test_cell_logs.py integration/test_streaming.py
 
 .PHONY: docs-images
 docs-images: install-dev ## Re-take the docs' screenshots (docs/images/) with the browser tests, and re-draw the P1 plot

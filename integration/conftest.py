@@ -140,6 +140,11 @@ def start_jupyter(
         JUPYTER_PLATFORM_DIRS="1",
     )
     env.update(extra_env or {})
+    # No "get notified about Jupyter news?" pop-up over the pages the tests look at (and photograph): JupyterLab reads
+    # user settings from $JUPYTER_CONFIG_DIR/lab/user-settings.
+    news = Path(env["JUPYTER_CONFIG_DIR"]) / "lab/user-settings/@jupyterlab/apputils-extension"
+    news.mkdir(parents=True, exist_ok=True)
+    (news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / f"jupyter-{port}.log"
     proc = subprocess.Popen(

@@ -18,6 +18,7 @@ from conftest import (
     wait_until,
     write_notebook,
 )
+from docs_screenshots import docs_screenshot
 
 # The lines of the cell below (1-based) and their source, by job group.
 LINES = {
@@ -103,6 +104,7 @@ def test_each_job_and_query_is_named_by_its_cell_line(jupyter, browser):
 
     try:
         wait_until(lambda: names() == expected_names, 60, f"the rows to be named by their lines: {expected_names}")
+        docs_screenshot(page.locator('.jp-Cell:has(.sm-cell-monitor[data-cell-id="l2-lines"])'), "cell-lines.png")
     finally:
         save_screenshot(page, "cell-line.png")
 

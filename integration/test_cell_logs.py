@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import ALL_CELLS_DONE, monitor, open_and_run_all, save_screenshot, wait_until, write_notebook
+from docs_screenshots import docs_screenshot
 
 CELLS = [
     {
@@ -65,6 +66,7 @@ def test_a_cells_log4j_and_python_warnings_are_in_its_logs_tab(page):
     wait_until(lambda: ours(page, "log-b") == want_b, 30, f"cell log-b's Logs tab to show only its own {want_b}")
     assert all(len(r["time"]) == len("00:00:00.000") for r in page.evaluate(ROWS, "log-a")), "each line has its time"
     save_screenshot(page, "cell-logs.png")
+    docs_screenshot(monitor(page, "log-a"), "logs.png")
 
     logs_a = monitor(page, "log-a").locator(".sm-pane-logs")
     logs_a.locator(".sm-logs-level").select_option("ERROR")

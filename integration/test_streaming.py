@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from conftest import ALL_CELLS_DONE, monitor, open_and_run_all, save_screenshot, spark_jobs, wait_until, write_notebook
+from docs_screenshots import docs_screenshot
 
 MIN_BATCHES = 8
 CELLS = [
@@ -63,6 +64,7 @@ def test_stream_panel_matches_recent_progress_and_stops(jupyter, browser):
     assert panel.locator(".sm-stream-sink").inner_text().endswith("MemorySink")
     assert "addBatch" in panel.locator(".sm-stream-parts").inner_text()
     save_screenshot(page, "streaming-panel.png")
+    docs_screenshot(panel, "streaming.png")
 
     stop = panel.locator("button.sm-stream-stop")
     assert stop.is_visible()

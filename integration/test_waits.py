@@ -18,6 +18,7 @@ import statistics
 import time
 
 from conftest import monitor, open_and_run_all, save_screenshot, shutdown_kernel, spark_api, wait_until, write_notebook
+from docs_screenshots import docs_screenshot
 from test_cluster import cluster, kernel_app, spark_time  # noqa: F401 (cluster: the standalone cluster fixture)
 
 DEADLINE_S = 15  # a wait shows at most this long after the last progress
@@ -108,6 +109,7 @@ def test_python_running_then_a_straggler_inspected(jupyter, browser):
         shown_ms = int(shown.group(1)) if shown.group(1) else float(shown.group(2)) * 1000
         assert abs(shown_ms - median) <= max(0.15 * median, 50), (line, median)
         save_screenshot(page, "waits-straggler.png")
+        docs_screenshot(monitor(page, "w-straggler"), "waits.png")
 
         # Inspect: the task thread's live stack, with the sleep frame the driver's thread dump shows.
         truth = [
@@ -122,6 +124,7 @@ def test_python_running_then_a_straggler_inspected(jupyter, browser):
         wait_until(lambda: "java.lang.Thread.sleep" in stack.text_content(), 30, "the task's stack with sleep")
         assert f"(TID {straggler})" in m.locator(".sm-inspector-status").text_content()
         save_screenshot(page, "waits-inspect.png")
+        docs_screenshot(m, "inspect.png")
     finally:
         page.close()
         shutdown_kernel(jupyter, kernel_id)
