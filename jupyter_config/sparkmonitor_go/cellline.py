@@ -107,6 +107,7 @@ def wrap_java_member(member_class, tracker_of) -> None:
 
     @functools.wraps(original)
     def __call__(self, *args):
+        __tracebackhide__ = True  # IPython leaves this frame out of the tracebacks the user reads
         try:
             tracker_of().before_call(sys._getframe(1))
         except Exception:  # before_call reports its own errors: this guards the wrapper's own lookups

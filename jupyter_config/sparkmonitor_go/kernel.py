@@ -218,6 +218,7 @@ def wrap_init(cls, after) -> None:
 
     @functools.wraps(original)
     def __init__(self, *args, **kwargs):
+        __tracebackhide__ = True  # IPython leaves this frame out of the tracebacks the user reads
         original(self, *args, **kwargs)
         after(self)
 
@@ -510,6 +511,7 @@ def wrap_context_profile(module) -> None:
 
     @functools.wraps(original)
     def __init__(self, *args, **kwargs):
+        __tracebackhide__ = True  # IPython leaves this frame out of the tracebacks the user reads
         applier = _current_profiles()
         args, kwargs = applier.before_init(module, args, kwargs)
         original(self, *args, **kwargs)

@@ -143,3 +143,14 @@ def test_a_failing_property_never_breaks_the_cell_and_is_reported_once(spark_ker
     message = "sparkmonitor: naming the cell line of the Spark job failed (ConnectionError: py4j gateway gone)"
     assert message in first.stderr, first
     assert "sparkmonitor" not in second.stderr, second
+
+
+def test_the_users_traceback_has_no_frame_of_the_hook(spark_kernel):
+    """The py4j wrapper is in every Spark call's stack; IPython leaves it out of the traceback the user reads."""
+    kernel, _ = spark_kernel
+    failed = kernel.execute("spark.sql('SELECT no_such_column FROM range(1)').collect()", cell_id="hidden")
+    assert failed.status == "error" and "AnalysisException" in failed.error, failed
+    (traceback,) = [d["traceback"] for kind, d in failed.outputs if kind == "error"]
+    shown = "\n".join(traceback)
+    assert "spark.sql(" in shown, "the traceback shows the cell's line"
+    assert "sparkmonitor_go" not in shown and "wrap_java_member" not in shown, shown
