@@ -150,7 +150,7 @@ def test_failed_cells_show_a_card_matching_spark(jupyter, browser):
         assert "maxResultSize" in shown["result"]["exception"], shown["result"]
         assert shown["cancel"]["title"] == "Cancelled", shown["cancel"]
         assert page.evaluate(CARDS, "session") == []
-        docs_screenshot(page.locator('.jp-Cell:has(.sm-cell-monitor[data-cell-id="udf"])'), "failure-card.png")
+        docs_screenshot(monitor(page, "udf"), "failure-card.png")
     finally:
         save_screenshot(page, "failure-cards.png")
         shutdown_kernel(jupyter, kernel_id)
