@@ -1,0 +1,40 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExplainIsOffByDefault(t *testing.T) {
+	if Defaults().Explain.Enabled {
+		t.Fatal("explain on by default")
+	}
+	f, err := parse(t, "readOnly: false\n")
+	if err != nil || f.Settings().Explain.Enabled {
+		t.Fatalf("explain %+v, err %v", f.Settings().Explain, err)
+	}
+}
+
+func TestExplainSectionIsRead(t *testing.T) {
+	f, err := parse(t, "explain:\n  url: http://127.0.0.1:9/v1/\n  model: m\n  apiKeyEnv: LLM_KEY\n  timeoutSeconds: 5\n  maxCardBytes: 2048\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ExplainSettings{Enabled: true, URL: "http://127.0.0.1:9/v1", Model: "m", APIKeyEnv: "LLM_KEY",
+		Timeout: 5 * time.Second, MaxCardBytes: 2048, MaxAnswerBytes: DefaultExplainMaxAnswerBytes}
+	if got := f.Settings().Explain; got != want {
+		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestExplainProblemsAreAllReportedWithLines(t *testing.T) {
+	_, err := parse(t, "explain:\n  url: ftp://x\n  apiKeyEnv: 'A B'\n  apiKeyFile: rel/key\n  timeoutSeconds: 0\n  maxCardBytes: 10\n")
+	got := strings.Join(problems(t, err), "\n")
+	for _, w := range []string{"explain.url \"ftp://x\"", "explain.model: required", "not both", "environment variable",
+		"absolute path", "explain.timeoutSeconds 0", "explain.maxCardBytes 10", "sparkmonitor.yaml:2: explain.url"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("missing %q in:\n%s", w, got)
+		}
+	}
+}
