@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -107,4 +109,42 @@ func (e *Explain) validate() []problem {
 		add("maxCardBytes", " %d: must be between %d and %d", *n, minExplainCardBytes, maxExplainCardBytes)
 	}
 	return out
+}
+
+// maxKeyFileBytes bounds an API key file read.
+const maxKeyFileBytes = 8 << 10
+
+// APIKey reads the API key from the environment variable or the file the section names ("" when it names none).
+// getenv is os.Getenv (tests pass their own). Its errors name the variable or the file, never the key.
+func (e ExplainSettings) APIKey(getenv func(string) string) (string, error) {
+	switch {
+	case e.APIKeyEnv != "":
+		if k := strings.TrimSpace(getenv(e.APIKeyEnv)); k != "" {
+			return k, nil
+		}
+		return "", fmt.Errorf("the API key's environment variable %s (explain.apiKeyEnv) is not set in the monitor's environment", e.APIKeyEnv)
+	case e.APIKeyFile != "":
+		return readKeyFile(e.APIKeyFile)
+	}
+	return "", nil
+}
+
+func readKeyFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("the API key file (explain.apiKeyFile): %w", err)
+	}
+	defer func() { _ = f.Close() }()
+	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("the API key file (explain.apiKeyFile) %s: %w", path, err)
+	case len(b) > maxKeyFileBytes:
+		return "", fmt.Errorf("the API key file (explain.apiKeyFile) %s is larger than %d bytes", path, maxKeyFileBytes)
+	}
+	k := strings.TrimSpace(string(b))
+	if k == "" {
+		return "", fmt.Errorf("the API key file (explain.apiKeyFile) %s is empty", path)
+	}
+	return k, nil
 }

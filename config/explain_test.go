@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,5 +38,33 @@ func TestExplainProblemsAreAllReportedWithLines(t *testing.T) {
 		if !strings.Contains(got, w) {
 			t.Errorf("missing %q in:\n%s", w, got)
 		}
+	}
+}
+
+func TestExplainAPIKeyFromEnvOrFile(t *testing.T) {
+	env := map[string]string{"LLM_KEY": " sk-env \n"}
+	k, err := ExplainSettings{APIKeyEnv: "LLM_KEY"}.APIKey(func(n string) string { return env[n] })
+	if err != nil || k != "sk-env" {
+		t.Fatalf("env key %q, %v", k, err)
+	}
+	if _, err := (ExplainSettings{APIKeyEnv: "MISSING"}).APIKey(func(string) string { return "" }); err == nil ||
+		!strings.Contains(err.Error(), "MISSING") {
+		t.Fatalf("missing env: %v", err)
+	}
+	p := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(p, []byte("sk-file-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := (ExplainSettings{APIKeyFile: p}).APIKey(os.Getenv); err != nil || k != "sk-file-secret" {
+		t.Fatalf("file key %q, %v", k, err)
+	}
+	if err := os.WriteFile(p, []byte(strings.Repeat("x", maxKeyFileBytes+1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (ExplainSettings{APIKeyFile: p}).APIKey(os.Getenv); err == nil || strings.Contains(err.Error(), "xxx") {
+		t.Fatalf("oversized key file: %v", err)
+	}
+	if k, err := (ExplainSettings{}).APIKey(os.Getenv); k != "" || err != nil {
+		t.Fatalf("no key: %q %v", k, err)
 	}
 }
