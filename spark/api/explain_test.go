@@ -79,27 +79,9 @@ func newLLMStub(t *testing.T) *llmStub {
 	return s
 }
 
-// syncBuffer is a log sink the handler goroutines write to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // setupExplain serves the API over the failing-task recording (with a planted listener secret) with explain
 // pointing at stub; conf adjusts the explain config.
-func setupExplain(t *testing.T, stub *llmStub, readOnly bool, conf func(*ExplainConfig)) (*httptest.Server, string, *syncBuffer) {
+func setupExplain(t *testing.T, stub *llmStub, readOnly bool, conf func(*ExplainConfig)) (*httptest.Server, string, *errorLog) {
 	t.Helper()
 	t.Setenv("SPARK_PLANTED_SECRET", plantedEnvSecret)
 	c := ExplainConfig{URL: stub.srv.URL + "/v1", Model: "stub-model", Timeout: 10 * time.Second, MaxCardBytes: 16 << 10,
@@ -107,7 +89,7 @@ func setupExplain(t *testing.T, stub *llmStub, readOnly bool, conf func(*Explain
 	if conf != nil {
 		conf(&c)
 	}
-	logs := &syncBuffer{}
+	logs := &errorLog{}
 	srv, store := serve(t, state.Options{}, Options{ReadOnly: func() bool { return readOnly },
 		Explain: func() *ExplainConfig { return &c }, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	return srv, replayPlanted(t, store, "failing_task.jsonl"), logs
@@ -192,8 +174,8 @@ func TestExplainSendsTheCardAndNothingSecret(t *testing.T) {
 	}
 	assertNoSecret(t, "the request sent", got.raw)
 	assertNoSecret(t, "the answer", body)
-	if strings.Contains(logs.String(), plantedKey) || !strings.Contains(logs.String(), "explain: asking") {
-		t.Errorf("log:\n%s", logs)
+	if log := logs.take(); strings.Contains(log, plantedKey) || !strings.Contains(log, "explain: asking") {
+		t.Errorf("log:\n%s", log)
 	}
 }
 
@@ -286,8 +268,8 @@ func TestExplainErrorNeverQuotesTheKey(t *testing.T) {
 		t.Fatalf("401: %d %s", code, body)
 	}
 	assertNoSecret(t, "the error", body)
-	if strings.Contains(logs.String(), plantedKey) {
-		t.Errorf("the key is in the log:\n%s", logs)
+	if log := logs.take(); strings.Contains(log, plantedKey) || !strings.Contains(log, "explain failed") {
+		t.Errorf("the log (with the key?):\n%s", log)
 	}
 }
 
