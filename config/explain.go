@@ -76,14 +76,27 @@ func (e *Explain) settings() ExplainSettings {
 }
 
 func (e *Explain) validate() []problem {
-	if e.URL == nil && e.Model == nil && e.APIKeyEnv == nil && e.APIKeyFile == nil && e.TimeoutSeconds == nil &&
-		e.MaxCardBytes == nil {
+	if *e == (Explain{}) {
 		return nil
 	}
 	var out []problem
 	add := func(key, format string, args ...any) {
 		out = append(out, problem{"explain." + key, "explain." + key + fmt.Sprintf(format, args...)})
 	}
+	e.validateEndpoint(add)
+	e.validateKey(add)
+	if n := e.TimeoutSeconds; n != nil && (*n < 1 || *n > maxExplainTimeoutSeconds) {
+		add("timeoutSeconds", " %d: must be between 1 and %d", *n, maxExplainTimeoutSeconds)
+	}
+	if n := e.MaxCardBytes; n != nil && (*n < minExplainCardBytes || *n > maxExplainCardBytes) {
+		add("maxCardBytes", " %d: must be between %d and %d", *n, minExplainCardBytes, maxExplainCardBytes)
+	}
+	return out
+}
+
+type addProblem func(key, format string, args ...any)
+
+func (e *Explain) validateEndpoint(add addProblem) {
 	if e.URL == nil {
 		add("url", ": required (the chat completions API's base URL, e.g. https://api.example.com/v1)")
 	} else if u, err := url.Parse(strings.TrimSpace(*e.URL)); err != nil || (u.Scheme != "http" && u.Scheme != "https") ||
@@ -93,6 +106,9 @@ func (e *Explain) validate() []problem {
 	if e.Model == nil || strings.TrimSpace(*e.Model) == "" {
 		add("model", ": required (the model name the endpoint serves)")
 	}
+}
+
+func (e *Explain) validateKey(add addProblem) {
 	if e.APIKeyEnv != nil && e.APIKeyFile != nil {
 		add("apiKeyEnv", ": set apiKeyEnv or apiKeyFile, not both")
 	}
@@ -102,13 +118,6 @@ func (e *Explain) validate() []problem {
 	if e.APIKeyFile != nil && !filepath.IsAbs(strings.TrimSpace(*e.APIKeyFile)) {
 		add("apiKeyFile", " %q: must be an absolute path", *e.APIKeyFile)
 	}
-	if n := e.TimeoutSeconds; n != nil && (*n < 1 || *n > maxExplainTimeoutSeconds) {
-		add("timeoutSeconds", " %d: must be between 1 and %d", *n, maxExplainTimeoutSeconds)
-	}
-	if n := e.MaxCardBytes; n != nil && (*n < minExplainCardBytes || *n > maxExplainCardBytes) {
-		add("maxCardBytes", " %d: must be between %d and %d", *n, minExplainCardBytes, maxExplainCardBytes)
-	}
-	return out
 }
 
 // maxKeyFileBytes bounds an API key file read.
