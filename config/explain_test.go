@@ -68,3 +68,22 @@ func TestExplainAPIKeyFromEnvOrFile(t *testing.T) {
 		t.Fatalf("no key: %q %v", k, err)
 	}
 }
+
+// A reload turns explain on; a broken explain value keeps it on as it was and says why; removing it turns it off.
+func TestExplainReloadKeepsTheLastGoodSection(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sparkmonitor.yaml")
+	write(t, path, "readOnly: false\n")
+	x := startWatcher(t, path)
+	replace(t, path, "explain:\n  url: http://127.0.0.1:1/v1\n  model: m\n")
+	x.waitApplied(t, "explain on", func(s Settings) bool { return s.Explain.Enabled && s.Explain.Model == "m" })
+	replace(t, path, "explain:\n  url: http://127.0.0.1:1/v1\n  model: m2\n  timeoutSeconds: 9999\n")
+	st := x.waitStatus(t, "the error", func(s Status) bool { return s.Error != "" })
+	if want := path + ":4: explain.timeoutSeconds 9999: must be between 1 and 300"; st.Error != want {
+		t.Fatalf("error %q, want %q", st.Error, want)
+	}
+	if e := x.w.Settings().Explain; !e.Enabled || e.Model != "m" {
+		t.Fatalf("the last good explain section was not kept: %+v", e)
+	}
+	replace(t, path, "readOnly: false\n")
+	x.waitApplied(t, "explain off", func(s Settings) bool { return !s.Explain.Enabled })
+}
