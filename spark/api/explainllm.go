@@ -73,7 +73,11 @@ func cardText(c *wire.FailureCard, maxBytes int) string {
 	line("Exception class", c.ExceptionClass)
 	line("Message", c.Message)
 	if c.Line != nil {
-		line("Cell line", strconv.Itoa(*c.Line)+": "+c.LineText)
+		l := strconv.Itoa(*c.Line)
+		if c.LineText != "" {
+			l += ": " + c.LineText
+		}
+		line("Cell line", l)
 	}
 	if c.StageID != nil {
 		st := strconv.Itoa(*c.StageID)
