@@ -3,17 +3,11 @@
 // shows "Asking …", then the answer or the error, always as plain text (textContent, never HTML).
 import { URLExt } from '@jupyterlab/coreutils';
 
-import { Job, SuccessEnvelope } from './api';
+import { Explanation, Job, SuccessEnvelope } from './api';
 import { cancelInit, failureReason, Send } from './cancel';
 import { el } from './job-rows';
 
 const PREFIX = 'sparkmonitor/';
-
-/** The answer of the explain endpoint. */
-export interface IExplanation {
-  text: string;
-  cut: boolean;
-}
 
 /** The URL of a job's explain endpoint. */
 export function explainUrl(
@@ -29,7 +23,7 @@ export function explainUrl(
 }
 
 /** The text shown for an answer: the explanation, and a note when the monitor cut it. */
-export function answerText(e: IExplanation): string {
+export function answerText(e: Explanation): string {
   return e.cut ? `${e.text}\n[the answer was cut: too long]` : e.text;
 }
 
@@ -55,7 +49,7 @@ export async function askExplain(
   } catch {
     // not JSON: the status says what happened
   }
-  const env = body as SuccessEnvelope<IExplanation> | null;
+  const env = body as SuccessEnvelope<Explanation> | null;
   if (resp.ok && env && env.status === 'success' && env.data) {
     return { ok: true, text: answerText(env.data) };
   }

@@ -20,13 +20,6 @@ import (
 // MaxExplainsInFlight bounds the explain requests in flight at once, so that a click storm cannot flood the endpoint.
 const MaxExplainsInFlight = 2
 
-// Explanation is the explain endpoint's answer.
-type Explanation struct {
-	// Text is the assistant's answer, plain text, at most the configured bound; Cut says it was longer.
-	Text string `json:"text"`
-	Cut  bool   `json:"cut"`
-}
-
 // explainLimits holds the jobs being explained; a map of at most MaxExplainsInFlight keys, under mu.
 type explainLimits struct {
 	mu     sync.Mutex
@@ -98,7 +91,7 @@ func (h *handler) explain(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *handler) doExplain(r *http.Request) (*Explanation, error) {
+func (h *handler) doExplain(r *http.Request) (*wire.Explanation, error) {
 	if err := checkCSRF(r); err != nil {
 		return nil, err
 	}
@@ -130,7 +123,7 @@ func (h *handler) doExplain(r *http.Request) (*Explanation, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Explanation{Text: text, Cut: cutOff}, nil
+	return &wire.Explanation{Text: text, Cut: cutOff}, nil
 }
 
 // failureCard finds the job's card in a snapshot of the state.

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sparkmonitor/sparkmonitor-go/spark/api/wire"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/event"
 	"github.com/sparkmonitor/sparkmonitor-go/spark/state"
 )
@@ -154,7 +155,7 @@ func TestExplainSendsTheCardAndNothingSecret(t *testing.T) {
 		t.Fatalf("explain: %d %s", code, body)
 	}
 	var out struct {
-		Data Explanation `json:"data"`
+		Data wire.Explanation `json:"data"`
 	}
 	if err := json.Unmarshal([]byte(body), &out); err != nil || out.Data.Text != stubAnswer || out.Data.Cut {
 		t.Fatalf("answer %s (%v)", body, err)
@@ -244,7 +245,7 @@ func TestExplainCutsAnOversizedAnswer(t *testing.T) {
 	srv, app, _ := setupExplain(t, stub, false, func(c *ExplainConfig) { c.MaxAnswerBytes = 1001 })
 	code, body := postRaw(t, explainURL(srv, app, 0))
 	var out struct {
-		Data Explanation `json:"data"`
+		Data wire.Explanation `json:"data"`
 	}
 	_ = json.Unmarshal([]byte(body), &out)
 	if code != http.StatusOK || !out.Data.Cut || out.Data.Text != strings.Repeat("é", 500) {
