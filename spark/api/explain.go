@@ -42,7 +42,7 @@ func (l *explainLimits) acquire(key string, jobID int) error {
 	case l.inUse[key]:
 		return &explainError{http.StatusConflict, "conflict", fmt.Sprintf("job %d is already being explained", jobID)}
 	case len(l.inUse) >= MaxExplainsInFlight:
-		return &explainError{http.StatusTooManyRequests, "too_many_requests",
+		return &explainError{http.StatusTooManyRequests, "unavailable",
 			fmt.Sprintf("%d explanations are already being asked; try again when one has answered", MaxExplainsInFlight)}
 	}
 	l.inUse[key] = true
@@ -82,6 +82,9 @@ func (h *handler) explain(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &ce):
 		h.opts.Logger.Debug("explain refused", "path", r.URL.Path, "code", ce.code, "err", ce.msg)
 		respondError(w, ce.code, ce.errorType, ce.msg)
+	case errors.As(err, &ee) && ee.code < 500: // busy: the user clicked again
+		h.opts.Logger.Debug("explain refused", "path", r.URL.Path, "code", ee.code, "err", ee.msg)
+		respondError(w, ee.code, ee.errorType, ee.msg)
 	case errors.As(err, &ee):
 		h.opts.Logger.Warn("explain failed", "path", r.URL.Path, "code", ee.code, "err", ee.msg)
 		respondError(w, ee.code, ee.errorType, ee.msg)

@@ -161,7 +161,7 @@ func askLLM(ctx context.Context, client *http.Client, c ExplainConfig, card *wir
 	case err != nil:
 		return "", false, redact(transportError(ctx, c, err), key)
 	case len(raw) > maxResponseBytes:
-		return "", false, &explainError{http.StatusBadGateway, "bad_gateway",
+		return "", false, &explainError{http.StatusBadGateway, "unavailable",
 			fmt.Sprintf("the explain endpoint's answer is larger than %d bytes", maxResponseBytes)}
 	}
 	var cr chatResponse
@@ -171,10 +171,10 @@ func askLLM(ctx context.Context, client *http.Client, c ExplainConfig, card *wir
 		if jerr == nil && cr.Error != nil && cr.Error.Message != "" {
 			msg += ": " + cut(cr.Error.Message, 500)
 		}
-		return "", false, redact(&explainError{http.StatusBadGateway, "bad_gateway", msg}, key)
+		return "", false, redact(&explainError{http.StatusBadGateway, "unavailable", msg}, key)
 	}
 	if jerr != nil || len(cr.Choices) == 0 {
-		return "", false, &explainError{http.StatusBadGateway, "bad_gateway",
+		return "", false, &explainError{http.StatusBadGateway, "unavailable",
 			"the explain endpoint's answer is not a chat completion (no choices[0].message.content)"}
 	}
 	text = cr.Choices[0].Message.Content
@@ -186,10 +186,10 @@ func askLLM(ctx context.Context, client *http.Client, c ExplainConfig, card *wir
 
 func transportError(ctx context.Context, c ExplainConfig, err error) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return &explainError{http.StatusGatewayTimeout, "timeout",
+		return &explainError{http.StatusGatewayTimeout, "unavailable",
 			fmt.Sprintf("the explain endpoint did not answer within %s", c.Timeout)}
 	}
-	return &explainError{http.StatusBadGateway, "bad_gateway", "the explain endpoint is not reachable: " + err.Error()}
+	return &explainError{http.StatusBadGateway, "unavailable", "the explain endpoint is not reachable: " + err.Error()}
 }
 
 // redact removes the key from an error's message, in case the endpoint or a transport error quotes it.
