@@ -47,6 +47,8 @@ type File struct {
 	path string // the file's path, for the profiles' problems
 	// History keeps ended applications on disk as Spark event logs (history.go).
 	History History `yaml:"history"`
+	// Explain is the optional "Explain" button of failure cards (explain.go); absent: off.
+	Explain Explain `yaml:"explain"`
 }
 
 // Retention bounds the monitor's memory.
@@ -72,6 +74,7 @@ type Settings struct {
 	// Profiles are the file's Spark configuration profiles, valid and invalid; nil when it has none.
 	Profiles *ProfileSet
 	History  HistorySettings
+	Explain  ExplainSettings
 }
 
 // Defaults are the Settings of an empty or missing file.
@@ -98,6 +101,7 @@ func (f *File) Settings() Settings {
 	}
 	s.Profiles = f.Profiles.profileSet(f.path)
 	s.History = f.History.settings()
+	s.Explain = f.Explain.settings()
 	return s
 }
 
@@ -126,7 +130,8 @@ func (f *File) validate() []problem {
 		out = append(out, problem{"retention.maxApps",
 			fmt.Sprintf("retention.maxApps %d: must be between %d and %d", *n, MinMaxApps, MaxMaxApps)})
 	}
-	return append(out, f.History.validate()...)
+	out = append(out, f.History.validate()...)
+	return append(out, f.Explain.validate()...)
 }
 
 func parseLevel(s string) (slog.Level, error) {

@@ -90,6 +90,7 @@ func (p *parts) apiOptions(c flags, live *settings, proxySecret string) api.Opti
 	var configState func() metrics.ConfigState
 	if p.watcher != nil {
 		opts.Config, opts.Profiles, configState = configStatus(p.watcher), profileList(p.watcher), metricsConfig(p.watcher)
+		opts.Explain = explainConfig(p.watcher)
 	}
 	opts.Metrics = metrics.Handler(metrics.Options{
 		Store: p.store, Ingest: p.in, Config: configState, Version: version, Logger: p.log,

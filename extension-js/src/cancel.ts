@@ -75,12 +75,22 @@ export function cancelFailure(
   statusText: string,
   body: unknown
 ): string {
+  return `Could not cancel ${describeTarget(target)}: ${failureReason(status, statusText, body)}`;
+}
+
+/** The server's reason in an error envelope, or its HTTP status when it gave none. */
+export function failureReason(
+  status: number,
+  statusText: string,
+  body: unknown
+): string {
   const env = body as Partial<ErrorEnvelope> | null;
-  const reason =
-    env && env.status === 'error' && typeof env.error === 'string' && env.error
-      ? env.error
-      : `the monitor answered ${status} ${statusText}`.trim();
-  return `Could not cancel ${describeTarget(target)}: ${reason}`;
+  return env &&
+    env.status === 'error' &&
+    typeof env.error === 'string' &&
+    env.error
+    ? env.error
+    : `the monitor answered ${status} ${statusText}`.trim();
 }
 
 /** Posts a cancel; resolves with the number of jobs or stages the server asked Spark to cancel, throws with a reason. */

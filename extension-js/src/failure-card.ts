@@ -3,6 +3,8 @@
 // and what to do (the category's fix), from the card the monitor builds (spark/api/wire/failure.go). Long traces fold;
 // the first trace of the first card is open.
 import type { FailureCard, Job } from './api';
+import type { Send } from './cancel';
+import { explainEnabled, explainNode } from './explain';
 import { el } from './job-rows';
 
 /** At most this many cards under one cell; older failures are counted in a note. */
@@ -42,6 +44,32 @@ export class FailureCards {
     }
     this.node.replaceChildren(...children);
     this.node.hidden = shown.length === 0;
+    void this._addExplain(key, shown, children);
+  }
+
+  /** Where the Explain buttons send (set by the cell monitor); unset: no buttons. */
+  explain?: { send: Send; baseUrl: string };
+
+  /** Adds an Explain button to each card when the monitor offers it (asked each time the cards change). */
+  private async _addExplain(
+    key: string,
+    jobs: Job[],
+    nodes: HTMLElement[]
+  ): Promise<void> {
+    const ex = this.explain;
+    if (
+      !ex ||
+      jobs.length === 0 ||
+      !(await explainEnabled(ex.send, ex.baseUrl))
+    ) {
+      return;
+    }
+    if (key !== this._key) {
+      return; // the cards changed while asking
+    }
+    jobs.forEach((j, i) =>
+      nodes[i].append(explainNode(j, ex.send, ex.baseUrl))
+    );
   }
 
   private _key = '';

@@ -118,6 +118,10 @@ export class CellMonitorWidget extends Widget {
       this._body
     );
     this.node.insertBefore(this._failures.node, this._body);
+    this._failures.explain = {
+      baseUrl: this._server.baseUrl,
+      send: (url, init) => ServerConnection.makeRequest(url, init, this._server)
+    };
     this._unsubscribe = this.model.onCellChanged(id => {
       if (id === this.cellId) {
         this.scheduleRender();

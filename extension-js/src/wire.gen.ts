@@ -78,6 +78,13 @@ export interface CellLine {
   cellLineText?: string;
 }
 
+/** Explanation is the answer of POST api/apps/{appId}/jobs/{jobId}/explain (API.md § Explain). */
+export interface Explanation {
+  /** Text is the assistant's answer, plain text, at most 64 KiB; Cut says it was longer. */
+  text: string;
+  cut: boolean;
+}
+
 /** FailureCategory is what kind of failure a card describes (API.md § Failure card). */
 export type FailureCategory =
   | 'cancelled'

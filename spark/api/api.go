@@ -70,6 +70,9 @@ type Options struct {
 	Plans Plans
 	// Waits, when set, serves GET api/cells/{cellId}/waits (waits.go); without it that answers 503.
 	Waits Waits
+	// Explain, when set and returning non-nil, serves POST api/apps/{appId}/jobs/{jobId}/explain (explain.go); it is
+	// asked on every request (the config file can change it). Safe for concurrent use.
+	Explain func() *ExplainConfig
 }
 
 // Handler returns the monitor's HTTP handler: everything under Prefix, and a 401 for anything else.
@@ -105,6 +108,7 @@ func Handler(opts Options) (http.Handler, error) {
 	h.registerCancel(p)
 	h.registerPlan(p)
 	h.registerStreams(p)
+	h.registerExplain(p)
 	p.HandleFunc("/api/cells/{cellId}/runs", h.cellRun).Methods(http.MethodPost)
 	p.HandleFunc("/api/cells/{cellId}/waits", h.cellWaits).Methods(http.MethodGet)
 	p.HandleFunc("/api/eventlogs", h.openEventLog).Methods(http.MethodPost)
@@ -119,7 +123,8 @@ func Handler(opts Options) (http.Handler, error) {
 
 type handler struct {
 	opts     Options
-	planReqs *planRequests // plan.go
+	planReqs *planRequests  // plan.go
+	explains *explainLimits // explain.go
 }
 
 // requireSecret refuses every request that did not come through jupyter-server-proxy (and so through Jupyter's auth).
@@ -193,7 +198,8 @@ func (h *handler) health(w http.ResponseWriter, _ *http.Request) {
 	n, c := h.opts.Source.QueueLen()
 	full := c > 0 && n >= c
 	data := map[string]any{"ok": !full, "version": h.opts.Version, "ingest": h.opts.IngestAddr, "queue": n, "queueCap": c,
-		"readOnly": h.readOnly(), "config": h.config(), "history": h.history()}
+		"readOnly": h.readOnly(), "config": h.config(), "history": h.history(),
+		"explain": h.explainEnabled()}
 	if !full {
 		respond(w, data)
 		return

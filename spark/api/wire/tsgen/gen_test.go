@@ -62,6 +62,8 @@ var shapes = map[string]any{
 	"CellWaits": wire.CellWaits{}, "Wait": wire.Wait{}, "SlowTask": wire.SlowTask{},
 	// failure.go, cellline.go
 	"FailureCard": wire.FailureCard{}, "CellLine": wire.CellLine{},
+	// explain.go
+	"Explanation": wire.Explanation{},
 }
 
 // The generator reads the source; encoding/json writes the bytes. For every struct, the keys of its zero value are
