@@ -85,6 +85,8 @@ def test_python_running_then_a_straggler_inspected(jupyter, browser):
         assert line["message"].startswith("Python is running, no Spark job"), line
         assert spark_api(ui, app_id, "jobs?status=running") == [], "a Spark job runs: the wait would be wrong"
         save_screenshot(page, "waits-python.png")
+        # Once the cell ends, a monitor that only said why nothing moved goes: the cell ran no Spark job.
+        wait_until(lambda: monitor(page, "w-sleep").count() == 0, 90, "the job-less cell's monitor to go once it ended")
 
         # The straggler: three tasks done, the fourth sleeping in the JVM. The oracle is Spark's task list of the
         # stage: its RUNNING row. (`taskList?sortBy=-runtime` lists a running task last: its executorRunTime is 0

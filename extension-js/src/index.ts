@@ -74,12 +74,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
       const notebook = () => (panel.isDisposed ? undefined : notebookOf(panel));
       const connection = new MonitorConnection(model, serverSettings, notebook);
       const summaries = new SummaryWriter(model, () => settings, panel.content);
-      // Why nothing moves in a running cell (waits.ts): a cell without jobs shows its monitor once there is a wait.
+      // Why nothing moves in a running cell (waits.ts): a cell without jobs shows its monitor once there is a wait,
+      // and loses it again once there is none (the cell ended, or moved on) and it still has no job or stream: a cell
+      // that ran no Spark job keeps no empty monitor.
+      const hasSpark = (cellId: string) =>
+        model.jobsForCell(cellId).length > 0 ||
+        model.streamsForCell(cellId).length > 0;
       const waitsChanged = (cellId: string) => {
+        const cells = panel.content.widgets.filter(c => c.model.id === cellId);
         if (waits.get(cellId)?.wait) {
-          panel.content.widgets
-            .filter(c => c.model.id === cellId)
-            .forEach(cell => void attach(cell, cellId));
+          cells.forEach(cell => void attach(cell, cellId));
+        } else if (!hasSpark(cellId)) {
+          cells.forEach(detach);
         }
         widgets.forEach(w => w.cellId === cellId && w.scheduleRender());
       };
@@ -116,22 +122,23 @@ const plugin: JupyterFrontEndPlugin<void> = {
         const layout = cell.layout as PanelLayout;
         layout.insertWidget(layout.widgets.length - 1, widget); // below the outputs, above the footer
       };
+      const detach = (cell: Cell) => {
+        const widget = monitors.get(cell);
+        if (widget) {
+          monitors.delete(cell);
+          widget.dispose();
+        }
+      };
       // The cells with jobs show their monitor: when the jobs arrive, and when cells are added (or the page reloads).
       const scan = () => {
         for (const cell of panel.content.widgets) {
-          if (
-            model.jobsForCell(cell.model.id).length > 0 ||
-            model.streamsForCell(cell.model.id).length > 0
-          ) {
+          if (hasSpark(cell.model.id)) {
             void attach(cell, cell.model.id);
           }
         }
       };
       model.onCellChanged(cellId => {
-        if (
-          model.jobsForCell(cellId).length > 0 ||
-          model.streamsForCell(cellId).length > 0
-        ) {
+        if (hasSpark(cellId)) {
           panel.content.widgets
             .filter(c => c.model.id === cellId)
             .forEach(cell => void attach(cell, cellId));

@@ -53,7 +53,7 @@ type cellProgress struct {
 	tasksRunning     int // of sparkApp, every job
 	jobs             []jobProgress
 	lastJobEnd       int64 // the latest end of the cell's jobs (0: none)
-	lastProgress     int64 // the latest start or end of the cell's jobs, stages and tasks (0: none)
+	lastProgress     int64 // the latest start or end of the cell's jobs, stages and tasks, or its app's start (0: none)
 }
 
 // CellWaits reports why nothing moves in the cell (a wait, once nothing moved for stallAfter) and its slow running
@@ -80,6 +80,9 @@ func (s *Store) cellProgress(cell Cell, runStart, now, stallAfter int64) cellPro
 		if a.info.State == wire.AppRunning && kernelApp {
 			h := a.header()
 			p.sparkApp, p.executors, p.cores, p.tasksRunning = a.info.AppID, h.NumExecutors, h.TotalCores, a.runningTasks()
+			// The application's start is progress too: the cell that creates the SparkSession is not "Python
+			// running, no Spark job" while the session finishes starting.
+			p.lastProgress = max(p.lastProgress, a.info.StartTime)
 		}
 		for _, jid := range a.order {
 			j := a.jobs[jid]

@@ -12,7 +12,8 @@ import (
 
 // The rules of "why is nothing moving" (API.md § Waits), pure functions of a cellProgress.
 
-// since is the cell's last progress: its run's start, or a later start or end of its jobs, stages and tasks.
+// since is the cell's last progress: its run's start, or a later start or end of its jobs, stages and tasks, or the
+// start of its kernel's running application.
 func (p *cellProgress) since() int64 { return max(p.runStart, p.lastProgress) }
 
 // wait is why nothing moved in the cell for stallAfter, or nil: something moved lately, or the cell runs no Spark

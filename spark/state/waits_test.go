@@ -147,6 +147,28 @@ func TestPythonRunningWithoutSparkJob(t *testing.T) {
 	}
 }
 
+// The cell that creates the SparkSession: its run started before the application did, and the application's start
+// is progress, so no "Python running" until stallAfter after it.
+func TestApplicationStartIsProgress(t *testing.T) {
+	s, _ := startStore(t, Options{})
+	var started int64
+	replayUntil(t, s, "skewed_task.jsonl", nil, func(ev event.Event) bool {
+		e, ok := ev.(*event.AppStart)
+		if ok {
+			started = e.Time
+		}
+		return ok
+	})
+	runStart := started - 30_000
+	if w := cellWaits(t, s, skewCell, runStart, started+9_000).Wait; w != nil {
+		t.Fatalf("9 s after the application started: wait %+v, want none", *w)
+	}
+	w := cellWaits(t, s, skewCell, runStart, started+10_000).Wait
+	if w == nil || w.Kind != wire.WaitPython || w.Since != started {
+		t.Fatalf("10 s after the application started: wait %+v, want Python running since %d", w, started)
+	}
+}
+
 // No executor ever registered (a standalone cluster that cannot grant one): waiting for executors, with the counts.
 // The recording without its executorAdded frame is the driver's stream of such a cluster.
 func TestWaitingForExecutorsCountsPendingTasksAndCores(t *testing.T) {
